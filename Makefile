@@ -1,0 +1,74 @@
+# berth: make | make check | make bench | make install PREFIX=...
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -fno-plt -I.
+LDLIBS_LIB = -lseccomp -lcap -lyajl
+PREFIX  ?= /usr/local
+BUILD   := build
+VERSION := 0.1.0
+
+LIB_SRC  := $(shell find libcontainer -name '*.cpp' | sort)
+ISO_SRC  := $(shell find isolators -name '*.cpp' | sort)
+CLI_SRC  := $(shell find runtime -name '*.cpp' | sort)
+SHIM_SRC := $(shell find shim -name '*.cpp' | sort)
+UNIT_SRC := $(shell find tests/unit -name '*.cpp' | sort)
+
+obj = $(patsubst %.cpp,$(BUILD)/%.o,$(1))
+LIB_OBJ  := $(call obj,$(LIB_SRC))
+ISO_OBJ  := $(call obj,$(ISO_SRC))
+CLI_OBJ  := $(call obj,$(CLI_SRC))
+SHIM_OBJ := $(call obj,$(SHIM_SRC))
+UNIT_OBJ := $(call obj,$(UNIT_SRC))
+
+all: bin/berth bin/berth-shim
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -DBERTH_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
+
+$(BUILD)/libcontainer.a: $(LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(BUILD)/isolators.a: $(ISO_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+bin/berth: $(CLI_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
+	@mkdir -p bin
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS_LIB)
+
+# The shim is small and links only what it needs (libcontainer's state/log bits).
+bin/berth-shim: $(SHIM_OBJ) $(BUILD)/libcontainer.a
+	@mkdir -p bin
+	$(CXX) $(CXXFLAGS) -static-libstdc++ -static-libgcc -o $@ $^ $(LDLIBS_LIB)
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS_LIB)
+
+# libFuzzer target for the config parser (Debian's clang).
+FUZZ_SRC := tests/fuzz/fuzz_config.cpp
+$(BUILD)/fuzz-config: $(FUZZ_SRC) $(LIB_SRC)
+	@mkdir -p $(BUILD)
+	clang++ -std=c++20 -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) \
+	  $(filter libcontainer/spec/% libcontainer/error/% libcontainer/json/%,$(LIB_SRC)) $(LDLIBS_LIB)
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+fuzz: $(BUILD)/fuzz-config
+	tests/fuzz/run.sh $(BUILD)/fuzz-config
+
+check: all $(BUILD)/unit-tests $(BUILD)/fuzz-config
+	tests/run-all.sh
+
+bench: all
+	bench/bench.sh
+
+install: all
+	install -D -m 0755 bin/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0755 bin/berth-shim $(DESTDIR)$(PREFIX)/bin/berth-shim
+	for m in man/*.8; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
+
+clean:
+	rm -rf $(BUILD) bin
+
+.PHONY: all unit fuzz check bench install clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

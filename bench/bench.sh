@@ -1,0 +1,171 @@
+#!/bin/bash
+# bench.sh -- time berth against runc and crun on one busybox bundle (`make bench`).
+#
+# Scenarios, each one hyperfine invocation with every runtime side by side:
+#   run                  RT run --bundle B ID            (process /bin/true; hyperfine -N)
+#   create+start+delete  RT create ... && RT start ID && RT delete -f ID   (through sh)
+#   created-mem          BENCH_MEM_N containers of a `sleep` bundle left in state
+#                        "created": PSS per container of everything they leave running
+#                        (init, shim, ...). Not hyperfine; one measurement.
+# Prints the medians in ms and the berth/crun and berth/runc ratios per scenario.
+# crun is run through tests/lib/crun-hybrid.c (this host has hybrid cgroups), which
+# adds roughly 3 ms to each crun call. A runtime whose binary is missing is skipped.
+#
+# Environment: BENCH_RUNS (30), BENCH_WARMUP (3), BENCH_MEM_N (10, 0 to skip),
+#   BENCH_RUNTIMES ("berth runc crun"), BERTH_BIN (bin/berth), BENCH_OUT (bench-out).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+RUNS=${BENCH_RUNS:-30}
+WARMUP=${BENCH_WARMUP:-3}
+MEM_N=${BENCH_MEM_N:-10}
+RUNTIMES=${BENCH_RUNTIMES:-berth runc crun}
+BERTH_BIN=${BERTH_BIN:-$top/bin/berth}
+OUT=${BENCH_OUT:-$top/bench-out}
+export BERTH_TEST_CACHE=${BERTH_TEST_CACHE:-/var/tmp/berth-test-cache}
+
+for t in hyperfine jq cc; do
+	command -v $t >/dev/null || { echo "bench: $t not found (tests/lib/install-deps.sh)" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || echo "bench: warning: not root; the runtimes will likely fail" >&2
+
+tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+# ---- runtimes ----------------------------------------------------------------------
+declare -A CMD   # name -> command prefix, including its own --root
+names=()
+for rt in $RUNTIMES; do
+	case $rt in
+	berth)
+		if [ -x "$BERTH_BIN" ]; then CMD[berth]="$BERTH_BIN --root $tmp/root-berth"
+		else echo "bench: skipping berth: $BERTH_BIN not built (make)"; continue; fi ;;
+	runc)
+		if command -v runc >/dev/null; then CMD[runc]="$(command -v runc) --root $tmp/root-runc"
+		else echo "bench: skipping runc: not installed"; continue; fi ;;
+	crun)
+		if ! command -v crun >/dev/null; then echo "bench: skipping crun: not installed"; continue; fi
+		if ! cc -O2 -o "$tmp/crun-hybrid" tests/lib/crun-hybrid.c; then
+			echo "bench: skipping crun: could not build crun-hybrid"; continue
+		fi
+		CMD[crun]="$tmp/crun-hybrid --root $tmp/root-crun" ;;
+	*) echo "bench: unknown runtime $rt" >&2; continue ;;
+	esac
+	names+=("$rt")
+done
+
+cleanup() {
+	local rt id
+	for rt in "${names[@]}"; do
+		for id in $(${CMD[$rt]} list -q 2>/dev/null); do
+			${CMD[$rt]} delete -f "$id" >/dev/null 2>&1
+		done
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- bundles -----------------------------------------------------------------------
+# runc's template for all, so that every runtime gets the same config whatever state
+# `berth spec` is in; one shared read-only rootfs.
+BERTH_SPEC=runc tests/lib/make-bundle.sh "$tmp/bundle" /bin/true || exit 1
+BERTH_SPEC=runc tests/lib/make-bundle.sh "$tmp/bundle-sleep" sleep 1000 || exit 1
+B=$tmp/bundle SB=$tmp/bundle-sleep
+
+# A runtime that cannot run the bundle once is left out rather than failing hyperfine.
+ok_names=()
+for rt in "${names[@]}"; do
+	if err=$(${CMD[$rt]} run --bundle "$B" bench-check 2>&1); then
+		ok_names+=("$rt")
+	else
+		echo "bench: skipping $rt: a plain run failed: $(echo "$err" | tail -1)"
+		${CMD[$rt]} delete -f bench-check >/dev/null 2>&1
+	fi
+done
+names=("${ok_names[@]}")
+[ ${#names[@]} -gt 0 ] || { echo "bench: no runtime to measure" >&2; exit 1; }
+
+echo "host: $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg); runs=$RUNS warmup=$WARMUP"
+for rt in "${names[@]}"; do echo "  $rt: $(${CMD[$rt]} --version 2>/dev/null | head -1)"; done
+
+declare -A MED   # "scenario rt" -> median in ms
+scenarios=()
+
+timeit() {  # scenario-name hyperfine-options... -- then per-runtime commands from $cmdfor
+	local sc=$1; shift
+	local args=() rt json
+	json=$OUT/$(echo "$sc" | tr -c 'a-z0-9\n' '-').json
+	for rt in "${names[@]}"; do args+=(-n "$rt" "$(cmdfor "$rt")"); done
+	echo "== $sc"
+	if ! hyperfine --style basic -r "$RUNS" -w "$WARMUP" "$@" --export-json "$json" "${args[@]}" \
+		> "$json.txt" 2>&1; then
+		echo "bench: hyperfine failed for $sc:"; tail -5 "$json.txt"; return 1
+	fi
+	while IFS=$'\t' read -r rt ms; do MED["$sc $rt"]=$ms; done < <(
+		jq -r '.results[] | [.command, (.median * 1000 * 100 | round / 100)] | @tsv' "$json")
+	scenarios+=("$sc")
+}
+
+cmdfor() { echo "${CMD[$1]} run --bundle $B bench-run"; }
+timeit "run" -N
+
+cmdfor() { echo "${CMD[$1]} create --bundle $B bench-lc && ${CMD[$1]} start bench-lc && ${CMD[$1]} delete -f bench-lc"; }
+timeit "create+start+delete"
+
+# ---- memory of created containers --------------------------------------------------
+pss_tree() {  # PID... -> total PSS kB of these processes and all their descendants
+	local -A seen=()
+	local stack=("$@") p c total=0 v
+	while [ ${#stack[@]} -gt 0 ]; do
+		p=${stack[-1]}; unset 'stack[-1]'
+		[ -n "${seen[$p]:-}" ] && continue; seen[$p]=1
+		v=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
+		total=$((total + ${v:-0}))
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do stack+=("$c"); done
+	done
+	echo "$total"
+}
+if [ "$MEM_N" -gt 0 ]; then
+	echo "== created-mem ($MEM_N containers each)"
+	for rt in "${names[@]}"; do
+		pids=() fail=0
+		for k in $(seq "$MEM_N"); do
+			${CMD[$rt]} create --bundle "$SB" "bench-mem-$k" >/dev/null 2>>"$OUT/created-mem.err" || fail=1
+		done
+		for k in $(seq "$MEM_N"); do
+			p=$(${CMD[$rt]} state "bench-mem-$k" 2>/dev/null | jq -r '.pid // empty')
+			[ -n "$p" ] && pids+=("$p")
+		done
+		# The container init's parent is part of what a container costs when it is not
+		# the caller (berth's shim; crun/runc have none: their init is reparented).
+		more=()
+		for p in "${pids[@]}"; do
+			pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
+			[ -n "$pp" ] && [ "$pp" -gt 1 ] && [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = berth-shim ] && more+=("$pp")
+		done
+		kb=$(pss_tree "${pids[@]}" "${more[@]}")
+		if [ $fail = 0 ] && [ ${#pids[@]} -eq "$MEM_N" ]; then
+			MED["created-mem $rt"]=$(awk -v k="$kb" -v n="$MEM_N" 'BEGIN{printf "%.0f", k/n}')
+		else
+			echo "bench: $rt: some creates failed (see $OUT/created-mem.err)"
+		fi
+		for k in $(seq "$MEM_N"); do ${CMD[$rt]} delete -f "bench-mem-$k" >/dev/null 2>&1; done
+	done
+	[ -s "$OUT/created-mem.err" ] || rm -f "$OUT/created-mem.err"
+	scenarios+=("created-mem")
+fi
+
+# ---- table -------------------------------------------------------------------------
+ratio() { [ -n "${1:-}" ] && [ -n "${2:-}" ] && awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }' || echo -; }
+echo
+printf '%-22s %10s %10s %10s %11s %11s\n' scenario berth runc crun berth/crun berth/runc
+for sc in "${scenarios[@]}"; do
+	b=${MED["$sc berth"]:-} r=${MED["$sc runc"]:-} c=${MED["$sc crun"]:-}
+	printf '%-22s %10s %10s %10s %11s %11s\n' "$sc" "${b:--}" "${r:--}" "${c:--}" \
+		"$(ratio "$b" "$c")" "$(ratio "$b" "$r")"
+done
+echo "(medians in ms; created-mem in kB of PSS per container; crun includes ~3 ms of crun-hybrid)"
+echo "(hyperfine JSON and text in $OUT)"

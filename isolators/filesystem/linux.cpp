@@ -1,0 +1,211 @@
+// filesystem/linux isolator: the root filesystem of the init. Turns root,
+// mounts, devices, maskedPaths, readonlyPaths, rootfsPropagation and sysctl
+// into ChildPlan entries; the init performs them through fds (rootfs_setup).
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "isolators/registry.hpp"
+#include "libcontainer/rootfs/mount_options.hpp"
+
+namespace berth::isolators {
+namespace {
+
+unsigned long propagation_flags(const std::string& p) {
+  if (p == "private") return MS_PRIVATE;
+  if (p == "rprivate") return MS_PRIVATE | MS_REC;
+  if (p == "slave") return MS_SLAVE;
+  if (p == "rslave") return MS_SLAVE | MS_REC;
+  if (p == "shared") return MS_SHARED;
+  if (p == "rshared") return MS_SHARED | MS_REC;
+  if (p == "unbindable") return MS_UNBINDABLE;
+  if (p == "runbindable") return MS_UNBINDABLE | MS_REC;
+  return 0;
+}
+
+struct DefaultDevice {
+  const char* path;
+  unsigned major, minor;
+};
+constexpr DefaultDevice kDefaultDevices[] = {
+    {"/dev/null", 1, 3}, {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+// The container's view of cgroup v1 on a hybrid host (until the cgroups
+// isolators land): a tmpfs with each hierarchy's own cgroup bound read-only.
+std::vector<std::pair<std::string, std::string>> own_cgroup_dirs() {
+  std::map<std::string, std::string> own;  // controller list -> path
+  std::ifstream cg("/proc/self/cgroup");
+  for (std::string line; std::getline(cg, line);) {
+    auto a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    own[line.substr(a + 1, b - a - 1)] = line.substr(b + 1);
+  }
+  std::vector<std::pair<std::string, std::string>> out;  // name under the tmpfs, host dir
+  std::ifstream mi("/proc/self/mountinfo");
+  for (std::string line; std::getline(mi, line);) {
+    auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
+    std::string id, parent, devno, root, mnt, fstype, src, opts;
+    pre >> id >> parent >> devno >> root >> mnt;
+    post >> fstype >> src >> opts;
+    if (mnt.rfind("/sys/fs/cgroup/", 0) != 0) continue;
+    std::string name = mnt.substr(strlen("/sys/fs/cgroup/"));
+    std::string key;
+    if (fstype == "cgroup2") {
+      key = "";
+    } else if (fstype == "cgroup") {
+      for (const auto& [k, v] : own)
+        if (!k.empty() && (opts.find(k) != std::string::npos)) key = k;
+      if (key.empty()) continue;
+    } else {
+      continue;
+    }
+    auto it = own.find(key);
+    std::string rel = it == own.end() ? "/" : it->second;
+    if (root != "/" && rel.rfind(root, 0) == 0) rel = rel.substr(root.size());
+    out.emplace_back(name, mnt + (rel == "/" ? "" : rel));
+  }
+  return out;
+}
+
+class FilesystemLinux final : public Isolator {
+ public:
+  const char* name() const override { return "filesystem/linux"; }
+
+  Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
+    const auto& c = ctx.config;
+    auto& ch = plan.child;
+    ch.rootfs_readonly = c.root.readonly;
+    ch.rootfs_propagation = propagation_flags(c.linux.rootfs_propagation);
+    if (!(ch.clone_flags & CLONE_NEWNS)) {
+      bool joined = false;
+      for (int i = 0; i < ch.n_joins; i++) joined |= ch.joins[i].nstype == CLONE_NEWNS;
+      if (!joined) return config_error("/linux/namespaces", "a mount namespace is required");
+    }
+    ch.setup_dev = true;
+    for (size_t i = 0; i < c.mounts.size(); i++) BERTH_CHECK(add_mount(ctx, plan, c.mounts[i], int(i)));
+    add_devices(ctx, plan);
+    for (const auto& p : c.linux.masked_paths) plan.masked_paths.push_back(plan.arena.str(p));
+    for (const auto& p : c.linux.readonly_paths) plan.readonly_paths.push_back(plan.arena.str(p));
+    for (const auto& [k, v] : c.linux.sysctl) {
+      BERTH_CHECK(check_sysctl(ctx, ch, k));
+      plan.sysctls.push_back(child::ChildSysctl{plan.arena.str(k), plan.arena.str(v)});
+    }
+    return {};
+  }
+
+ private:
+  // runc's rule: a sysctl is allowed only where the container has its own
+  // namespace for it, so a write cannot reach the host's value.
+  static Status check_sysctl(const ContainerContext&, const child::ChildPlan& ch, const std::string& k) {
+    std::string jp = "/linux/sysctl/" + k;
+    bool ipc = k.rfind("fs.mqueue.", 0) == 0 || k == "kernel.msgmax" || k == "kernel.msgmnb" ||
+               k == "kernel.msgmni" || k == "kernel.sem" || k == "kernel.shmall" || k == "kernel.shmmax" ||
+               k == "kernel.shmmni" || k == "kernel.shm_rmid_forced";
+    if (ipc && !(ch.clone_flags & CLONE_NEWIPC)) return config_error(jp, "needs a new ipc namespace");
+    if (ipc) return {};
+    if (k.rfind("net.", 0) == 0) {
+      if (!(ch.clone_flags & CLONE_NEWNET)) return config_error(jp, "needs a new network namespace");
+      return {};
+    }
+    if (k == "kernel.hostname" || k == "kernel.domainname") {
+      if (!(ch.clone_flags & CLONE_NEWUTS)) return config_error(jp, "needs a new uts namespace");
+      return {};
+    }
+    return config_error(jp, "is not namespaced and cannot be set in a container");
+  }
+
+  Status add_mount(const ContainerContext& ctx, LaunchPlan& plan, const spec::Mount& m, int idx) {
+    std::string jp = "/mounts/" + std::to_string(idx);
+    std::vector<const char*> opts;
+    for (const auto& o : m.options) opts.push_back(o.c_str());
+    child::ChildMount cm{};
+    size_t bad = 0;
+    int r = rootfs::parse_mount_options(m.type.c_str(), opts.data(), opts.size(), &cm.opts, &bad);
+    if (r == -EOPNOTSUPP) return Error(Code::Unsupported, "mount option " + m.options[bad] + " is not supported", 0, jp + "/options/" + std::to_string(bad));
+    if (r < 0) return Error(Code::Config, "bad mount option", -r, jp + "/options/" + std::to_string(bad));
+    if (cm.opts.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty())
+      return Error(Code::Unsupported, "idmapped mounts are not supported yet", 0, jp);
+    if (cm.opts.remount) return Error(Code::Unsupported, "mount option remount is not supported", 0, jp + "/options");
+    cm.json_index = idx;
+    cm.dest = plan.arena.str(m.destination);
+    cm.dest_is_proc_or_sys = m.type == "proc" || m.type == "sysfs";
+    if (m.destination == "/dev" && cm.opts.bind) plan.child.setup_dev = false;
+    if (cm.opts.bind) {
+      std::string src = m.source;
+      if (src.empty() || src[0] != '/') src = ctx.bundle + "/" + src;
+      struct stat st;
+      if (stat(src.c_str(), &st) < 0) return Error(Code::Config, "mount source " + src, errno, jp + "/source");
+      cm.kind = child::MountKind::Bind;
+      cm.source = plan.arena.str(src);
+      cm.source_is_dir = S_ISDIR(st.st_mode);
+      plan.mounts.push_back(cm);
+      return {};
+    }
+    if (m.type.empty()) return config_error(jp + "/type", "a mount without bind option needs a type");
+    cm.source_is_dir = true;
+    if (m.type == "cgroup" || m.type == "cgroup2") return add_cgroup_mount(plan, cm, m);
+    cm.kind = child::MountKind::Fs;
+    cm.fstype = plan.arena.str(m.type);
+    cm.source = plan.arena.str(m.source);
+    plan.mounts.push_back(cm);
+    return {};
+  }
+
+  Status add_cgroup_mount(LaunchPlan& plan, child::ChildMount cm, const spec::Mount& m) {
+    // The tmpfs itself stays writable so the hierarchy dirs can be made in it;
+    // every cgroup hierarchy below is bound read-only (CVE-2023-25809).
+    child::ChildMount tmp = cm;
+    tmp.kind = child::MountKind::Fs;
+    tmp.fstype = "tmpfs";
+    tmp.source = "tmpfs";
+    tmp.opts.attr_set &= ~uint64_t(MOUNT_ATTR_RDONLY);
+    plan.mounts.push_back(tmp);
+    for (const auto& [name, host] : own_cgroup_dirs()) {
+      child::ChildMount b{};
+      b.kind = child::MountKind::Cgroup;
+      b.json_index = cm.json_index;
+      b.source = plan.arena.str(host);
+      b.source_is_dir = true;
+      b.dest = plan.arena.str(m.destination + "/" + name);
+      b.opts.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+      plan.mounts.push_back(b);
+    }
+    return {};
+  }
+
+  void add_devices(const ContainerContext& ctx, LaunchPlan& plan) {
+    const auto& devs = ctx.config.linux.devices;
+    auto listed = [&](const char* p) {
+      for (const auto& d : devs)
+        if (d.path == p) return true;
+      return false;
+    };
+    for (const auto& d : kDefaultDevices)
+      if (!listed(d.path))
+        plan.devices.push_back(child::ChildDevice{d.path, mode_t(S_IFCHR | 0666), makedev(d.major, d.minor), 0, 0, -1});
+    for (size_t i = 0; i < devs.size(); i++) {
+      const auto& d = devs[i];
+      mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+      plan.devices.push_back(child::ChildDevice{plan.arena.str(d.path), mode_t(type | (d.file_mode.value_or(0666) & 07777)),
+                                                makedev(unsigned(d.major), unsigned(d.minor)), d.uid.value_or(0),
+                                                d.gid.value_or(0), int(i)});
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Isolator> make_filesystem_linux() { return std::make_unique<FilesystemLinux>(); }
+
+}  // namespace berth::isolators

@@ -1,0 +1,27 @@
+// linux/capabilities isolator: the five capability sets as masks for the init.
+// Only the sets the config names are non-empty (no inheritable or ambient
+// capabilities unless listed: CVE-2022-29162).
+#include "isolators/linux/capabilities/caps.hpp"
+#include "isolators/registry.hpp"
+
+namespace berth::isolators {
+namespace {
+
+class Capabilities final : public Isolator {
+ public:
+  const char* name() const override { return "linux/capabilities"; }
+  Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
+    int last = capabilities::read_last_cap();
+    if (last < 0) return sys_error(-last, "read /proc/sys/kernel/cap_last_cap");
+    auto s = capabilities::cap_sets_from(ctx.config.process->capabilities, last);
+    plan.child.caps = child::CapMasks{s.bounding, s.effective, s.permitted, s.inheritable, s.ambient};
+    plan.child.last_cap = last;
+    return {};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Isolator> make_capabilities() { return std::make_unique<Capabilities>(); }
+
+}  // namespace berth::isolators

@@ -1,0 +1,109 @@
+// namespaces isolator: which namespaces the init gets new (clone flags) and
+// which it joins by path (opened here, checked to be of the right type),
+// the user namespace's id maps (written in isolate) and time offsets.
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "isolators/registry.hpp"
+
+namespace berth::isolators {
+namespace {
+
+int clone_flag(spec::NsType t) {
+  switch (t) {
+    case spec::NsType::Pid: return CLONE_NEWPID;
+    case spec::NsType::Network: return CLONE_NEWNET;
+    case spec::NsType::Mount: return CLONE_NEWNS;
+    case spec::NsType::Ipc: return CLONE_NEWIPC;
+    case spec::NsType::Uts: return CLONE_NEWUTS;
+    case spec::NsType::User: return CLONE_NEWUSER;
+    case spec::NsType::Cgroup: return CLONE_NEWCGROUP;
+    case spec::NsType::Time: return CLONE_NEWTIME;
+  }
+  return 0;
+}
+
+std::string map_text(const std::vector<spec::IdMapping>& m) {
+  std::string out;
+  for (const auto& e : m)
+    out += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
+  return out;
+}
+
+Status write_proc(pid_t pid, const char* file, const std::string& text, const char* json_path) {
+  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd || write(fd.get(), text.data(), text.size()) != ssize_t(text.size()))
+    return Error(Code::System, std::string("write ") + file, errno, json_path);
+  return {};
+}
+
+class Namespaces final : public Isolator {
+ public:
+  const char* name() const override { return "namespaces"; }
+
+  Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
+    const auto& nss = ctx.config.linux.namespaces;
+    auto& ch = plan.child;
+    // The user namespace is joined first: the others are owned by it.
+    std::vector<size_t> order;
+    for (size_t i = 0; i < nss.size(); i++)
+      if (nss[i].type == spec::NsType::User) order.insert(order.begin(), i);
+      else order.push_back(i);
+    for (size_t i : order) {
+      const auto& ns = nss[i];
+      int flag = clone_flag(ns.type);
+      std::string jp = "/linux/namespaces/" + std::to_string(i) + "/path";
+      if (ns.path.empty()) {
+        if (ns.type == spec::NsType::Cgroup) ch.new_cgroupns = true;
+        else if (ns.type == spec::NsType::Time) ch.new_timens = true;
+        else ch.clone_flags |= uint64_t(flag);
+        if (ns.type == spec::NsType::User) ch.new_userns = true;
+        continue;
+      }
+      UniqueFd fd(open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) return Error(Code::Config, "open namespace " + ns.path, errno, jp);
+      int type = ioctl(fd.get(), NS_GET_NSTYPE);
+      if (type < 0) return Error(Code::Config, ns.path + " is not a namespace file", errno, jp);
+      if (type != flag)
+        return config_error(jp, ns.path + " is not a " + spec::ns_type_name(ns.type) + " namespace");
+      if (ch.n_joins >= int(std::size(ch.joins))) return config_error(jp, "too many namespaces to join");
+      ch.joins[ch.n_joins++] = child::JoinNs{fd.get(), flag, int(i)};
+      plan.owned_fds.push_back(std::move(fd));
+    }
+    ch.cloner_is_intermediate = ch.n_joins > 0 || ch.new_timens;
+    if (!ctx.config.hostname.empty() && !(ch.clone_flags & CLONE_NEWUTS))
+      return config_error("/hostname", "setting the hostname needs a new uts namespace");
+    if (!ctx.config.domainname.empty() && !(ch.clone_flags & CLONE_NEWUTS))
+      return config_error("/domainname", "setting the domainname needs a new uts namespace");
+    if (!ctx.config.hostname.empty()) ch.hostname = plan.arena.str(ctx.config.hostname);
+    if (!ctx.config.domainname.empty()) ch.domainname = plan.arena.str(ctx.config.domainname);
+    if (ch.new_userns) {
+      plan.uid_map = map_text(ctx.config.linux.uid_mappings);
+      plan.gid_map = map_text(ctx.config.linux.gid_mappings);
+    }
+    std::string offsets;
+    for (const auto& [clock, off] : ctx.config.linux.time_offsets)
+      offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+    if (!offsets.empty()) ch.timens_offsets = plan.arena.str(offsets);
+    return {};
+  }
+
+  Status isolate(const ContainerContext&, LaunchPlan& plan, pid_t init) override {
+    if (!plan.child.new_userns) return {};
+    if (!plan.uid_map.empty()) BERTH_CHECK(write_proc(init, "uid_map", plan.uid_map, "/linux/uidMappings"));
+    if (!plan.gid_map.empty()) BERTH_CHECK(write_proc(init, "gid_map", plan.gid_map, "/linux/gidMappings"));
+    return {};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Isolator> make_namespaces() { return std::make_unique<Namespaces>(); }
+
+}  // namespace berth::isolators

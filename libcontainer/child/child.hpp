@@ -1,0 +1,33 @@
+// Entry points of the code that runs between fork/clone and exec: the cloner
+// (the forked CLI that clones the init and then becomes the shim) and the
+// container init. Everything here is allocation-free and reports failures
+// through the sync channel as a ChildError; see plan.hpp and sync.hpp.
+#pragma once
+
+#include "libcontainer/child/plan.hpp"
+#include "libcontainer/child/sync.hpp"
+
+#define BERTH_CHILD __attribute__((noinline, no_sanitize("address", "undefined")))
+
+namespace berth::child {
+
+// Runs in the process forked from the CLI: joins namespaces as needed, clones
+// the init (which runs init_main), reports the init's pid on
+// plan.pid_report_fd, then execs the shim (shim_path, shim_argv) so that the
+// shim is the init's parent. Never returns.
+[[noreturn]] void cloner_main(const ChildPlan& plan, const char* shim_path, char* const* shim_argv);
+
+// The container init. Never returns: execs the user's program or _exits.
+[[noreturn]] void init_main(const ChildPlan& plan);
+
+// Runs one hook program with `stdin_data` on its stdin, waiting at most
+// timeout_s seconds (0: no limit). Returns 0 and sets *wstatus, or -errno.
+// Allocation-free so that both the CLI and the init use it.
+int run_hook_raw(const char* path, char* const* argv, char* const* envp, int timeout_s,
+                 const char* stdin_data, size_t stdin_len, int* wstatus) noexcept;
+
+// Fills err and sends it as Failed, then _exit(1).
+[[noreturn]] void fail(const ChildPlan& plan, int err, const char* step, const char* arg,
+                       const char* json_path, int json_index);
+
+}  // namespace berth::child

@@ -1,0 +1,165 @@
+// The container init, from clone to exec, as one explicit sequence of steps.
+// It reads only the ChildPlan, allocates nothing, and reports a failed step
+// over the sync channel (see sync.hpp for the order of messages).
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "libcontainer/child/child.hpp"
+#include "libcontainer/child/process_setup.hpp"
+#include "libcontainer/child/rootfs_setup.hpp"
+#include "libcontainer/rootfs/resolve.hpp"
+
+namespace berth::child {
+namespace {
+
+BERTH_CHILD void expect(const ChildPlan& p, SyncKind want, int* fd_out) {
+  SyncMsg m;
+  int fd = -1;
+  int r = recv_msg(p.sync_fd, &m, &fd);
+  if (r < 0) _exit(1);  // the parent is gone or broke the protocol: nobody to tell
+  if (m.kind != want) _exit(1);
+  if (fd_out)
+    *fd_out = fd;
+  else if (fd >= 0)
+    close(fd);
+}
+
+// A private procfs instance for every procfs write (SECURITY.md: writes to
+// /proc/sys or oom_score_adj must not be redirectable by container mounts).
+BERTH_CHILD int private_procfs(const ChildPlan& p) {
+  int fs = fsopen("proc", FSOPEN_CLOEXEC);
+  if (fs >= 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
+    int mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    close(fs);
+    if (mnt >= 0) return mnt;
+  } else if (fs >= 0) {
+    close(fs);
+  }
+  // Without a pid namespace of our own a user-namespaced init cannot make a
+  // procfs; the host's /proc, opened before any container mount, serves.
+  int fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail(p, errno, "open a private procfs", nullptr, nullptr, -1);
+  return fd;
+}
+
+BERTH_CHILD void write_sysctls(const ChildPlan& p, int procfd) {
+  for (size_t i = 0; i < p.n_sysctls; i++) {
+    char path[256] = "sys/";
+    size_t n = 4;
+    for (const char* k = p.sysctls[i].key; *k && n + 1 < sizeof path; k++, n++) path[n] = *k == '.' ? '/' : *k;
+    path[n] = 0;
+    int r = write_proc_file(procfd, path, p.sysctls[i].value);
+    if (r < 0) {
+      char jp[160];
+      snprintf(jp, sizeof jp, "/linux/sysctl/%s", p.sysctls[i].key);
+      fail(p, r, "write sysctl", p.sysctls[i].key, jp, -1);
+    }
+  }
+}
+
+BERTH_CHILD void run_init_hooks(const ChildPlan& p, const ChildHook* hooks, size_t n, const char* kind,
+                                const char* state, size_t state_len) {
+  for (size_t i = 0; i < n; i++) {
+    int st = 0;
+    int r = run_hook_raw(hooks[i].path, hooks[i].argv, hooks[i].envp, hooks[i].timeout_s, state,
+                         state_len, &st);
+    char jp[64];
+    snprintf(jp, sizeof jp, "/hooks/%s", kind);
+    if (r < 0) fail(p, r, kind, hooks[i].path, jp, int(i));
+    if (st != 0) {
+      char what[200];
+      snprintf(what, sizeof what, "hook %s %s failed with status %d", kind, hooks[i].path,
+               WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+      fail(p, ECANCELED, what, nullptr, jp, int(i));
+    }
+  }
+}
+
+// Maps the state JSON the parent sent with HooksDone (a memfd).
+BERTH_CHILD const char* map_state(const ChildPlan& p, int fd, size_t* len) {
+  *len = 0;
+  if (fd < 0) return "";
+  struct stat st;
+  if (fstat(fd, &st) < 0 || st.st_size <= 0) return "";
+  void* m = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED) fail(p, errno, "map hook state", nullptr, nullptr, -1);
+  *len = size_t(st.st_size);
+  return static_cast<const char*>(m);
+}
+
+// The start gate: blocks in open(O_WRONLY) of exec.fifo until `start`
+// opens it for reading (reopened through our procfs, never by path).
+BERTH_CHILD void wait_for_start(const ChildPlan& p, int procfd) {
+  char path[64];
+  snprintf(path, sizeof path, "self/fd/%d", p.fifo_fd);
+  int fd;
+  do fd = openat(procfd, path, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) _exit(1);
+  if (write(fd, "0", 1) != 1) _exit(1);
+  close(fd);
+  close(p.fifo_fd);
+}
+
+}  // namespace
+
+BERTH_CHILD void init_main(const ChildPlan& p) {
+  // Not dumpable until exec: no process in the container can ptrace us or
+  // open /proc/<pid>/exe (the host's berth binary) while we set up.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (p.new_userns) {
+    expect(p, SyncKind::MapsWritten, nullptr);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+      fail(p, errno, "become root in the user namespace", nullptr, "/linux/uidMappings", -1);
+  }
+  if (p.new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+    fail(p, errno, "unshare cgroup namespace", nullptr, "/linux/namespaces", -1);
+  if (p.hostname && sethostname(p.hostname, strlen(p.hostname)) < 0)
+    fail(p, errno, "sethostname", p.hostname, "/hostname", -1);
+  if (p.domainname && setdomainname(p.domainname, strlen(p.domainname)) < 0)
+    fail(p, errno, "setdomainname", p.domainname, "/domainname", -1);
+  int procfd = private_procfs(p);
+  int root = -1;
+  if (p.clone_flags & CLONE_NEWNS) root = prepare_rootfs(p);
+
+  send_msg(p.sync_fd, SyncKind::RuntimeReady, nullptr, -1);
+  int state_fd = -1;
+  expect(p, SyncKind::HooksDone, &state_fd);
+  size_t state_len = 0;
+  const char* state = map_state(p, state_fd, &state_len);
+  run_init_hooks(p, p.create_container_hooks, p.n_create_container_hooks, "createContainer", state, state_len);
+
+  if (root >= 0) {
+    mask_and_protect(p, root);
+    enter_rootfs(p, root);
+    close(root);
+  }
+  write_sysctls(p, procfd);
+  if (p.terminal) setup_console(p);
+  ExecTarget target = prepare_process(p, procfd);
+
+  send_msg(p.sync_fd, SyncKind::Created, nullptr, -1);
+  wait_for_start(p, procfd);
+  run_init_hooks(p, p.start_container_hooks, p.n_start_container_hooks, "startContainer", state, state_len);
+  close(procfd);
+  exec_process(p, target);
+}
+
+}  // namespace berth::child

@@ -1,0 +1,150 @@
+// ChildPlan: everything the container init needs between clone and exec,
+// precomputed by the parent. It is standard-layout and trivially destructible:
+// strings and arrays point into the LaunchPlan's arena, which the parent keeps
+// alive and the clone inherits. The child only reads it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "libcontainer/rootfs/mount_options.hpp"
+
+namespace berth::child {
+
+enum class MountKind : uint8_t {
+  Bind,    // open_tree of a host path (or rootfs-relative path)
+  Fs,      // fsopen of a filesystem type (proc, sysfs, tmpfs, devpts, mqueue, ...)
+  Cgroup,  // cgroupfs; bind of the host hierarchy read-only without a cgroup ns
+};
+
+struct ChildMount {
+  MountKind kind;
+  bool source_is_dir;    // decides whether the destination is made a dir or a file
+  bool dest_is_proc_or_sys;  // destination must be a real directory (SECURITY.md)
+  int json_index;        // index in /mounts, for errors
+  const char* source;
+  const char* fstype;
+  const char* dest;      // absolute, inside the rootfs
+  rootfs::MountOpts opts;
+};
+
+struct ChildDevice {
+  const char* path;      // absolute, inside the rootfs
+  mode_t mode;           // S_IFCHR/S_IFBLK/S_IFIFO | perms
+  dev_t dev;
+  uid_t uid;
+  gid_t gid;
+  int json_index;        // index in /linux/devices, -1 for a default device
+};
+
+struct ChildRlimit {
+  int resource;
+  uint64_t soft, hard;
+  int json_index;
+};
+
+struct ChildSysctl {
+  const char* key;     // "net.ipv4.ip_forward"
+  const char* value;
+};
+
+struct ChildHook {
+  const char* path;
+  char* const* argv;
+  char* const* envp;
+  int timeout_s;       // 0: none
+  int json_index;
+};
+
+struct CapMasks {
+  uint64_t bounding, effective, permitted, inheritable, ambient;
+};
+
+// A namespace the cloner joins by path before cloning (pid, time, user ...).
+struct JoinNs {
+  int fd;          // O_RDONLY fd of the nsfs file, opened by the parent
+  int nstype;      // CLONE_NEW*
+  int json_index;  // index in /linux/namespaces
+};
+
+struct ChildPlan {
+  // --- namespaces -----------------------------------------------------------
+  uint64_t clone_flags;     // CLONE_NEW* created at clone time
+  bool new_cgroupns;        // unshare(CLONE_NEWCGROUP) after the parent placed us
+  bool new_userns;          // wait for the parent to write id maps
+  bool new_timens;          // the cloner unshares and writes offsets first
+  JoinNs joins[8];
+  int n_joins;
+  const char* timens_offsets;  // "monotonic 1 0\nboottime 2 0\n"
+
+  // --- file system ----------------------------------------------------------
+  const char* rootfs;       // absolute host path
+  bool rootfs_readonly;
+  bool no_pivot;
+  unsigned long rootfs_propagation;  // MS_* flags for "/", 0 = default (rslave)
+  bool setup_dev;           // no bind mount on /dev: create default devices and links
+  ChildMount* mounts;
+  size_t n_mounts;
+  ChildDevice* devices;
+  size_t n_devices;
+  const char* const* masked_paths;
+  size_t n_masked;
+  const char* const* readonly_paths;
+  size_t n_readonly;
+  ChildSysctl* sysctls;
+  size_t n_sysctls;
+  const char* hostname;     // nullptr: leave as is
+  const char* domainname;
+
+  // --- process --------------------------------------------------------------
+  char* const* argv;
+  char* const* envp;
+  const char* path_env;     // PATH value from envp, for the lookup of argv[0]
+  const char* cwd;
+  uid_t uid;
+  gid_t gid;
+  const gid_t* groups;
+  size_t n_groups;
+  bool set_groups;          // call setgroups (false inside a userns with setgroups denied)
+  int umask;                // -1: leave as is
+  CapMasks caps;
+  int last_cap;
+  bool no_new_privs;
+  ChildRlimit* rlimits;
+  size_t n_rlimits;
+  bool has_oom_score_adj;
+  int oom_score_adj;
+  const void* seccomp_filter;  // struct sock_filter[]
+  unsigned seccomp_len;
+  unsigned seccomp_flags;
+  bool seccomp_listener;
+  bool terminal;
+  unsigned short console_rows, console_cols;
+  int preserve_fds;         // fds 3 .. 3+N-1 stay open in the container
+
+  // --- hooks run by the init ------------------------------------------------
+  ChildHook* create_container_hooks;
+  size_t n_create_container_hooks;
+  ChildHook* start_container_hooks;
+  size_t n_start_container_hooks;
+  const char* state_json;   // stdin of the init's hooks
+
+  // --- fds inherited from the parent ----------------------------------------
+  int sync_fd;              // SOCK_SEQPACKET to the CLI
+  int fifo_fd;              // O_PATH of <state>/exec.fifo: the start gate
+  int pid_report_fd;        // pipe to the CLI: the cloner writes the init's pid
+  int shim_sock_fd;         // the shim's listening socket, kept across its exec
+  int lock_fd;              // the CLI's flock on the state dir: closed at once in the
+                            // cloner, or the lock would live as long as the container
+  bool cloner_is_intermediate;  // joins need a throwaway process (CLONE_PARENT)
+  dev_t self_exe_dev;       // the berth binary, never exec'd inside the container
+  ino_t self_exe_ino;
+};
+
+static_assert(std::is_standard_layout_v<ChildPlan>);
+static_assert(std::is_trivially_destructible_v<ChildPlan>);
+
+}  // namespace berth::child

@@ -1,0 +1,251 @@
+// Process attributes of the init: rlimits, oom_score_adj, umask, user and
+// groups, capabilities, cwd, no_new_privs, seccomp, the console, and the
+// lookup and exec of the user's program (never the berth binary itself).
+#include "libcontainer/child/process_setup.hpp"
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "libcontainer/child/child.hpp"
+#include "libcontainer/child/caps.hpp"
+#include "libcontainer/rootfs/resolve.hpp"
+
+namespace berth::child {
+
+BERTH_CHILD int write_proc_file(int procfd, const char* rel, const char* value) {
+  open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_WRONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH;
+  int fd = int(syscall(SYS_openat2, procfd, rel, &how, sizeof how));
+  if (fd < 0) return -errno;
+  struct statfs sfs;
+  if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+    close(fd);
+    return -EXDEV;
+  }
+  ssize_t n = write(fd, value, strlen(value));
+  int e = errno;
+  close(fd);
+  return n < 0 ? -e : 0;
+}
+
+BERTH_CHILD void setup_console(const ChildPlan& p) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int master = rootfs::open_in_root(root, "/dev/ptmx", O_RDWR | O_NOCTTY, 0);
+  if (master < 0) fail(p, master, "open /dev/ptmx", nullptr, "/process/terminal", -1);
+  struct statfs sfs;
+  if (fstatfs(master, &sfs) < 0 || sfs.f_type != DEVPTS_SUPER_MAGIC)
+    fail(p, EXDEV, "/dev/ptmx is not on a devpts", nullptr, "/process/terminal", -1);
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(p, errno, "unlock pty", nullptr, nullptr, -1);
+  // The peer by fd (TIOCGPTPEER), never by a /dev/pts path a racer could swap.
+  int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (peer < 0) fail(p, errno, "open pty peer", nullptr, nullptr, -1);
+  if (p.console_rows || p.console_cols) {
+    winsize ws{p.console_rows, p.console_cols, 0, 0};
+    ioctl(master, TIOCSWINSZ, &ws);
+  }
+  int console = rootfs::open_or_create_in_root(root, "/dev/console", rootfs::Create::File, 0600, O_PATH);
+  if (console < 0) fail(p, console, "create /dev/console", nullptr, nullptr, -1);
+  struct stat st;
+  if (fstat(console, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+    fail(p, EEXIST, "/dev/console is not a file", nullptr, nullptr, -1);
+  int tree = open_tree(peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0 || move_mount(tree, "", console, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    fail(p, errno, "bind the pty over /dev/console", nullptr, nullptr, -1);
+  close(tree);
+  close(console);
+  close(root);
+  if (send_msg(p.sync_fd, SyncKind::ConsoleFd, nullptr, master) < 0)
+    fail(p, errno, "send the console to the runtime", nullptr, nullptr, -1);
+  close(master);
+  if (setsid() < 0) fail(p, errno, "setsid", nullptr, nullptr, -1);
+  if (ioctl(peer, TIOCSCTTY, 0) < 0) fail(p, errno, "set controlling terminal", nullptr, nullptr, -1);
+  for (int i = 0; i < 3; i++)
+    if (dup2(peer, i) < 0) fail(p, errno, "dup the pty to stdio", nullptr, nullptr, -1);
+  close(peer);
+}
+
+namespace {
+
+BERTH_CHILD void load_seccomp(const ChildPlan& p) {
+  if (!p.seccomp_filter) return;
+  sock_fprog prog{static_cast<unsigned short>(p.seccomp_len),
+                  const_cast<sock_filter*>(static_cast<const sock_filter*>(p.seccomp_filter))};
+  unsigned flags = p.seccomp_flags | (p.seccomp_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (r < 0) fail(p, errno, "load seccomp filter", nullptr, "/linux/seccomp", -1);
+  if (p.seccomp_listener) {
+    int nfd = int(r);
+    // The parent passes it on to the agent at listenerPath with the state.
+    if (send_msg(p.sync_fd, SyncKind::SeccompFd, nullptr, nfd) < 0)
+      fail(p, errno, "send the seccomp notify fd to the runtime", nullptr, "/linux/seccomp/listenerPath", -1);
+    close(nfd);
+  }
+}
+
+BERTH_CHILD void set_user(const ChildPlan& p) {
+  if (p.set_groups && setgroups(p.n_groups, p.groups) < 0)
+    fail(p, errno, "setgroups", nullptr, "/process/user/additionalGids", -1);
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail(p, errno, "keep capabilities", nullptr, nullptr, -1);
+  // Raw syscalls: glibc's setxid broadcast is not needed (one thread) and the
+  // uid/gid are numbers already (SECURITY.md: a numeric user is a uid).
+  if (syscall(SYS_setresgid, p.gid, p.gid, p.gid) < 0) fail(p, errno, "setgid", nullptr, "/process/user/gid", -1);
+  if (syscall(SYS_setresuid, p.uid, p.uid, p.uid) < 0) fail(p, errno, "setuid", nullptr, "/process/user/uid", -1);
+  const char* step = nullptr;
+  int r = apply_capabilities(p.caps, p.last_cap, &step);
+  if (r < 0) fail(p, r, step ? step : "set capabilities", nullptr, "/process/capabilities", -1);
+  prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
+// chdir through an fd resolved inside the root: a magic link such as
+// /proc/self/fd/N (a leaked host fd, CVE-2024-21626) is refused.
+BERTH_CHILD void change_dir(const ChildPlan& p) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd = rootfs::open_in_root(root, p.cwd, O_PATH | O_DIRECTORY, 0);
+  if (fd == -ENOENT) {
+    // runc creates a missing cwd.
+    fd = rootfs::open_or_create_in_root(root, p.cwd, rootfs::Create::Dir, 0755, O_PATH);
+  }
+  if (fd < 0 || fchdir(fd) < 0) fail(p, fd < 0 ? fd : errno, "chdir to cwd", p.cwd, "/process/cwd", -1);
+  char buf[8];
+  if (!getcwd(buf, sizeof buf) && errno != ERANGE) fail(p, errno, "cwd is outside the root:", p.cwd, "/process/cwd", -1);
+  close(fd);
+  close(root);
+}
+
+BERTH_CHILD bool same_file_as_runtime(const ChildPlan& p, int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && st.st_dev == p.self_exe_dev && st.st_ino == p.self_exe_ino;
+}
+
+// Refuses to exec the berth binary inside the container (CVE-2019-5736:
+// "#!/proc/self/exe"), following a chain of "#!" interpreters.
+BERTH_CHILD void check_not_runtime(const ChildPlan& p, int procfd, int fd, const char* path, bool* is_script) {
+  *is_script = false;
+  int cur = fd;
+  for (int depth = 0; depth < 5; depth++) {
+    if (same_file_as_runtime(p, cur)) fail(p, EPERM, "refusing to execute the runtime binary:", path, "/process/args/0", -1);
+    char head[256];
+    char self[48];
+    snprintf(self, sizeof self, "self/fd/%d", cur);
+    int rfd = openat(procfd, self, O_RDONLY | O_CLOEXEC);
+    if (rfd < 0) break;
+    ssize_t n = pread(rfd, head, sizeof head - 1, 0);
+    close(rfd);
+    if (cur != fd) close(cur);
+    if (n < 2 || head[0] != '#' || head[1] != '!') return;
+    if (depth == 0) *is_script = true;
+    head[n] = 0;
+    char* s = head + 2;
+    while (*s == ' ' || *s == '\t') s++;
+    char* e = s;
+    while (*e && *e != ' ' && *e != '\t' && *e != '\n') e++;
+    *e = 0;
+    cur = open(s, O_PATH | O_CLOEXEC);
+    if (cur < 0) return;  // exec will report the missing interpreter
+  }
+}
+
+BERTH_CHILD int lookup(const ChildPlan& p, ExecTarget* t) {
+  const char* arg0 = p.argv[0];
+  if (strchr(arg0, '/')) {
+    snprintf(t->path, sizeof t->path, "%s", arg0);
+    return open(arg0, O_PATH | O_CLOEXEC);
+  }
+  const char* dirs = p.path_env ? p.path_env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int last = -ENOENT;
+  while (*dirs) {
+    const char* end = strchr(dirs, ':');
+    size_t len = end ? size_t(end - dirs) : strlen(dirs);
+    snprintf(t->path, sizeof t->path, "%.*s%s%s", int(len), dirs, len ? "/" : "", arg0);
+    int fd = open(t->path, O_PATH | O_CLOEXEC);
+    if (fd >= 0) {
+      struct stat st;
+      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && faccessat(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0)
+        return fd;
+      last = -EACCES;
+      close(fd);
+    }
+    dirs += len;
+    if (*dirs == ':') dirs++;
+  }
+  return last;
+}
+
+}  // namespace
+
+BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
+  for (size_t i = 0; i < p.n_rlimits; i++) {
+    rlimit rl{p.rlimits[i].soft, p.rlimits[i].hard};
+    if (setrlimit(p.rlimits[i].resource, &rl) < 0)
+      fail(p, errno, "setrlimit", nullptr, "/process/rlimits", p.rlimits[i].json_index);
+  }
+  if (p.has_oom_score_adj) {
+    char v[16];
+    snprintf(v, sizeof v, "%d", p.oom_score_adj);
+    int r = write_proc_file(procfd, "self/oom_score_adj", v);
+    if (r < 0) fail(p, r, "write oom_score_adj", nullptr, "/process/oomScoreAdj", -1);
+  }
+  if (p.umask >= 0) umask(mode_t(p.umask));
+  // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it before the
+  // capabilities are dropped; otherwise as late as possible (exec_process).
+  if (!p.no_new_privs) load_seccomp(p);
+  set_user(p);
+  change_dir(p);
+
+  ExecTarget t;
+  t.fd = lookup(p, &t);
+  if (t.fd < 0) {
+    char what[200];
+    snprintf(what, sizeof what, "exec: \"%s\": %s", p.argv[0],
+             t.fd == -ENOENT ? "executable file not found in $PATH" : "permission denied");
+    fail(p, -t.fd, what, nullptr, "/process/args/0", -1);
+  }
+  check_not_runtime(p, procfd, t.fd, t.path, &t.is_script);
+  if (p.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    fail(p, errno, "set no_new_privs", nullptr, "/process/noNewPrivileges", -1);
+  // The notify fd must reach the listener before create returns.
+  if (p.no_new_privs && p.seccomp_listener) load_seccomp(p);
+  // Every fd is close-on-exec except stdio and --preserve-fds.
+  unsigned first = 3 + unsigned(p.preserve_fds);
+  syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+  for (int fd = 3; fd < int(first); fd++) fcntl(fd, F_SETFD, 0);
+  return t;
+}
+
+BERTH_CHILD void exec_process(const ChildPlan& p, const ExecTarget& t) {
+  if (p.no_new_privs && !p.seccomp_listener) load_seccomp(p);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (t.is_script)
+    execve(t.path, p.argv, p.envp);
+  else
+    syscall(SYS_execveat, t.fd, "", p.argv, p.envp, AT_EMPTY_PATH);
+  int e = errno;
+  dprintf(2, "berth: exec %s: %s\n", t.path, strerror(e));
+  _exit(e == ENOENT ? 127 : 126);
+}
+
+}  // namespace berth::child

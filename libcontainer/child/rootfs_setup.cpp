@@ -1,0 +1,303 @@
+// The init's root filesystem: propagation, the rootfs bind, every mount of the
+// config through fds inside the rootfs (new mount API: open_tree/fsopen +
+// move_mount onto an fd, so no destination path is ever resolved twice),
+// devices and /dev links, pivot_root, masked and read-only paths.
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "libcontainer/child/child.hpp"
+#include "libcontainer/child/rootfs_setup.hpp"
+#include "libcontainer/rootfs/resolve.hpp"
+
+namespace berth::child {
+namespace {
+
+using rootfs::Create;
+
+BERTH_CHILD int setattr(int fd, const char* path, unsigned flags, uint64_t set, uint64_t clr,
+                        uint64_t prop) {
+  if (!set && !clr && !prop) return 0;
+  mount_attr a;
+  memset(&a, 0, sizeof a);
+  a.attr_set = set;
+  a.attr_clr = clr;
+  a.propagation = prop;
+  return mount_setattr(fd, path, flags, &a, sizeof a) < 0 ? -errno : 0;
+}
+
+// Applies the per-mount and recursive attributes, then propagation.
+BERTH_CHILD int apply_attrs(int tree, const rootfs::MountOpts& o) {
+  int r = setattr(tree, "", AT_EMPTY_PATH, o.attr_set, o.attr_clr, 0);
+  if (r == 0) r = setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, o.rec_attr_set, o.rec_attr_clr, 0);
+  return r;
+}
+
+BERTH_CHILD int apply_propagation(int tree, const rootfs::MountOpts& o) {
+  if (!o.propagation) return 0;
+  return setattr(tree, "", AT_EMPTY_PATH | (o.propagation_recursive ? AT_RECURSIVE : 0), 0, 0,
+                 o.propagation);
+}
+
+// fsopen + fsconfig (source and every data option) + fsmount.
+BERTH_CHILD int make_fs(const ChildMount& m, const char** failed_key) {
+  int fs = fsopen(m.fstype, FSOPEN_CLOEXEC);
+  if (fs < 0) return *failed_key = "fsopen", -errno;
+  if (m.source && m.source[0] && fsconfig(fs, FSCONFIG_SET_STRING, "source", m.source, 0) < 0) {
+    int e = errno;
+    close(fs);
+    return *failed_key = "source", -e;
+  }
+  const char* cur = m.opts.data;
+  char key[256], val[768];
+  bool has_val;
+  static char failed[256];
+  while (rootfs::next_data_option(&cur, key, sizeof key, val, sizeof val, &has_val) > 0) {
+    int r = has_val ? fsconfig(fs, FSCONFIG_SET_STRING, key, val, 0)
+                    : fsconfig(fs, FSCONFIG_SET_FLAG, key, nullptr, 0);
+    if (r < 0) {
+      int e = errno;
+      close(fs);
+      memcpy(failed, key, sizeof failed);
+      return *failed_key = failed, -e;
+    }
+  }
+  if (fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+    int e = errno;
+    close(fs);
+    return *failed_key = "create", -e;
+  }
+  int mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+  int e = errno;
+  close(fs);
+  if (mnt < 0) return *failed_key = "fsmount", -e;
+  return mnt;
+}
+
+BERTH_CHILD int attach(int tree, int dest_fd) {
+  return move_mount(tree, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
+             ? -errno
+             : 0;
+}
+
+BERTH_CHILD int open_dest(const ChildPlan& p, int root, const ChildMount& m) {
+  if (m.dest_is_proc_or_sys) {
+    // SECURITY.md: /proc or /sys must be a real directory, never a symlink.
+    int fd = rootfs::open_or_create_in_root(root, m.dest, Create::Dir, 0755, O_PATH);
+    if (fd >= 0) close(fd);
+    fd = rootfs::check_is_dir_nofollow(root, m.dest);
+    if (fd < 0) fail(p, fd, "mount destination must be a directory, not a symlink:", m.dest, "/mounts", m.json_index);
+    return fd;
+  }
+  int fd = rootfs::open_or_create_in_root(root, m.dest, m.source_is_dir ? Create::Dir : Create::File,
+                                          0755, O_PATH);
+  if (fd < 0) fail(p, fd, "create mount destination", m.dest, "/mounts", m.json_index);
+  return fd;
+}
+
+BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
+  char what[160];
+  bool bind = m.kind == MountKind::Bind || m.kind == MountKind::Cgroup;
+  snprintf(what, sizeof what, "%s on %s", bind ? m.source : m.fstype, m.dest);
+  int tree;
+  const char* key = nullptr;
+  if (bind) {
+    tree = open_tree(AT_FDCWD, m.source,
+                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.opts.recursive ? AT_RECURSIVE : 0));
+    if (tree < 0) fail(p, errno, "mount: open_tree", what, "/mounts", m.json_index);
+  } else {
+    tree = make_fs(m, &key);
+    if (tree < 0 && tree == -EPERM && strcmp(m.fstype, "sysfs") == 0) {
+      // sysfs cannot be mounted from a user namespace without its own network
+      // namespace: bind the host's /sys instead (read-only below), as runc does.
+      tree = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    }
+    if (tree < 0) {
+      char step[200];
+      snprintf(step, sizeof step, "mount %s (%s)", what, key ? key : "");
+      fail(p, -tree, step, nullptr, "/mounts", m.json_index);
+    }
+  }
+  int r = apply_attrs(tree, m.opts);
+  if (r < 0) fail(p, r, "mount: set attributes of", what, "/mounts", m.json_index);
+  int dest = open_dest(p, root, m);
+  r = attach(tree, dest);
+  if (r < 0) fail(p, r, "mount", what, "/mounts", m.json_index);
+  r = apply_propagation(tree, m.opts);
+  if (r < 0) fail(p, r, "mount: set propagation of", what, "/mounts", m.json_index);
+  close(dest);
+  close(tree);
+}
+
+struct DevLink {
+  const char* target;
+  const char* name;
+};
+constexpr DevLink kDevLinks[] = {
+    {"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"},
+    {"/proc/self/fd/1", "stdout"},   {"/proc/self/fd/2", "stderr"},
+};
+
+// Creates one device node through the /dev dirfd; in a user namespace mknod
+// is refused, so the host's node is bind-mounted instead (as runc does).
+BERTH_CHILD void make_device(const ChildPlan& p, int root, const ChildDevice& d) {
+  const char* path = d.path;
+  const char* slash = strrchr(path, '/');
+  char parent[256];
+  size_t plen = size_t(slash - path);
+  if (plen >= sizeof parent) fail(p, ENAMETOOLONG, "create device", path, "/linux/devices", d.json_index);
+  memcpy(parent, path, plen);
+  parent[plen] = 0;
+  int dir = rootfs::open_or_create_in_root(root, plen ? parent : "/", Create::Dir, 0755, O_PATH);
+  if (dir < 0) fail(p, dir, "create device directory for", path, "/linux/devices", d.json_index);
+  const char* name = slash + 1;
+  if (!p.new_userns) {
+    if (mknodat(dir, name, d.mode, d.dev) < 0 && errno != EEXIST)
+      fail(p, errno, "mknod", path, "/linux/devices", d.json_index);
+  } else {
+    int f = openat(dir, name, O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_WRONLY, 0600);
+    if (f < 0) fail(p, errno, "create device bind target", path, "/linux/devices", d.json_index);
+    close(f);
+    int tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0) fail(p, errno, "bind host device", path, "/linux/devices", d.json_index);
+    int target = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (target < 0 || attach(tree, target) < 0) fail(p, errno, "bind host device", path, "/linux/devices", d.json_index);
+    close(target);
+    close(tree);
+  }
+  // Verify what is there now: a racer may have put a symlink or another node.
+  struct stat st;
+  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    fail(p, errno, "stat device", path, "/linux/devices", d.json_index);
+  if ((st.st_mode & S_IFMT) != (d.mode & S_IFMT) || (!p.new_userns && st.st_rdev != d.dev))
+    fail(p, EEXIST, "device exists with another type or number:", path, "/linux/devices", d.json_index);
+  if (!p.new_userns) {
+    if (fchownat(dir, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
+      fail(p, errno, "chown device", path, "/linux/devices", d.json_index);
+    if (fchmodat(dir, name, d.mode & 07777, 0) < 0)
+      fail(p, errno, "chmod device", path, "/linux/devices", d.json_index);
+  }
+  close(dir);
+}
+
+BERTH_CHILD void make_dev_links(const ChildPlan& p, int root) {
+  int dev = rootfs::open_in_root(root, "/dev", O_PATH | O_DIRECTORY, 0);
+  if (dev < 0) fail(p, dev, "open /dev", nullptr, nullptr, -1);
+  for (const auto& l : kDevLinks)
+    if (symlinkat(l.target, dev, l.name) < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/", l.name, nullptr, -1);
+  if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dev, "core") < 0 && errno != EEXIST)
+    fail(p, errno, "symlink /dev/core", nullptr, nullptr, -1);
+  // /dev/ptmx points at the devpts instance mounted on /dev/pts.
+  struct stat st;
+  if (fstatat(dev, "ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) == false &&
+      !S_ISLNK(st.st_mode) && !S_ISCHR(st.st_mode))
+    unlinkat(dev, "ptmx", 0);
+  if (symlinkat("pts/ptmx", dev, "ptmx") < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/ptmx", nullptr, nullptr, -1);
+  close(dev);
+}
+
+}  // namespace
+
+BERTH_CHILD int prepare_rootfs(const ChildPlan& p) {
+  unsigned long prop = p.rootfs_propagation ? p.rootfs_propagation : (MS_SLAVE | MS_REC);
+  if (mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+    fail(p, errno, "set propagation of /", nullptr, "/linux/rootfsPropagation", -1);
+  if (prop & MS_SHARED) {
+    // pivot_root refuses a shared parent of the new root: make the rootfs a
+    // private mount of its own first (the configured propagation is applied
+    // to the new / after the pivot).
+    if (mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+      fail(p, errno, "bind rootfs", p.rootfs, "/root/path", -1);
+    if (mount(nullptr, p.rootfs, nullptr, MS_PRIVATE, nullptr) < 0)
+      fail(p, errno, "make rootfs private", p.rootfs, "/root/path", -1);
+  }
+  if (mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    fail(p, errno, "bind rootfs", p.rootfs, "/root/path", -1);
+  int root = open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) fail(p, errno, "open rootfs", p.rootfs, "/root/path", -1);
+  for (size_t i = 0; i < p.n_mounts; i++) mount_one(p, root, p.mounts[i]);
+  if (p.setup_dev) {
+    for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
+    make_dev_links(p, root);
+  }
+  return root;
+}
+
+BERTH_CHILD void enter_rootfs(const ChildPlan& p, int root) {
+  if (fchdir(root) < 0) fail(p, errno, "chdir to rootfs", p.rootfs, "/root/path", -1);
+  if (p.no_pivot) {
+    if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail(p, errno, "move rootfs to /", nullptr, nullptr, -1);
+    if (chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
+  } else {
+    // pivot_root(".", ".") stacks the old root under the new one; detaching
+    // it after making it a slave keeps the unmount from reaching the host.
+    if (syscall(SYS_pivot_root, ".", ".") < 0) fail(p, errno, "pivot_root", p.rootfs, nullptr, -1);
+    if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+      fail(p, errno, "make old root a slave", nullptr, nullptr, -1);
+    if (umount2(".", MNT_DETACH) < 0) fail(p, errno, "detach old root", nullptr, nullptr, -1);
+  }
+  if (chdir("/") < 0) fail(p, errno, "chdir /", nullptr, nullptr, -1);
+  if (p.rootfs_propagation && mount(nullptr, "/", nullptr, p.rootfs_propagation, nullptr) < 0)
+    fail(p, errno, "set propagation of the new /", nullptr, "/linux/rootfsPropagation", -1);
+}
+
+BERTH_CHILD void mask_and_protect(const ChildPlan& p, int root) {
+  // The host's /dev/null, never the container's (CVE-2025-31133): we are
+  // before the pivot, so "/dev/null" is still the host's; the fd the parent
+  // opened names a mount of the parent's namespace, which cannot be cloned.
+  int devnull = p.n_masked ? open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
+  if (p.n_masked) {
+    struct stat st;
+    if (devnull < 0 || fstat(devnull, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+      fail(p, devnull < 0 ? errno : EXDEV, "open the host's /dev/null", nullptr, nullptr, -1);
+  }
+  for (size_t i = 0; i < p.n_masked; i++) {
+    int fd = rootfs::open_in_root(root, p.masked_paths[i], O_PATH, 0);
+    if (fd == -ENOENT) continue;
+    if (fd < 0) fail(p, fd, "open masked path", p.masked_paths[i], "/linux/maskedPaths", int(i));
+    struct stat st;
+    fstat(fd, &st);
+    int tree;
+    if (S_ISDIR(st.st_mode)) {
+      ChildMount m{};
+      m.fstype = "tmpfs";
+      const char* key;
+      tree = make_fs(m, &key);
+      if (tree >= 0) setattr(tree, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0);
+    } else {
+      // The host's /dev/null, verified by the parent: never the container's.
+      tree = open_tree(devnull, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    }
+    if (tree < 0 || attach(tree, fd) < 0) fail(p, errno, "mask", p.masked_paths[i], "/linux/maskedPaths", int(i));
+    close(tree);
+    close(fd);
+  }
+  for (size_t i = 0; i < p.n_readonly; i++) {
+    int fd = rootfs::open_in_root(root, p.readonly_paths[i], O_PATH, 0);
+    if (fd == -ENOENT) continue;
+    if (fd < 0) fail(p, fd, "open read-only path", p.readonly_paths[i], "/linux/readonlyPaths", int(i));
+    int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    int r = tree < 0 ? -errno : setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, 0);
+    if (r == 0) r = attach(tree, fd);
+    if (r < 0) fail(p, r, "make read-only", p.readonly_paths[i], "/linux/readonlyPaths", int(i));
+    close(tree);
+    close(fd);
+  }
+  if (p.rootfs_readonly) {
+    int r = setattr(root, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0);
+    if (r < 0) fail(p, r, "make / read-only", nullptr, "/root/readonly", -1);
+  }
+  if (devnull >= 0) close(devnull);
+}
+
+}  // namespace berth::child

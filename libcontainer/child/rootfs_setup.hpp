@@ -1,0 +1,19 @@
+// Root filesystem steps of the init, in call order: prepare_rootfs (before
+// the createRuntime hooks), mask_and_protect (after the createContainer
+// hooks, while the host's /dev/null mount is still in our namespace, so it
+// can be cloned), enter_rootfs (pivot).
+#pragma once
+
+#include "libcontainer/child/plan.hpp"
+
+namespace berth::child {
+
+// Sets / propagation, binds the rootfs, performs every mount and device;
+// returns an O_PATH fd of the rootfs.
+int prepare_rootfs(const ChildPlan& p);
+// pivot_root (or MS_MOVE + chroot with no_pivot) into the rootfs.
+void enter_rootfs(const ChildPlan& p, int root);
+// maskedPaths, readonlyPaths and a read-only root, through the rootfs fd.
+void mask_and_protect(const ChildPlan& p, int root);
+
+}  // namespace berth::child

@@ -1,0 +1,301 @@
+// create: config -> LaunchPlan (isolators) -> state directory -> cloner
+// (clones the init, becomes the shim) -> the sync protocol with the init ->
+// state.json. Every side effect pushes its undo step; a failure anywhere
+// leaves nothing behind.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+
+#include "libcontainer/child/child.hpp"
+#include "libcontainer/hooks/hooks.hpp"
+#include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/undo/undo_stack.hpp"
+
+namespace berth::launcher {
+namespace {
+
+Result<std::string> absolute(const std::string& path) {
+  char buf[PATH_MAX];
+  if (!realpath(path.c_str(), buf)) return sys_error(errno, "resolve " + path);
+  return std::string(buf);
+}
+
+Status fill_process(const spec::Config& c, const CreateOptions& o, LaunchPlan& plan) {
+  if (!c.process) return config_error("/process", "a process is required to create a container");
+  const spec::Process& p = *c.process;
+  auto& ch = plan.child;
+  ch.argv = plan.arena.strv(p.args);
+  ch.envp = plan.arena.strv(p.env);
+  for (const auto& e : p.env)
+    if (e.rfind("PATH=", 0) == 0) ch.path_env = plan.arena.str(e.substr(5));
+  ch.cwd = plan.arena.str(p.cwd);
+  ch.uid = p.user.uid;
+  ch.gid = p.user.gid;
+  plan.groups.assign(p.user.additional_gids.begin(), p.user.additional_gids.end());
+  ch.set_groups = true;
+  ch.umask = p.user.umask ? int(*p.user.umask) : -1;
+  ch.no_new_privs = p.no_new_privileges;
+  ch.has_oom_score_adj = p.oom_score_adj.has_value();
+  ch.oom_score_adj = p.oom_score_adj.value_or(0);
+  ch.terminal = p.terminal;
+  if (p.console_size) {
+    ch.console_rows = static_cast<unsigned short>(p.console_size->height);
+    ch.console_cols = static_cast<unsigned short>(p.console_size->width);
+  }
+  if (p.terminal && o.console_socket.empty() && !o.keep_console)
+    return config_error("/process/terminal", "cannot allocate a terminal without --console-socket when detached");
+  if (!p.terminal && !o.console_socket.empty())
+    return Error(Code::Config, "--console-socket given but process.terminal is false");
+  ch.preserve_fds = o.preserve_fds;
+  ch.no_pivot = o.no_pivot;
+  plan.create_container_hooks = hooks::to_child(c.hooks.create_container, plan.arena);
+  plan.start_container_hooks = hooks::to_child(c.hooks.start_container, plan.arena);
+  struct stat st;
+  if (stat("/proc/self/exe", &st) < 0) return sys_error(errno, "stat /proc/self/exe");
+  ch.self_exe_dev = st.st_dev;
+  ch.self_exe_ino = st.st_ino;
+  return {};
+}
+
+Result<UniqueFd> listen_unix(const std::string& path) {
+  UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s) return sys_error(errno, "socket");
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path) return Error(Code::Config, "socket path too long: " + path);
+  memcpy(a.sun_path, path.c_str(), path.size());
+  if (bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return sys_error(errno, "bind " + path);
+  if (listen(s.get(), 16) < 0) return sys_error(errno, "listen " + path);
+  return s;
+}
+
+Result<UniqueFd> connect_unix(const std::string& path) {
+  UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s) return sys_error(errno, "socket");
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path) return Error(Code::Config, "socket path too long: " + path);
+  memcpy(a.sun_path, path.c_str(), path.size());
+  if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return sys_error(errno, "connect " + path);
+  return s;
+}
+
+Status send_fd(int sock, const std::string& payload, int fd) {
+  iovec iov{const_cast<char*>(payload.data()), payload.size()};
+  msghdr h{};
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
+  h.msg_control = cbuf;
+  h.msg_controllen = sizeof cbuf;
+  cmsghdr* c = CMSG_FIRSTHDR(&h);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  if (sendmsg(sock, &h, MSG_NOSIGNAL) < 0) return sys_error(errno, "send fd");
+  return {};
+}
+
+Result<UniqueFd> memfd_with(const std::string& data) {
+  UniqueFd fd(int(syscall(SYS_memfd_create, "berth-state", MFD_CLOEXEC)));
+  if (!fd) return sys_error(errno, "memfd_create");
+  if (write(fd.get(), data.data(), data.size()) != ssize_t(data.size())) return sys_error(errno, "write memfd");
+  return fd;
+}
+
+struct Launch {
+  const state::Store& store;
+  const CreateOptions& opts;
+  const spec::Config& config;
+  IsolatorList& isolators;
+  ContainerContext ctx;
+  LaunchPlan plan;
+  state::ContainerState st;
+  UndoStack undo;
+  UniqueFd sync;     // our end
+  UniqueFd console;
+  pid_t shim = 0;
+
+  Status run();
+  Status spawn();
+  Status talk_to_init();
+  Status handle_seccomp_fd(int fd);
+};
+
+Status Launch::spawn() {
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return sys_error(errno, "socketpair");
+  sync.reset(sp[0]);
+  UniqueFd child_end(sp[1]);
+  int pp[2];
+  if (pipe2(pp, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  UniqueFd pid_read(pp[0]), pid_write(pp[1]);
+  auto shim_sock = BERTH_TRY(listen_unix(ctx.state_dir + "/shim.sock"));
+  plan.child.sync_fd = child_end.get();
+  plan.child.pid_report_fd = pid_write.get();
+  plan.child.shim_sock_fd = shim_sock.get();
+
+  std::vector<std::string> argv = {opts.shim_path, "--state-dir=" + ctx.state_dir, std::string(24, ' '),
+                                   "--socket-fd=" + std::to_string(shim_sock.get()), "--id=" + ctx.id};
+  char* const* shim_argv = plan.arena.strv(argv);
+  const char* shim_path = plan.arena.str(opts.shim_path);
+
+  pid_t pid = fork();
+  if (pid < 0) return sys_error(errno, "fork");
+  if (pid == 0) child::cloner_main(plan.child, shim_path, shim_argv);
+  shim = pid;
+  undo.push("stop the shim", [pid] {
+    ::kill(pid, SIGKILL);
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return Status{};
+  });
+  child_end.reset();
+  pid_write.reset();
+  pid_t init = 0;
+  ssize_t n;
+  do n = read(pid_read.get(), &init, sizeof init); while (n < 0 && errno == EINTR);
+  if (n != sizeof init) return Error(Code::Child, "the cloner died before reporting the container's pid");
+  if (init < 0) return sys_error(-init, "clone the container init");
+  st.pid = init;
+  st.init_start_time = state::process_start_time(init);
+  st.shim_pid = shim;
+  st.shim_start_time = state::process_start_time(shim);
+  undo.push("kill the container init", [init, t = st.init_start_time] {
+    if (state::process_start_time(init) == t) ::kill(init, SIGKILL);
+    return Status{};
+  });
+  return {};
+}
+
+Status Launch::handle_seccomp_fd(int fd) {
+  UniqueFd notify(fd);
+  auto sock = BERTH_TRY(connect_unix(plan.seccomp_listener_path).context("connect to the seccomp listener"));
+  // The container process state the spec defines for the seccomp agent.
+  std::string state = state::oci_state_json(st, state::RunState::Creating, false);
+  std::string msg = "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(st.pid) +
+                    ",\"metadata\":\"" + plan.seccomp_listener_metadata + "\",\"state\":" + state + "}";
+  return send_fd(sock.get(), msg, notify.get()).context("send the seccomp notify fd to " + plan.seccomp_listener_path);
+}
+
+Status Launch::talk_to_init() {
+  using child::SyncKind;
+  for (auto& iso : isolators) BERTH_CHECK(iso->isolate(ctx, plan, st.pid).context(iso->name()));
+  if (plan.child.new_userns) {
+    if (child::send_msg(sync.get(), SyncKind::MapsWritten, nullptr, -1) < 0) return sys_error(errno, "sync with init");
+  }
+  for (;;) {
+    child::SyncMsg m;
+    int fd = -1;
+    int r = child::recv_msg(sync.get(), &m, &fd);
+    if (r == -EPIPE || r == -ECONNRESET) return Error(Code::Child, "the container init exited during setup");
+    if (r < 0) return sys_error(-r, "read from the container init");
+    switch (m.kind) {
+      case SyncKind::Failed: {
+        Error e(Code::Child, m.error.step, m.error.sys_errno, m.error.json_path);
+        return e;
+      }
+      case SyncKind::RuntimeReady: {
+        std::string s = state::oci_state_json(st, state::RunState::Creating, false);
+        BERTH_CHECK(hooks::run(config.hooks.prestart, "prestart", s));
+        BERTH_CHECK(hooks::run(config.hooks.create_runtime, "createRuntime", s));
+        UniqueFd mem;
+        if (!plan.create_container_hooks.empty() || !plan.start_container_hooks.empty())
+          mem = BERTH_TRY(memfd_with(s));
+        if (child::send_msg(sync.get(), SyncKind::HooksDone, nullptr, mem.get()) < 0)
+          return sys_error(errno, "sync with init");
+        break;
+      }
+      case SyncKind::ConsoleFd:
+        console.reset(fd);
+        break;
+      case SyncKind::SeccompFd:
+        BERTH_CHECK(handle_seccomp_fd(fd));
+        break;
+      case SyncKind::Created:
+        return {};
+      default:
+        if (fd >= 0) close(fd);
+        return Error(Code::Child, "unexpected message from the container init");
+    }
+  }
+}
+
+Status Launch::run() {
+  ctx.bundle = BERTH_TRY(absolute(opts.bundle.empty() ? "." : opts.bundle).context("bundle"));
+  std::string root = config.root.path;
+  if (root.empty() || root[0] != '/') root = ctx.bundle + "/" + root;
+  auto rootfs = absolute(root);
+  if (!rootfs) return std::move(rootfs).error().with_path("/root/path").context("rootfs");
+  ctx.rootfs = *rootfs;
+  ctx.state_dir = store.dir(ctx.id);
+  BERTH_CHECK(fill_process(config, opts, plan));
+  plan.child.rootfs = plan.arena.str(ctx.rootfs);
+  for (auto& iso : isolators) BERTH_CHECK(iso->prepare(ctx, plan).context(iso->name()));
+  plan.finalize();
+
+  // Side effects start here.
+  auto lock = BERTH_TRY(store.claim(ctx.id));
+  plan.child.lock_fd = lock.get();
+  undo.push("remove the state directory", [this] { return store.remove(ctx.id); });
+  for (auto it = isolators.rbegin(); it != isolators.rend(); ++it)
+    undo.push(std::string("clean up ") + (*it)->name(), [this, iso = it->get()] { return iso->cleanup(ctx.state_dir); });
+  std::string fifo = ctx.state_dir + "/exec.fifo";
+  if (mkfifo(fifo.c_str(), 0622) < 0) return sys_error(errno, "mkfifo " + fifo);
+  UniqueFd fifo_fd(open(fifo.c_str(), O_PATH | O_CLOEXEC));
+  if (!fifo_fd) return sys_error(errno, "open " + fifo);
+  plan.child.fifo_fd = fifo_fd.get();
+
+  st.id = ctx.id;
+  st.bundle = ctx.bundle;
+  st.rootfs = ctx.rootfs;
+  st.created = state::now_rfc3339();
+  st.annotations = config.annotations;
+  st.poststart = config.hooks.poststart;
+  st.poststop = config.hooks.poststop;
+  st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
+
+  BERTH_CHECK(spawn());
+  BERTH_CHECK(talk_to_init());
+  BERTH_CHECK(store.write(st));
+  if (console && !opts.console_socket.empty()) {
+    auto sock = BERTH_TRY(connect_unix(opts.console_socket).context("console socket"));
+    BERTH_CHECK(send_fd(sock.get(), "/dev/ptmx", console.get()).context("send the console to " + opts.console_socket));
+    console.reset();
+  }
+  if (!opts.pid_file.empty())
+    BERTH_CHECK(state::write_file_atomic(opts.pid_file, std::to_string(st.pid), 0644).context("pid file"));
+  undo.commit();
+  return {};
+}
+
+}  // namespace
+
+Result<Created> create(const state::Store& store, const CreateOptions& opts, const spec::Config& config,
+                       IsolatorList& isolators) {
+  BERTH_CHECK(state::validate_id(opts.id));
+  Launch l{store, opts, config, isolators, ContainerContext{config, opts.id, "", "", ""}, {}, {}, {}, {}, {}, 0};
+  Status s = l.run();
+  if (!s.ok()) {
+    Error e = std::move(s).error();
+    l.undo.unwind(&e);
+    return e;
+  }
+  Created c;
+  c.pid = l.st.pid;
+  c.console = std::move(l.console);
+  return c;
+}
+
+}  // namespace berth::launcher

@@ -1,0 +1,52 @@
+// Arena and LaunchPlan::finalize.
+#include "libcontainer/launcher/launch_plan.hpp"
+
+#include <cstring>
+
+namespace berth {
+
+char* Arena::buffer(size_t n) {
+  blocks_.push_back(std::make_unique<char[]>(n ? n : 1));
+  char* p = blocks_.back().get();
+  memset(p, 0, n ? n : 1);
+  return p;
+}
+
+const char* Arena::str(std::string_view s) {
+  char* p = buffer(s.size() + 1);
+  memcpy(p, s.data(), s.size());
+  return p;
+}
+
+char* const* Arena::strv(const std::vector<std::string>& v) {
+  auto** p = reinterpret_cast<char**>(buffer(sizeof(char*) * (v.size() + 1)));
+  for (size_t i = 0; i < v.size(); i++) p[i] = const_cast<char*>(str(v[i]));
+  return p;
+}
+
+void LaunchPlan::finalize() {
+  child.mounts = arena.copy(mounts);
+  child.n_mounts = mounts.size();
+  child.devices = arena.copy(devices);
+  child.n_devices = devices.size();
+  child.masked_paths = arena.copy(masked_paths);
+  child.n_masked = masked_paths.size();
+  child.readonly_paths = arena.copy(readonly_paths);
+  child.n_readonly = readonly_paths.size();
+  child.sysctls = arena.copy(sysctls);
+  child.n_sysctls = sysctls.size();
+  child.rlimits = arena.copy(rlimits);
+  child.n_rlimits = rlimits.size();
+  child.groups = arena.copy(groups);
+  child.n_groups = groups.size();
+  child.create_container_hooks = arena.copy(create_container_hooks);
+  child.n_create_container_hooks = create_container_hooks.size();
+  child.start_container_hooks = arena.copy(start_container_hooks);
+  child.n_start_container_hooks = start_container_hooks.size();
+  if (!seccomp_bpf.empty()) {
+    child.seccomp_filter = arena.copy(seccomp_bpf);
+    child.seccomp_len = unsigned(seccomp_bpf.size() / 8);  // sizeof(struct sock_filter)
+  }
+}
+
+}  // namespace berth

@@ -1,0 +1,61 @@
+// LaunchPlan: what the isolators' prepare() steps build for one container.
+// It owns the memory (an arena of strings and arrays) that the ChildPlan
+// points into, plus what the parent needs on its side of the launch (id maps,
+// hooks, fds to pass). finalize() wires the vectors into the ChildPlan.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libcontainer/child/plan.hpp"
+#include "libcontainer/fd/unique_fd.hpp"
+#include "libcontainer/spec/config.hpp"
+
+namespace berth {
+
+// Stable storage for C strings and arrays; nothing moves once handed out.
+class Arena {
+ public:
+  const char* str(std::string_view s);
+  char* buffer(size_t n);  // zeroed
+  // A NULL-terminated argv/envp.
+  char* const* strv(const std::vector<std::string>& v);
+  template <typename T>
+  T* copy(const std::vector<T>& v) {
+    if (v.empty()) return nullptr;
+    auto* p = reinterpret_cast<T*>(buffer(sizeof(T) * v.size()));
+    for (size_t i = 0; i < v.size(); i++) p[i] = v[i];
+    return p;
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+};
+
+struct LaunchPlan {
+  Arena arena;
+  child::ChildPlan child{};
+
+  // Filled by isolators, copied into the arena by finalize().
+  std::vector<child::ChildMount> mounts;
+  std::vector<child::ChildDevice> devices;
+  std::vector<const char*> masked_paths, readonly_paths;
+  std::vector<child::ChildSysctl> sysctls;
+  std::vector<child::ChildRlimit> rlimits;
+  std::vector<gid_t> groups;
+  std::vector<child::ChildHook> create_container_hooks, start_container_hooks;
+  std::vector<uint8_t> seccomp_bpf;  // struct sock_filter[]
+
+  // Parent side.
+  std::string uid_map, gid_map;   // contents for /proc/PID/{uid,gid}_map
+  bool deny_setgroups = false;
+  std::vector<UniqueFd> owned_fds;  // ns files to join, /dev/null, ...
+  std::string seccomp_listener_path;
+  std::string seccomp_listener_metadata;
+
+  void finalize();
+};
+
+}  // namespace berth

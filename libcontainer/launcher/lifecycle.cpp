@@ -1,0 +1,166 @@
+// Operations on an existing container: start (open the gate), kill, wait,
+// delete. The init is addressed through a pidfd whose process start time is
+// checked against state.json, so a recycled pid is never signalled.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "libcontainer/hooks/hooks.hpp"
+#include "libcontainer/launcher/launcher.hpp"
+
+namespace berth::launcher {
+namespace {
+
+// A pidfd for pid if it is still the process recorded at create time.
+UniqueFd open_pidfd(pid_t pid, uint64_t start_time) {
+  if (pid <= 0) return UniqueFd();
+  UniqueFd fd(int(syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd) return fd;
+  if (state::process_start_time(pid) != start_time) fd.reset();
+  return fd;
+}
+
+// Waits until the pidfd says the process has exited (or timeout_ms passes).
+bool wait_exit(int pidfd, int timeout_ms) {
+  pollfd p{pidfd, POLLIN, 0};
+  int r;
+  do r = poll(&p, 1, timeout_ms); while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+Result<UniqueFd> shim_connect(const std::string& dir) {
+  UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::string path = dir + "/shim.sock";
+  if (path.size() >= sizeof a.sun_path) return Error(Code::Internal, "shim socket path too long");
+  memcpy(a.sun_path, path.c_str(), path.size());
+  if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return sys_error(errno, "connect to the shim");
+  return s;
+}
+
+// One request line, one reply line.
+Result<std::string> shim_call(const std::string& dir, const std::string& req) {
+  auto s = BERTH_TRY(shim_connect(dir));
+  std::string line = req + "\n";
+  if (send(s.get(), line.data(), line.size(), MSG_NOSIGNAL) < 0) return sys_error(errno, "write to the shim");
+  std::string reply;
+  char c;
+  for (;;) {
+    ssize_t n = read(s.get(), &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || c == '\n') break;
+    reply += c;
+  }
+  return reply;
+}
+
+void stop_shim(const std::string& dir, const state::ContainerState& st) {
+  auto r = shim_call(dir, "shutdown");
+  if (r.ok()) return;
+  UniqueFd fd = open_pidfd(st.shim_pid, st.shim_start_time);
+  if (fd) syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+}
+
+}  // namespace
+
+Status start(const state::Store& store, const std::string& id) {
+  auto lock = BERTH_TRY(store.lock(id));
+  auto st = BERTH_TRY(store.read(id));
+  auto status = state::current_status(store, st);
+  if (status == state::RunState::Stopped) return Error(Code::Busy, "cannot start a container that has stopped");
+  if (status == state::RunState::Running) return Error(Code::Busy, "cannot start an already running container");
+  std::string fifo = store.dir(id) + "/exec.fifo";
+  UniqueFd pidfd = open_pidfd(st.pid, st.init_start_time);
+  if (!pidfd) return Error(Code::Busy, "cannot start a container that has stopped");
+  // Non-blocking open: the init, blocked opening the write side, goes on.
+  UniqueFd f(open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!f) return sys_error(errno, "open " + fifo);
+  pollfd p[2] = {{f.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+  for (;;) {
+    int r = poll(p, 2, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return sys_error(errno, "wait for the container to start");
+    if (p[0].revents & POLLIN) {
+      char c;
+      if (read(f.get(), &c, 1) == 1) break;
+    }
+    if (p[1].revents & POLLIN) return Error(Code::Child, "the container init exited before it was started");
+  }
+  unlink(fifo.c_str());
+  st.oci_version = st.oci_version.empty() ? "1.2.0" : st.oci_version;
+  Status hs = hooks::run(st.poststart, "poststart", state::oci_state_json(st, state::RunState::Running, false));
+  if (!hs.ok()) {
+    // runtime-spec: a failing poststart hook fails the operation and the
+    // container is stopped.
+    syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+    return hs;
+  }
+  return {};
+}
+
+Status kill(const state::Store& store, const std::string& id, int sig) {
+  auto st = BERTH_TRY(store.read(id));
+  if (state::current_status(store, st) == state::RunState::Stopped) return Error(Code::Busy, "container not running");
+  UniqueFd fd = open_pidfd(st.pid, st.init_start_time);
+  if (!fd) return Error(Code::Busy, "container not running");
+  if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0) return sys_error(errno, "kill");
+  return {};
+}
+
+Result<int> wait(const state::Store& store, const std::string& id) {
+  auto reply = shim_call(store.dir(id), "wait");
+  if (reply.ok() && reply->rfind("exit ", 0) == 0) return atoi(reply->c_str() + 5);
+  if (auto rec = state::read_exit_record(store.dir(id))) return rec->exit_code;
+  if (!reply.ok()) return std::move(reply).error();
+  return Error(Code::Internal, "unexpected reply from the shim: " + *reply);
+}
+
+Status remove(const state::Store& store, const std::string& id, bool force, IsolatorList& isolators,
+              std::string* warning) {
+  BERTH_CHECK(state::validate_id(id));
+  auto lock = store.lock(id);
+  if (!lock.ok()) {
+    if (force && lock.error().code() == Code::NotFound) return {};
+    return std::move(lock).error();
+  }
+  std::string dir = store.dir(id);
+  auto st = store.read(id);
+  if (!st.ok()) {
+    // A create cut off before it wrote state.json: nothing is recorded, and
+    // its init and shim exit on their own when the sync socket closes.
+    if (st.error().code() == Code::Busy && force) return store.remove(id);
+    return std::move(st).error();
+  }
+  auto status = state::current_status(store, *st);
+  if (status == state::RunState::Running && !force)
+    return Error(Code::Busy, "cannot delete container " + id + " that is not stopped: running");
+  if (status != state::RunState::Stopped) {
+    UniqueFd fd = open_pidfd(st->pid, st->init_start_time);
+    if (fd) {
+      syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+      wait_exit(fd.get(), -1);
+    }
+  }
+  stop_shim(dir, *st);
+  Error errs(Code::Internal, "delete " + id);
+  bool failed = false;
+  for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) {
+    Status s = (*it)->cleanup(dir);
+    if (!s.ok()) errs.add_note(s.error().message()), failed = true;
+  }
+  // runtime-spec: a failing poststop hook is logged; deletion goes on.
+  Status hs = hooks::run(st->poststop, "poststop", state::oci_state_json(*st, state::RunState::Stopped, false));
+  BERTH_CHECK(store.remove(id));
+  if (!hs.ok() && warning) *warning = hs.error().message();
+  if (failed) return errs;
+  return {};
+}
+
+}  // namespace berth::launcher

@@ -1,0 +1,172 @@
+// The OCI runtime configuration (runtime-spec 1.2, Linux) as typed structs.
+// Produced by spec::parse_config(); everything here has been validated: names
+// are known (capabilities, rlimits, namespaces, seccomp actions), paths are
+// absolute where the spec says so, and unsupported fields were refused.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::spec {
+
+struct IdMapping {
+  uint32_t container_id = 0;
+  uint32_t host_id = 0;
+  uint32_t size = 0;
+};
+
+struct User {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::optional<uint32_t> umask;
+  std::vector<uint32_t> additional_gids;
+};
+
+struct Rlimit {
+  std::string type;  // "RLIMIT_NOFILE"
+  int resource = 0;  // RLIMIT_NOFILE
+  uint64_t hard = 0;
+  uint64_t soft = 0;
+};
+
+// Capability numbers (CAP_*), already mapped from names. An absent set is
+// std::nullopt (the set is then emptied, as runc does).
+struct Capabilities {
+  std::optional<std::vector<int>> bounding, effective, inheritable, permitted, ambient;
+};
+
+struct ConsoleSize {
+  uint32_t height = 0;
+  uint32_t width = 0;
+};
+
+struct Process {
+  bool terminal = false;
+  std::optional<ConsoleSize> console_size;
+  User user;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  std::optional<Capabilities> capabilities;
+  std::vector<Rlimit> rlimits;
+  bool no_new_privileges = false;
+  std::string apparmor_profile;  // accepted only when empty or when no LSM is loaded (see parser)
+  std::string selinux_label;
+  std::optional<int> oom_score_adj;
+};
+
+struct Root {
+  std::string path;  // as written; resolved against the bundle by the launcher
+  bool readonly = false;
+};
+
+struct Mount {
+  std::string destination;  // absolute (relative is accepted and made absolute, as runc does)
+  std::string type;         // "" for a bind mount without type
+  std::string source;
+  std::vector<std::string> options;
+  std::vector<IdMapping> uid_mappings, gid_mappings;
+};
+
+struct Hook {
+  std::string path;  // absolute
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::optional<int> timeout;  // seconds, > 0
+};
+
+struct Hooks {
+  std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
+  bool empty() const {
+    return prestart.empty() && create_runtime.empty() && create_container.empty() &&
+           start_container.empty() && poststart.empty() && poststop.empty();
+  }
+};
+
+enum class NsType { Pid, Network, Mount, Ipc, Uts, User, Cgroup, Time };
+
+struct Namespace {
+  NsType type = NsType::Mount;
+  std::string path;  // empty: create a new one; otherwise join this one
+};
+
+struct Device {
+  char type = 'c';  // 'c', 'b', 'u', 'p'
+  std::string path;
+  int64_t major = 0, minor = 0;
+  std::optional<uint32_t> file_mode, uid, gid;
+};
+
+// linux.resources.devices entries (the only resource accepted until the cgroups
+// isolators land).
+struct DeviceRule {
+  bool allow = false;
+  std::string type = "a";
+  std::optional<int64_t> major, minor;
+  std::string access = "rwm";
+};
+
+struct SeccompArg {
+  uint32_t index = 0;
+  uint64_t value = 0;
+  uint64_t value_two = 0;
+  std::string op;  // SCMP_CMP_EQ ...
+};
+
+struct SeccompSyscall {
+  std::vector<std::string> names;
+  std::string action;  // SCMP_ACT_*
+  std::optional<uint32_t> errno_ret;
+  std::vector<SeccompArg> args;
+};
+
+struct Seccomp {
+  std::string default_action;
+  std::optional<uint32_t> default_errno_ret;
+  std::vector<std::string> architectures;  // SCMP_ARCH_*
+  std::vector<std::string> flags;          // SECCOMP_FILTER_FLAG_*
+  std::string listener_path;
+  std::string listener_metadata;
+  std::vector<SeccompSyscall> syscalls;
+};
+
+struct TimeOffset {
+  int64_t secs = 0;
+  uint32_t nanosecs = 0;
+};
+
+struct Linux {
+  std::vector<Namespace> namespaces;
+  std::vector<IdMapping> uid_mappings, gid_mappings;
+  std::map<std::string, TimeOffset> time_offsets;  // "monotonic", "boottime"
+  std::vector<Device> devices;
+  std::string cgroups_path;
+  std::vector<DeviceRule> device_rules;  // linux.resources.devices
+  std::map<std::string, std::string> sysctl;
+  std::optional<Seccomp> seccomp;
+  std::string rootfs_propagation;  // "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"
+  std::vector<std::string> masked_paths, readonly_paths;
+  std::string mount_label;
+};
+
+struct Config {
+  std::string oci_version;
+  Root root;
+  std::optional<Process> process;  // required by create; optional in the spec
+  std::string hostname;
+  std::string domainname;
+  std::vector<Mount> mounts;
+  Hooks hooks;
+  std::map<std::string, std::string> annotations;
+  Linux linux;
+
+  bool has_namespace(NsType t) const;
+  const Namespace* find_namespace(NsType t) const;
+};
+
+const char* ns_type_name(NsType t);  // "pid", "network", ...
+
+}  // namespace berth::spec

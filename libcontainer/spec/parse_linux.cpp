@@ -1,0 +1,244 @@
+// config.json "linux": namespaces, id mappings, timeOffsets, devices,
+// resources.devices, sysctl, propagation, masked/readonly paths; plus the
+// rules that tie namespaces to other fields. Resource controllers and other
+// spec features berth does not implement are refused by name.
+#include <cstring>
+
+#include "libcontainer/spec/parse_internal.hpp"
+
+namespace berth::spec::detail {
+
+namespace {
+
+bool ns_type_from_name(std::string_view name, NsType& out) {
+  constexpr NsType kAll[] = {NsType::Pid, NsType::Network, NsType::Mount,  NsType::Ipc,
+                             NsType::Uts, NsType::User,    NsType::Cgroup, NsType::Time};
+  for (NsType t : kAll) {
+    if (name == ns_type_name(t)) {
+      out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+void parse_namespaces(Walker& w, Value l, std::vector<Namespace>& out) {
+  out.clear();
+  w.each_object(l, "namespaces", [&](Value v) {
+    Namespace ns;
+    bool known = false;
+    std::string type;
+    if (w.require(v, "type") && w.str(v, "type", type)) {
+      auto s = w.enter("type");
+      known = ns_type_from_name(type, ns.type);
+      if (!known) w.fail("unknown namespace type " + quoted(type));
+      for (const auto& prev : out) {
+        if (known && prev.type == ns.type) {
+          w.fail("duplicate namespace type " + quoted(type));
+          known = false;
+          break;
+        }
+      }
+    }
+    if (w.str(v, "path", ns.path) && !ns.path.empty() && !is_absolute(ns.path)) {
+      auto s = w.enter("path");
+      w.fail("must be an absolute path, got " + quoted(ns.path));
+    }
+    if (known) out.push_back(std::move(ns));
+  });
+}
+
+void parse_time_offsets(Walker& w, Value l, std::map<std::string, TimeOffset>& out) {
+  Value v = member(l, "timeOffsets");
+  if (!v.present()) return;
+  auto s = w.enter("timeOffsets");
+  if (!w.as_object(v)) return;
+  out.clear();
+  for (size_t i = 0; i < v.size(); i++) {
+    std::string_view clock = v.key_at(i);
+    auto sc = w.enter(clock);
+    if (clock != "monotonic" && clock != "boottime") {
+      w.fail("unknown clock " + quoted(clock) + " (expected \"monotonic\" or \"boottime\")");
+      continue;
+    }
+    Value o = v.value_at(i);
+    if (!w.as_object(o)) continue;
+    TimeOffset off;
+    w.i64(o, "secs", off.secs);
+    if (w.u32(o, "nanosecs", off.nanosecs) && off.nanosecs >= 1000000000u) {
+      auto sn = w.enter("nanosecs");
+      w.fail("must be less than 1000000000, got " + std::to_string(off.nanosecs));
+    }
+    out[std::string(clock)] = off;
+  }
+}
+
+void parse_device(Walker& w, Value v, std::vector<Device>& out) {
+  Device d;
+  std::string type;
+  bool typed = false;
+  if (w.require(v, "type") && w.str(v, "type", type)) {
+    auto s = w.enter("type");
+    typed = type.size() == 1 && std::strchr("cbup", type[0]) != nullptr;
+    if (typed) d.type = type[0];
+    else w.fail("expected one of \"c\", \"b\", \"u\", \"p\", got " + quoted(type));
+  }
+  if (w.require(v, "path") && w.str(v, "path", d.path) && !is_absolute(d.path)) {
+    auto s = w.enter("path");
+    w.fail("must be an absolute path, got " + quoted(d.path));
+  }
+  // A FIFO has no device number; the others must say which device they are.
+  if (typed && d.type != 'p') {
+    w.require(v, "major");
+    w.require(v, "minor");
+  }
+  w.i64(v, "major", d.major);
+  w.i64(v, "minor", d.minor);
+  uint32_t mode;
+  if (w.u32(v, "fileMode", mode)) {
+    if (mode > 07777) {
+      auto s = w.enter("fileMode");
+      w.fail("must hold only permission bits (at most 07777), got " + std::to_string(mode));
+    }
+    d.file_mode = mode;
+  }
+  uint32_t id;
+  if (w.u32(v, "uid", id)) d.uid = id;
+  if (w.u32(v, "gid", id)) d.gid = id;
+  out.push_back(std::move(d));
+}
+
+void parse_device_rule(Walker& w, Value v, std::vector<DeviceRule>& out) {
+  DeviceRule r;
+  if (w.require(v, "allow")) w.boolean(v, "allow", r.allow);
+  if (w.str(v, "type", r.type) && r.type != "a" && r.type != "c" && r.type != "b") {
+    auto s = w.enter("type");
+    w.fail("expected one of \"a\", \"c\", \"b\", got " + quoted(r.type));
+  }
+  const std::pair<const char*, std::optional<int64_t>*> nums[] = {{"major", &r.major}, {"minor", &r.minor}};
+  for (auto& [name, field] : nums) {
+    int64_t n;
+    if (!w.i64(v, name, n)) continue;
+    // -1 is the wildcard some generators write instead of omitting the field.
+    if (n < -1) {
+      auto s = w.enter(name);
+      w.fail("must be -1 (any) or a device number, got " + std::to_string(n));
+    } else if (n >= 0) {
+      *field = n;
+    }
+  }
+  if (w.str(v, "access", r.access) &&
+      (r.access.empty() || r.access.find_first_not_of("rwm") != std::string::npos)) {
+    auto s = w.enter("access");
+    w.fail("expected a combination of \"r\", \"w\", \"m\", got " + quoted(r.access));
+  }
+  out.push_back(std::move(r));
+}
+
+void parse_resources(Walker& w, Value l, std::vector<DeviceRule>& out) {
+  Value v = member(l, "resources");
+  if (!v.present()) return;
+  auto s = w.enter("resources");
+  if (!w.as_object(v)) return;
+  out.clear();
+  w.each_object(v, "devices", [&](Value d) { parse_device_rule(w, d, out); });
+  constexpr const char* kNotYet[] = {"memory",         "cpu",     "pids", "blockIO",
+                                     "hugepageLimits", "network", "rdma", "unified"};
+  for (const char* name : kNotYet) w.refuse_unsupported(v, name, "cgroup resources are not implemented");
+}
+
+void parse_absolute_paths(Walker& w, Value l, std::string_view name, std::vector<std::string>& out) {
+  if (!w.strings(l, name, out)) return;
+  auto s = w.enter(name);
+  for (size_t i = 0; i < out.size(); i++) {
+    if (is_absolute(out[i])) continue;
+    auto si = w.enter(i);
+    w.fail("must be an absolute path, got " + quoted(out[i]));
+  }
+}
+
+bool known_propagation(std::string_view p) {
+  constexpr const char* kModes[] = {"private", "rprivate", "slave",      "rslave",     "shared",
+                                    "rshared", "unbindable", "runbindable"};
+  for (const char* m : kModes)
+    if (p == m) return true;
+  return false;
+}
+
+}  // namespace
+
+void parse_id_mappings(Walker& w, Value obj, std::string_view name, std::vector<IdMapping>& out) {
+  out.clear();
+  w.each_object(obj, name, [&](Value v) {
+    IdMapping m;
+    bool all = w.require(v, "containerID") & w.require(v, "hostID") & w.require(v, "size");
+    all = w.u32(v, "containerID", m.container_id) & w.u32(v, "hostID", m.host_id) &
+          w.u32(v, "size", m.size) & all;
+    if (all && m.size == 0) {
+      auto s = w.enter("size");
+      w.fail("must be greater than 0");
+    }
+    out.push_back(m);
+  });
+}
+
+void parse_linux(Walker& w, Value l, Linux& out) {
+  parse_namespaces(w, l, out.namespaces);
+  parse_id_mappings(w, l, "uidMappings", out.uid_mappings);
+  parse_id_mappings(w, l, "gidMappings", out.gid_mappings);
+  parse_time_offsets(w, l, out.time_offsets);
+  out.devices.clear();
+  w.each_object(l, "devices", [&](Value d) { parse_device(w, d, out.devices); });
+  w.str(l, "cgroupsPath", out.cgroups_path);
+  parse_resources(w, l, out.device_rules);
+  if (w.string_map(l, "sysctl", out.sysctl) && out.sysctl.count("")) {
+    auto s = w.enter("sysctl");
+    auto sk = w.enter("");
+    w.fail("sysctl keys must not be empty");
+  }
+  if (Value sc = member(l, "seccomp"); sc.present()) {
+    auto s = w.enter("seccomp");
+    if (w.as_object(sc)) parse_seccomp(w, sc, out.seccomp.emplace());
+  }
+  if (w.str(l, "rootfsPropagation", out.rootfs_propagation) && !known_propagation(out.rootfs_propagation)) {
+    auto s = w.enter("rootfsPropagation");
+    w.fail("unknown propagation " + quoted(out.rootfs_propagation) +
+           " (expected private, rprivate, slave, rslave, shared, rshared, unbindable or runbindable)");
+  }
+  parse_absolute_paths(w, l, "maskedPaths", out.masked_paths);
+  parse_absolute_paths(w, l, "readonlyPaths", out.readonly_paths);
+  w.str(l, "mountLabel", out.mount_label);
+  w.refuse_unsupported(l, "intelRdt", "Intel RDT is not implemented");
+  w.refuse_unsupported(l, "personality", "personality is not implemented");
+  w.refuse_unsupported(l, "memoryPolicy", "NUMA memory policy is not implemented");
+  w.refuse_unsupported(l, "netDevices", "moving network devices is not implemented");
+}
+
+// Follows runc's validator: mappings need a user namespace; a new user
+// namespace (no path to join) needs mappings to be of any use; hostname and
+// domainname would otherwise change the host's.
+void check_namespace_rules(Walker& w, const Config& c, Value top) {
+  if (!c.has_namespace(NsType::Uts)) {
+    for (const char* name : {"hostname", "domainname"}) {
+      if (member(top, name).as_string().empty()) continue;
+      auto s = w.enter(name);
+      w.fail("requires a uts namespace in /linux/namespaces");
+    }
+  }
+  Value l = member(top, "linux");
+  if (!l.is_object()) return;
+  auto s = w.enter("linux");
+  const Namespace* user = c.find_namespace(NsType::User);
+  for (const char* name : {"uidMappings", "gidMappings"}) {
+    bool given = member(l, name).present();
+    auto sm = w.enter(name);
+    if (given && !user) w.fail("requires a user namespace in /linux/namespaces");
+    if (!given && user && user->path.empty()) w.fail("required when /linux/namespaces creates a user namespace");
+  }
+  if (member(l, "timeOffsets").present() && !c.has_namespace(NsType::Time)) {
+    auto st = w.enter("timeOffsets");
+    w.fail("requires a time namespace in /linux/namespaces");
+  }
+}
+
+}  // namespace berth::spec::detail

@@ -1,0 +1,310 @@
+// The state directory and state.json; see store.hpp.
+#include "libcontainer/state/store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "libcontainer/json/tree.hpp"
+#include "libcontainer/json/writer.hpp"
+
+namespace berth::state {
+
+Status validate_id(const std::string& id) {
+  if (id.empty()) return Error(Code::Config, "container id cannot be empty");
+  if (id == "." || id == "..") return Error(Code::Config, "invalid container id format: " + id);
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '+' || c == '-' || c == '.';
+    if (!ok) return Error(Code::Config, "invalid container id format: " + id);
+  }
+  if (id.size() > 1024) return Error(Code::Config, "container id is too long");
+  return {};
+}
+
+const char* status_name(RunState s) {
+  switch (s) {
+    case RunState::Creating: return "creating";
+    case RunState::Created: return "created";
+    case RunState::Running: return "running";
+    case RunState::Stopped: return "stopped";
+  }
+  return "unknown";
+}
+
+std::string now_rfc3339() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t;
+  gmtime_r(&ts.tv_sec, &t);
+  char buf[64];
+  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+  snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  return buf;
+}
+
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+  if (!fd) return sys_error(errno, "create " + tmp);
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error(errno, "write " + tmp);
+    off += size_t(n);
+  }
+  if (fsync(fd.get()) < 0) return sys_error(errno, "fsync " + tmp);
+  if (rename(tmp.c_str(), path.c_str()) < 0) return sys_error(errno, "rename " + tmp);
+  return {};
+}
+
+Result<std::string> read_file(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    Error e = sys_error(errno, "open " + path);
+    return e;
+  }
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error(errno, "read " + path);
+    if (n == 0) break;
+    out.append(buf, size_t(n));
+  }
+  return out;
+}
+
+uint64_t process_start_time(pid_t pid) {
+  if (pid <= 0) return 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return 0;
+  char buf[1024];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  // comm may hold spaces and parentheses: parse after the last ')'.
+  char* p = strrchr(buf, ')');
+  if (!p || p[1] != ' ') return 0;
+  char state = p[2];
+  if (state == 'Z' || state == 'X') return 0;
+  p += 2;
+  for (int field = 3; field < 22; field++) {
+    p = strchr(p, ' ');
+    if (!p) return 0;
+    p++;
+  }
+  return strtoull(p, nullptr, 10);
+}
+
+static Result<UniqueFd> open_locked(const std::string& dir) {
+  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return sys_error(errno, "open " + dir);
+  if (flock(fd.get(), LOCK_EX) < 0) return sys_error(errno, "lock " + dir);
+  return fd;
+}
+
+Result<UniqueFd> Store::claim(const std::string& id) const {
+  if (mkdir(root_.c_str(), 0711) < 0 && errno != EEXIST) return sys_error(errno, "create state root " + root_);
+  std::string d = dir(id);
+  if (mkdir(d.c_str(), 0711) < 0) {
+    if (errno == EEXIST) return Error(Code::Exists, "container with id exists: " + id);
+    return sys_error(errno, "create state directory " + d);
+  }
+  return open_locked(d);
+}
+
+Result<UniqueFd> Store::lock(const std::string& id) const {
+  BERTH_CHECK(validate_id(id));
+  std::string d = dir(id);
+  UniqueFd fd(open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return Error(Code::NotFound, "container does not exist");
+    return sys_error(errno, "open " + d);
+  }
+  if (flock(fd.get(), LOCK_EX) < 0) return sys_error(errno, "lock " + d);
+  return fd;
+}
+
+static void write_hooks(json::Writer& w, const char* key, const std::vector<spec::Hook>& hooks) {
+  if (hooks.empty()) return;
+  w.key(key).begin_array();
+  for (const auto& h : hooks) {
+    w.begin_object().field("path", h.path);
+    if (!h.args.empty()) w.field_strings("args", h.args);
+    if (!h.env.empty()) w.field_strings("env", h.env);
+    if (h.timeout) w.field_int("timeout", *h.timeout);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+static std::vector<std::string> strings_of(json::Value v) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); i++) out.emplace_back(v.at(i).as_string());
+  return out;
+}
+
+static std::vector<spec::Hook> read_hooks(json::Value v) {
+  std::vector<spec::Hook> out;
+  for (size_t i = 0; i < v.size(); i++) {
+    json::Value h = v.at(i);
+    spec::Hook hook;
+    hook.path = std::string(h.get("path").as_string());
+    hook.args = strings_of(h.get("args"));
+    hook.env = strings_of(h.get("env"));
+    int64_t t;
+    if (h.get("timeout").to_int64(t)) hook.timeout = int(t);
+    out.push_back(std::move(hook));
+  }
+  return out;
+}
+
+Status Store::write(const ContainerState& s) const {
+  json::Writer w;
+  w.begin_object()
+      .field("ociVersion", s.oci_version)
+      .field("id", s.id)
+      .field_int("pid", s.pid)
+      .field_uint("initStartTime", s.init_start_time)
+      .field_int("shimPid", s.shim_pid)
+      .field_uint("shimStartTime", s.shim_start_time)
+      .field("bundle", s.bundle)
+      .field("rootfs", s.rootfs)
+      .field("created", s.created)
+      .field("owner", s.owner);
+  if (!s.annotations.empty()) {
+    w.key("annotations").begin_object();
+    for (const auto& [k, v] : s.annotations) w.field(k, v);
+    w.end_object();
+  }
+  write_hooks(w, "poststart", s.poststart);
+  write_hooks(w, "poststop", s.poststop);
+  w.end_object();
+  return write_file_atomic(dir(s.id) + "/state.json", w.str());
+}
+
+Result<ContainerState> Store::read(const std::string& id) const {
+  BERTH_CHECK(validate_id(id));
+  auto text = read_file(dir(id) + "/state.json");
+  if (!text) {
+    if (text.error().sys_errno() == ENOENT) {
+      struct stat st;
+      if (stat(dir(id).c_str(), &st) == 0) return Error(Code::Busy, "container " + id + " is being created");
+      return Error(Code::NotFound, "container does not exist");
+    }
+    return std::move(text).error();
+  }
+  auto doc = BERTH_TRY(json::Document::parse(*text));
+  json::Value r = doc.root();
+  ContainerState s;
+  s.oci_version = std::string(r.get("ociVersion").as_string());
+  s.id = std::string(r.get("id").as_string());
+  int64_t i;
+  uint64_t u;
+  if (r.get("pid").to_int64(i)) s.pid = pid_t(i);
+  if (r.get("initStartTime").to_uint64(u)) s.init_start_time = u;
+  if (r.get("shimPid").to_int64(i)) s.shim_pid = pid_t(i);
+  if (r.get("shimStartTime").to_uint64(u)) s.shim_start_time = u;
+  s.bundle = std::string(r.get("bundle").as_string());
+  s.rootfs = std::string(r.get("rootfs").as_string());
+  s.created = std::string(r.get("created").as_string());
+  s.owner = std::string(r.get("owner").as_string());
+  json::Value a = r.get("annotations");
+  for (size_t k = 0; k < a.size(); k++) s.annotations[std::string(a.key_at(k))] = std::string(a.value_at(k).as_string());
+  s.poststart = read_hooks(r.get("poststart"));
+  s.poststop = read_hooks(r.get("poststop"));
+  return s;
+}
+
+std::vector<std::string> Store::list_ids() const {
+  std::vector<std::string> ids;
+  DIR* d = opendir(root_.c_str());
+  if (!d) return ids;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) ids.emplace_back(e->d_name);
+  }
+  closedir(d);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+static Status remove_tree(int parent, const char* name) {
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOTDIR || errno == ELOOP) {
+      if (unlinkat(parent, name, 0) < 0 && errno != ENOENT) return sys_error(errno, std::string("unlink ") + name);
+      return {};
+    }
+    if (errno == ENOENT) return {};
+    return sys_error(errno, std::string("open ") + name);
+  }
+  DIR* d = fdopendir(fd);
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
+  for (const auto& n : names) BERTH_CHECK(remove_tree(dirfd(d), n.c_str()));
+  closedir(d);
+  if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT) return sys_error(errno, std::string("rmdir ") + name);
+  return {};
+}
+
+Status Store::remove(const std::string& id) const {
+  return remove_tree(AT_FDCWD, dir(id).c_str());
+}
+
+std::optional<ExitRecord> read_exit_record(const std::string& dir) {
+  auto text = read_file(dir + "/exit.json");
+  if (!text) return std::nullopt;
+  auto doc = json::Document::parse(*text);
+  if (!doc) return std::nullopt;
+  ExitRecord r;
+  int64_t i;
+  if (doc->root().get("exitCode").to_int64(i)) r.exit_code = int(i);
+  if (doc->root().get("signal").to_int64(i)) r.signal = int(i);
+  r.exited_at = std::string(doc->root().get("exitedAt").as_string());
+  return r;
+}
+
+RunState current_status(const Store& store, const ContainerState& s) {
+  std::string d = store.dir(s.id);
+  struct stat st;
+  if (stat((d + "/exit.json").c_str(), &st) == 0) return RunState::Stopped;
+  if (s.pid <= 0 || process_start_time(s.pid) != s.init_start_time) return RunState::Stopped;
+  if (stat((d + "/exec.fifo").c_str(), &st) == 0) return RunState::Created;
+  return RunState::Running;
+}
+
+std::string oci_state_json(const ContainerState& s, RunState st, bool pretty) {
+  json::Writer w(json::Writer::Options{pretty ? "  " : "", false});
+  w.begin_object()
+      .field("ociVersion", s.oci_version)
+      .field("id", s.id)
+      .field_int("pid", st == RunState::Stopped ? 0 : s.pid)
+      .field("status", status_name(st))
+      .field("bundle", s.bundle)
+      .field("rootfs", s.rootfs)
+      .field("created", s.created)
+      .field("owner", s.owner);
+  if (!s.annotations.empty()) {
+    w.key("annotations").begin_object();
+    for (const auto& [k, v] : s.annotations) w.field(k, v);
+    w.end_object();
+  }
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace berth::state

@@ -1,0 +1,83 @@
+// The state directory: <root>/<id>/ holds state.json (written once,
+// atomically), exec.fifo (the start gate, gone once started), shim.sock and
+// the shim's exit.json. Creating the directory is the claim on the id (mkdir
+// is atomic: of racing creates exactly one wins). Operations that change a
+// container hold an flock on its directory; readers take no lock.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libcontainer/error/error.hpp"
+#include "libcontainer/fd/unique_fd.hpp"
+#include "libcontainer/spec/config.hpp"
+
+namespace berth::state {
+
+// runc's rules: [A-Za-z0-9_+.-]+, not "." or "..".
+Status validate_id(const std::string& id);
+
+enum class RunState { Creating, Created, Running, Stopped };
+const char* status_name(RunState s);
+
+struct ExitRecord {
+  int exit_code = 0;   // WEXITSTATUS, or 128+signal
+  int signal = 0;      // terminating signal, 0 if exited
+  std::string exited_at;
+};
+
+struct ContainerState {
+  std::string oci_version = "1.2.0";
+  std::string id;
+  pid_t pid = 0;
+  uint64_t init_start_time = 0;  // /proc/PID/stat field 22: pids are reused
+  pid_t shim_pid = 0;
+  uint64_t shim_start_time = 0;
+  std::string bundle;
+  std::string rootfs;
+  std::string created;  // RFC 3339 with nanoseconds, UTC
+  std::string owner;
+  std::map<std::string, std::string> annotations;
+  std::vector<spec::Hook> poststart, poststop;
+};
+
+class Store {
+ public:
+  explicit Store(std::string root) : root_(std::move(root)) {}
+  const std::string& root() const { return root_; }
+  std::string dir(const std::string& id) const { return root_ + "/" + id; }
+
+  // mkdir of <root>/<id>; Code::Exists when the id is taken. Returns the
+  // directory fd, locked.
+  Result<UniqueFd> claim(const std::string& id) const;
+  // Opens and locks an existing container directory (Code::NotFound).
+  Result<UniqueFd> lock(const std::string& id) const;
+  Status write(const ContainerState& s) const;
+  Result<ContainerState> read(const std::string& id) const;
+  std::vector<std::string> list_ids() const;
+  // Removes the container directory and everything in it.
+  Status remove(const std::string& id) const;
+
+ private:
+  std::string root_;
+};
+
+// The live status from the exit record, the init's /proc entry and the fifo.
+RunState current_status(const Store& store, const ContainerState& s);
+std::optional<ExitRecord> read_exit_record(const std::string& dir);
+// /proc/PID/stat field 22, or 0 when the process is gone or a zombie.
+uint64_t process_start_time(pid_t pid);
+
+// The OCI state document (runc's field order and indentation).
+std::string oci_state_json(const ContainerState& s, RunState st, bool pretty);
+std::string now_rfc3339();
+
+// Writes data to path atomically: temp file, fsync, rename.
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0600);
+Result<std::string> read_file(const std::string& path);
+
+}  // namespace berth::state

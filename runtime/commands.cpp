@@ -1,0 +1,222 @@
+// create, start, state, kill, delete, list, spec, features.
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+#include "isolators/linux/capabilities/caps.hpp"
+#include "isolators/linux/seccomp/compile.hpp"
+#include "isolators/registry.hpp"
+#include "libcontainer/json/writer.hpp"
+#include "libcontainer/spec/default_spec.hpp"
+#include "libcontainer/spec/parse.hpp"
+#include "runtime/commands.hpp"
+
+namespace berth::cli {
+
+namespace {
+
+std::string shim_path() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "berth-shim";
+  buf[n] = 0;
+  std::string p(buf);
+  return p.substr(0, p.rfind('/') + 1) + "berth-shim";
+}
+
+void print(const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); }
+
+}  // namespace
+
+Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console) {
+  auto config = BERTH_TRY(spec::load_config(f.bundle.empty() ? "." : f.bundle));
+  launcher::CreateOptions o;
+  o.id = f.id;
+  o.bundle = f.bundle;
+  o.console_socket = f.console_socket;
+  o.pid_file = f.pid_file;
+  o.no_pivot = f.no_pivot;
+  o.no_new_keyring = f.no_new_keyring;
+  o.preserve_fds = f.preserve_fds;
+  o.keep_console = keep_console;
+  o.shim_path = shim_path();
+  state::Store store(g.root);
+  auto isos = isolators::make_all();
+  return launcher::create(store, o, config, isos);
+}
+
+Result<int> cmd_create(const Globals& g, const CreateFlags& f) {
+  BERTH_TRY(create_from_flags(g, f, false));
+  return 0;
+}
+
+Result<int> cmd_start(const Globals& g, const std::string& id) {
+  BERTH_CHECK(launcher::start(state::Store(g.root), id));
+  return 0;
+}
+
+Result<int> cmd_state(const Globals& g, const std::string& id) {
+  state::Store store(g.root);
+  auto st = BERTH_TRY(store.read(id));
+  print(state::oci_state_json(st, state::current_status(store, st), true) + "\n");
+  return 0;
+}
+
+Result<int> parse_signal(const std::string& s) {
+  if (s.empty()) return Error(Code::Config, "empty signal");
+  if (isdigit(static_cast<unsigned char>(s[0]))) {
+    char* end;
+    long v = strtol(s.c_str(), &end, 10);
+    if (*end || v <= 0 || v > SIGRTMAX) return Error(Code::Config, "invalid signal: " + s);
+    return int(v);
+  }
+  std::string n = s;
+  for (auto& c : n) c = char(toupper(static_cast<unsigned char>(c)));
+  if (n.rfind("SIG", 0) == 0) n = n.substr(3);
+  for (int i = 1; i < NSIG; i++) {
+    const char* abbrev = sigabbrev_np(i);
+    if (abbrev && n == abbrev) return i;
+  }
+  return Error(Code::Config, "unknown signal \"" + s + "\"");
+}
+
+Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all) {
+  if (all) return Error(Code::Unsupported, "kill --all needs the cgroups isolators, which are not implemented yet");
+  int signo = BERTH_TRY(parse_signal(sig));
+  BERTH_CHECK(launcher::kill(state::Store(g.root), id, signo));
+  return 0;
+}
+
+Result<int> cmd_delete(const Globals& g, const std::string& id, bool force) {
+  auto isos = isolators::make_all();
+  std::string warning;
+  BERTH_CHECK(launcher::remove(state::Store(g.root), id, force, isos, &warning));
+  if (!warning.empty()) g.log->warn(warning);
+  return 0;
+}
+
+Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format) {
+  state::Store store(g.root);
+  struct Row {
+    state::ContainerState st;
+    state::RunState status;
+    std::string owner;
+  };
+  std::vector<Row> rows;
+  for (const auto& id : store.list_ids()) {
+    auto st = store.read(id);
+    if (!st.ok()) continue;  // being created or half-deleted
+    struct stat sb;
+    std::string owner;
+    if (stat(store.dir(id).c_str(), &sb) == 0) {
+      if (passwd* pw = getpwuid(sb.st_uid)) owner = pw->pw_name;
+      else owner = "#" + std::to_string(sb.st_uid);
+    }
+    auto status = state::current_status(store, *st);
+    rows.push_back({std::move(*st), status, owner});
+  }
+  if (quiet) {
+    for (const auto& r : rows) print(r.st.id + "\n");
+    return 0;
+  }
+  if (format == "json") {
+    if (rows.empty()) {
+      print("null\n");
+      return 0;
+    }
+    json::Writer w;
+    w.begin_array();
+    for (const auto& r : rows) {
+      w.begin_object()
+          .field("ociVersion", r.st.oci_version)
+          .field("id", r.st.id)
+          .field_int("pid", r.status == state::RunState::Stopped ? 0 : r.st.pid)
+          .field("status", state::status_name(r.status))
+          .field("bundle", r.st.bundle)
+          .field("rootfs", r.st.rootfs)
+          .field("created", r.st.created)
+          .field("owner", r.owner);
+      if (!r.st.annotations.empty()) {
+        w.key("annotations").begin_object();
+        for (const auto& [k, v] : r.st.annotations) w.field(k, v);
+        w.end_object();
+      }
+      w.end_object();
+    }
+    w.end_array();
+    print(w.str() + "\n");
+    return 0;
+  }
+  // runc's tabwriter layout: min width 12, padding 3, last column unpadded.
+  std::vector<std::vector<std::string>> cells = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+  for (const auto& r : rows)
+    cells.push_back({r.st.id, std::to_string(r.status == state::RunState::Stopped ? 0 : r.st.pid),
+                     state::status_name(r.status), r.st.bundle, r.st.created, r.owner});
+  std::vector<size_t> width(6, 0);
+  for (const auto& row : cells)
+    for (size_t i = 0; i < 5; i++) width[i] = std::max(width[i], std::max<size_t>(row[i].size() + 3, 12));
+  for (const auto& row : cells) {
+    std::string line;
+    for (size_t i = 0; i < 5; i++) line += row[i] + std::string(width[i] - row[i].size(), ' ');
+    print(line + row[5] + "\n");
+  }
+  return 0;
+}
+
+Result<int> cmd_spec(const std::string& bundle, bool rootless) {
+  std::string path = (bundle.empty() ? std::string(".") : bundle) + "/config.json";
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) return Error(Code::Exists, "File " + path + " exists. Remove it first");
+  std::string text = spec::default_spec_json(rootless);
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) return sys_error(errno, "create " + path);
+  bool ok = write(fd, text.data(), text.size()) == ssize_t(text.size());
+  close(fd);
+  if (!ok) return sys_error(errno, "write " + path);
+  return 0;
+}
+
+Result<int> cmd_features() {
+  json::Writer w(json::Writer::Options{"    ", false});
+  w.begin_object().field("ociVersionMin", "1.0.0").field("ociVersionMax", "1.2.0");
+  w.field_strings("hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"});
+  w.field_strings("mountOptions",
+                  {"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "lazytime", "mand",
+                   "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand", "norelatime", "nostrictatime",
+                   "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime", "relatime", "rexec",
+                   "rnoatime", "rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid",
+                   "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw", "rshared", "rslave", "rstrictatime",
+                   "rsuid", "rsymfollow", "runbindable", "rw", "shared", "slave", "strictatime", "suid",
+                   "symfollow", "sync", "unbindable"});
+  w.key("linux").begin_object();
+  w.field_strings("namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"});
+  int last = capabilities::read_last_cap();
+  w.field_strings("capabilities", capabilities::known_capability_names(last < 0 ? 40 : last));
+  w.key("cgroup").begin_object().field_bool("v1", false).field_bool("v2", false).field_bool("systemd", false)
+      .field_bool("systemdUser", false).field_bool("rdma", false).end_object();
+  w.key("seccomp").begin_object().field_bool("enabled", true);
+  w.field_strings("actions", seccomp::known_actions());
+  w.field_strings("operators", seccomp::known_operators());
+  w.field_strings("archs", seccomp::known_architectures());
+  w.field_strings("knownFlags", seccomp::known_flags());
+  w.field_strings("supportedFlags", seccomp::known_flags());
+  w.end_object();
+  w.key("apparmor").begin_object().field_bool("enabled", false).end_object();
+  w.key("selinux").begin_object().field_bool("enabled", false).end_object();
+  w.key("intelRdt").begin_object().field_bool("enabled", false).end_object();
+  w.key("mountExtensions").begin_object().key("idmap").begin_object().field_bool("enabled", false).end_object().end_object();
+  w.end_object();
+  w.key("annotations").begin_object().field("org.opencontainers.runtime-spec.features.berth.version", BERTH_VERSION)
+      .end_object();
+  w.end_object();
+  print(w.str() + "\n");
+  return 0;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,42 @@
+// The berth CLI's commands: each takes the parsed options and returns the
+// process exit code; errors are returned to main, which logs them once.
+#pragma once
+
+#include <string>
+
+#include "libcontainer/error/error.hpp"
+#include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/log/log.hpp"
+
+namespace berth::cli {
+
+struct Globals {
+  std::string root = "/run/berth";
+  std::string log_path;
+  std::string log_format = "text";
+  bool debug = false;
+  bool systemd_cgroup = false;
+  log::Sink* log = nullptr;
+};
+
+struct CreateFlags {
+  std::string id, bundle = ".", console_socket, pid_file;
+  bool no_pivot = false, no_new_keyring = false;
+  int preserve_fds = 0;
+  bool detach = false, keep = false;  // run only
+};
+
+Result<int> cmd_create(const Globals& g, const CreateFlags& f);
+Result<int> cmd_run(const Globals& g, const CreateFlags& f);
+Result<int> cmd_start(const Globals& g, const std::string& id);
+Result<int> cmd_state(const Globals& g, const std::string& id);
+Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all);
+Result<int> cmd_delete(const Globals& g, const std::string& id, bool force);
+Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format);
+Result<int> cmd_spec(const std::string& bundle, bool rootless);
+Result<int> cmd_features();
+
+// "KILL", "SIGKILL", "9" -> 9.
+Result<int> parse_signal(const std::string& s);
+
+}  // namespace berth::cli

@@ -1,0 +1,151 @@
+// run: create + start; in the foreground it carries the terminal (when
+// process.terminal and no --console-socket), forwards signals to the init,
+// waits through the shim and exits with the container's status.
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "isolators/registry.hpp"
+#include "runtime/commands.hpp"
+
+namespace berth::cli {
+
+Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console);
+
+namespace {
+
+Result<UniqueFd> request_wait(const std::string& dir) {
+  UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::string path = dir + "/shim.sock";
+  memcpy(a.sun_path, path.c_str(), std::min(path.size(), sizeof a.sun_path - 1));
+  if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return sys_error(errno, "connect to the shim");
+  if (send(s.get(), "wait\n", 5, MSG_NOSIGNAL) != 5) return sys_error(errno, "write to the shim");
+  return s;
+}
+
+// Restores the caller's terminal mode on every way out.
+struct RawTerminal {
+  termios saved{};
+  bool active = false;
+  void enter(int fd) {
+    if (!isatty(fd) || tcgetattr(fd, &saved) < 0) return;
+    termios raw = saved;
+    cfmakeraw(&raw);
+    active = tcsetattr(fd, TCSANOW, &raw) == 0;
+  }
+  ~RawTerminal() {
+    if (active) tcsetattr(0, TCSANOW, &saved);
+  }
+};
+
+bool copy(int from, int to) {
+  char buf[8192];
+  ssize_t n = read(from, buf, sizeof buf);
+  if (n <= 0) return false;
+  for (ssize_t off = 0; off < n;) {
+    ssize_t w = write(to, buf + off, size_t(n - off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    off += w;
+  }
+  return true;
+}
+
+int parse_exit(const std::string& reply) {
+  if (reply.rfind("exit ", 0) == 0) return atoi(reply.c_str() + 5);
+  return 255;
+}
+
+}  // namespace
+
+Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
+  // Forwarded signals are blocked before the container exists so none is lost.
+  sigset_t fwd;
+  sigfillset(&fwd);
+  for (int s : {SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGPIPE, SIGTTIN, SIGTTOU, SIGTSTP})
+    sigdelset(&fwd, s);
+  if (!f.detach) sigprocmask(SIG_BLOCK, &fwd, nullptr);
+  auto created = BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty()));
+  state::Store store(g.root);
+  std::string dir = store.dir(f.id);
+  auto remove_container = [&] {
+    if (f.keep) return;
+    auto isos = isolators::make_all();
+    std::string warning;
+    Status s = launcher::remove(store, f.id, true, isos, &warning);
+    if (!s.ok()) g.log->error(s.error().message());
+    if (!warning.empty()) g.log->warn(warning);
+  };
+  auto waiter = request_wait(dir);
+  Status started = waiter.ok() ? launcher::start(store, f.id) : Status(std::move(waiter).error());
+  if (!started.ok()) {
+    remove_container();
+    return std::move(started).error();
+  }
+  if (f.detach) return 0;
+
+  int sfd = signalfd(-1, &fwd, SFD_CLOEXEC);
+  UniqueFd sig(sfd);
+  int console = created.console.get();
+  RawTerminal raw;
+  if (console >= 0) {
+    raw.enter(0);
+    winsize ws;
+    if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(console, TIOCSWINSZ, &ws);
+  }
+  std::string reply;
+  bool stdin_open = console >= 0;
+  for (;;) {
+    pollfd p[4] = {{waiter->get(), POLLIN, 0}, {sfd, POLLIN, 0}, {console, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+    if (poll(p, 4, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (!copy(console, 1)) console = -1;
+    }
+    if (p[3].revents & (POLLIN | POLLHUP)) {
+      if (!copy(0, created.console.get())) stdin_open = false;
+    }
+    if (p[1].revents & POLLIN) {
+      signalfd_siginfo si;
+      if (read(sfd, &si, sizeof si) == sizeof si) {
+        if (int(si.ssi_signo) == SIGWINCH && created.console) {
+          winsize ws;
+          if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(created.console.get(), TIOCSWINSZ, &ws);
+        } else {
+          (void)launcher::kill(store, f.id, int(si.ssi_signo));
+        }
+      }
+    }
+    if (p[0].revents & (POLLIN | POLLHUP)) {
+      char buf[128];
+      ssize_t n = read(waiter->get(), buf, sizeof buf);
+      if (n > 0) reply.append(buf, size_t(n));
+      if (n <= 0 || reply.find('\n') != std::string::npos) break;
+    }
+  }
+  // Drain what the container wrote to its terminal before it exited.
+  while (console >= 0) {
+    pollfd p{console, POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0 || !copy(console, 1)) break;
+  }
+  int code = parse_exit(reply);
+  if (reply.empty()) {
+    auto w = launcher::wait(store, f.id);
+    code = w.ok() ? *w : 255;
+  }
+  remove_container();
+  return code;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,156 @@
+// Config parser: the "linux" object, field by field, the namespace rules and
+// the fields refused as unsupported.
+#include <doctest/doctest.h>
+
+#include "tests/unit/spec/spec_test_util.hpp"
+
+using namespace berth;
+using namespace berth::spec;
+using namespace berth::spec::test;
+
+TEST_CASE("linux: every field is read") {
+  Config c = parsed(with_linux(R"(
+      "namespaces":[{"type":"pid"},{"type":"network","path":"/var/run/netns/x"},{"type":"mount"},{"type":"ipc"},
+                    {"type":"uts"},{"type":"user"},{"type":"cgroup"},{"type":"time"}],
+      "uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
+      "gidMappings":[{"containerID":0,"hostID":200000,"size":1}],
+      "timeOffsets":{"monotonic":{"secs":-5,"nanosecs":7},"boottime":{"secs":86400}},
+      "devices":[{"type":"c","path":"/dev/fuse","major":10,"minor":229,"fileMode":438,"uid":0,"gid":0},
+                 {"type":"p","path":"/dev/fifo"}],
+      "cgroupsPath":"/berth/x",
+      "resources":{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":10,"minor":-1,"access":"rw"}]},
+      "sysctl":{"net.ipv4.ip_forward":"1"},
+      "rootfsPropagation":"rslave","maskedPaths":["/proc/kcore"],"readonlyPaths":["/proc/sys"],
+      "mountLabel":"system_u:object_r:container_file_t:s0")"));
+  const Linux& l = c.linux;
+  REQUIRE(l.namespaces.size() == 8);
+  CHECK(l.namespaces[1].type == NsType::Network);
+  CHECK(l.namespaces[1].path == "/var/run/netns/x");
+  CHECK(c.has_namespace(NsType::Time));
+  CHECK(c.find_namespace(NsType::Network)->path == "/var/run/netns/x");
+  CHECK(l.uid_mappings[0].host_id == 100000);
+  CHECK(l.gid_mappings[0].size == 1);
+  CHECK(l.time_offsets.at("monotonic").secs == -5);
+  CHECK(l.time_offsets.at("monotonic").nanosecs == 7);
+  CHECK(l.time_offsets.at("boottime").secs == 86400);
+  REQUIRE(l.devices.size() == 2);
+  CHECK(l.devices[0].type == 'c');
+  CHECK(l.devices[0].major == 10);
+  CHECK(l.devices[0].minor == 229);
+  CHECK(l.devices[0].file_mode == 438u);
+  CHECK(l.devices[0].uid == 0u);
+  CHECK(l.devices[1].type == 'p');
+  CHECK_FALSE(l.devices[1].file_mode);
+  CHECK(l.cgroups_path == "/berth/x");
+  REQUIRE(l.device_rules.size() == 2);
+  CHECK_FALSE(l.device_rules[0].allow);
+  CHECK(l.device_rules[0].type == "a");
+  CHECK_FALSE(l.device_rules[0].major);
+  CHECK(l.device_rules[1].allow);
+  CHECK(l.device_rules[1].major == 10);
+  CHECK_FALSE(l.device_rules[1].minor);  // -1 is the wildcard
+  CHECK(l.device_rules[1].access == "rw");
+  CHECK(l.sysctl.at("net.ipv4.ip_forward") == "1");
+  CHECK(l.rootfs_propagation == "rslave");
+  CHECK(l.masked_paths == std::vector<std::string>{"/proc/kcore"});
+  CHECK(l.readonly_paths == std::vector<std::string>{"/proc/sys"});
+  CHECK(l.mount_label == "system_u:object_r:container_file_t:s0");
+}
+
+TEST_CASE("linux: namespace types are known, unique, and paths absolute") {
+  CHECK_REFUSED(with_linux(R"("namespaces":[{"type":"pid"},{"type":"bogus"}])"), "/linux/namespaces/1/type",
+                "unknown namespace type \"bogus\"");
+  CHECK_REFUSED(with_linux(R"("namespaces":[{"type":"pid"},{"type":"pid"}])"), "/linux/namespaces/1/type",
+                "duplicate namespace type \"pid\"");
+  CHECK_REFUSED(with_linux(R"("namespaces":[{"type":"network","path":"netns"}])"), "/linux/namespaces/0/path",
+                "must be an absolute path");
+  CHECK_REFUSED(with_linux(R"("namespaces":[{"path":"/x"}])"), "/linux/namespaces/0/type", "required");
+}
+
+TEST_CASE("linux: id mappings need a user namespace") {
+  CHECK_REFUSED(with_linux(R"("uidMappings":[{"containerID":0,"hostID":1,"size":1}])"), "/linux/uidMappings",
+                "requires a user namespace");
+  CHECK_REFUSED(with_linux(R"("gidMappings":[])"), "/linux/gidMappings", "requires a user namespace");
+}
+
+TEST_CASE("linux: a new user namespace needs mappings, a joined one does not") {
+  auto ps = refused(with_linux(R"("namespaces":[{"type":"user"}])"));
+  CHECK(has_problem(ps, "/linux/uidMappings", "required when /linux/namespaces creates a user namespace"));
+  CHECK(has_problem(ps, "/linux/gidMappings", "required"));
+  CHECK(parse_config(with_linux(R"("namespaces":[{"type":"user","path":"/proc/1/ns/user"}])")).ok());
+}
+
+TEST_CASE("linux: id mapping entries are complete unsigned 32-bit values") {
+  std::string userns = R"("namespaces":[{"type":"user"}],"gidMappings":[{"containerID":0,"hostID":0,"size":1}],)";
+  CHECK_REFUSED(with_linux(userns + R"("uidMappings":[{"containerID":0,"hostID":0}])"), "/linux/uidMappings/0/size",
+                "required");
+  CHECK_REFUSED(with_linux(userns + R"("uidMappings":[{"containerID":0,"hostID":0,"size":0}])"),
+                "/linux/uidMappings/0/size", "greater than 0");
+  CHECK_REFUSED(with_linux(userns + R"("uidMappings":[{"containerID":0,"hostID":4294967296,"size":1}])"),
+                "/linux/uidMappings/0/hostID", "at most 4294967295");
+}
+
+TEST_CASE("linux: timeOffsets need a time namespace and known clocks") {
+  CHECK_REFUSED(with_linux(R"("timeOffsets":{"monotonic":{"secs":1}})"), "/linux/timeOffsets",
+                "requires a time namespace");
+  std::string timens = R"("namespaces":[{"type":"time"}],)";
+  CHECK_REFUSED(with_linux(timens + R"("timeOffsets":{"realtime":{"secs":1}})"), "/linux/timeOffsets/realtime",
+                "unknown clock");
+  CHECK_REFUSED(with_linux(timens + R"("timeOffsets":{"boottime":{"nanosecs":1000000000}})"),
+                "/linux/timeOffsets/boottime/nanosecs", "less than 1000000000");
+}
+
+TEST_CASE("linux: devices have a known type, an absolute path and numbers") {
+  CHECK_REFUSED(with_linux(R"("devices":[{"type":"x","path":"/dev/x","major":1,"minor":1}])"),
+                "/linux/devices/0/type", "expected one of \"c\", \"b\", \"u\", \"p\"");
+  CHECK_REFUSED(with_linux(R"("devices":[{"type":"c","path":"dev/x","major":1,"minor":1}])"),
+                "/linux/devices/0/path", "absolute");
+  CHECK_REFUSED(with_linux(R"("devices":[{"type":"b","path":"/dev/x","minor":1}])"), "/linux/devices/0/major",
+                "required");
+  CHECK_REFUSED(with_linux(R"("devices":[{"type":"c","path":"/dev/x","major":1,"minor":1,"fileMode":65535}])"),
+                "/linux/devices/0/fileMode", "07777");
+  CHECK_REFUSED(with_linux(R"("devices":[{"type":"c","path":"/dev/x","major":1,"minor":1,"uid":-1}])"),
+                "/linux/devices/0/uid", "must not be negative");
+}
+
+TEST_CASE("linux: resources.devices rules are checked") {
+  CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"access":"rwm"}]})"), "/linux/resources/devices/0/allow",
+                "required");
+  CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":true,"type":"p"}]})"),
+                "/linux/resources/devices/0/type", "expected one of \"a\", \"c\", \"b\"");
+  CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":true,"access":"rx"}]})"),
+                "/linux/resources/devices/0/access", "combination of");
+  CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":true,"major":-2}]})"),
+                "/linux/resources/devices/0/major", "must be -1");
+}
+
+TEST_CASE("linux: cgroup resources other than devices are refused by name") {
+  for (const char* f : {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
+    auto r = parse_config(with_linux(std::string(R"("resources":{")") + f + R"(":{"x":1}})"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == Code::Unsupported);
+    CHECK(r.error().json_path() == std::string("/linux/resources/") + f);
+    CHECK(r.error().frames().front() == std::string("/linux/resources/") + f +
+                                            ": not supported yet (cgroup resources are not implemented)");
+  }
+  CHECK(parse_config(with_linux(R"("resources":{"memory":{},"cpu":null,"devices":[]})")).ok());
+}
+
+TEST_CASE("linux: other unimplemented features are refused by name") {
+  for (const char* f : {"intelRdt", "personality", "memoryPolicy", "netDevices"}) {
+    auto r = parse_config(with_linux(std::string("\"") + f + R"(":{"x":{}})"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == Code::Unsupported);
+    CHECK(r.error().json_path() == std::string("/linux/") + f);
+  }
+}
+
+TEST_CASE("linux: propagation, sysctl and path lists are checked") {
+  CHECK_REFUSED(with_linux(R"("rootfsPropagation":"recursive")"), "/linux/rootfsPropagation",
+                "unknown propagation \"recursive\"");
+  CHECK_REFUSED(with_linux(R"("sysctl":{"":"1"})"), "/linux/sysctl/", "must not be empty");
+  CHECK_REFUSED(with_linux(R"("sysctl":{"kernel.shmmax":1})"), "/linux/sysctl/kernel.shmmax", "expected a string");
+  CHECK_REFUSED(with_linux(R"("maskedPaths":["/ok","proc/kcore"])"), "/linux/maskedPaths/1", "absolute");
+  CHECK_REFUSED(with_linux(R"("readonlyPaths":["sys"])"), "/linux/readonlyPaths/0", "absolute");
+  CHECK_REFUSED(config(R"("linux":[])"), "/linux", "expected an object, got array");
+}
