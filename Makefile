@@ -56,7 +56,19 @@ unit: $(BUILD)/unit-tests
 fuzz: $(BUILD)/fuzz-config
 	tests/fuzz/run.sh $(BUILD)/fuzz-config
 
-check: all $(BUILD)/unit-tests $(BUILD)/fuzz-config
+# Installs the Debian packages the build and the tests need (idempotent).
+deps:
+	@tests/lib/install-deps.sh
+
+# The quick start: a busybox container (from Debian's busybox-static) greets you.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@rm -rf $(BUILD)/demo && tests/lib/make-bundle.sh --copy $(BUILD)/demo \
+	  sh -c 'echo "Hello from a berth container: $$(hostname), pid $$$$, $$(uname -sr)"' >/dev/null
+	@bin/berth --root $(BUILD)/demo-state run --bundle $(BUILD)/demo demo-$$$$
+
+check: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-config
 	tests/run-all.sh
 
 bench: all
@@ -70,5 +82,5 @@ install: all
 clean:
 	rm -rf $(BUILD) bin
 
-.PHONY: all unit fuzz check bench install clean
+.PHONY: all unit fuzz check bench install clean deps demo
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

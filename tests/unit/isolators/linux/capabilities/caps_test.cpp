@@ -14,6 +14,7 @@
 #include <string>
 
 #include "isolators/linux/capabilities/caps.hpp"
+#include "libcontainer/child/caps.hpp"
 
 using namespace berth;
 using namespace berth::capabilities;
@@ -37,6 +38,12 @@ StatusCaps parse_status(const std::string& s) {
 }
 
 // What the child sends back: apply's result, its step, and /proc/self/status.
+// The init applies the builder's masks with child::apply_capabilities.
+int apply_capabilities(const CapSets& s, const char** step) {
+  return berth::child::apply_capabilities(
+      berth::child::CapMasks{s.bounding, s.effective, s.permitted, s.inheritable, s.ambient}, s.last_cap, step);
+}
+
 struct ChildReport {
   int rc = 0;
   std::string step;
