@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/state/store.hpp"
+#include "libcontainer/state/files.hpp"
 
 namespace {
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <linux/keyctl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -118,6 +119,18 @@ BERTH_CHILD void wait_for_start(const ChildPlan& p, int procfd) {
   close(p.fifo_fd);
 }
 
+// A keyring of the container's own, so it cannot see the caller's keys;
+// searchable by the possessor, readable by its user (as runc sets it).
+BERTH_CHILD void join_session_keyring(const ChildPlan& p) {
+  long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p.session_keyring);
+  if (key < 0) {
+    if (errno == ENOSYS) return;  // a kernel without keys
+    fail(p, errno, "join a new session keyring", p.session_keyring, nullptr, -1);
+  }
+  if (syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x080f0000) < 0)
+    fail(p, errno, "set permissions of the session keyring", nullptr, nullptr, -1);
+}
+
 }  // namespace
 
 BERTH_CHILD void init_main(const ChildPlan& p) {
@@ -135,6 +148,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
     fail(p, errno, "sethostname", p.hostname, "/hostname", -1);
   if (p.domainname && setdomainname(p.domainname, strlen(p.domainname)) < 0)
     fail(p, errno, "setdomainname", p.domainname, "/domainname", -1);
+  if (p.session_keyring) join_session_keyring(p);
   int procfd = private_procfs(p);
   int root = -1;
   if (p.clone_flags & CLONE_NEWNS) root = prepare_rootfs(p);

@@ -124,6 +124,7 @@ struct ChildPlan {
   bool terminal;
   unsigned short console_rows, console_cols;
   int preserve_fds;         // fds 3 .. 3+N-1 stay open in the container
+  const char* session_keyring;  // "_ses.<id>", or nullptr with --no-new-keyring
 
   // --- hooks run by the init ------------------------------------------------
   ChildHook* create_container_hooks;

@@ -58,6 +58,7 @@ Status fill_process(const spec::Config& c, const CreateOptions& o, LaunchPlan& p
     return Error(Code::Config, "--console-socket given but process.terminal is false");
   ch.preserve_fds = o.preserve_fds;
   ch.no_pivot = o.no_pivot;
+  if (!o.no_new_keyring) ch.session_keyring = plan.arena.str("_ses." + o.id);
   plan.create_container_hooks = hooks::to_child(c.hooks.create_container, plan.arena);
   plan.start_container_hooks = hooks::to_child(c.hooks.start_container, plan.arena);
   struct stat st;

@@ -39,51 +39,6 @@ const char* status_name(RunState s) {
   return "unknown";
 }
 
-std::string now_rfc3339() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm t;
-  gmtime_r(&ts.tv_sec, &t);
-  char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
-}
-
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
-  std::string tmp = path + ".tmp";
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
-  if (!fd) return sys_error(errno, "create " + tmp);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error(errno, "write " + tmp);
-    off += size_t(n);
-  }
-  if (fsync(fd.get()) < 0) return sys_error(errno, "fsync " + tmp);
-  if (rename(tmp.c_str(), path.c_str()) < 0) return sys_error(errno, "rename " + tmp);
-  return {};
-}
-
-Result<std::string> read_file(const std::string& path) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) {
-    Error e = sys_error(errno, "open " + path);
-    return e;
-  }
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error(errno, "read " + path);
-    if (n == 0) break;
-    out.append(buf, size_t(n));
-  }
-  return out;
-}
-
 uint64_t process_start_time(pid_t pid) {
   if (pid <= 0) return 0;
   char path[64];

@@ -15,6 +15,7 @@
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/fd/unique_fd.hpp"
 #include "libcontainer/spec/config.hpp"
+#include "libcontainer/state/files.hpp"
 
 namespace berth::state {
 
@@ -74,10 +75,5 @@ uint64_t process_start_time(pid_t pid);
 
 // The OCI state document (runc's field order and indentation).
 std::string oci_state_json(const ContainerState& s, RunState st, bool pretty);
-std::string now_rfc3339();
-
-// Writes data to path atomically: temp file, fsync, rename.
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0600);
-Result<std::string> read_file(const std::string& path);
 
 }  // namespace berth::state
