@@ -14,6 +14,7 @@
 
 #include "isolators/registry.hpp"
 #include "libcontainer/rootfs/mount_options.hpp"
+#include "libcontainer/sys/userns.hpp"
 
 namespace berth::isolators {
 namespace {
@@ -134,8 +135,18 @@ class FilesystemLinux final : public Isolator {
     int r = rootfs::parse_mount_options(m.type.c_str(), opts.data(), opts.size(), &cm.opts, &bad);
     if (r == -EOPNOTSUPP) return Error(Code::Unsupported, "mount option " + m.options[bad] + " is not supported", 0, jp + "/options/" + std::to_string(bad));
     if (r < 0) return Error(Code::Config, "bad mount option", -r, jp + "/options/" + std::to_string(bad));
-    if (cm.opts.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty())
-      return Error(Code::Unsupported, "idmapped mounts are not supported yet", 0, jp);
+    cm.userns_fd = -1;
+    if (cm.opts.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty()) {
+      if (!cm.opts.bind) return config_error(jp, "an idmapped mount must be a bind mount");
+      // The mount's own maps, or the container's user namespace maps.
+      const auto& uids = m.uid_mappings.empty() ? ctx.config.linux.uid_mappings : m.uid_mappings;
+      const auto& gids = m.gid_mappings.empty() ? ctx.config.linux.gid_mappings : m.gid_mappings;
+      if (uids.empty() || gids.empty()) return config_error(jp, "an idmapped mount needs uid and gid mappings");
+      auto ns = sys::make_userns(uids, gids);
+      if (!ns) return std::move(ns).error().with_path(jp);
+      cm.userns_fd = ns->get();
+      plan.owned_fds.push_back(std::move(*ns));
+    }
     if (cm.opts.remount) return Error(Code::Unsupported, "mount option remount is not supported", 0, jp + "/options");
     cm.json_index = idx;
     cm.dest = plan.arena.str(m.destination);
@@ -173,6 +184,7 @@ class FilesystemLinux final : public Isolator {
     plan.mounts.push_back(tmp);
     for (const auto& [name, host] : own_cgroup_dirs()) {
       child::ChildMount b{};
+      b.userns_fd = -1;
       b.kind = child::MountKind::Cgroup;
       b.json_index = cm.json_index;
       b.source = plan.arena.str(host);

@@ -25,7 +25,9 @@ BERTH_CHILD pid_t clone_init(const ChildPlan& p, uint64_t extra) {
   clone_args a;
   memset(&a, 0, sizeof a);
   a.flags = p.clone_flags | extra;
-  a.exit_signal = SIGCHLD;
+  // clone3 refuses an exit signal with CLONE_PARENT (EINVAL): the child then
+  // inherits the caller's, SIGCHLD since the caller was forked.
+  a.exit_signal = (a.flags & CLONE_PARENT) ? 0 : SIGCHLD;
   long pid = syscall(SYS_clone3, &a, sizeof a);
   if (pid < 0) return -errno;
   if (pid == 0) init_main(p);

@@ -25,6 +25,7 @@ struct ChildMount {
   bool source_is_dir;    // decides whether the destination is made a dir or a file
   bool dest_is_proc_or_sys;  // destination must be a real directory (SECURITY.md)
   int json_index;        // index in /mounts, for errors
+  int userns_fd;         // idmapped mount: the user namespace of its maps, or -1
   const char* source;
   const char* fstype;
   const char* dest;      // absolute, inside the rootfs

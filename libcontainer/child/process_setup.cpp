@@ -120,18 +120,29 @@ BERTH_CHILD void set_user(const ChildPlan& p) {
 
 // chdir through an fd resolved inside the root: a magic link such as
 // /proc/self/fd/N (a leaked host fd, CVE-2024-21626) is refused.
-BERTH_CHILD void change_dir(const ChildPlan& p) {
+// Runs first as root, before the seccomp filter (which may deny openat2 or
+// getcwd) and set_user, as runc does; `retry` says a permission error is not
+// final yet: the caller tries again as the container user.
+BERTH_CHILD bool change_dir(const ChildPlan& p, bool retry) {
   int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   int fd = rootfs::open_in_root(root, p.cwd, O_PATH | O_DIRECTORY, 0);
   if (fd == -ENOENT) {
     // runc creates a missing cwd.
     fd = rootfs::open_or_create_in_root(root, p.cwd, rootfs::Create::Dir, 0755, O_PATH);
   }
-  if (fd < 0 || fchdir(fd) < 0) fail(p, fd < 0 ? fd : errno, "chdir to cwd", p.cwd, "/process/cwd", -1);
+  int err = fd < 0 ? -fd : (fchdir(fd) < 0 ? errno : 0);
+  if (err == EACCES && retry) {
+    if (fd >= 0) close(fd);
+    close(root);
+    return false;
+  }
+  if (err) fail(p, err, "chdir to cwd", p.cwd, "/process/cwd", -1);
   char buf[8];
-  if (!getcwd(buf, sizeof buf) && errno != ERANGE) fail(p, errno, "cwd is outside the root:", p.cwd, "/process/cwd", -1);
+  if (!getcwd(buf, sizeof buf) && errno != ERANGE && (retry || errno == ENOENT))
+    fail(p, errno, "cwd is outside the root:", p.cwd, "/process/cwd", -1);
   close(fd);
   close(root);
+  return true;
 }
 
 BERTH_CHILD bool same_file_as_runtime(const ChildPlan& p, int fd) {
@@ -167,6 +178,13 @@ BERTH_CHILD void check_not_runtime(const ChildPlan& p, int procfd, int fd, const
   }
 }
 
+// faccessat2 may be denied by the container's seccomp profile (EPERM or ENOSYS):
+// then judge by the mode bits, as runc's exec.LookPath does.
+BERTH_CHILD bool can_exec(int fd, const struct stat& st) {
+  if (faccessat(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0) return true;
+  return (errno == EPERM || errno == ENOSYS) && (st.st_mode & 0111) != 0;
+}
+
 BERTH_CHILD int lookup(const ChildPlan& p, ExecTarget* t) {
   const char* arg0 = p.argv[0];
   if (strchr(arg0, '/')) {
@@ -182,8 +200,7 @@ BERTH_CHILD int lookup(const ChildPlan& p, ExecTarget* t) {
     int fd = open(t->path, O_PATH | O_CLOEXEC);
     if (fd >= 0) {
       struct stat st;
-      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && faccessat(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0)
-        return fd;
+      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && can_exec(fd, st)) return fd;
       last = -EACCES;
       close(fd);
     }
@@ -210,9 +227,10 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
   if (p.umask >= 0) umask(mode_t(p.umask));
   // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it before the
   // capabilities are dropped; otherwise as late as possible (exec_process).
+  bool in_cwd = change_dir(p, true);
   if (!p.no_new_privs) load_seccomp(p);
   set_user(p);
-  change_dir(p);
+  if (!in_cwd) change_dir(p, false);
 
   ExecTarget t;
   t.fd = lookup(p, &t);
@@ -229,7 +247,13 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
   if (p.no_new_privs && p.seccomp_listener) load_seccomp(p);
   // Every fd is close-on-exec except stdio and --preserve-fds.
   unsigned first = 3 + unsigned(p.preserve_fds);
-  syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    // Denied by the seccomp profile: mark each open fd by hand.
+    rlimit rl{};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    int max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 : int(rl.rlim_cur);
+    for (int fd = int(first); fd < max; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
   for (int fd = 3; fd < int(first); fd++) fcntl(fd, F_SETFD, 0);
   return t;
 }
@@ -243,6 +267,12 @@ BERTH_CHILD void exec_process(const ChildPlan& p, const ExecTarget& t) {
     execve(t.path, p.argv, p.envp);
   else
     syscall(SYS_execveat, t.fd, "", p.argv, p.envp, AT_EMPTY_PATH);
+  if (!t.is_script && (errno == ENOSYS || errno == EPERM)) {
+    // execveat denied by the seccomp profile: exec the same file through its fd.
+    char self[48];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", t.fd);
+    execve(self, p.argv, p.envp);
+  }
   int e = errno;
   dprintf(2, "berth: exec %s: %s\n", t.path, strerror(e));
   _exit(e == ENOENT ? 127 : 126);

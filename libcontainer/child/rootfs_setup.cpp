@@ -130,6 +130,14 @@ BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
   }
   int r = apply_attrs(tree, m.opts);
   if (r < 0) fail(p, r, "mount: set attributes of", what, "/mounts", m.json_index);
+  if (m.userns_fd >= 0) {
+    mount_attr a;
+    memset(&a, 0, sizeof a);
+    a.attr_set = MOUNT_ATTR_IDMAP;
+    a.userns_fd = uint64_t(m.userns_fd);
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | (m.opts.ridmap ? AT_RECURSIVE : 0), &a, sizeof a) < 0)
+      fail(p, errno, "mount: idmap", what, "/mounts", m.json_index);
+  }
   int dest = open_dest(p, root, m);
   r = attach(tree, dest);
   if (r < 0) fail(p, r, "mount", what, "/mounts", m.json_index);

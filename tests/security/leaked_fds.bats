@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# Leaked runtime fds (runc CVE-2016-9962, CVE-2024-21626; crun fd leaks).
+#
+# A host directory fd that survives into the container lets process.cwd =
+# /proc/self/fd/N put the process in the host's mount tree. berth resolves the cwd
+# inside the root (magic links refused), checks the cwd is below the root, and closes
+# every fd but stdio and --preserve-fds before exec.
+#
+# Pending: the same through `berth exec --cwd /proc/self/fd/N` (and /proc/1/fd of a
+# joined container) once `exec` exists.
+
+load ../lib/common
+load helpers/security
+
+# The caller holds host directory fds, as an orchestrator might: none may reach the
+# container nor serve as its cwd.
+open_host_fds() {
+	exec 5<"$HOSTDIR" 6<"$BATS_TEST_TMPDIR" 7</ 8<"$HOSTDIR/sentinel" 9</etc
+}
+close_host_fds() {
+	exec 5<&- 6<&- 7<&- 8<&- 9<&-
+}
+
+@test "leaked_fds: process.cwd=/proc/self/fd/N for N in 3..64 fails or stays in the rootfs" {
+	sec_bundle sh -c 'pwd; ls /; cat sentinel 2>&1; ls ../../../../.. 2>&1'
+	echo rootfs-marker > "$ROOTFS/rootfs-marker"
+	want_ls=$(ls "$ROOTFS")
+	open_host_fds
+	failed=0 inside=0
+	for n in $(seq 3 64); do
+		jq_config '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+		run berth run --bundle "$BUNDLE" "$(new_id)"
+		if [ "$status" -ne 0 ]; then
+			failed=$((failed + 1))
+			# A clean error that names the cwd, not a process that ran somewhere.
+			assert_output_contains "/process/cwd"
+			[[ $output != *host-sentinel* ]]
+			continue
+		fi
+		# It ran: then its cwd and everything it sees is the rootfs.
+		[[ $output != *host-sentinel* ]]
+		[[ $output == *rootfs-marker* ]]
+		inside=$((inside + 1))
+	done
+	close_host_fds
+	echo "# cwd /proc/self/fd/3..64: $failed refused, $inside ran inside the rootfs" >&3
+	[ $((failed + inside)) -eq 62 ]
+	assert_host_untouched
+}
+
+@test "leaked_fds: a cwd that is a symlink to the host's path, or climbs out with .., stays in the rootfs" {
+	sec_bundle sh -c 'pwd; ls; cat sentinel 2>&1; true'
+	ln -s "$HOSTDIR" "$ROOTFS/hostlink"
+	jq_config '.process.cwd = "/hostlink"'
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	# RESOLVE_IN_ROOT follows the absolute link inside the root: a fresh, empty dir.
+	[[ $output != *host-sentinel* ]]
+	jq_config '.process.cwd = "/../../../../../../../"'
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+	[ "${lines[0]}" = / ]
+	[[ $output != *host-sentinel* ]]
+	[[ $output == *bin* ]]
+	assert_host_untouched
+}
+
+@test "leaked_fds: /proc/1/fd of the container lists only its stdio (plus --preserve-fds)" {
+	sec_bundle sh -c 'ls /proc/1/fd; echo ==; ls /proc/self/fd'
+	open_host_fds
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_success
+	[ "$(echo "${output%%==*}" | xargs)" = "0 1 2" ]
+	# ls itself: 0 1 2 and its own directory fd.
+	[ "$(echo "${output##*==}" | xargs)" = "0 1 2 3" ]
+
+	# --preserve-fds 2 passes 3 and 4 (here the caller's host fds 3 and 4 are opened
+	# on purpose) and nothing above them.
+	jq_config '.process.args = ["sh", "-c", "ls /proc/1/fd | xargs; cat /proc/1/fdinfo/3 >/dev/null && echo has3"]'
+	id=$(new_id)
+	# (fd 3 is bats' own output: redirect only for this command)
+	output=$("$BERTH_BIN" --root "$ROOT" run --preserve-fds 2 --bundle "$BUNDLE" "$id" \
+		3<"$HOSTDIR/sentinel" 4<"$HOSTDIR/sentinel" 2>&1) && status=0 || status=$?
+	close_host_fds
+	mapfile -t lines <<<"$output"
+	assert_success
+	[ "${lines[0]}" = "0 1 2 3 4" ]
+	[ "${lines[1]}" = has3 ]
+	assert_host_untouched
+}
+
+@test "leaked_fds: the created (not yet started) init holds no host fd but its sync and fifo" {
+	sec_bundle sleep 10
+	open_host_fds
+	id=$(new_id)
+	berth create --bundle "$BUNDLE" "$id"
+	close_host_fds
+	pid=$(berth state "$id" | jq -r .pid)
+	# No fd of the waiting init may be one of the host directories the caller held
+	# (compared by device and inode, not by the name the kernel reports).
+	host_ids=$(stat -L -c '%d:%i' "$HOSTDIR" "$BATS_TEST_TMPDIR" / /etc)
+	n=0
+	for fd in /proc/"$pid"/fd/*; do
+		n=$((n + 1))
+		id_=$(stat -L -c '%d:%i' "$fd" 2>/dev/null) || continue
+		if grep -qx "$id_" <<<"$host_ids"; then
+			echo "init holds host directory fd ${fd##*/} -> $(readlink "$fd")" >&2
+			return 1
+		fi
+	done
+	[ "$n" -ge 3 ]
+	berth delete -f "$id"
+	assert_host_untouched
+}
