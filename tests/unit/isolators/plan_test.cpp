@@ -1,0 +1,129 @@
+// Launch plans built from configs by the isolators' prepare steps (pure:
+// no container is created), and the errors they report with JSON paths.
+#include <doctest/doctest.h>
+#include <sched.h>
+#include <sys/mount.h>
+
+#include "isolators/registry.hpp"
+#include "libcontainer/spec/parse.hpp"
+
+using namespace berth;
+
+namespace {
+
+std::string config(const std::string& linux_extra, const std::string& top_extra = "") {
+  return R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/",
+    "rlimits":[{"type":"RLIMIT_NOFILE","hard":100,"soft":50}],
+    "capabilities":{"bounding":["CAP_KILL"],"effective":["CAP_KILL"],"permitted":["CAP_KILL"]}},
+    "linux":{"namespaces":[{"type":"mount"},{"type":"pid"},{"type":"uts"}])" +
+         (linux_extra.empty() ? "" : "," + linux_extra) + "}" + (top_extra.empty() ? "" : "," + top_extra) + "}";
+}
+
+struct Prepared {
+  Status status;
+  LaunchPlan plan;
+};
+
+Prepared prepare(const std::string& linux_extra, const std::string& top_extra = "") {
+  Prepared p;
+  auto c = spec::parse_config(config(linux_extra, top_extra));
+  REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message()));
+  ContainerContext ctx{*c, "t", "/tmp", "/", "/tmp/x"};
+  for (auto& iso : isolators::make_all()) {
+    p.status = iso->prepare(ctx, p.plan);
+    if (!p.status.ok()) break;
+  }
+  p.plan.finalize();
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("plan: new namespaces become clone flags, cgroup and time are unshared later") {
+  auto p = prepare(R"("namespaces":[{"type":"mount"},{"type":"pid"},{"type":"network"},{"type":"cgroup"}])");
+  REQUIRE(p.status.ok());
+  CHECK(p.plan.child.clone_flags == uint64_t(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET));
+  CHECK(p.plan.child.new_cgroupns);
+  CHECK_FALSE(p.plan.child.cloner_is_intermediate);
+}
+
+TEST_CASE("plan: joining a namespace by path opens it and checks its type") {
+  auto p = prepare(R"("namespaces":[{"type":"mount"},{"type":"network","path":"/proc/self/ns/net"}])");
+  REQUIRE(p.status.ok());
+  CHECK(p.plan.child.n_joins == 1);
+  CHECK(p.plan.child.cloner_is_intermediate);
+  auto bad = prepare(R"("namespaces":[{"type":"mount"},{"type":"network","path":"/proc/self/ns/uts"}])");
+  REQUIRE_FALSE(bad.status.ok());
+  CHECK(bad.status.error().json_path() == "/linux/namespaces/1/path");
+}
+
+TEST_CASE("plan: the hostname reaches the child plan") {
+  auto p = prepare("", R"("hostname":"h")");
+  REQUIRE(p.status.ok());
+  CHECK(std::string(p.plan.child.hostname) == "h");
+  CHECK(prepare("").plan.child.hostname == nullptr);
+}
+
+TEST_CASE("plan: rlimits and capabilities reach the child plan") {
+  auto p = prepare("");
+  REQUIRE(p.status.ok());
+  REQUIRE(p.plan.child.n_rlimits == 1);
+  CHECK(p.plan.child.rlimits[0].soft == 50);
+  CHECK(p.plan.child.caps.bounding == (uint64_t{1} << 5));
+  CHECK(p.plan.child.caps.inheritable == 0);
+  CHECK(p.plan.child.caps.ambient == 0);
+}
+
+TEST_CASE("plan: default devices are added unless the config lists the path") {
+  auto p = prepare(R"("devices":[{"type":"c","path":"/dev/null","major":1,"minor":3,"fileMode":384}])");
+  REQUIRE(p.status.ok());
+  int nulls = 0;
+  for (size_t i = 0; i < p.plan.child.n_devices; i++)
+    if (std::string(p.plan.child.devices[i].path) == "/dev/null") {
+      nulls++;
+      CHECK((p.plan.child.devices[i].mode & 0777) == 0600);
+    }
+  CHECK(nulls == 1);
+  CHECK(p.plan.child.n_devices == 6);
+}
+
+TEST_CASE("plan: mounts keep their options; binds resolve relative sources against the bundle") {
+  auto p = prepare("", R"("mounts":[{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]},
+                               {"destination":"/b","type":"bind","source":".","options":["rbind","ro"]}])");
+  REQUIRE(p.status.ok());
+  REQUIRE(p.plan.child.n_mounts == 2);
+  CHECK(p.plan.child.mounts[0].kind == child::MountKind::Fs);
+  CHECK(std::string(p.plan.child.mounts[0].opts.data) == "mode=755");
+  CHECK(p.plan.child.mounts[1].kind == child::MountKind::Bind);
+  CHECK(std::string(p.plan.child.mounts[1].source) == "/tmp/.");
+  CHECK(p.plan.child.mounts[1].opts.recursive);
+}
+
+TEST_CASE("plan: a bind source that does not exist is refused before any side effect") {
+  auto p = prepare("", R"("mounts":[{"destination":"/b","type":"bind","source":"/nonexistent-src","options":["bind"]}])");
+  REQUIRE_FALSE(p.status.ok());
+  CHECK(p.status.error().json_path() == "/mounts/0/source");
+}
+
+TEST_CASE("plan: sysctls need the namespace they belong to") {
+  auto ok = prepare(R"("namespaces":[{"type":"mount"},{"type":"network"}],"sysctl":{"net.ipv4.ip_forward":"1"})");
+  CHECK(ok.status.ok());
+  auto no_net = prepare(R"("sysctl":{"net.ipv4.ip_forward":"1"})");
+  REQUIRE_FALSE(no_net.status.ok());
+  CHECK(no_net.status.error().json_path() == "/linux/sysctl/net.ipv4.ip_forward");
+  auto host = prepare(R"("namespaces":[{"type":"mount"},{"type":"uts"}],"sysctl":{"vm.swappiness":"1"})");
+  REQUIRE_FALSE(host.status.ok());
+}
+
+TEST_CASE("plan: a mount namespace is required") {
+  auto p = prepare(R"("namespaces":[{"type":"pid"}])");
+  REQUIRE_FALSE(p.status.ok());
+  CHECK(p.status.error().json_path() == "/linux/namespaces");
+}
+
+TEST_CASE("plan: seccomp is compiled in the parent") {
+  auto p = prepare(R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})");
+  REQUIRE(p.status.ok());
+  CHECK(p.plan.child.seccomp_len > 0);
+  CHECK(p.plan.child.seccomp_filter != nullptr);
+}
