@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "isolators/registry.hpp"
@@ -89,9 +90,11 @@ class FilesystemLinux final : public Isolator {
     ch.rootfs_readonly = c.root.readonly;
     ch.rootfs_propagation = propagation_flags(c.linux.rootfs_propagation);
     if (!(ch.clone_flags & CLONE_NEWNS)) {
+      // Without a mount namespace of its own or joined, the init binds the
+      // rootfs in the host's mount table, as runc does; cleanup detaches it.
       bool joined = false;
       for (int i = 0; i < ch.n_joins; i++) joined |= ch.joins[i].nstype == CLONE_NEWNS;
-      if (!joined) return config_error("/linux/namespaces", "a mount namespace is required");
+      host_mntns_ = !joined;
     }
     ch.setup_dev = true;
     for (size_t i = 0; i < c.mounts.size(); i++) BERTH_CHECK(add_mount(ctx, plan, c.mounts[i], int(i)));
@@ -105,7 +108,41 @@ class FilesystemLinux final : public Isolator {
     return {};
   }
 
+  Status isolate(const ContainerContext& ctx, LaunchPlan&, pid_t) override {
+    if (!host_mntns_) return {};
+    std::ofstream f(ctx.state_dir + "/" + kHostRootfs);
+    f << ctx.rootfs << "\n";
+    if (!f.flush()) return Error(Code::Internal, "record the host rootfs bind in " + ctx.state_dir);
+    return {};
+  }
+
+  Status cleanup(const std::string& state_dir) override {
+    std::string rec = state_dir + "/" + kHostRootfs;
+    std::ifstream f(rec);
+    std::string path;
+    if (!f || !std::getline(f, path) || path.empty()) return {};
+    // Detach only the rootfs bind the init made: the topmost mount at the
+    // path, a bind within the same filesystem as the mount below it.
+    std::ifstream mi("/proc/self/mountinfo");
+    std::map<std::string, std::string> dev_of;  // mount id -> major:minor
+    std::string top_parent, top_dev;
+    for (std::string line; std::getline(mi, line);) {
+      std::istringstream in(line);
+      std::string id, parent, dev, root, mnt;
+      in >> id >> parent >> dev >> root >> mnt;
+      dev_of[id] = dev;
+      if (mnt == path) top_parent = parent, top_dev = dev;
+    }
+    if (!top_dev.empty() && dev_of[top_parent] == top_dev && umount2(path.c_str(), MNT_DETACH) < 0 && errno != EINVAL)
+      return Error(Code::Internal, "detach the rootfs bind " + path, errno);
+    unlink(rec.c_str());
+    return {};
+  }
+
  private:
+  static constexpr const char* kHostRootfs = "host-rootfs-bind";
+  bool host_mntns_ = false;
+
   // runc's rule: a sysctl is allowed only where the container has its own
   // namespace for it, so a write cannot reach the host's value.
   static Status check_sysctl(const ContainerContext&, const child::ChildPlan& ch, const std::string& k) {

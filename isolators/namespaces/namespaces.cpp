@@ -2,6 +2,7 @@
 // which it joins by path (opened here, checked to be of the right type),
 // the user namespace's id maps (written in isolate) and time offsets.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -77,10 +78,19 @@ class Namespaces final : public Isolator {
       plan.owned_fds.push_back(std::move(fd));
     }
     ch.cloner_is_intermediate = ch.n_joins > 0 || ch.new_timens;
-    if (!ctx.config.hostname.empty() && !(ch.clone_flags & CLONE_NEWUTS))
-      return config_error("/hostname", "setting the hostname needs a new uts namespace");
-    if (!ctx.config.domainname.empty() && !(ch.clone_flags & CLONE_NEWUTS))
-      return config_error("/domainname", "setting the domainname needs a new uts namespace");
+    // A new uts namespace, or a joined one that is not the runtime's own
+    // (runtime-spec: setting the hostname in the runtime's namespace is an error).
+    bool own_uts = ch.clone_flags & CLONE_NEWUTS;
+    for (int i = 0; i < ch.n_joins; i++) {
+      struct stat a, b;
+      if (ch.joins[i].nstype == CLONE_NEWUTS && fstat(ch.joins[i].fd, &a) == 0 &&
+          stat("/proc/self/ns/uts", &b) == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+        own_uts = true;
+    }
+    if (!ctx.config.hostname.empty() && !own_uts)
+      return config_error("/hostname", "setting the hostname needs a uts namespace other than the runtime's");
+    if (!ctx.config.domainname.empty() && !own_uts)
+      return config_error("/domainname", "setting the domainname needs a uts namespace other than the runtime's");
     if (!ctx.config.hostname.empty()) ch.hostname = plan.arena.str(ctx.config.hostname);
     if (!ctx.config.domainname.empty()) ch.domainname = plan.arena.str(ctx.config.domainname);
     if (ch.new_userns) {

@@ -4,6 +4,7 @@
 // need a throwaway intermediate so that the shim itself stays in the host's
 // namespaces; it clones the init with CLONE_PARENT.
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -86,6 +87,11 @@ BERTH_CHILD void cloner_main(const ChildPlan& p, const char* shim_path, char* co
   for (int i = 0; i < 3; i++) dup2(null, i);
   // shim_argv[2] is a writable slot reserved by the parent for the pid.
   snprintf(shim_argv[2], 24, "--init-pid=%d", init);
+  // Nor any other fd the caller left open (a pipe it waits on would never close).
+  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  // Nor any other fd the caller left open (a test harness's pipe, a shell's fd):
+  // the shim lives as long as the container and would hold them.
+  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   fcntl(p.shim_sock_fd, F_SETFD, 0);
   sigset_t none;
   sigemptyset(&none);

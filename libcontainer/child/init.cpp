@@ -99,11 +99,23 @@ BERTH_CHILD const char* map_state(const ChildPlan& p, int fd, size_t* len) {
   if (fd < 0) return "";
   struct stat st;
   if (fstat(fd, &st) < 0 || st.st_size <= 0) return "";
-  void* m = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  // Writable private copy: mark_created patches it for startContainer.
+  void* m = mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   close(fd);
   if (m == MAP_FAILED) fail(p, errno, "map hook state", nullptr, nullptr, -1);
   *len = size_t(st.st_size);
   return static_cast<const char*>(m);
+}
+
+// startContainer hooks run after `start`: they see "created" (as runc), not
+// the "creating" the parent wrote for createContainer. Same length, so the
+// private mapping is patched in place ("created" plus a space).
+BERTH_CHILD void mark_created(const char* state, size_t len) {
+  static const char from[] = "\"status\":\"creating\"";
+  static const char to[] = "\"status\":\"created\" ";
+  static_assert(sizeof from == sizeof to);
+  void* at = memmem(state, len, from, sizeof from - 1);
+  if (at) memcpy(at, to, sizeof to - 1);
 }
 
 // The start gate: blocks in open(O_WRONLY) of exec.fifo until `start`
@@ -120,14 +132,17 @@ BERTH_CHILD void wait_for_start(const ChildPlan& p, int procfd) {
 }
 
 // A keyring of the container's own, so it cannot see the caller's keys;
-// searchable by the possessor, readable by its user (as runc sets it).
+// the kernel's default for a new session keyring (possessor: all; user: view,
+// read, link) plus user search, as runc sets it. The possessor keeps setattr:
+// another container with the same id (another --root, or runc) joins this
+// keyring by name and must be able to set these permissions too.
 BERTH_CHILD void join_session_keyring(const ChildPlan& p) {
   long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p.session_keyring);
   if (key < 0) {
     if (errno == ENOSYS) return;  // a kernel without keys
     fail(p, errno, "join a new session keyring", p.session_keyring, nullptr, -1);
   }
-  if (syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x080f0000) < 0)
+  if (syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x3f1b0000) < 0)
     fail(p, errno, "set permissions of the session keyring", nullptr, nullptr, -1);
 }
 
@@ -151,7 +166,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   if (p.session_keyring) join_session_keyring(p);
   int procfd = private_procfs(p);
   int root = -1;
-  if (p.clone_flags & CLONE_NEWNS) root = prepare_rootfs(p);
+  root = prepare_rootfs(p);  // in a new, a joined or (as runc) the host's mount namespace
 
   send_msg(p.sync_fd, SyncKind::RuntimeReady, nullptr, -1);
   int state_fd = -1;
@@ -171,6 +186,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
 
   send_msg(p.sync_fd, SyncKind::Created, nullptr, -1);
   wait_for_start(p, procfd);
+  mark_created(state, state_len);
   run_init_hooks(p, p.start_container_hooks, p.n_start_container_hooks, "startContainer", state, state_len);
   close(procfd);
   exec_process(p, target);

@@ -221,7 +221,12 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
   if (p.has_oom_score_adj) {
     char v[16];
     snprintf(v, sizeof v, "%d", p.oom_score_adj);
-    int r = write_proc_file(procfd, "self/oom_score_adj", v);
+    // "self" is a symlink, which write_proc_file refuses: read which pid it names
+    // in this procfs instance and go through that directory.
+    char rel[48] = "self";
+    ssize_t n = readlinkat(procfd, "self", rel, 16);
+    if (n > 0) snprintf(rel + n, sizeof rel - size_t(n), "/oom_score_adj");
+    int r = n > 0 ? write_proc_file(procfd, rel, v) : -errno;
     if (r < 0) fail(p, r, "write oom_score_adj", nullptr, "/process/oomScoreAdj", -1);
   }
   if (p.umask >= 0) umask(mode_t(p.umask));

@@ -187,7 +187,9 @@ BERTH_CHILD void make_device(const ChildPlan& p, int root, const ChildDevice& d)
   struct stat st;
   if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     fail(p, errno, "stat device", path, "/linux/devices", d.json_index);
-  if ((st.st_mode & S_IFMT) != (d.mode & S_IFMT) || (!p.new_userns && st.st_rdev != d.dev))
+  // A fifo has no device number (mknod ignores the config's major/minor).
+  bool has_rdev = S_ISCHR(d.mode) || S_ISBLK(d.mode);
+  if ((st.st_mode & S_IFMT) != (d.mode & S_IFMT) || (!p.new_userns && has_rdev && st.st_rdev != d.dev))
     fail(p, EEXIST, "device exists with another type or number:", path, "/linux/devices", d.json_index);
   if (!p.new_userns) {
     if (fchownat(dir, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
@@ -216,8 +218,36 @@ BERTH_CHILD void make_dev_links(const ChildPlan& p, int root) {
 
 }  // namespace
 
+// No new and no joined mount namespace: the init shares the host's mount
+// table (runc's behaviour). Then / keeps its propagation, the rootfs bind is
+// made private (its mounts do not spread) and the init chroots instead of
+// pivoting; delete detaches the bind (filesystem/linux cleanup).
+BERTH_CHILD bool in_host_mntns(const ChildPlan& p) {
+  if (p.clone_flags & CLONE_NEWNS) return false;
+  for (int i = 0; i < p.n_joins; i++)
+    if (p.joins[i].nstype == CLONE_NEWNS) return false;
+  return true;
+}
+
 BERTH_CHILD int prepare_rootfs(const ChildPlan& p) {
+  if (in_host_mntns(p)) {
+    if (mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+      fail(p, errno, "bind rootfs", p.rootfs, "/root/path", -1);
+    if (mount(nullptr, p.rootfs, nullptr, MS_PRIVATE | MS_REC, nullptr) < 0)
+      fail(p, errno, "make rootfs private", p.rootfs, "/root/path", -1);
+    int root = open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) fail(p, errno, "open rootfs", p.rootfs, "/root/path", -1);
+    for (size_t i = 0; i < p.n_mounts; i++) mount_one(p, root, p.mounts[i]);
+    if (p.setup_dev) {
+      for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
+      make_dev_links(p, root);
+    }
+    return root;
+  }
   unsigned long prop = p.rootfs_propagation ? p.rootfs_propagation : (MS_SLAVE | MS_REC);
+  // An unbindable / could not be bound onto itself below: make it private now;
+  // the new / becomes unbindable after the pivot (enter_rootfs).
+  if (prop & MS_UNBINDABLE) prop = (prop & ~MS_UNBINDABLE) | MS_PRIVATE;
   if (mount(nullptr, "/", nullptr, prop, nullptr) < 0)
     fail(p, errno, "set propagation of /", nullptr, "/linux/rootfsPropagation", -1);
   if (prop & MS_SHARED) {
@@ -243,13 +273,23 @@ BERTH_CHILD int prepare_rootfs(const ChildPlan& p) {
 
 BERTH_CHILD void enter_rootfs(const ChildPlan& p, int root) {
   if (fchdir(root) < 0) fail(p, errno, "chdir to rootfs", p.rootfs, "/root/path", -1);
-  if (p.no_pivot) {
+  if (in_host_mntns(p)) {
+    // Never MS_MOVE or pivot in the host's namespace.
+    if (chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
+  } else if (p.no_pivot) {
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail(p, errno, "move rootfs to /", nullptr, nullptr, -1);
     if (chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
   } else {
     // pivot_root(".", ".") stacks the old root under the new one; detaching
     // it after making it a slave keeps the unmount from reaching the host.
+    // mount(2) on "." would name the new root (the cwd's mount, not the one
+    // stacked on it) and make every container mount a slave, losing "rshared":
+    // go through an fd of the old root, as runc does.
+    int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (oldroot < 0) fail(p, errno, "open old root", nullptr, nullptr, -1);
     if (syscall(SYS_pivot_root, ".", ".") < 0) fail(p, errno, "pivot_root", p.rootfs, nullptr, -1);
+    if (fchdir(oldroot) < 0) fail(p, errno, "chdir to old root", nullptr, nullptr, -1);
+    close(oldroot);
     if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
       fail(p, errno, "make old root a slave", nullptr, nullptr, -1);
     if (umount2(".", MNT_DETACH) < 0) fail(p, errno, "detach old root", nullptr, nullptr, -1);
@@ -302,6 +342,10 @@ BERTH_CHILD void mask_and_protect(const ChildPlan& p, int root) {
     close(fd);
   }
   if (p.rootfs_readonly) {
+    // As runc: a missing cwd is made while / is still writable (change_dir
+    // reports any error later).
+    int cwd = p.cwd && p.cwd[0] ? rootfs::open_or_create_in_root(root, p.cwd, rootfs::Create::Dir, 0755, O_PATH) : -1;
+    if (cwd >= 0) close(cwd);
     int r = setattr(root, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0);
     if (r < 0) fail(p, r, "make / read-only", nullptr, "/root/readonly", -1);
   }

@@ -209,7 +209,11 @@ Status Launch::talk_to_init() {
       }
       case SyncKind::RuntimeReady: {
         std::string s = state::oci_state_json(st, state::RunState::Creating, false);
-        BERTH_CHECK(hooks::run(config.hooks.prestart, "prestart", s));
+        // prestart (spec 1.0: "after start, before the user program") sees
+        // "created", as crun and the runtime-tools suite (hooks_stdin) expect.
+        if (!config.hooks.prestart.empty())
+          BERTH_CHECK(hooks::run(config.hooks.prestart, "prestart",
+                                 state::oci_state_json(st, state::RunState::Created, false)));
         BERTH_CHECK(hooks::run(config.hooks.create_runtime, "createRuntime", s));
         UniqueFd mem;
         if (!plan.create_container_hooks.empty() || !plan.start_container_hooks.empty())
@@ -254,6 +258,11 @@ Status Launch::run() {
     undo.push(std::string("clean up ") + (*it)->name(), [this, iso = it->get()] { return iso->cleanup(ctx.state_dir); });
   std::string fifo = ctx.state_dir + "/exec.fifo";
   if (mkfifo(fifo.c_str(), 0622) < 0) return sys_error(errno, "mkfifo " + fifo);
+  // Past the umask: the init may be an unprivileged uid of a user namespace.
+  if (chmod(fifo.c_str(), 0622) < 0) return sys_error(errno, "chmod " + fifo);
+  // As runc: writable by the init after it has dropped to process.user (the umask
+  // took the write bits off).
+  if (chmod(fifo.c_str(), 0622) < 0) return sys_error(errno, "chmod " + fifo);
   UniqueFd fifo_fd(open(fifo.c_str(), O_PATH | O_CLOEXEC));
   if (!fifo_fd) return sys_error(errno, "open " + fifo);
   plan.child.fifo_fd = fifo_fd.get();

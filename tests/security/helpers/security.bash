@@ -5,7 +5,7 @@
 #
 # Every test builds its hostile bundle itself and ends with assert_host_untouched, which
 # compares a snapshot taken in setup with the host as it is now:
-#   - sha256 of bin/berth and bin/berth-shim;
+#   - sha256 of the berth binary under test ($BERTH_BIN) and the berth-shim beside it;
 #   - the mount points of the test process's mount namespace (/proc/self/mountinfo): a
 #     new one under this test's directory, under a marked host path, or on a sensitive
 #     host path (/, /proc..., /sys..., /dev..., /etc..., /evil...) fails the test;
@@ -32,7 +32,34 @@ sec_setup() {
 }
 
 sec_teardown() {
+	# Background helpers this test started (racers, receivers), by pid.
+	local pid
+	if [ -f "$BATS_TEST_TMPDIR/.bg-pids" ]; then
+		while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done < "$BATS_TEST_TMPDIR/.bg-pids"
+	fi
 	common_teardown
+}
+
+# sec_bg OUTFILE CMD... -- start CMD in the background with its output in OUTFILE and
+# without bats' fd 3 (or bats would wait for it); teardown kills it. Sets BG_PID.
+sec_bg() {
+	local out=$1
+	shift
+	"$@" > "$out" 2>&1 3>&- &
+	BG_PID=$!
+	echo "$BG_PID" >> "$BATS_TEST_TMPDIR/.bg-pids"
+}
+
+# wait_for_line FILE REGEX [SECONDS=10] -- poll until FILE has a line matching REGEX.
+wait_for_line() {
+	local i
+	for ((i = 0; i < ${3:-10} * 20; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "no line matching '$2' in $1 after ${3:-10}s:" >&2
+	cat "$1" >&2 2>/dev/null
+	return 1
 }
 
 setup() { sec_setup; }
@@ -54,7 +81,7 @@ _SEC_PROC_VALUES=(
 host_snapshot() {
 	local f
 	echo "== binaries"
-	sha256sum "$BERTH_TOP/bin/berth" "$BERTH_TOP/bin/berth-shim"
+	sha256sum "$BERTH_BIN" "$(dirname "$BERTH_BIN")/berth-shim"
 	echo "== procfs"
 	for f in "${_SEC_PROC_VALUES[@]}"; do
 		printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
@@ -67,7 +94,7 @@ host_snapshot() {
 	# may legitimately write there), and the snapshots themselves.
 	find "$BATS_TEST_TMPDIR" \
 		\( -path "$BATS_TEST_TMPDIR/root-*" -o -name rootfs -o -path "*/rootfs-*" -o -name '.snap-*' \
-		-o -name '.container-ids' -o -name '*.out' -o -name '*.log' -o -name '*.sock' -o -name 'scratch*' \) -prune \
+		-o -name '.container-ids' -o -name '.bg-pids' -o -name '*.out' -o -name '*.log' -o -name '*.sock' -o -name 'scratch*' \) -prune \
 		-o -printf '%y %m %p -> %l\n' 2>/dev/null |
 		grep -vE "^[dl] [0-9]+ $BATS_TEST_TMPDIR/bundle[^/]* ->|^f [0-9]+ $BATS_TEST_TMPDIR/bundle[^/]*/config.json(.tmp)? ->" | sort
 	find "$HOSTDIR" -type f -exec sha256sum {} + 2>/dev/null | sort

@@ -2,7 +2,7 @@
 // tests/security/mount_target_swap.bats and dev_console.bats. For each pair, DIR/NAME
 // is made a directory (unless it exists) and DIR/.NAME.swap a symlink to TARGET; then,
 // until STOPFILE exists, the two names are exchanged atomically (renameat2
-// RENAME_EXCHANGE) after a pseudo-random spin drawn from SEED, so DIR/NAME is sometimes
+// RENAME_EXCHANGE) after a pseudo-random spin or short sleep drawn from SEED, so DIR/NAME is sometimes
 // the directory and sometimes the symlink. On exit every NAME is a directory again.
 // Prints "ready" once set up and "swaps=N" at the end.
 #define _GNU_SOURCE
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char** argv) {
@@ -45,8 +46,15 @@ int main(int argc, char** argv) {
         swaps++;
       }
     }
-    int spin = rand() % 2000;
-    for (volatile int k = 0; k < spin; k++) {
+    // A spin or a short sleep, drawn from the seed; the sleeps leave the runtime under
+    // attack CPU time on a 2-core machine (every rename also makes path walks retry).
+    int r = rand();
+    if (r % 4) {
+      struct timespec ts = {0, (r >> 2) % 30000};
+      nanosleep(&ts, 0);
+    } else {
+      for (volatile int k = 0; k < (r >> 2) % 3000; k++) {
+      }
     }
   }
   for (int i = 0; i < n; i++)
