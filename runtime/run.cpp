@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "isolators/registry.hpp"
+#include "libcontainer/sys/unix_socket.hpp"
 #include "runtime/commands.hpp"
 
 namespace berth::cli {
@@ -22,12 +23,7 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
 namespace {
 
 Result<UniqueFd> request_wait(const std::string& dir) {
-  UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::string path = dir + "/shim.sock";
-  memcpy(a.sun_path, path.c_str(), std::min(path.size(), sizeof a.sun_path - 1));
-  if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return sys_error(errno, "connect to the shim");
+  auto s = BERTH_TRY(sys::unix_connect(dir + "/shim.sock").context("connect to the shim"));
   if (send(s.get(), "wait\n", 5, MSG_NOSIGNAL) != 5) return sys_error(errno, "write to the shim");
   return s;
 }

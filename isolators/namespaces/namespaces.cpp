@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "isolators/registry.hpp"
+#include "libcontainer/sys/userns.hpp"
 
 namespace berth::isolators {
 namespace {
@@ -27,21 +28,6 @@ int clone_flag(spec::NsType t) {
     case spec::NsType::Time: return CLONE_NEWTIME;
   }
   return 0;
-}
-
-std::string map_text(const std::vector<spec::IdMapping>& m) {
-  std::string out;
-  for (const auto& e : m)
-    out += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
-  return out;
-}
-
-Status write_proc(pid_t pid, const char* file, const std::string& text, const char* json_path) {
-  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
-  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd || write(fd.get(), text.data(), text.size()) != ssize_t(text.size()))
-    return Error(Code::System, std::string("write ") + file, errno, json_path);
-  return {};
 }
 
 class Namespaces final : public Isolator {
@@ -93,10 +79,6 @@ class Namespaces final : public Isolator {
       return config_error("/domainname", "setting the domainname needs a uts namespace other than the runtime's");
     if (!ctx.config.hostname.empty()) ch.hostname = plan.arena.str(ctx.config.hostname);
     if (!ctx.config.domainname.empty()) ch.domainname = plan.arena.str(ctx.config.domainname);
-    if (ch.new_userns) {
-      plan.uid_map = map_text(ctx.config.linux.uid_mappings);
-      plan.gid_map = map_text(ctx.config.linux.gid_mappings);
-    }
     std::string offsets;
     for (const auto& [clock, off] : ctx.config.linux.time_offsets)
       offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
@@ -104,10 +86,17 @@ class Namespaces final : public Isolator {
     return {};
   }
 
-  Status isolate(const ContainerContext&, LaunchPlan& plan, pid_t init) override {
+  Status isolate(const ContainerContext& ctx, LaunchPlan& plan, pid_t init) override {
     if (!plan.child.new_userns) return {};
-    if (!plan.uid_map.empty()) BERTH_CHECK(write_proc(init, "uid_map", plan.uid_map, "/linux/uidMappings"));
-    if (!plan.gid_map.empty()) BERTH_CHECK(write_proc(init, "gid_map", plan.gid_map, "/linux/gidMappings"));
+    const auto& l = ctx.config.linux;
+    if (!l.uid_mappings.empty()) {
+      Status s = sys::write_id_map(init, "uid_map", l.uid_mappings);
+      if (!s.ok()) return std::move(s).error().with_path("/linux/uidMappings");
+    }
+    if (!l.gid_mappings.empty()) {
+      Status s = sys::write_id_map(init, "gid_map", l.gid_mappings);
+      if (!s.ok()) return std::move(s).error().with_path("/linux/gidMappings");
+    }
     return {};
   }
 };

@@ -1,6 +1,8 @@
 // Fixed-size SEQPACKET messages with an optional fd; see sync.hpp.
 #include "libcontainer/child/sync.hpp"
 
+#include "libcontainer/sys/unix_socket.hpp"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -16,25 +18,7 @@ int send_msg(int sock, SyncKind kind, const ChildError* err, int fd) noexcept {
   m.magic = kSyncMagic;
   m.kind = kind;
   if (err) m.error = *err;
-  iovec iov{&m, sizeof m};
-  msghdr h{};
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-  if (fd >= 0) {
-    memset(cbuf, 0, sizeof cbuf);
-    h.msg_control = cbuf;
-    h.msg_controllen = sizeof cbuf;
-    cmsghdr* c = CMSG_FIRSTHDR(&h);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
-  ssize_t n;
-  do n = sendmsg(sock, &h, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) return -errno;
-  return n == sizeof m ? 0 : -EMSGSIZE;
+  return sys::send_with_fd(sock, &m, sizeof m, fd);
 }
 
 int recv_msg(int sock, SyncMsg* out, int* fd_out) noexcept {

@@ -19,6 +19,7 @@
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/sys/unix_socket.hpp"
 #include "libcontainer/undo/undo_stack.hpp"
 
 namespace berth::launcher {
@@ -68,46 +69,6 @@ Status fill_process(const spec::Config& c, const CreateOptions& o, LaunchPlan& p
   return {};
 }
 
-Result<UniqueFd> listen_unix(const std::string& path) {
-  UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s) return sys_error(errno, "socket");
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (path.size() >= sizeof a.sun_path) return Error(Code::Config, "socket path too long: " + path);
-  memcpy(a.sun_path, path.c_str(), path.size());
-  if (bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return sys_error(errno, "bind " + path);
-  if (listen(s.get(), 16) < 0) return sys_error(errno, "listen " + path);
-  return s;
-}
-
-Result<UniqueFd> connect_unix(const std::string& path) {
-  UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s) return sys_error(errno, "socket");
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (path.size() >= sizeof a.sun_path) return Error(Code::Config, "socket path too long: " + path);
-  memcpy(a.sun_path, path.c_str(), path.size());
-  if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return sys_error(errno, "connect " + path);
-  return s;
-}
-
-Status send_fd(int sock, const std::string& payload, int fd) {
-  iovec iov{const_cast<char*>(payload.data()), payload.size()};
-  msghdr h{};
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
-  h.msg_control = cbuf;
-  h.msg_controllen = sizeof cbuf;
-  cmsghdr* c = CMSG_FIRSTHDR(&h);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  if (sendmsg(sock, &h, MSG_NOSIGNAL) < 0) return sys_error(errno, "send fd");
-  return {};
-}
-
 Result<UniqueFd> memfd_with(const std::string& data) {
   UniqueFd fd(int(syscall(SYS_memfd_create, "berth-state", MFD_CLOEXEC)));
   if (!fd) return sys_error(errno, "memfd_create");
@@ -142,7 +103,7 @@ Status Launch::spawn() {
   int pp[2];
   if (pipe2(pp, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
   UniqueFd pid_read(pp[0]), pid_write(pp[1]);
-  auto shim_sock = BERTH_TRY(listen_unix(ctx.state_dir + "/shim.sock"));
+  auto shim_sock = BERTH_TRY(sys::unix_listen(ctx.state_dir + "/shim.sock"));
   plan.child.sync_fd = child_end.get();
   plan.child.pid_report_fd = pid_write.get();
   plan.child.shim_sock_fd = shim_sock.get();
@@ -182,12 +143,12 @@ Status Launch::spawn() {
 
 Status Launch::handle_seccomp_fd(int fd) {
   UniqueFd notify(fd);
-  auto sock = BERTH_TRY(connect_unix(plan.seccomp_listener_path).context("connect to the seccomp listener"));
+  auto sock = BERTH_TRY(sys::unix_connect(plan.seccomp_listener_path).context("connect to the seccomp listener"));
   // The container process state the spec defines for the seccomp agent.
   std::string state = state::oci_state_json(st, state::RunState::Creating, false);
   std::string msg = "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(st.pid) +
                     ",\"metadata\":\"" + plan.seccomp_listener_metadata + "\",\"state\":" + state + "}";
-  return send_fd(sock.get(), msg, notify.get()).context("send the seccomp notify fd to " + plan.seccomp_listener_path);
+  return sys::send_fd(sock.get(), msg, notify.get()).context("send the seccomp notify fd to " + plan.seccomp_listener_path);
 }
 
 Status Launch::talk_to_init() {
@@ -280,8 +241,8 @@ Status Launch::run() {
   BERTH_CHECK(talk_to_init());
   BERTH_CHECK(store.write(st));
   if (console && !opts.console_socket.empty()) {
-    auto sock = BERTH_TRY(connect_unix(opts.console_socket).context("console socket"));
-    BERTH_CHECK(send_fd(sock.get(), "/dev/ptmx", console.get()).context("send the console to " + opts.console_socket));
+    auto sock = BERTH_TRY(sys::unix_connect(opts.console_socket).context("console socket"));
+    BERTH_CHECK(sys::send_fd(sock.get(), "/dev/ptmx", console.get()).context("send the console to " + opts.console_socket));
     console.reset();
   }
   if (!opts.pid_file.empty())

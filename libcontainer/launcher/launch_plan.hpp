@@ -49,8 +49,6 @@ struct LaunchPlan {
   std::vector<uint8_t> seccomp_bpf;  // struct sock_filter[]
 
   // Parent side.
-  std::string uid_map, gid_map;   // contents for /proc/PID/{uid,gid}_map
-  bool deny_setgroups = false;
   std::vector<UniqueFd> owned_fds;  // ns files to join, /dev/null, ...
   std::string seccomp_listener_path;
   std::string seccomp_listener_metadata;

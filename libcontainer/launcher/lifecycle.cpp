@@ -13,6 +13,7 @@
 
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/sys/unix_socket.hpp"
 
 namespace berth::launcher {
 namespace {
@@ -34,20 +35,9 @@ bool wait_exit(int pidfd, int timeout_ms) {
   return r > 0;
 }
 
-Result<UniqueFd> shim_connect(const std::string& dir) {
-  UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::string path = dir + "/shim.sock";
-  if (path.size() >= sizeof a.sun_path) return Error(Code::Internal, "shim socket path too long");
-  memcpy(a.sun_path, path.c_str(), path.size());
-  if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) return sys_error(errno, "connect to the shim");
-  return s;
-}
-
 // One request line, one reply line.
 Result<std::string> shim_call(const std::string& dir, const std::string& req) {
-  auto s = BERTH_TRY(shim_connect(dir));
+  auto s = BERTH_TRY(sys::unix_connect(dir + "/shim.sock").context("connect to the shim"));
   std::string line = req + "\n";
   if (send(s.get(), line.data(), line.size(), MSG_NOSIGNAL) < 0) return sys_error(errno, "write to the shim");
   std::string reply;

@@ -13,24 +13,21 @@
 #include <string>
 
 namespace berth::sys {
-namespace {
-
-std::string map_text(const std::vector<spec::IdMapping>& m) {
+std::string id_map_text(const std::vector<spec::IdMapping>& m) {
   std::string out;
   for (const auto& e : m)
     out += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " + std::to_string(e.size) + "\n";
   return out;
 }
 
-Status write_map(pid_t pid, const char* file, const std::string& text) {
+Status write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping>& m) {
+  std::string text = id_map_text(m);
   std::string path = "/proc/" + std::to_string(pid) + "/" + file;
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd || write(fd.get(), text.data(), text.size()) != ssize_t(text.size()))
-    return sys_error(errno, std::string("write ") + file + " of an idmap user namespace");
+    return sys_error(errno, std::string("write ") + path);
   return {};
 }
-
-}  // namespace
 
 Result<UniqueFd> make_userns(const std::vector<spec::IdMapping>& uids, const std::vector<spec::IdMapping>& gids) {
   int p[2];
@@ -49,8 +46,8 @@ Result<UniqueFd> make_userns(const std::vector<spec::IdMapping>& uids, const std
     _exit(0);
   }
   rd.reset();
-  Status s = write_map(pid_t(pid), "uid_map", map_text(uids));
-  if (s.ok()) s = write_map(pid_t(pid), "gid_map", map_text(gids));
+  Status s = write_id_map(pid_t(pid), "uid_map", uids);
+  if (s.ok()) s = write_id_map(pid_t(pid), "gid_map", gids);
   UniqueFd ns;
   if (s.ok()) {
     ns.reset(open(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));

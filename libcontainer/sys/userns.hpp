@@ -2,6 +2,9 @@
 // (mount_setattr MOUNT_ATTR_IDMAP) takes to translate ids.
 #pragma once
 
+#include <sys/types.h>
+
+#include <string>
 #include <vector>
 
 #include "libcontainer/error/error.hpp"
@@ -9,6 +12,11 @@
 #include "libcontainer/spec/config.hpp"
 
 namespace berth::sys {
+
+// "containerID hostID size\n" per entry, the format of /proc/PID/uid_map.
+std::string id_map_text(const std::vector<spec::IdMapping>& m);
+// Writes mappings to /proc/PID/<file> ("uid_map" or "gid_map").
+Status write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping>& m);
 
 // Forks a throwaway process into a new user namespace, writes its maps,
 // opens /proc/PID/ns/user and reaps it. Leaves no process behind.

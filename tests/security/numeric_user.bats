@@ -27,7 +27,7 @@ load helpers/security
 }
 
 @test "numeric_user: group entries naming the user add no group the config did not list" {
-	sec_bundle sh -c 'id -G; grep -E "^Groups:" /proc/self/status | tr -d "\t"'
+	sec_bundle sh -c 'id -G; grep -E "^Groups:" /proc/self/status | tr -d "\t" | sed "s/ *$//"'
 	printf '1000:x:0:0:evil:/root:/bin/sh\n' > "$ROOTFS/etc/passwd"
 	printf 'root:x:0:1000\nwheel:x:10:1000\n1000:x:0:\n' > "$ROOTFS/etc/group"
 	jq_config '.process.user = {"uid": 1000, "gid": 1000}'

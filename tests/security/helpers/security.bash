@@ -31,6 +31,12 @@ sec_setup() {
 	host_snapshot > "$SNAP_BEFORE"
 }
 
+# sec_host_resnapshot -- take the "before" snapshot again, after the test has put its
+# own files in the marked host paths.
+sec_host_resnapshot() {
+	host_snapshot > "$SNAP_BEFORE"
+}
+
 sec_teardown() {
 	# Background helpers this test started (racers, receivers), by pid.
 	local pid
