@@ -29,13 +29,25 @@ std::string version_text() {
   return buf;
 }
 
-}  // namespace
+enum class Cmd { None, Create, Run, Start, State, Kill, Delete, List, Spec, Features };
 
-int main(int argc, char** argv) {
+// Everything the command line said, as plain values: the CLI11 App (a large
+// heap of options and validators) is gone before a container is forked, so
+// the init does not carry its pages while it waits at the start gate.
+struct Parsed {
+  cli::Globals g;
+  cli::CreateFlags cf, rf;
+  std::string id, sig = "SIGTERM", format = "table", bundle;
+  bool force = false, quiet = false, all = false, rootless = false;
+  Cmd cmd = Cmd::None;
+};
+
+// Returns -1 to go on, or the exit code (help, version, usage errors).
+int parse(int argc, char** argv, Parsed& p) {
   CLI::App app{"berth: a runc-compatible OCI container runtime", "berth"};
   app.require_subcommand(1);
   app.set_version_flag("-v,--version", version_text());
-  cli::Globals g;
+  cli::Globals& g = p.g;
   app.add_option("--root", g.root, "root directory for container state")->capture_default_str();
   app.add_option("--log", g.log_path, "write log lines to this file");
   app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
@@ -45,32 +57,29 @@ int main(int argc, char** argv) {
   app.add_option("--criu", criu, "CRIU binary (accepted for compatibility, unused)");
   app.add_option("--rootless", rootless_global, "accepted for compatibility: true, false or auto");
 
-  cli::CreateFlags cf, rf;
-  std::string id, sig = "SIGTERM", format = "table", bundle;
-  bool force = false, quiet = false, all = false, rootless = false;
   auto* create = app.add_subcommand("create", "create a container");
-  add_create_flags(create, cf);
+  add_create_flags(create, p.cf);
   auto* run = app.add_subcommand("run", "create and start a container");
-  add_create_flags(run, rf);
-  run->add_flag("-d,--detach", rf.detach, "detach from the container's process");
-  run->add_flag("--keep", rf.keep, "do not delete the container after it exits");
+  add_create_flags(run, p.rf);
+  run->add_flag("-d,--detach", p.rf.detach, "detach from the container's process");
+  run->add_flag("--keep", p.rf.keep, "do not delete the container after it exits");
   auto* start = app.add_subcommand("start", "start a created container");
-  start->add_option("container-id", id)->required();
+  start->add_option("container-id", p.id)->required();
   auto* state = app.add_subcommand("state", "print the state of a container");
-  state->add_option("container-id", id)->required();
+  state->add_option("container-id", p.id)->required();
   auto* kill = app.add_subcommand("kill", "send a signal to the container's init");
-  kill->add_option("container-id", id)->required();
-  kill->add_option("signal", sig, "signal name or number (default SIGTERM)");
-  kill->add_flag("-a,--all", all, "send to all processes (needs the cgroups isolators)");
+  kill->add_option("container-id", p.id)->required();
+  kill->add_option("signal", p.sig, "signal name or number (default SIGTERM)");
+  kill->add_flag("-a,--all", p.all, "send to all processes (needs the cgroups isolators)");
   auto* del = app.add_subcommand("delete", "delete a container");
-  del->add_option("container-id", id)->required();
-  del->add_flag("-f,--force", force, "kill the container first if it is running");
+  del->add_option("container-id", p.id)->required();
+  del->add_flag("-f,--force", p.force, "kill the container first if it is running");
   auto* list = app.add_subcommand("list", "list containers");
-  list->add_flag("-q,--quiet", quiet, "print only the ids");
-  list->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  list->add_flag("-q,--quiet", p.quiet, "print only the ids");
+  list->add_option("-f,--format", p.format, "table or json")->check(CLI::IsMember({"table", "json"}));
   auto* spec = app.add_subcommand("spec", "write a default config.json");
-  spec->add_option("-b,--bundle", bundle, "bundle directory to write config.json in");
-  spec->add_flag("--rootless", rootless, "a config for a rootless container");
+  spec->add_option("-b,--bundle", p.bundle, "bundle directory to write config.json in");
+  spec->add_flag("--rootless", p.rootless, "a config for a rootless container");
   auto* features = app.add_subcommand("features", "print the OCI features document");
 
   try {
@@ -79,35 +88,44 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 1;
   }
+  const std::pair<CLI::App*, Cmd> cmds[] = {{create, Cmd::Create}, {run, Cmd::Run},     {start, Cmd::Start},
+                                            {state, Cmd::State},   {kill, Cmd::Kill},   {del, Cmd::Delete},
+                                            {list, Cmd::List},     {spec, Cmd::Spec},   {features, Cmd::Features}};
+  for (const auto& [sub, c] : cmds)
+    if (*sub) p.cmd = c;
+  return -1;
+}
 
+Result<int> dispatch(Parsed& p) {
+  const cli::Globals& g = p.g;
+  if (g.systemd_cgroup) return Error(Code::Unsupported, "--systemd-cgroup is not supported: berth drives cgroupfs directly");
+  switch (p.cmd) {
+    case Cmd::Create: return cli::cmd_create(g, p.cf);
+    case Cmd::Run: return cli::cmd_run(g, p.rf);
+    case Cmd::Start: return cli::cmd_start(g, p.id);
+    case Cmd::State: return cli::cmd_state(g, p.id);
+    case Cmd::Kill: return cli::cmd_kill(g, p.id, p.sig, p.all);
+    case Cmd::Delete: return cli::cmd_delete(g, p.id, p.force);
+    case Cmd::List: return cli::cmd_list(g, p.quiet, p.format);
+    case Cmd::Spec: return cli::cmd_spec(p.bundle, p.rootless);
+    case Cmd::Features: return cli::cmd_features();
+    case Cmd::None: break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Parsed p;
+  if (int code = parse(argc, argv, p); code >= 0) return code;
   log::Sink sink;
-  if (!sink.open(g.log_path, g.log_format == "json" ? log::Format::Json : log::Format::Text, g.debug)) {
-    fprintf(stderr, "berth: cannot open log file %s\n", g.log_path.c_str());
+  if (!sink.open(p.g.log_path, p.g.log_format == "json" ? log::Format::Json : log::Format::Text, p.g.debug)) {
+    fprintf(stderr, "berth: cannot open log file %s\n", p.g.log_path.c_str());
     return 1;
   }
-  g.log = &sink;
-  Result<int> r = 0;
-  if (g.systemd_cgroup) {
-    r = Error(Code::Unsupported, "--systemd-cgroup is not supported: berth drives cgroupfs directly");
-  } else if (*create) {
-    r = cli::cmd_create(g, cf);
-  } else if (*run) {
-    r = cli::cmd_run(g, rf);
-  } else if (*start) {
-    r = cli::cmd_start(g, id);
-  } else if (*state) {
-    r = cli::cmd_state(g, id);
-  } else if (*kill) {
-    r = cli::cmd_kill(g, id, sig, all);
-  } else if (*del) {
-    r = cli::cmd_delete(g, id, force);
-  } else if (*list) {
-    r = cli::cmd_list(g, quiet, format);
-  } else if (*spec) {
-    r = cli::cmd_spec(bundle, rootless);
-  } else if (*features) {
-    r = cli::cmd_features();
-  }
+  p.g.log = &sink;
+  Result<int> r = dispatch(p);
   if (!r.ok()) {
     sink.error(r.error().message());
     return 1;

@@ -4,39 +4,75 @@
 // request: "wait" -> "exit CODE SIGNAL" once the init is gone, "shutdown" ->
 // "ok" and exit. It exits on its own if the create that started it never
 // completed (no state.json once the init is gone).
+// It is a static binary that uses libc only (no C++ library): one lives per
+// container, so every page of text and heap it touches counts many times.
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <string>
-#include <vector>
-
-#include "libcontainer/state/files.hpp"
 
 namespace {
 
+constexpr int kMaxClients = 64;
+
+struct Client {
+  int fd;
+  size_t len;
+  char buf[64];
+};
+
 struct Shim {
-  std::string dir;
+  char dir[4096];
   pid_t init = 0;
   int listen_fd = -1;
   bool exited = false;
   int exit_code = 0, signal = 0;
-  std::vector<int> waiters;
-  std::vector<std::pair<int, std::string>> clients;  // fd, partial line
+  int waiters[kMaxClients];
+  int n_waiters = 0;
+  Client clients[kMaxClients];
+  int n_clients = 0;
 
-  void reply(int fd, const std::string& line) {
-    std::string l = line + "\n";
-    (void)!send(fd, l.data(), l.size(), MSG_NOSIGNAL);
+  void reply(int fd, const char* line) {
+    char l[96];
+    int n = snprintf(l, sizeof l, "%s\n", line);
+    (void)!send(fd, l, size_t(n), MSG_NOSIGNAL);
   }
-  std::string exit_line() const { return "exit " + std::to_string(exit_code) + " " + std::to_string(signal); }
+  void reply_exit(int fd) {
+    char l[64];
+    snprintf(l, sizeof l, "exit %d %d", exit_code, signal);
+    reply(fd, l);
+    close(fd);
+  }
+
+  // exit.json, written to a temp file and renamed so readers see all or nothing.
+  void write_record() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t;
+    gmtime_r(&ts.tv_sec, &t);
+    char when[64];
+    size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &t);
+    snprintf(when + n, sizeof when - n, ".%09ldZ", ts.tv_nsec);
+    char rec[256], tmp[4200], path[4200];
+    int len = snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"}", exit_code, signal, when);
+    snprintf(tmp, sizeof tmp, "%s/exit.json.tmp", dir);
+    snprintf(path, sizeof path, "%s/exit.json", dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return;
+    bool ok = write(fd, rec, size_t(len)) == len;
+    close(fd);
+    if (ok) rename(tmp, path);
+  }
 
   void record_exit(int status) {
     exited = true;
@@ -46,11 +82,9 @@ struct Shim {
     } else {
       exit_code = WEXITSTATUS(status);
     }
-    std::string rec = "{\"exitCode\":" + std::to_string(exit_code) + ",\"signal\":" + std::to_string(signal) +
-                      ",\"exitedAt\":\"" + berth::state::now_rfc3339() + "\"}";
-    (void)berth::state::write_file_atomic(dir + "/exit.json", rec);
-    for (int w : waiters) reply(w, exit_line()), close(w);
-    waiters.clear();
+    write_record();
+    for (int i = 0; i < n_waiters; i++) reply_exit(waiters[i]);
+    n_waiters = 0;
   }
 
   void reap() {
@@ -61,17 +95,14 @@ struct Shim {
   }
 
   // Returns false when the shim should exit.
-  bool handle_line(int fd, const std::string& line) {
-    if (line == "wait") {
-      if (exited) {
-        reply(fd, exit_line());
-        close(fd);
-      } else {
-        waiters.push_back(fd);
-      }
+  bool handle_line(int fd, const char* line) {
+    if (!strcmp(line, "wait")) {
+      if (exited) reply_exit(fd);
+      else if (n_waiters < kMaxClients) waiters[n_waiters++] = fd;
+      else close(fd);
       return true;
     }
-    if (line == "shutdown") {
+    if (!strcmp(line, "shutdown")) {
       reply(fd, "ok");
       close(fd);
       return false;
@@ -82,8 +113,32 @@ struct Shim {
   }
 
   bool created() const {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/state.json", dir);
     struct stat st;
-    return stat((dir + "/state.json").c_str(), &st) == 0;
+    return stat(path, &st) == 0;
+  }
+
+  // Reads from client i; returns false when the shim should exit. A client
+  // done with (answered, closed or parked as a waiter) leaves the table.
+  bool serve(int i, bool* done) {
+    Client& c = clients[i];
+    ssize_t n = read(c.fd, c.buf + c.len, sizeof c.buf - 1 - c.len);
+    *done = true;
+    if (n <= 0) {
+      close(c.fd);
+      return true;
+    }
+    c.len += size_t(n);
+    c.buf[c.len] = 0;
+    char* nl = strchr(c.buf, '\n');
+    if (!nl) {
+      if (c.len < sizeof c.buf - 1) *done = false;
+      else close(c.fd);
+      return true;
+    }
+    *nl = 0;
+    return handle_line(c.fd, c.buf);
   }
 
   int run();
@@ -100,13 +155,13 @@ int Shim::run() {
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return 1;
   reap();  // the init may have exited before the signalfd existed
+  pollfd p[2 + kMaxClients];
   for (;;) {
-    if (exited && waiters.empty() && !created()) return 0;  // create failed
-    std::vector<pollfd> p = {{sfd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
-    for (auto& c : clients) p.push_back({c.first, POLLIN, 0});
-    // Re-check the state file now and then only while a failed create is possible.
-    int timeout = exited && !created() ? 100 : -1;
-    int r = poll(p.data(), p.size(), timeout);
+    if (exited && n_waiters == 0 && !created()) return 0;  // its create failed
+    p[0] = {sfd, POLLIN, 0};
+    p[1] = {listen_fd, n_clients < kMaxClients ? short(POLLIN) : short(0), 0};
+    for (int i = 0; i < n_clients; i++) p[2 + i] = {clients[i].fd, POLLIN, 0};
+    int r = poll(p, nfds_t(2 + n_clients), -1);
     if (r < 0 && errno != EINTR) return 1;
     if (r <= 0) continue;
     if (p[0].revents & POLLIN) {
@@ -115,49 +170,34 @@ int Shim::run() {
       }
       reap();
     }
+    int polled = n_clients;
+    bool quit = false;
+    for (int i = polled - 1; i >= 0; i--) {
+      if (!(p[2 + i].revents & (POLLIN | POLLHUP))) continue;
+      bool done;
+      if (!serve(i, &done)) quit = true;
+      if (done) clients[i] = clients[--n_clients];
+    }
+    if (quit) return 0;
     if (p[1].revents & POLLIN) {
       int c = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c >= 0) clients.push_back({c, ""});
+      if (c >= 0) clients[n_clients++] = Client{c, 0, {}};
     }
-    std::vector<std::pair<int, std::string>> keep;
-    bool quit = false;
-    for (size_t i = 0; i < clients.size(); i++) {
-      auto& [fd, buf] = clients[i];
-      if (!(p[i + 2].revents & (POLLIN | POLLHUP))) {
-        keep.push_back(clients[i]);
-        continue;
-      }
-      char tmp[256];
-      ssize_t n = read(fd, tmp, sizeof tmp);
-      if (n <= 0) {
-        close(fd);
-        continue;
-      }
-      buf.append(tmp, size_t(n));
-      auto nl = buf.find('\n');
-      if (nl == std::string::npos) {
-        if (buf.size() < 4096) keep.push_back(clients[i]);
-        else close(fd);
-        continue;
-      }
-      if (!handle_line(fd, buf.substr(0, nl))) quit = true;
-    }
-    clients.swap(keep);
-    if (quit) return 0;
   }
 }
+
+Shim s;  // namespace scope: no function-local static guard (no C++ runtime)
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Shim s;
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
-    if (!strncmp(a, "--state-dir=", 12)) s.dir = a + 12;
+    if (!strncmp(a, "--state-dir=", 12)) snprintf(s.dir, sizeof s.dir, "%s", a + 12);
     else if (!strncmp(a, "--init-pid=", 11)) s.init = atoi(a + 11);
     else if (!strncmp(a, "--socket-fd=", 12)) s.listen_fd = atoi(a + 12);
   }
-  if (s.dir.empty() || s.init <= 0 || s.listen_fd < 0) {
+  if (!s.dir[0] || s.init <= 0 || s.listen_fd < 0) {
     fprintf(stderr, "berth-shim: started without --state-dir, --init-pid and --socket-fd\n");
     return 2;
   }

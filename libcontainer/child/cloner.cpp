@@ -97,7 +97,10 @@ BERTH_CHILD void cloner_main(const ChildPlan& p, const char* shim_path, char* co
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   execv(shim_path, shim_argv);
-  _exit(127);  // the shim is missing; the init is orphaned and reaped by pid 1
+  // Without its shim the container would have no parent to reap it: stop
+  // the init, so create fails at the next step of the sync protocol.
+  kill(init, SIGKILL);
+  _exit(127);
 }
 
 }  // namespace berth::child

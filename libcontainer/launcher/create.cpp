@@ -3,6 +3,7 @@
 // state.json. Every side effect pushes its undo step; a failure anywhere
 // leaves nothing behind.
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -113,6 +114,10 @@ Status Launch::spawn() {
   char* const* shim_argv = plan.arena.strv(argv);
   const char* shim_path = plan.arena.str(opts.shim_path);
 
+  // The init keeps every page it inherits for as long as it waits at the
+  // start gate (the CLI exits, so nothing is shared any more): hand the free
+  // heap back first.
+  malloc_trim(0);
   pid_t pid = fork();
   if (pid < 0) return sys_error(errno, "fork");
   if (pid == 0) child::cloner_main(plan.child, shim_path, shim_argv);
@@ -161,7 +166,12 @@ Status Launch::talk_to_init() {
     child::SyncMsg m;
     int fd = -1;
     int r = child::recv_msg(sync.get(), &m, &fd);
-    if (r == -EPIPE || r == -ECONNRESET) return Error(Code::Child, "the container init exited during setup");
+    if (r == -EPIPE || r == -ECONNRESET) {
+      int status;
+      if (waitpid(shim, &status, WNOHANG) == shim && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return Error(Code::Child, "cannot execute the shim " + opts.shim_path);
+      return Error(Code::Child, "the container init exited during setup");
+    }
     if (r < 0) return sys_error(-r, "read from the container init");
     switch (m.kind) {
       case SyncKind::Failed: {
