@@ -56,11 +56,17 @@ $(BUILD)/fuzz-config: $(FUZZ_SRC) $(LIB_SRC)
 	clang++ -std=c++20 -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) \
 	  $(filter libcontainer/spec/% libcontainer/error/% libcontainer/json/%,$(LIB_SRC)) $(LDLIBS_LIB)
 
+# The sync-protocol decoder (SECURITY.md: every length is bounds-checked).
+$(BUILD)/fuzz-sync: tests/fuzz/fuzz_sync.cpp libcontainer/child/sync.cpp libcontainer/sys/unix_socket.cpp libcontainer/error/error.cpp
+	@mkdir -p $(BUILD)
+	clang++ -std=c++20 -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $^
+
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-fuzz: $(BUILD)/fuzz-config
+fuzz: $(BUILD)/fuzz-config $(BUILD)/fuzz-sync
 	tests/fuzz/run.sh $(BUILD)/fuzz-config
+	tests/fuzz/run.sh $(BUILD)/fuzz-sync 20000 tests/fuzz/corpus-sync
 
 # Installs the Debian packages the build and the tests need (idempotent).
 deps:
@@ -74,7 +80,7 @@ demo: deps
 	@bin/berth --root $(BUILD)/demo-state run --bundle $(BUILD)/demo demo-$$$$
 
 check: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-config
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-config $(BUILD)/fuzz-sync
 	tests/run-all.sh
 
 bench: all

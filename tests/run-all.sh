@@ -17,7 +17,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 SUITES=${SUITES:-unit fuzz integration security}
-TEST_TIMEOUT=${TEST_TIMEOUT:-1800}
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 logs=${TEST_LOGS:-$top/build/test-logs}
 mkdir -p "$logs"
 rm -f "$logs"/*.log
@@ -70,7 +70,8 @@ run_fuzz() {
 		failures+=("fuzz: tests/fuzz/run.sh missing")
 		return
 	fi
-	timeout "$TEST_TIMEOUT" tests/fuzz/run.sh build/fuzz-config > "$log" 2>&1
+	timeout "$TEST_TIMEOUT" tests/fuzz/run.sh build/fuzz-config > "$log" 2>&1 &&
+		timeout "$TEST_TIMEOUT" tests/fuzz/run.sh build/fuzz-sync 20000 tests/fuzz/corpus-sync >> "$log" 2>&1
 	rc=$?
 	if [ $rc -eq 0 ]; then
 		suite_line fuzz 1 0 0

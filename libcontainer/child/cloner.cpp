@@ -89,9 +89,6 @@ BERTH_CHILD void cloner_main(const ChildPlan& p, const char* shim_path, char* co
   snprintf(shim_argv[2], 24, "--init-pid=%d", init);
   // Nor any other fd the caller left open (a pipe it waits on would never close).
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  // Nor any other fd the caller left open (a test harness's pipe, a shell's fd):
-  // the shim lives as long as the container and would hold them.
-  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   fcntl(p.shim_sock_fd, F_SETFD, 0);
   sigset_t none;
   sigemptyset(&none);
