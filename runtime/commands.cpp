@@ -132,22 +132,9 @@ Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format) {
     }
     json::Writer w;
     w.begin_array();
-    for (const auto& r : rows) {
-      w.begin_object()
-          .field("ociVersion", r.st.oci_version)
-          .field("id", r.st.id)
-          .field_int("pid", r.status == state::RunState::Stopped ? 0 : r.st.pid)
-          .field("status", state::status_name(r.status))
-          .field("bundle", r.st.bundle)
-          .field("rootfs", r.st.rootfs)
-          .field("created", r.st.created)
-          .field("owner", r.owner);
-      if (!r.st.annotations.empty()) {
-        w.key("annotations").begin_object();
-        for (const auto& [k, v] : r.st.annotations) w.field(k, v);
-        w.end_object();
-      }
-      w.end_object();
+    for (auto& r : rows) {
+      r.st.owner = r.owner;
+      state::write_oci_state(w, r.st, r.status);
     }
     w.end_array();
     print(w.str() + "\n");

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libcontainer/state/rfc3339.hpp"
+
 namespace {
 
 constexpr int kMaxClients = 64;
@@ -56,13 +58,8 @@ struct Shim {
 
   // exit.json, written to a temp file and renamed so readers see all or nothing.
   void write_record() {
-    timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tm t;
-    gmtime_r(&ts.tv_sec, &t);
     char when[64];
-    size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &t);
-    snprintf(when + n, sizeof when - n, ".%09ldZ", ts.tv_nsec);
+    berth::state::format_rfc3339_now(when, sizeof when);
     char rec[256], tmp[4200], path[4200];
     int len = snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"}", exit_code, signal, when);
     snprintf(tmp, sizeof tmp, "%s/exit.json.tmp", dir);

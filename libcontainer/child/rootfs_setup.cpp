@@ -229,20 +229,33 @@ BERTH_CHILD bool in_host_mntns(const ChildPlan& p) {
   return true;
 }
 
+BERTH_CHILD void bind_rootfs(const ChildPlan& p) {
+  if (mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    fail(p, errno, "bind rootfs", p.rootfs, "/root/path", -1);
+}
+
+BERTH_CHILD void make_rootfs_private(const ChildPlan& p, unsigned long flags) {
+  if (mount(nullptr, p.rootfs, nullptr, flags, nullptr) < 0)
+    fail(p, errno, "make rootfs private", p.rootfs, "/root/path", -1);
+}
+
+// Every mount and device of the config, through an fd of the bound rootfs.
+BERTH_CHILD int populate_rootfs(const ChildPlan& p) {
+  int root = open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) fail(p, errno, "open rootfs", p.rootfs, "/root/path", -1);
+  for (size_t i = 0; i < p.n_mounts; i++) mount_one(p, root, p.mounts[i]);
+  if (p.setup_dev) {
+    for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
+    make_dev_links(p, root);
+  }
+  return root;
+}
+
 BERTH_CHILD int prepare_rootfs(const ChildPlan& p) {
   if (in_host_mntns(p)) {
-    if (mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
-      fail(p, errno, "bind rootfs", p.rootfs, "/root/path", -1);
-    if (mount(nullptr, p.rootfs, nullptr, MS_PRIVATE | MS_REC, nullptr) < 0)
-      fail(p, errno, "make rootfs private", p.rootfs, "/root/path", -1);
-    int root = open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0) fail(p, errno, "open rootfs", p.rootfs, "/root/path", -1);
-    for (size_t i = 0; i < p.n_mounts; i++) mount_one(p, root, p.mounts[i]);
-    if (p.setup_dev) {
-      for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
-      make_dev_links(p, root);
-    }
-    return root;
+    bind_rootfs(p);
+    make_rootfs_private(p, MS_PRIVATE | MS_REC);
+    return populate_rootfs(p);
   }
   unsigned long prop = p.rootfs_propagation ? p.rootfs_propagation : (MS_SLAVE | MS_REC);
   // An unbindable / could not be bound onto itself below: make it private now;
@@ -254,21 +267,11 @@ BERTH_CHILD int prepare_rootfs(const ChildPlan& p) {
     // pivot_root refuses a shared parent of the new root: make the rootfs a
     // private mount of its own first (the configured propagation is applied
     // to the new / after the pivot).
-    if (mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
-      fail(p, errno, "bind rootfs", p.rootfs, "/root/path", -1);
-    if (mount(nullptr, p.rootfs, nullptr, MS_PRIVATE, nullptr) < 0)
-      fail(p, errno, "make rootfs private", p.rootfs, "/root/path", -1);
+    bind_rootfs(p);
+    make_rootfs_private(p, MS_PRIVATE);
   }
-  if (mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
-    fail(p, errno, "bind rootfs", p.rootfs, "/root/path", -1);
-  int root = open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) fail(p, errno, "open rootfs", p.rootfs, "/root/path", -1);
-  for (size_t i = 0; i < p.n_mounts; i++) mount_one(p, root, p.mounts[i]);
-  if (p.setup_dev) {
-    for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
-    make_dev_links(p, root);
-  }
-  return root;
+  bind_rootfs(p);
+  return populate_rootfs(p);
 }
 
 BERTH_CHILD void enter_rootfs(const ChildPlan& p, int root) {

@@ -8,17 +8,13 @@
 #include <ctime>
 
 #include "libcontainer/fd/unique_fd.hpp"
+#include "libcontainer/state/rfc3339.hpp"
 
 namespace berth::state {
 
 std::string now_rfc3339() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm t;
-  gmtime_r(&ts.tv_sec, &t);
   char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  format_rfc3339_now(buf, sizeof buf);
   return buf;
 }
 

@@ -126,6 +126,13 @@ static std::vector<spec::Hook> read_hooks(json::Value v) {
   return out;
 }
 
+static void write_annotations(json::Writer& w, const std::map<std::string, std::string>& a) {
+  if (a.empty()) return;
+  w.key("annotations").begin_object();
+  for (const auto& [k, v] : a) w.field(k, v);
+  w.end_object();
+}
+
 Status Store::write(const ContainerState& s) const {
   json::Writer w;
   w.begin_object()
@@ -139,11 +146,7 @@ Status Store::write(const ContainerState& s) const {
       .field("rootfs", s.rootfs)
       .field("created", s.created)
       .field("owner", s.owner);
-  if (!s.annotations.empty()) {
-    w.key("annotations").begin_object();
-    for (const auto& [k, v] : s.annotations) w.field(k, v);
-    w.end_object();
-  }
+  write_annotations(w, s.annotations);
   write_hooks(w, "poststart", s.poststart);
   write_hooks(w, "poststop", s.poststop);
   w.end_object();
@@ -242,8 +245,7 @@ RunState current_status(const Store& store, const ContainerState& s) {
   return RunState::Running;
 }
 
-std::string oci_state_json(const ContainerState& s, RunState st, bool pretty) {
-  json::Writer w(json::Writer::Options{pretty ? "  " : "", false});
+void write_oci_state(json::Writer& w, const ContainerState& s, RunState st) {
   w.begin_object()
       .field("ociVersion", s.oci_version)
       .field("id", s.id)
@@ -253,12 +255,13 @@ std::string oci_state_json(const ContainerState& s, RunState st, bool pretty) {
       .field("rootfs", s.rootfs)
       .field("created", s.created)
       .field("owner", s.owner);
-  if (!s.annotations.empty()) {
-    w.key("annotations").begin_object();
-    for (const auto& [k, v] : s.annotations) w.field(k, v);
-    w.end_object();
-  }
+  write_annotations(w, s.annotations);
   w.end_object();
+}
+
+std::string oci_state_json(const ContainerState& s, RunState st, bool pretty) {
+  json::Writer w(json::Writer::Options{pretty ? "  " : "", false});
+  write_oci_state(w, s, st);
   return w.take();
 }
 

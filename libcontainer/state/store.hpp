@@ -17,6 +17,10 @@
 #include "libcontainer/spec/config.hpp"
 #include "libcontainer/state/files.hpp"
 
+namespace berth::json {
+class Writer;
+}
+
 namespace berth::state {
 
 // runc's rules: [A-Za-z0-9_+.-]+, not "." or "..".
@@ -75,5 +79,7 @@ uint64_t process_start_time(pid_t pid);
 
 // The OCI state document (runc's field order and indentation).
 std::string oci_state_json(const ContainerState& s, RunState st, bool pretty);
+// The same document as one value of a larger one (`list --format json`).
+void write_oci_state(json::Writer& w, const ContainerState& s, RunState st);
 
 }  // namespace berth::state
