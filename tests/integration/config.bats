@@ -4,19 +4,6 @@
 
 load ../lib/common
 
-# See lifecycle.bats: a created/detached container keeps the stdio it was given, so run
-# those with stdio on a file.
-q() {
-	local f; f=$(mktemp "$BATS_TEST_TMPDIR/q.XXXXXX")
-	"$@" </dev/null >"$f" 2>&1 || { local rc=$?; cat "$f" >&2; return $rc; }
-}
-runq() {
-	local f; f=$(mktemp "$BATS_TEST_TMPDIR/q.XXXXXX")
-	status=0
-	"$@" </dev/null >"$f" 2>&1 || status=$?
-	output=$(cat "$f")
-	mapfile -t lines <<<"$output"
-}
 
 # bundle running `sh -c SCRIPT` (shared read-only busybox rootfs)
 sh_bundle() { make_bundle sh -c "$1" >/dev/null; }
@@ -26,12 +13,6 @@ sh_bundle_copy() { make_bundle --copy sh -c "$1" >/dev/null; }
 # run the bundle in the foreground with berth; sets status/output
 run_berth() { run berth run -b "$BUNDLE" "$(new_id)" </dev/null; }
 
-mount_count() { wc -l < /proc/self/mountinfo; }
-procs_naming() {  # count processes whose command line contains $1 (pattern read from a file, so
-	local f=$BATS_TEST_TMPDIR/.procs-pattern  # that grep's own command line does not match)
-	printf '%s\n' "$1" > "$f"
-	grep -laF -f "$f" /proc/[0-9]*/cmdline 2>/dev/null | wc -l
-}
 
 # expect_refused JSON_PATH -- create must fail naming JSON_PATH and leave nothing behind:
 # no state dir, no process naming the root, no new mount.

@@ -4,20 +4,7 @@
 
 load ../lib/common
 
-runq() {
-	local f; f=$(mktemp "$BATS_TEST_TMPDIR/q.XXXXXX")
-	status=0
-	"$@" </dev/null >"$f" 2>&1 || status=$?
-	output=$(cat "$f")
-	mapfile -t lines <<<"$output"
-}
 
-mount_count() { wc -l < /proc/self/mountinfo; }
-procs_naming() {  # count processes whose command line contains $1 (pattern read from a file, so
-	local f=$BATS_TEST_TMPDIR/.procs-pattern  # that grep's own command line does not match)
-	printf '%s\n' "$1" > "$f"
-	grep -laF -f "$f" /proc/[0-9]*/cmdline 2>/dev/null | wc -l
-}
 
 # expect_clean_failure CMD STEP JSON_PATH -- `berth CMD -b $BUNDLE ID` fails with exit 1,
 # names STEP and JSON_PATH, leaves nothing; runc fails on the same bundle too.

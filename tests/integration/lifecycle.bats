@@ -4,22 +4,7 @@
 
 load ../lib/common
 
-# A created or detached container keeps the stdio it was given (as with runc), so a
-# pipe there (bats' `run`, $(...)) would stay open until it exits. These run a
-# command with stdio on a file instead:
-#   q CMD...     fail showing the output unless CMD succeeds
-#   runq CMD...  like bats' run: sets status, output and lines
-q() {
-	local f; f=$(mktemp "$BATS_TEST_TMPDIR/q.XXXXXX")
-	"$@" </dev/null >"$f" 2>&1 || { local rc=$?; cat "$f" >&2; return $rc; }
-}
-runq() {
-	local f; f=$(mktemp "$BATS_TEST_TMPDIR/q.XXXXXX")
-	status=0
-	"$@" </dev/null >"$f" 2>&1 || status=$?
-	output=$(cat "$f")
-	mapfile -t lines <<<"$output"
-}
+# q and runq (tests/lib/common.bash) keep a created container's stdio off bats' pipes.
 
 teardown() {
 	if [ -n "${ROOT2:-}" ]; then
@@ -37,11 +22,6 @@ normalized_state() {  # RUNTIME_FN ID
 }
 
 # Processes whose command line mentions PATTERN (fixed string), excluding this shell.
-procs_naming() {  # count processes whose command line contains $1 (pattern read from a file, so
-	local f=$BATS_TEST_TMPDIR/.procs-pattern  # that grep's own command line does not match)
-	printf '%s\n' "$1" > "$f"
-	grep -laF -f "$f" /proc/[0-9]*/cmdline 2>/dev/null | wc -l
-}
 
 @test "status goes created -> running -> stopped; state JSON shape equals runc's" {
 	sleep_bundle
