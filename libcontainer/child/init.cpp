@@ -184,7 +184,8 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   if (p.terminal) setup_console(p);
   ExecTarget target = prepare_process(p, procfd);
 
-  send_msg(p.sync_fd, SyncKind::Created, nullptr, -1);
+  // A runtime that died during create never records us: do not wait forever.
+  if (send_msg(p.sync_fd, SyncKind::Created, nullptr, -1) < 0) _exit(1);
   wait_for_start(p, procfd);
   mark_created(state, state_len);
   run_init_hooks(p, p.start_container_hooks, p.n_start_container_hooks, "startContainer", state, state_len);

@@ -143,7 +143,9 @@ Status Launch::spawn() {
     if (state::process_start_time(init) == t) ::kill(init, SIGKILL);
     return Status{};
   });
-  return {};
+  // If this process is killed from here on, `delete --force` finds the init
+  // and the shim through this record (state.json comes only at the end).
+  return state::write_pids(ctx.state_dir, st);
 }
 
 Status Launch::handle_seccomp_fd(int fd) {

@@ -123,9 +123,22 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
   std::string dir = store.dir(id);
   auto st = store.read(id);
   if (!st.ok()) {
-    // A create cut off before it wrote state.json: nothing is recorded, and
-    // its init and shim exit on their own when the sync socket closes.
-    if (st.error().code() == Code::Busy && force) return store.remove(id);
+    // A create cut off before it wrote state.json (its caller was killed):
+    // stop what the pids record names, then remove the directory.
+    if (st.error().code() == Code::Busy && force) {
+      state::ContainerState rec;
+      if (state::read_pids(dir, rec)) {
+        UniqueFd fd = open_pidfd(rec.pid, rec.init_start_time);
+        if (fd) {
+          syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+          wait_exit(fd.get(), -1);
+        }
+        UniqueFd shim = open_pidfd(rec.shim_pid, rec.shim_start_time);
+        if (shim) syscall(SYS_pidfd_send_signal, shim.get(), SIGKILL, nullptr, 0);
+      }
+      for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) (void)(*it)->cleanup(dir);
+      return store.remove(id);
+    }
     return std::move(st).error();
   }
   auto status = state::current_status(store, *st);

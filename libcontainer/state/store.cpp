@@ -223,6 +223,24 @@ Status Store::remove(const std::string& id) const {
   return remove_tree(AT_FDCWD, dir(id).c_str());
 }
 
+Status write_pids(const std::string& dir, const ContainerState& s) {
+  return write_file_atomic(dir + "/pids", std::to_string(s.pid) + " " + std::to_string(s.init_start_time) + " " +
+                                              std::to_string(s.shim_pid) + " " + std::to_string(s.shim_start_time) + "\n");
+}
+
+bool read_pids(const std::string& dir, ContainerState& s) {
+  auto text = read_file(dir + "/pids");
+  if (!text) return false;
+  long long pid, shim;
+  unsigned long long t1, t2;
+  if (sscanf(text->c_str(), "%lld %llu %lld %llu", &pid, &t1, &shim, &t2) != 4) return false;
+  s.pid = pid_t(pid);
+  s.init_start_time = t1;
+  s.shim_pid = pid_t(shim);
+  s.shim_start_time = t2;
+  return true;
+}
+
 std::optional<ExitRecord> read_exit_record(const std::string& dir) {
   auto text = read_file(dir + "/exit.json");
   if (!text) return std::nullopt;

@@ -71,6 +71,12 @@ class Store {
   std::string root_;
 };
 
+// <dir>/pids: the init's and the shim's pid and start time, written as soon
+// as they exist, so a create cut off before state.json can still be undone.
+Status write_pids(const std::string& dir, const ContainerState& s);
+// Reads them back into s (pid, init_start_time, shim_pid, shim_start_time).
+bool read_pids(const std::string& dir, ContainerState& s);
+
 // The live status from the exit record, the init's /proc entry and the fifo.
 RunState current_status(const Store& store, const ContainerState& s);
 std::optional<ExitRecord> read_exit_record(const std::string& dir);

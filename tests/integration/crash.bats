@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# crash.bats -- the caller of `create` is killed (SIGKILL) in the middle of it: on the
+# runtime's side (a createRuntime hook is running) and on the init's side (a
+# createContainer hook is running). `delete --force` then removes everything the
+# container held: state dir, init, shim, mounts.
+
+load ../lib/common
+
+# A hook that records that it runs, then blocks reading a fifo the test controls.
+blocking_hook() {  # KIND -- sets HOOK_FIFO and HOOK_MARK
+	HOOK_FIFO=$BATS_TEST_TMPDIR/hook.fifo
+	HOOK_MARK=$BATS_TEST_TMPDIR/hook.ran
+	mkfifo "$HOOK_FIFO"
+	cat > "$BATS_TEST_TMPDIR/hook.sh" <<-HOOK
+		#!/bin/sh
+		echo \$\$ > $HOOK_MARK
+		read x < $HOOK_FIFO
+	HOOK
+	chmod +x "$BATS_TEST_TMPDIR/hook.sh"
+	jq_config --arg h "$BATS_TEST_TMPDIR/hook.sh" --arg k "$1" '.hooks[$k] = [{"path": $h}]'
+}
+
+# create, kill -9 the CLI while the hook blocks, release the hook, delete --force
+crash_during_hook() {
+	local kind=$1 id before cli
+	make_bundle sleep 100 >/dev/null
+	blocking_hook "$kind"
+	id=$(new_id)
+	before=$(mount_count)
+	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 &
+	cli=$!
+	wait_for_file "$HOOK_MARK"
+	kill -9 "$cli"
+	wait "$cli" || true
+	# Release the hook: it runs on after its caller's death and must not block anyone.
+	echo go > "$HOOK_FIFO"
+	[ -d "$ROOT/$id" ]  # the half-made container is there ...
+	run berth list -q
+	assert_success
+	[[ "$output" != *"$id"* ]]  # ... but not listed as a container
+	run berth delete --force "$id"
+	assert_success
+	[ ! -e "$ROOT/$id" ]
+	wait_gone "$ROOT/$id"
+	[ "$(procs_naming "$ROOT/$id")" -eq 0 ]
+	[ "$(mount_count)" -eq "$before" ]
+}
+
+wait_for_file() {  # bounded wait for an external process to create $1
+	local i
+	for ((i = 0; i < 200; i++)); do [ -s "$1" ] && return 0; sleep 0.05; done
+	echo "$1 never appeared" >&2
+	return 1
+}
+
+wait_gone() {  # the killed init and shim are reaped by pid 1, not by us
+	local i
+	for ((i = 0; i < 100; i++)); do [ "$(procs_naming "$1")" -eq 0 ] && return 0; sleep 0.05; done
+}
+
+@test "crash: caller killed during a createRuntime hook; delete --force cleans up" {
+	crash_during_hook createRuntime
+}
+
+@test "crash: caller killed during a createContainer hook; delete --force cleans up" {
+	crash_during_hook createContainer
+}
+
+@test "crash: delete without --force refuses a half-made container and names why" {
+	make_bundle sleep 100 >/dev/null
+	blocking_hook createRuntime
+	local id; id=$(new_id)
+	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 &
+	local cli=$!
+	wait_for_file "$HOOK_MARK"
+	kill -9 "$cli"
+	wait "$cli" || true
+	echo go > "$HOOK_FIFO"
+	run berth delete "$id"
+	assert_failure
+	assert_output_contains "being created"
+	run berth delete --force "$id"
+	assert_success
+}
