@@ -350,6 +350,37 @@ struct Hasher {
   }
 };
 
+// The highest native syscall number the profile names, or -1.
+int max_named_syscall(const spec::Seccomp& p) {
+  int max = -1;
+  for (const auto& s : p.syscalls)
+    for (const auto& name : s.names) max = std::max(max, seccomp_syscall_resolve_name(name.c_str()));
+  return max;
+}
+
+// A syscall newer than every one the profile names gets ENOSYS, not the
+// default errno: a profile written before a syscall existed cannot mean to
+// forbid it, and libcs fall back only on ENOSYS (glibc's clone3 -> clone).
+// runc patches its filter the same way. The prologue only reads the arch and
+// the number and jumps forward, so the program after it is unchanged (cBPF
+// jumps are relative). x32 numbers (bit 30) keep libseccomp's handling.
+void prepend_enosys_prologue(std::vector<struct sock_filter>& prog, uint32_t max_nr) {
+  const uint32_t arch = seccomp_arch_native();
+  const struct sock_filter pro[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),                // seccomp_data.arch
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),      // other arch: to the program
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),                // seccomp_data.nr
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000, 2, 0),  // x32: to the program
+      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max_nr, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+  };
+  prog.insert(prog.begin(), std::begin(pro), std::end(pro));
+}
+
+bool default_denies(uint32_t action) {
+  return action != SCMP_ACT_ALLOW && action != SCMP_ACT_LOG;
+}
+
 }  // namespace
 
 Result<SeccompProgram> compile_seccomp(const spec::Seccomp& profile) {
@@ -358,6 +389,8 @@ Result<SeccompProgram> compile_seccomp(const spec::Seccomp& profile) {
   BERTH_CHECK(add_rules(ctx.get(), profile, r));
   SeccompProgram prog;
   prog.filter = BERTH_TRY(export_program(ctx.get()));
+  int max_nr = max_named_syscall(profile);
+  if (default_denies(r.default_action) && max_nr >= 0) prepend_enosys_prologue(prog.filter, uint32_t(max_nr));
   // The kernel refuses longer programs with EINVAL; say so while the profile
   // is still at hand.
   if (prog.filter.size() > BPF_MAXINSNS)

@@ -336,3 +336,29 @@ TEST_CASE("SECCOMP_seccomp load: NOTIFY program and flags are accepted with a li
   int st = run_filtered(*r, [] { return 0; }, SECCOMP_FILTER_FLAG_NEW_LISTENER);
   CHECK(exit_code(st) == 0);
 }
+
+TEST_CASE("SECCOMP_seccomp load: a syscall newer than the profile gets ENOSYS, older ones the default") {
+  // exit_group (231) is the newest syscall this profile names.
+  spec::Seccomp p = profile("SCMP_ACT_ERRNO", {rule({"exit_group", "exit", "sigaltstack", "gettid", "write", "mmap",
+                                                     "munmap", "madvise", "rt_sigprocmask"},
+                                                    "SCMP_ACT_ALLOW")});
+  p.default_errno_ret = EPERM;
+  auto r = compile_seccomp(p);
+  REQUIRE(r.ok());
+  int st = run_filtered(*r, [] {
+    char b[4];
+    if (err_of(syscall(SYS_getrandom, b, sizeof b, 0)) != ENOSYS) return 1;  // 318 > 231
+    if (err_of(syscall(SYS_getpid)) != EPERM) return 2;                      // 39 < 231: the default
+    return 0;
+  });
+  CHECK(exit_code(st) == 0);
+}
+
+TEST_CASE("seccomp compile: no ENOSYS prologue when the default allows") {
+  auto allow = compile_seccomp(profile("SCMP_ACT_ALLOW", {rule({"getcwd"}, "SCMP_ACT_ERRNO", EACCES)}));
+  REQUIRE(allow.ok());
+  CHECK_FALSE(has_ret(*allow, SECCOMP_RET_ERRNO | ENOSYS));
+  auto deny = compile_seccomp(profile("SCMP_ACT_ERRNO", {rule({"getcwd"}, "SCMP_ACT_ALLOW")}));
+  REQUIRE(deny.ok());
+  CHECK(has_ret(*deny, SECCOMP_RET_ERRNO | ENOSYS));
+}
