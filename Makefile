@@ -76,7 +76,7 @@ deps:
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@rm -rf $(BUILD)/demo && tests/lib/make-bundle.sh --copy $(BUILD)/demo \
-	  sh -c 'echo "Hello from a berth container: $$(hostname), pid $$$$, $$(uname -sr)"' >/dev/null
+	  sh -c 'echo "Hello from a berth container: pid $$$$ of its own pid namespace, uid $$(id -u), $$(uname -sr)"' >/dev/null
 	@bin/berth --root $(BUILD)/demo-state run --bundle $(BUILD)/demo demo-$$$$
 
 check: deps

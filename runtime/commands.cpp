@@ -46,6 +46,7 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.preserve_fds = f.preserve_fds;
   o.keep_console = keep_console;
   o.shim_path = shim_path();
+  if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
   state::Store store(g.root);
   auto isos = isolators::make_all();
   return launcher::create(store, o, config, isos);

@@ -77,6 +77,21 @@ Result<UniqueFd> memfd_with(const std::string& data) {
   return fd;
 }
 
+// Phase timestamps of one create, reported with --debug.
+struct Timeline {
+  timespec t0{};
+  std::string text;
+  void start() { clock_gettime(CLOCK_MONOTONIC, &t0); }
+  void mark(const char* phase) {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double ms = double(t.tv_sec - t0.tv_sec) * 1e3 + double(t.tv_nsec - t0.tv_nsec) / 1e6;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s%s %.2f ms", text.empty() ? "" : ", ", phase, ms);
+    text += buf;
+  }
+};
+
 struct Launch {
   const state::Store& store;
   const CreateOptions& opts;
@@ -89,6 +104,7 @@ struct Launch {
   UniqueFd sync;     // our end
   UniqueFd console;
   pid_t shim = 0;
+  Timeline timeline;
 
   Status run();
   Status spawn();
@@ -120,6 +136,7 @@ Status Launch::spawn() {
   malloc_trim(0);
   pid_t pid = fork();
   if (pid < 0) return sys_error(errno, "fork");
+  timeline.mark("cloner forked");
   if (pid == 0) child::cloner_main(plan.child, shim_path, shim_argv);
   shim = pid;
   undo.push("stop the shim", [pid] {
@@ -181,6 +198,7 @@ Status Launch::talk_to_init() {
         return e;
       }
       case SyncKind::RuntimeReady: {
+        timeline.mark("init mounts done");
         std::string s = state::oci_state_json(st, state::RunState::Creating, false);
         // prestart (spec 1.0: "after start, before the user program") sees
         // "created", as crun and the runtime-tools suite (hooks_stdin) expect.
@@ -211,6 +229,7 @@ Status Launch::talk_to_init() {
 }
 
 Status Launch::run() {
+  timeline.start();
   ctx.bundle = BERTH_TRY(absolute(opts.bundle.empty() ? "." : opts.bundle).context("bundle"));
   std::string root = config.root.path;
   if (root.empty() || root[0] != '/') root = ctx.bundle + "/" + root;
@@ -222,6 +241,7 @@ Status Launch::run() {
   plan.child.rootfs = plan.arena.str(ctx.rootfs);
   for (auto& iso : isolators) BERTH_CHECK(iso->prepare(ctx, plan).context(iso->name()));
   plan.finalize();
+  timeline.mark("plan ready");
 
   // Side effects start here.
   auto lock = BERTH_TRY(store.claim(ctx.id));
@@ -250,7 +270,9 @@ Status Launch::run() {
   st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
 
   BERTH_CHECK(spawn());
+  timeline.mark("init cloned");
   BERTH_CHECK(talk_to_init());
+  timeline.mark("init created");
   BERTH_CHECK(store.write(st));
   if (console && !opts.console_socket.empty()) {
     auto sock = BERTH_TRY(sys::unix_connect(opts.console_socket).context("console socket"));
@@ -260,6 +282,8 @@ Status Launch::run() {
   if (!opts.pid_file.empty())
     BERTH_CHECK(state::write_file_atomic(opts.pid_file, std::to_string(st.pid), 0644).context("pid file"));
   undo.commit();
+  timeline.mark("state written");
+  if (opts.debug) opts.debug("create " + ctx.id + ": " + timeline.text);
   return {};
 }
 

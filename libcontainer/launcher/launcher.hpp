@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,8 @@ struct CreateOptions {
   int preserve_fds = 0;
   bool keep_console = false;   // `run` in the foreground: return the master instead
   std::string shim_path;       // berth-shim next to the berth binary
+  // With --debug: receives one line of phase timings after a create.
+  std::function<void(const std::string&)> debug;
 };
 
 struct Created {
