@@ -57,6 +57,7 @@ BERTH_CHILD int join_and_clone(const ChildPlan& p) {
 
 BERTH_CHILD void cloner_main(const ChildPlan& p, const char* shim_path, char* const* shim_argv) {
   close(p.lock_fd);
+  close(p.parent_sync_fd);
   setsid();
   pid_t init;
   if (!p.cloner_is_intermediate) {

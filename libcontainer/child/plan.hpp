@@ -136,6 +136,8 @@ struct ChildPlan {
 
   // --- fds inherited from the parent ----------------------------------------
   int sync_fd;              // SOCK_SEQPACKET to the CLI
+  int parent_sync_fd;       // the CLI's end: closed in the cloner, so that the
+                            // init sees EOF when the CLI dies mid-create
   int fifo_fd;              // O_PATH of <state>/exec.fifo: the start gate
   int pid_report_fd;        // pipe to the CLI: the cloner writes the init's pid
   int shim_sock_fd;         // the shim's listening socket, kept across its exec

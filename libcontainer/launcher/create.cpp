@@ -122,6 +122,7 @@ Status Launch::spawn() {
   UniqueFd pid_read(pp[0]), pid_write(pp[1]);
   auto shim_sock = BERTH_TRY(sys::unix_listen(ctx.state_dir + "/shim.sock"));
   plan.child.sync_fd = child_end.get();
+  plan.child.parent_sync_fd = sync.get();
   plan.child.pid_report_fd = pid_write.get();
   plan.child.shim_sock_fd = shim_sock.get();
 

@@ -27,7 +27,7 @@ crash_during_hook() {
 	blocking_hook "$kind"
 	id=$(new_id)
 	before=$(mount_count)
-	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 &
+	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 3>&- &
 	cli=$!
 	wait_for_file "$HOOK_MARK"
 	kill -9 "$cli"
@@ -70,7 +70,7 @@ wait_gone() {  # the killed init and shim are reaped by pid 1, not by us
 	make_bundle sleep 100 >/dev/null
 	blocking_hook createRuntime
 	local id; id=$(new_id)
-	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 &
+	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 3>&- &
 	local cli=$!
 	wait_for_file "$HOOK_MARK"
 	kill -9 "$cli"
@@ -81,4 +81,29 @@ wait_gone() {  # the killed init and shim are reaped by pid 1, not by us
 	assert_output_contains "being created"
 	run berth delete --force "$id"
 	assert_success
+}
+
+@test "crash: caller killed at a random instant of create, 40 times; delete --force always cleans up" {
+	make_bundle sleep 100 >/dev/null
+	local seed=20261125 i id cli delay before left
+	RANDOM=$seed
+	echo "# seed $seed" >&3
+	before=$(mount_count)
+	for ((i = 0; i < 40; i++)); do
+		id=$(new_id)
+		"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- &
+		cli=$!
+		# The kill point, not a synchronisation: 0-12 ms into create (which takes ~10 ms).
+		delay=$(printf '0.%03d' $((RANDOM % 13)))
+		sleep "$delay"
+		kill -9 "$cli" 2>/dev/null || true
+		wait "$cli" 2>/dev/null || true
+		run berth delete --force "$id"
+		[ "$status" -eq 0 ] || { echo "iteration $i (delay $delay): delete --force: $output" >&2; return 1; }
+		[ ! -e "$ROOT/$id" ] || { echo "iteration $i (delay $delay): state dir left" >&2; return 1; }
+	done
+	wait_gone "$ROOT/"
+	left=$(procs_naming "$ROOT/")
+	[ "$left" -eq 0 ] || { echo "$left processes of killed creates left" >&2; return 1; }
+	[ "$(mount_count)" -eq "$before" ]
 }
