@@ -10,8 +10,10 @@
 
 #include "isolators/registry.hpp"
 #include "libcontainer/spec/parse.hpp"
+#include "tests/unit/temp_tree.hpp"
 
 using namespace berth;
+using TempRoot = berth::test::TempTree;
 
 namespace {
 
@@ -28,22 +30,12 @@ struct Prepared {
   LaunchPlan plan;
 };
 
-// A state root of the test's own (the seccomp isolator keeps its cache there).
-struct TempRoot {
-  std::string path;
-  TempRoot() {
-    char t[] = "/tmp/berth-plan-test.XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempRoot() { (void)!system(("rm -rf " + path).c_str()); }
-};
-
 Prepared prepare(const std::string& linux_extra, const std::string& top_extra = "", const std::string& root = "") {
   Prepared p;
   auto c = spec::parse_config(config(linux_extra, top_extra));
   REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message()));
   static TempRoot shared;
-  ContainerContext ctx{*c, "t", "/tmp", "/", (root.empty() ? shared.path : root) + "/t"};
+  ContainerContext ctx{*c, "t", "/tmp", "/", (root.empty() ? shared.path() : root) + "/t"};
   for (auto& iso : isolators::make_all()) {
     p.status = iso->prepare(ctx, p.plan);
     if (!p.status.ok()) break;
@@ -146,20 +138,20 @@ TEST_CASE("plan: a compiled seccomp program is cached by profile and a bad cache
   TempRoot root;
   const std::string sc =
       R"("seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"}]})";
-  auto first = prepare(sc, "", root.path);
+  auto first = prepare(sc, "", root.path());
   REQUIRE(first.status.ok());
-  std::string cache = root.path + "/.seccomp-cache";
+  std::string cache = root.path() + "/.seccomp-cache";
   int files = 0;
   std::string entry;
   for (const auto& e : std::filesystem::directory_iterator(cache)) files++, entry = e.path();
   CHECK(files == 1);
-  auto second = prepare(sc, "", root.path);
+  auto second = prepare(sc, "", root.path());
   REQUIRE(second.status.ok());
   CHECK(second.plan.seccomp_bpf == first.plan.seccomp_bpf);
   FILE* f = fopen(entry.c_str(), "w");
   fputs("garbage", f);
   fclose(f);
-  auto third = prepare(sc, "", root.path);
+  auto third = prepare(sc, "", root.path());
   REQUIRE(third.status.ok());
   CHECK(third.plan.seccomp_bpf == first.plan.seccomp_bpf);
   CHECK(std::filesystem::file_size(entry) > 16);

@@ -17,7 +17,7 @@
 
 #include "libcontainer/rootfs/mount_options.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
-#include "tests/unit/rootfs/temp_tree.hpp"
+#include "tests/unit/temp_tree.hpp"
 
 using berth::rootfs::Create;
 using berth::rootfs::MountOpts;
@@ -94,7 +94,7 @@ int run_in_child(const char* root_path, const char* dest, const std::vector<cons
 }  // namespace
 
 TEST_CASE("ROOT_mount options: tmpfs through fsopen and fsmount honours attributes and data") {
-  berth::rootfs::test::TempTree tree;
+  berth::test::TempTree tree;
   tree.mkdirs("root/etc");
   tree.symlink("/mnt", "root/etc/link");  // the destination goes through an absolute link
   std::string root = tree.at("root");

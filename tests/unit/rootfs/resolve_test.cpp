@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "tests/unit/rootfs/temp_tree.hpp"
+#include "tests/unit/temp_tree.hpp"
 
 namespace fs = std::filesystem;
 using berth::rootfs::check_is_dir_nofollow;
@@ -26,7 +26,7 @@ using berth::rootfs::Create;
 using berth::rootfs::fd_path;
 using berth::rootfs::open_in_root;
 using berth::rootfs::open_or_create_in_root;
-using berth::rootfs::test::TempTree;
+using berth::test::TempTree;
 
 namespace {
 

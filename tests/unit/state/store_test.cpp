@@ -8,19 +8,12 @@
 #include <string>
 
 #include "libcontainer/state/store.hpp"
+#include "tests/unit/temp_tree.hpp"
 
 using namespace berth;
+using TempRoot = berth::test::TempTree;
 
 namespace {
-
-struct TempRoot {
-  std::string path;
-  TempRoot() {
-    char t[] = "/tmp/berth-store-test.XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempRoot() { (void)!system(("rm -rf " + path).c_str()); }
-};
 
 state::ContainerState sample(const std::string& id) {
   state::ContainerState s;
@@ -49,7 +42,7 @@ TEST_CASE("id: runc's character set is accepted, everything else refused") {
 
 TEST_CASE("store: claim is exclusive and reports Exists") {
   TempRoot t;
-  state::Store s(t.path + "/root");
+  state::Store s(t.path() + "/root");
   auto a = s.claim("c1");
   REQUIRE(a.ok());
   auto b = s.claim("c1");
@@ -59,7 +52,7 @@ TEST_CASE("store: claim is exclusive and reports Exists") {
 
 TEST_CASE("store: state.json round trip keeps every field") {
   TempRoot t;
-  state::Store s(t.path);
+  state::Store s(t.path());
   REQUIRE(s.claim("c1").ok());
   auto in = sample("c1");
   REQUIRE(s.write(in).ok());
@@ -76,7 +69,7 @@ TEST_CASE("store: state.json round trip keeps every field") {
 
 TEST_CASE("store: a directory without state.json is a create in progress") {
   TempRoot t;
-  state::Store s(t.path);
+  state::Store s(t.path());
   REQUIRE(s.claim("c1").ok());
   auto r = s.read("c1");
   REQUIRE_FALSE(r.ok());
@@ -89,7 +82,7 @@ TEST_CASE("store: a directory without state.json is a create in progress") {
 
 TEST_CASE("store: list and remove") {
   TempRoot t;
-  state::Store s(t.path);
+  state::Store s(t.path());
   REQUIRE(s.claim("b").ok());
   REQUIRE(s.claim("a").ok());
   CHECK(s.list_ids() == std::vector<std::string>{"a", "b"});
@@ -101,7 +94,7 @@ TEST_CASE("store: list and remove") {
 
 TEST_CASE("status: live pid with fifo is created, without is running, exit record is stopped") {
   TempRoot t;
-  state::Store s(t.path);
+  state::Store s(t.path());
   REQUIRE(s.claim("c").ok());
   auto st = sample("c");
   REQUIRE(mkfifo((s.dir("c") + "/exec.fifo").c_str(), 0600) == 0);

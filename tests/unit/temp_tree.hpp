@@ -1,4 +1,4 @@
-// TempTree: a throw-away directory for the rootfs unit tests, removed on destruction,
+// TempTree: a throw-away directory for unit tests (a rootfs, a state root), removed on destruction,
 // with small helpers to lay out files, directories and symlinks below it.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-namespace berth::rootfs::test {
+namespace berth::test {
 
 class TempTree {
  public:
@@ -44,4 +44,4 @@ class TempTree {
   std::string path_;
 };
 
-}  // namespace berth::rootfs::test
+}  // namespace berth::test
