@@ -211,12 +211,14 @@ class FilesystemLinux final : public Isolator {
   }
 
   Status add_cgroup_mount(LaunchPlan& plan, child::ChildMount cm, const spec::Mount& m) {
-    // The tmpfs itself stays writable so the hierarchy dirs can be made in it;
-    // every cgroup hierarchy below is bound read-only (CVE-2023-25809).
+    // The tmpfs is mounted writable so the hierarchy dirs can be made in it,
+    // and made read-only (if the config says ro) once they are; every cgroup
+    // hierarchy below is bound read-only (CVE-2023-25809).
     child::ChildMount tmp = cm;
     tmp.kind = child::MountKind::Fs;
     tmp.fstype = "tmpfs";
     tmp.source = "tmpfs";
+    tmp.readonly_after_children = (tmp.opts.attr_set & MOUNT_ATTR_RDONLY) != 0;
     tmp.opts.attr_set &= ~uint64_t(MOUNT_ATTR_RDONLY);
     plan.mounts.push_back(tmp);
     for (const auto& [name, host] : own_cgroup_dirs()) {

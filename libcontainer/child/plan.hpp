@@ -24,6 +24,7 @@ struct ChildMount {
   MountKind kind;
   bool source_is_dir;    // decides whether the destination is made a dir or a file
   bool dest_is_proc_or_sys;  // destination must be a real directory (SECURITY.md)
+  bool readonly_after_children;  // made read-only once every mount is in place
   int json_index;        // index in /mounts, for errors
   int userns_fd;         // idmapped mount: the user namespace of its maps, or -1
   const char* source;

@@ -244,6 +244,14 @@ BERTH_CHILD int populate_rootfs(const ChildPlan& p) {
   int root = open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) fail(p, errno, "open rootfs", p.rootfs, "/root/path", -1);
   for (size_t i = 0; i < p.n_mounts; i++) mount_one(p, root, p.mounts[i]);
+  for (size_t i = 0; i < p.n_mounts; i++) {
+    const ChildMount& m = p.mounts[i];
+    if (!m.readonly_after_children) continue;
+    int fd = rootfs::open_in_root(root, m.dest, O_PATH | O_DIRECTORY, 0);
+    int r = fd < 0 ? fd : setattr(fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0);
+    if (r < 0) fail(p, r, "make read-only", m.dest, "/mounts", m.json_index);
+    close(fd);
+  }
   if (p.setup_dev) {
     for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
     make_dev_links(p, root);

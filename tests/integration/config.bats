@@ -509,3 +509,11 @@ hooks_config() {
 	echo '{"ociVersion": ' > "$BUNDLE/config.json"
 	expect_refused "config.json"
 }
+
+@test "config: the default cgroup mount is read-only, the tmpfs as well as each hierarchy" {
+	sh_bundle 'touch /sys/fs/cgroup/x 2>&1; touch /sys/fs/cgroup/memory/y 2>&1; ls /sys/fs/cgroup'
+	run_berth
+	assert_success
+	[ "$(grep -c 'Read-only file system' <<<"$output")" -eq 2 ]
+	assert_output_contains "memory"
+}
