@@ -355,16 +355,16 @@ expect_refused() {
 	fi
 	sh_bundle 'tty; test -t 0 && test -t 1 && echo all-ttys; echo hello-from-pty'
 	jq_config '.process.terminal = true'
-	local sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/console.out
-	"$recv" "$sock" >"$out" 2>"$out.err" &
-	local rpid=$! i
-	for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	local sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/console.out ready=$BATS_TEST_TMPDIR/ready
+	mkfifo "$ready"
+	# The receiver ends when the container's side of the pty closes; timeout bounds it.
+	timeout 20 "$recv" "$sock" "$ready" >"$out" 2>"$out.err" 3>&- &
+	local rpid=$!
+	timeout 10 head -n1 "$ready" >/dev/null  # it listens once this line arrives
 	local id; id=$(new_id)
 	q berth create --console-socket "$sock" -b "$BUNDLE" "$id"
 	berth start "$id"
 	local rc=0
-	# bounded: the receiver ends when the container's side of the pty closes
-	for i in $(seq 100); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.05; done
 	wait "$rpid" || rc=$?
 	cat "$out" "$out.err" >&2
 	[ "$rc" -eq 0 ]
