@@ -77,14 +77,4 @@ std::vector<std::string> known_capability_names(int last_cap) {
   return out;
 }
 
-std::optional<int> capability_number(std::string_view name) {
-  if (name.size() <= 4 || strncasecmp(name.data(), "CAP_", 4) != 0) return std::nullopt;
-  std::string lower(name);
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  cap_value_t v = 0;
-  // libcap also accepts bare numbers; the required "cap_" prefix rules them out.
-  if (cap_from_name(lower.c_str(), &v) != 0) return std::nullopt;
-  return static_cast<int>(v);
-}
-
 }  // namespace berth::capabilities

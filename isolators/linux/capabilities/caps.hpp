@@ -40,7 +40,4 @@ int read_last_cap() noexcept;
 // `features`.
 std::vector<std::string> known_capability_names(int last_cap);
 
-// "CAP_CHOWN" (case-insensitive, "CAP_" prefix required) -> 0, per libcap.
-std::optional<int> capability_number(std::string_view name);
-
 }  // namespace berth::capabilities
