@@ -3,13 +3,13 @@
 
 namespace berth::isolators {
 
-IsolatorList make_all() {
+IsolatorList make_all(sys::Kernel& kernel) {
   IsolatorList l;
   l.push_back(make_namespaces());
-  l.push_back(make_filesystem_linux());
+  l.push_back(make_filesystem_linux(kernel));
   l.push_back(make_rlimits());
   l.push_back(make_capabilities());
-  l.push_back(make_seccomp());
+  l.push_back(make_seccomp(kernel));
   return l;
 }
 

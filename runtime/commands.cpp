@@ -47,8 +47,8 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.keep_console = keep_console;
   o.shim_path = shim_path();
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
-  state::Store store(g.root);
-  auto isos = isolators::make_all();
+  state::Store store = g.store();
+  auto isos = isolators::make_all(*g.kernel);
   return launcher::create(store, o, config, isos);
 }
 
@@ -58,12 +58,12 @@ Result<int> cmd_create(const Globals& g, const CreateFlags& f) {
 }
 
 Result<int> cmd_start(const Globals& g, const std::string& id) {
-  BERTH_CHECK(launcher::start(state::Store(g.root), id));
+  BERTH_CHECK(launcher::start(g.store(), id));
   return 0;
 }
 
 Result<int> cmd_state(const Globals& g, const std::string& id) {
-  state::Store store(g.root);
+  state::Store store = g.store();
   auto st = BERTH_TRY(store.read(id));
   print(state::oci_state_json(st, state::current_status(store, st), true) + "\n");
   return 0;
@@ -90,20 +90,20 @@ Result<int> parse_signal(const std::string& s) {
 Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all) {
   if (all) return Error(Code::Unsupported, "kill --all needs the cgroups isolators, which are not implemented yet");
   int signo = BERTH_TRY(parse_signal(sig));
-  BERTH_CHECK(launcher::kill(state::Store(g.root), id, signo));
+  BERTH_CHECK(launcher::kill(g.store(), id, signo));
   return 0;
 }
 
 Result<int> cmd_delete(const Globals& g, const std::string& id, bool force) {
-  auto isos = isolators::make_all();
+  auto isos = isolators::make_all(*g.kernel);
   std::string warning;
-  BERTH_CHECK(launcher::remove(state::Store(g.root), id, force, isos, &warning));
+  BERTH_CHECK(launcher::remove(g.store(), id, force, isos, &warning));
   if (!warning.empty()) g.log->warn(warning);
   return 0;
 }
 
 Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format) {
-  state::Store store(g.root);
+  state::Store store = g.store();
   struct Row {
     state::ContainerState st;
     state::RunState status;

@@ -7,6 +7,7 @@
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/log/log.hpp"
+#include "libcontainer/sys/kernel.hpp"
 
 namespace berth::cli {
 
@@ -17,6 +18,8 @@ struct Globals {
   bool debug = false;
   bool systemd_cgroup = false;
   log::Sink* log = nullptr;
+  sys::Kernel* kernel = nullptr;  // main's LinuxKernel
+  state::Store store() const { return state::Store(*kernel, root); }
 };
 
 struct CreateFlags {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "libcontainer/sys/linux_kernel.hpp"
 #include "runtime/commands.hpp"
 
 using namespace berth;
@@ -125,6 +126,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   p.g.log = &sink;
+  sys::LinuxKernel kernel;
+  p.g.kernel = &kernel;
   Result<int> r = dispatch(p);
   if (!r.ok()) {
     sink.error(r.error().message());

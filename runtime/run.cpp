@@ -71,11 +71,11 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     sigdelset(&fwd, s);
   if (!f.detach) sigprocmask(SIG_BLOCK, &fwd, nullptr);
   auto created = BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty()));
-  state::Store store(g.root);
+  state::Store store = g.store();
   std::string dir = store.dir(f.id);
   auto remove_container = [&] {
     if (f.keep) return;
-    auto isos = isolators::make_all();
+    auto isos = isolators::make_all(*g.kernel);
     std::string warning;
     Status s = launcher::remove(store, f.id, true, isos, &warning);
     if (!s.ok()) g.log->error(s.error().message());

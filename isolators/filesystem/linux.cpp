@@ -82,6 +82,7 @@ std::vector<std::pair<std::string, std::string>> own_cgroup_dirs() {
 
 class FilesystemLinux final : public Isolator {
  public:
+  explicit FilesystemLinux(sys::Kernel& k) : kernel_(k) {}
   const char* name() const override { return "filesystem/linux"; }
 
   Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
@@ -110,10 +111,8 @@ class FilesystemLinux final : public Isolator {
 
   Status isolate(const ContainerContext& ctx, LaunchPlan&, pid_t) override {
     if (!host_mntns_) return {};
-    std::ofstream f(ctx.state_dir + "/" + kHostRootfs);
-    f << ctx.rootfs << "\n";
-    if (!f.flush()) return Error(Code::Internal, "record the host rootfs bind in " + ctx.state_dir);
-    return {};
+    return kernel_.write_file(ctx.state_dir + "/" + kHostRootfs, ctx.rootfs + "\n", 0600)
+        .context("record the host rootfs bind");
   }
 
   Status cleanup(const std::string& state_dir) override {
@@ -133,14 +132,16 @@ class FilesystemLinux final : public Isolator {
       dev_of[id] = dev;
       if (mnt == path) top_parent = parent, top_dev = dev;
     }
-    if (!top_dev.empty() && dev_of[top_parent] == top_dev && umount2(path.c_str(), MNT_DETACH) < 0 && errno != EINVAL)
-      return Error(Code::Internal, "detach the rootfs bind " + path, errno);
-    unlink(rec.c_str());
-    return {};
+    if (!top_dev.empty() && dev_of[top_parent] == top_dev) {
+      Status s = kernel_.unmount(path, MNT_DETACH);
+      if (!s.ok() && s.error().sys_errno() != EINVAL) return std::move(s).error().context("detach the rootfs bind");
+    }
+    return kernel_.remove_file(rec);
   }
 
  private:
   static constexpr const char* kHostRootfs = "host-rootfs-bind";
+  sys::Kernel& kernel_;
   bool host_mntns_ = false;
 
   // runc's rule: a sysctl is allowed only where the container has its own
@@ -257,6 +258,8 @@ class FilesystemLinux final : public Isolator {
 
 }  // namespace
 
-std::unique_ptr<Isolator> make_filesystem_linux() { return std::make_unique<FilesystemLinux>(); }
+std::unique_ptr<Isolator> make_filesystem_linux(sys::Kernel& kernel) {
+  return std::make_unique<FilesystemLinux>(kernel);
+}
 
 }  // namespace berth::isolators

@@ -20,6 +20,7 @@
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/sys/kernel.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
 #include "libcontainer/undo/undo_stack.hpp"
 
@@ -103,67 +104,46 @@ struct Launch {
   UndoStack undo;
   UniqueFd sync;     // our end
   UniqueFd console;
-  pid_t shim = 0;
   Timeline timeline;
 
   Status run();
   Status spawn();
   Status talk_to_init();
+  Error init_gone();
+  Error send_failed(int r);
   Status handle_seccomp_fd(int fd);
 };
 
 Status Launch::spawn() {
-  int sp[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return sys_error(errno, "socketpair");
-  sync.reset(sp[0]);
-  UniqueFd child_end(sp[1]);
-  int pp[2];
-  if (pipe2(pp, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
-  UniqueFd pid_read(pp[0]), pid_write(pp[1]);
-  auto shim_sock = BERTH_TRY(sys::unix_listen(ctx.state_dir + "/shim.sock"));
-  plan.child.sync_fd = child_end.get();
-  plan.child.parent_sync_fd = sync.get();
-  plan.child.pid_report_fd = pid_write.get();
+  sys::Kernel& k = store.kernel();
+  auto shim_sock = BERTH_TRY(k.listen_unix(ctx.state_dir + "/shim.sock"));
   plan.child.shim_sock_fd = shim_sock.get();
-
   std::vector<std::string> argv = {opts.shim_path, "--state-dir=" + ctx.state_dir, std::string(24, ' '),
                                    "--socket-fd=" + std::to_string(shim_sock.get()), "--id=" + ctx.id};
   char* const* shim_argv = plan.arena.strv(argv);
   const char* shim_path = plan.arena.str(opts.shim_path);
 
-  // The init keeps every page it inherits for as long as it waits at the
-  // start gate (the CLI exits, so nothing is shared any more): hand the free
-  // heap back first.
-  malloc_trim(0);
-  pid_t pid = fork();
-  if (pid < 0) return sys_error(errno, "fork");
-  timeline.mark("cloner forked");
-  if (pid == 0) child::cloner_main(plan.child, shim_path, shim_argv);
-  shim = pid;
-  undo.push("stop the shim", [pid] {
-    ::kill(pid, SIGKILL);
-    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
+  auto spawned = BERTH_TRY(k.spawn_init(plan.child, shim_path, shim_argv));
+  sync = std::move(spawned.sync);
+  st.pid = spawned.init;
+  st.init_start_time = k.start_time(spawned.init);
+  st.shim_pid = spawned.shim;
+  st.shim_start_time = k.start_time(spawned.shim);
+  // The shim is our child until we exit: its pid cannot be reused before
+  // the reap. The init is the shim's: check its start time.
+  undo.push("stop the shim", [&k, pid = st.shim_pid, t = st.shim_start_time] {
+    (void)k.signal(pid, t, SIGKILL);
+    k.reap(pid);
     return Status{};
   });
-  child_end.reset();
-  pid_write.reset();
-  pid_t init = 0;
-  ssize_t n;
-  do n = read(pid_read.get(), &init, sizeof init); while (n < 0 && errno == EINTR);
-  if (n != sizeof init) return Error(Code::Child, "the cloner died before reporting the container's pid");
-  if (init < 0) return sys_error(-init, "clone the container init");
-  st.pid = init;
-  st.init_start_time = state::process_start_time(init);
-  st.shim_pid = shim;
-  st.shim_start_time = state::process_start_time(shim);
-  undo.push("kill the container init", [init, t = st.init_start_time] {
-    if (state::process_start_time(init) == t) ::kill(init, SIGKILL);
-    return Status{};
+  undo.push("kill the container init", [&k, pid = st.pid, t = st.init_start_time] {
+    Status s = k.signal(pid, t, SIGKILL);
+    if (!s.ok() && s.error().code() == Code::NotFound) return Status{};
+    return s;
   });
   // If this process is killed from here on, `delete --force` finds the init
   // and the shim through this record (state.json comes only at the end).
-  return state::write_pids(ctx.state_dir, st);
+  return store.write_pids(st);
 }
 
 Status Launch::handle_seccomp_fd(int fd) {
@@ -176,22 +156,30 @@ Status Launch::handle_seccomp_fd(int fd) {
   return sys::send_fd(sock.get(), msg, notify.get()).context("send the seccomp notify fd to " + plan.seccomp_listener_path);
 }
 
+// The init closed its end: it died during setup (or the shim never ran).
+Error Launch::init_gone() {
+  int status;
+  if (waitpid(st.shim_pid, &status, WNOHANG) == st.shim_pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    return Error(Code::Child, "cannot execute the shim " + opts.shim_path);
+  return Error(Code::Child, "the container init exited during setup");
+}
+
+Error Launch::send_failed(int r) {
+  if (r == -EPIPE || r == -ECONNRESET) return init_gone();
+  return sys_error(-r, "write to the container init");
+}
+
 Status Launch::talk_to_init() {
   using child::SyncKind;
   for (auto& iso : isolators) BERTH_CHECK(iso->isolate(ctx, plan, st.pid).context(iso->name()));
   if (plan.child.new_userns) {
-    if (child::send_msg(sync.get(), SyncKind::MapsWritten, nullptr, -1) < 0) return sys_error(errno, "sync with init");
+    if (int r = child::send_msg(sync.get(), SyncKind::MapsWritten, nullptr, -1); r < 0) return send_failed(r);
   }
   for (;;) {
     child::SyncMsg m;
     int fd = -1;
     int r = child::recv_msg(sync.get(), &m, &fd);
-    if (r == -EPIPE || r == -ECONNRESET) {
-      int status;
-      if (waitpid(shim, &status, WNOHANG) == shim && WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return Error(Code::Child, "cannot execute the shim " + opts.shim_path);
-      return Error(Code::Child, "the container init exited during setup");
-    }
+    if (r == -EPIPE || r == -ECONNRESET) return init_gone();
     if (r < 0) return sys_error(-r, "read from the container init");
     switch (m.kind) {
       case SyncKind::Failed: {
@@ -210,8 +198,8 @@ Status Launch::talk_to_init() {
         UniqueFd mem;
         if (!plan.create_container_hooks.empty() || !plan.start_container_hooks.empty())
           mem = BERTH_TRY(memfd_with(s));
-        if (child::send_msg(sync.get(), SyncKind::HooksDone, nullptr, mem.get()) < 0)
-          return sys_error(errno, "sync with init");
+        if (int r = child::send_msg(sync.get(), SyncKind::HooksDone, nullptr, mem.get()); r < 0)
+          return send_failed(r);
         break;
       }
       case SyncKind::ConsoleFd:
@@ -245,20 +233,17 @@ Status Launch::run() {
   timeline.mark("plan ready");
 
   // Side effects start here.
+  sys::Kernel& k = store.kernel();
   auto lock = BERTH_TRY(store.claim(ctx.id));
   plan.child.lock_fd = lock.get();
   undo.push("remove the state directory", [this] { return store.remove(ctx.id); });
   for (auto it = isolators.rbegin(); it != isolators.rend(); ++it)
     undo.push(std::string("clean up ") + (*it)->name(), [this, iso = it->get()] { return iso->cleanup(ctx.state_dir); });
   std::string fifo = ctx.state_dir + "/exec.fifo";
-  if (mkfifo(fifo.c_str(), 0622) < 0) return sys_error(errno, "mkfifo " + fifo);
-  // Past the umask: the init may be an unprivileged uid of a user namespace.
-  if (chmod(fifo.c_str(), 0622) < 0) return sys_error(errno, "chmod " + fifo);
-  // As runc: writable by the init after it has dropped to process.user (the umask
-  // took the write bits off).
-  if (chmod(fifo.c_str(), 0622) < 0) return sys_error(errno, "chmod " + fifo);
-  UniqueFd fifo_fd(open(fifo.c_str(), O_PATH | O_CLOEXEC));
-  if (!fifo_fd) return sys_error(errno, "open " + fifo);
+  // As runc: writable by the init after it has dropped to process.user, which
+  // may be an unprivileged uid of a user namespace.
+  BERTH_CHECK(k.make_fifo(fifo, 0622));
+  auto fifo_fd = BERTH_TRY(k.open_path(fifo));
   plan.child.fifo_fd = fifo_fd.get();
 
   st.id = ctx.id;
@@ -281,7 +266,7 @@ Status Launch::run() {
     console.reset();
   }
   if (!opts.pid_file.empty())
-    BERTH_CHECK(state::write_file_atomic(opts.pid_file, std::to_string(st.pid), 0644).context("pid file"));
+    BERTH_CHECK(k.write_file(opts.pid_file, std::to_string(st.pid), 0644).context("pid file"));
   undo.commit();
   timeline.mark("state written");
   if (opts.debug) opts.debug("create " + ctx.id + ": " + timeline.text);
@@ -293,7 +278,7 @@ Status Launch::run() {
 Result<Created> create(const state::Store& store, const CreateOptions& opts, const spec::Config& config,
                        IsolatorList& isolators) {
   BERTH_CHECK(state::validate_id(opts.id));
-  Launch l{store, opts, config, isolators, ContainerContext{config, opts.id, "", "", ""}, {}, {}, {}, {}, {}, 0};
+  Launch l{store, opts, config, isolators, ContainerContext{config, opts.id, "", "", ""}, {}, {}, {}, {}, {}};
   Status s = l.run();
   if (!s.ok()) {
     Error e = std::move(s).error();

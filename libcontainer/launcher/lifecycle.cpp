@@ -13,6 +13,7 @@
 
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/sys/proc.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
 
 namespace berth::launcher {
@@ -23,7 +24,7 @@ UniqueFd open_pidfd(pid_t pid, uint64_t start_time) {
   if (pid <= 0) return UniqueFd();
   UniqueFd fd(int(syscall(SYS_pidfd_open, pid, 0)));
   if (!fd) return fd;
-  if (state::process_start_time(pid) != start_time) fd.reset();
+  if (sys::process_start_time(pid) != start_time) fd.reset();
   return fd;
 }
 
@@ -83,7 +84,7 @@ Status start(const state::Store& store, const std::string& id) {
     }
     if (p[1].revents & POLLIN) return Error(Code::Child, "the container init exited before it was started");
   }
-  unlink(fifo.c_str());
+  (void)store.kernel().remove_file(fifo);
   st.oci_version = st.oci_version.empty() ? "1.2.0" : st.oci_version;
   Status hs = hooks::run(st.poststart, "poststart", state::oci_state_json(st, state::RunState::Running, false));
   if (!hs.ok()) {

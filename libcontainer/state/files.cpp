@@ -26,10 +26,18 @@ Status write_file_atomic(const std::string& path, const std::string& data, mode_
   while (off < data.size()) {
     ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error(errno, "write " + tmp);
+    if (n < 0) {
+      Error e = sys_error(errno, "write " + tmp);
+      unlink(tmp.c_str());
+      return e;
+    }
     off += size_t(n);
   }
-  if (rename(tmp.c_str(), path.c_str()) < 0) return sys_error(errno, "rename " + tmp);
+  if (rename(tmp.c_str(), path.c_str()) < 0) {
+    Error e = sys_error(errno, "rename " + tmp);
+    unlink(tmp.c_str());
+    return e;
+  }
   return {};
 }
 

@@ -14,6 +14,7 @@
 
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
+#include "libcontainer/sys/proc.hpp"
 
 namespace berth::state {
 
@@ -39,56 +40,27 @@ const char* status_name(RunState s) {
   return "unknown";
 }
 
-uint64_t process_start_time(pid_t pid) {
-  if (pid <= 0) return 0;
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd) return 0;
-  char buf[1024];
-  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  // comm may hold spaces and parentheses: parse after the last ')'.
-  char* p = strrchr(buf, ')');
-  if (!p || p[1] != ' ') return 0;
-  char state = p[2];
-  if (state == 'Z' || state == 'X') return 0;
-  p += 2;
-  for (int field = 3; field < 22; field++) {
-    p = strchr(p, ' ');
-    if (!p) return 0;
-    p++;
-  }
-  return strtoull(p, nullptr, 10);
-}
-
-static Result<UniqueFd> open_locked(const std::string& dir) {
-  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) return sys_error(errno, "open " + dir);
-  if (flock(fd.get(), LOCK_EX) < 0) return sys_error(errno, "lock " + dir);
-  return fd;
-}
-
 Result<UniqueFd> Store::claim(const std::string& id) const {
-  if (mkdir(root_.c_str(), 0711) < 0 && errno != EEXIST) return sys_error(errno, "create state root " + root_);
+  Status r = kernel_.make_dir(root_, 0711);
+  if (!r.ok() && r.error().sys_errno() != EEXIST) return std::move(r).error().context("create the state root");
   std::string d = dir(id);
-  if (mkdir(d.c_str(), 0711) < 0) {
-    if (errno == EEXIST) return Error(Code::Exists, "container with id exists: " + id);
-    return sys_error(errno, "create state directory " + d);
+  Status c = kernel_.make_dir(d, 0711);
+  if (!c.ok()) {
+    if (c.error().sys_errno() == EEXIST) return Error(Code::Exists, "container with id exists: " + id);
+    return std::move(c).error().context("create the state directory");
   }
-  return open_locked(d);
+  auto fd = kernel_.open_locked_dir(d);
+  if (!fd.ok()) (void)kernel_.remove_tree(d);  // the claim is ours: give it back
+  return fd;
 }
 
 Result<UniqueFd> Store::lock(const std::string& id) const {
   BERTH_CHECK(validate_id(id));
   std::string d = dir(id);
-  UniqueFd fd(open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) {
-    if (errno == ENOENT) return Error(Code::NotFound, "container does not exist");
-    return sys_error(errno, "open " + d);
-  }
-  if (flock(fd.get(), LOCK_EX) < 0) return sys_error(errno, "lock " + d);
+  struct stat sb;
+  if (stat(d.c_str(), &sb) < 0 && errno == ENOENT) return Error(Code::NotFound, "container does not exist");
+  auto fd = kernel_.open_locked_dir(d);
+  if (!fd.ok() && fd.error().sys_errno() == ENOENT) return Error(Code::NotFound, "container does not exist");
   return fd;
 }
 
@@ -150,7 +122,7 @@ Status Store::write(const ContainerState& s) const {
   write_hooks(w, "poststart", s.poststart);
   write_hooks(w, "poststop", s.poststop);
   w.end_object();
-  return write_file_atomic(dir(s.id) + "/state.json", w.str());
+  return kernel_.write_file(dir(s.id) + "/state.json", w.str(), 0600);
 }
 
 Result<ContainerState> Store::read(const std::string& id) const {
@@ -199,33 +171,14 @@ std::vector<std::string> Store::list_ids() const {
   return ids;
 }
 
-static Status remove_tree(int parent, const char* name) {
-  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOTDIR || errno == ELOOP) {
-      if (unlinkat(parent, name, 0) < 0 && errno != ENOENT) return sys_error(errno, std::string("unlink ") + name);
-      return {};
-    }
-    if (errno == ENOENT) return {};
-    return sys_error(errno, std::string("open ") + name);
-  }
-  DIR* d = fdopendir(fd);
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
-  for (const auto& n : names) BERTH_CHECK(remove_tree(dirfd(d), n.c_str()));
-  closedir(d);
-  if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT) return sys_error(errno, std::string("rmdir ") + name);
-  return {};
-}
-
 Status Store::remove(const std::string& id) const {
-  return remove_tree(AT_FDCWD, dir(id).c_str());
+  return kernel_.remove_tree(dir(id));
 }
 
-Status write_pids(const std::string& dir, const ContainerState& s) {
-  return write_file_atomic(dir + "/pids", std::to_string(s.pid) + " " + std::to_string(s.init_start_time) + " " +
-                                              std::to_string(s.shim_pid) + " " + std::to_string(s.shim_start_time) + "\n");
+Status Store::write_pids(const ContainerState& s) const {
+  std::string text = std::to_string(s.pid) + " " + std::to_string(s.init_start_time) + " " +
+                     std::to_string(s.shim_pid) + " " + std::to_string(s.shim_start_time) + "\n";
+  return kernel_.write_file(dir(s.id) + "/pids", text, 0600);
 }
 
 bool read_pids(const std::string& dir, ContainerState& s) {
@@ -258,7 +211,7 @@ RunState current_status(const Store& store, const ContainerState& s) {
   std::string d = store.dir(s.id);
   struct stat st;
   if (stat((d + "/exit.json").c_str(), &st) == 0) return RunState::Stopped;
-  if (s.pid <= 0 || process_start_time(s.pid) != s.init_start_time) return RunState::Stopped;
+  if (s.pid <= 0 || sys::process_start_time(s.pid) != s.init_start_time) return RunState::Stopped;
   if (stat((d + "/exec.fifo").c_str(), &st) == 0) return RunState::Created;
   return RunState::Running;
 }

@@ -16,6 +16,7 @@
 #include "libcontainer/fd/unique_fd.hpp"
 #include "libcontainer/spec/config.hpp"
 #include "libcontainer/state/files.hpp"
+#include "libcontainer/sys/kernel.hpp"
 
 namespace berth::json {
 class Writer;
@@ -50,9 +51,11 @@ struct ContainerState {
   std::vector<spec::Hook> poststart, poststop;
 };
 
+// Writes go through the Kernel it is given; reads are direct.
 class Store {
  public:
-  explicit Store(std::string root) : root_(std::move(root)) {}
+  Store(sys::Kernel& kernel, std::string root) : kernel_(kernel), root_(std::move(root)) {}
+  sys::Kernel& kernel() const { return kernel_; }
   const std::string& root() const { return root_; }
   std::string dir(const std::string& id) const { return root_ + "/" + id; }
 
@@ -66,22 +69,22 @@ class Store {
   std::vector<std::string> list_ids() const;
   // Removes the container directory and everything in it.
   Status remove(const std::string& id) const;
+  // <dir>/pids: the init's and the shim's pid and start time, written as
+  // soon as they exist, so a create cut off before state.json can still be
+  // undone.
+  Status write_pids(const ContainerState& s) const;
 
  private:
+  sys::Kernel& kernel_;
   std::string root_;
 };
 
-// <dir>/pids: the init's and the shim's pid and start time, written as soon
-// as they exist, so a create cut off before state.json can still be undone.
-Status write_pids(const std::string& dir, const ContainerState& s);
 // Reads them back into s (pid, init_start_time, shim_pid, shim_start_time).
 bool read_pids(const std::string& dir, ContainerState& s);
 
 // The live status from the exit record, the init's /proc entry and the fifo.
 RunState current_status(const Store& store, const ContainerState& s);
 std::optional<ExitRecord> read_exit_record(const std::string& dir);
-// /proc/PID/stat field 22, or 0 when the process is gone or a zombie.
-uint64_t process_start_time(pid_t pid);
 
 // The OCI state document (runc's field order and indentation).
 std::string oci_state_json(const ContainerState& s, RunState st, bool pretty);

@@ -49,18 +49,21 @@ std::optional<seccomp::SeccompProgram> read_cached(const std::string& path) {
   return p;
 }
 
-void write_cached(const std::string& path, const seccomp::SeccompProgram& p) {
+void write_cached(sys::Kernel& k, const std::string& path, const seccomp::SeccompProgram& p) {
   CacheHeader h{kCacheFormat, p.flags, p.needs_listener, uint32_t(p.filter.size())};
   std::string data(reinterpret_cast<const char*>(&h), sizeof h);
   data.append(reinterpret_cast<const char*>(p.filter.data()), p.filter.size() * sizeof(sock_filter));
   std::string dir = path.substr(0, path.rfind('/'));
-  mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0711);  // the state root, on a first create
-  mkdir(dir.c_str(), 0700);
-  (void)state::write_file_atomic(path, data);  // a cache: failing to write it costs only time
+  // A cache: failing to write it costs only time. The state root may not
+  // exist yet on a first create.
+  (void)k.make_dir(dir.substr(0, dir.rfind('/')), 0711);
+  (void)k.make_dir(dir, 0700);
+  (void)k.write_file(path, data, 0600);
 }
 
 class Seccomp final : public Isolator {
  public:
+  explicit Seccomp(sys::Kernel& k) : kernel_(k) {}
   const char* name() const override { return "linux/seccomp"; }
   Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
     const auto& sc = ctx.config.linux.seccomp;
@@ -69,7 +72,7 @@ class Seccomp final : public Isolator {
     std::optional<seccomp::SeccompProgram> prog = read_cached(path);
     if (!prog) {
       prog = BERTH_TRY(seccomp::compile_seccomp(*sc));
-      write_cached(path, *prog);
+      write_cached(kernel_, path, *prog);
     }
     if (prog->needs_listener && sc->listener_path.empty())
       return config_error("/linux/seccomp/listenerPath", "SCMP_ACT_NOTIFY needs a listenerPath");
@@ -81,10 +84,13 @@ class Seccomp final : public Isolator {
     plan.seccomp_listener_metadata = sc->listener_metadata;
     return {};
   }
+
+ private:
+  sys::Kernel& kernel_;
 };
 
 }  // namespace
 
-std::unique_ptr<Isolator> make_seccomp() { return std::make_unique<Seccomp>(); }
+std::unique_ptr<Isolator> make_seccomp(sys::Kernel& kernel) { return std::make_unique<Seccomp>(kernel); }
 
 }  // namespace berth::isolators

@@ -10,6 +10,7 @@
 
 #include "isolators/registry.hpp"
 #include "libcontainer/spec/parse.hpp"
+#include "libcontainer/sys/linux_kernel.hpp"
 #include "tests/unit/temp_tree.hpp"
 
 using namespace berth;
@@ -36,7 +37,8 @@ Prepared prepare(const std::string& linux_extra, const std::string& top_extra = 
   REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message()));
   static TempRoot shared;
   ContainerContext ctx{*c, "t", "/tmp", "/", (root.empty() ? shared.path() : root) + "/t"};
-  for (auto& iso : isolators::make_all()) {
+  sys::LinuxKernel kernel;
+  for (auto& iso : isolators::make_all(kernel)) {
     p.status = iso->prepare(ctx, p.plan);
     if (!p.status.ok()) break;
   }

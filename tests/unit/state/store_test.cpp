@@ -8,6 +8,8 @@
 #include <string>
 
 #include "libcontainer/state/store.hpp"
+#include "libcontainer/sys/linux_kernel.hpp"
+#include "libcontainer/sys/proc.hpp"
 #include "tests/unit/temp_tree.hpp"
 
 using namespace berth;
@@ -15,11 +17,13 @@ using TempRoot = berth::test::TempTree;
 
 namespace {
 
+sys::LinuxKernel kernel;
+
 state::ContainerState sample(const std::string& id) {
   state::ContainerState s;
   s.id = id;
   s.pid = getpid();
-  s.init_start_time = state::process_start_time(getpid());
+  s.init_start_time = sys::process_start_time(getpid());
   s.bundle = "/b";
   s.rootfs = "/b/rootfs";
   s.created = state::now_rfc3339();
@@ -42,7 +46,7 @@ TEST_CASE("id: runc's character set is accepted, everything else refused") {
 
 TEST_CASE("store: claim is exclusive and reports Exists") {
   TempRoot t;
-  state::Store s(t.path() + "/root");
+  state::Store s(kernel, t.path() + "/root");
   auto a = s.claim("c1");
   REQUIRE(a.ok());
   auto b = s.claim("c1");
@@ -52,7 +56,7 @@ TEST_CASE("store: claim is exclusive and reports Exists") {
 
 TEST_CASE("store: state.json round trip keeps every field") {
   TempRoot t;
-  state::Store s(t.path());
+  state::Store s(kernel, t.path());
   REQUIRE(s.claim("c1").ok());
   auto in = sample("c1");
   REQUIRE(s.write(in).ok());
@@ -69,7 +73,7 @@ TEST_CASE("store: state.json round trip keeps every field") {
 
 TEST_CASE("store: a directory without state.json is a create in progress") {
   TempRoot t;
-  state::Store s(t.path());
+  state::Store s(kernel, t.path());
   REQUIRE(s.claim("c1").ok());
   auto r = s.read("c1");
   REQUIRE_FALSE(r.ok());
@@ -82,7 +86,7 @@ TEST_CASE("store: a directory without state.json is a create in progress") {
 
 TEST_CASE("store: list and remove") {
   TempRoot t;
-  state::Store s(t.path());
+  state::Store s(kernel, t.path());
   REQUIRE(s.claim("b").ok());
   REQUIRE(s.claim("a").ok());
   CHECK(s.list_ids() == std::vector<std::string>{"a", "b"});
@@ -94,7 +98,7 @@ TEST_CASE("store: list and remove") {
 
 TEST_CASE("status: live pid with fifo is created, without is running, exit record is stopped") {
   TempRoot t;
-  state::Store s(t.path());
+  state::Store s(kernel, t.path());
   REQUIRE(s.claim("c").ok());
   auto st = sample("c");
   REQUIRE(mkfifo((s.dir("c") + "/exec.fifo").c_str(), 0600) == 0);

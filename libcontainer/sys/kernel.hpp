@@ -1,0 +1,76 @@
+// sys::Kernel: the seam between berth's host-side code and the kernel. Every
+// call of the CLI's launch and delete paths that changes kernel state (a
+// directory, a file, a fifo, a socket, a cgroup, a mount, a process) goes
+// through one of these methods, so tests can hand in a FakeKernel that
+// records typed calls, fails call N with a chosen errno, and shows what was
+// left behind. Reads (realpath, /proc lookups for start times aside) stay
+// direct. The real one is LinuxKernel (linux_kernel.hpp); runtime/ makes one
+// and passes it down through constructors. Child code never uses it: the
+// init has its own allowlist (child/sys.hpp).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "libcontainer/child/plan.hpp"
+#include "libcontainer/error/error.hpp"
+#include "libcontainer/fd/unique_fd.hpp"
+
+namespace berth::sys {
+
+// What spawn_init starts: the shim (the forked cloner, exec'd) and the
+// container init it cloned, plus the CLI's end of the sync channel.
+struct SpawnedInit {
+  pid_t shim = 0;
+  pid_t init = 0;
+  UniqueFd sync;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+
+  // Directories and files, by absolute host path. Errors carry sys_errno
+  // (EEXIST from make_dir is how a taken id is seen).
+  virtual Status make_dir(const std::string& path, mode_t mode) = 0;
+  // Removes path and everything under it without following symlinks;
+  // a missing path is not an error.
+  virtual Status remove_tree(const std::string& path) = 0;
+  virtual Status remove_file(const std::string& path) = 0;
+  // A fifo with exactly this mode (past the umask).
+  virtual Status make_fifo(const std::string& path, mode_t mode) = 0;
+  // Replaces path atomically (temp file + rename).
+  virtual Status write_file(const std::string& path, std::string_view data, mode_t mode) = 0;
+  // O_DIRECTORY, then an exclusive flock held as long as the fd lives.
+  virtual Result<UniqueFd> open_locked_dir(const std::string& path) = 0;
+  virtual Result<UniqueFd> open_path(const std::string& path) = 0;  // O_PATH
+  virtual Result<UniqueFd> listen_unix(const std::string& path) = 0;
+
+  // Cgroup directories and control files, relative to a directory fd.
+  // write_at never creates a file: a controller the kernel did not create
+  // the file for fails as it would on a host (ENOENT).
+  virtual Result<UniqueFd> open_dir_at(int dirfd, const std::string& path) = 0;
+  virtual Status make_dir_at(int dirfd, const std::string& path, mode_t mode) = 0;
+  virtual Status remove_dir_at(int dirfd, const std::string& path) = 0;
+  virtual Status write_at(int dirfd, const std::string& file, std::string_view data) = 0;
+
+  // Forks the cloner, which clones the init with `plan` and then execs the
+  // shim (shim_argv[2] is a writable slot for the init's pid). Sets the
+  // plan's fd fields for the sync channel. On failure nothing is left
+  // running.
+  virtual Result<SpawnedInit> spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) = 0;
+  // Signals pid if it is still the process that started at start_time (a
+  // pid alone can be reused). Code::NotFound when it is gone.
+  virtual Status signal(pid_t pid, uint64_t start_time, int sig) = 0;
+  // Waits for a child of ours to exit (the cloner/shim after SIGKILL).
+  virtual void reap(pid_t pid) = 0;
+  // /proc/PID/stat field 22; 0 when gone or a zombie.
+  virtual uint64_t start_time(pid_t pid) = 0;
+
+  virtual Status unmount(const std::string& path, int flags) = 0;
+};
+
+}  // namespace berth::sys

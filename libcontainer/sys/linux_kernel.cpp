@@ -1,0 +1,181 @@
+// The real system calls behind sys::Kernel.
+#include "libcontainer/sys/linux_kernel.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "libcontainer/child/child.hpp"
+#include "libcontainer/state/files.hpp"
+#include "libcontainer/sys/proc.hpp"
+#include "libcontainer/sys/unix_socket.hpp"
+
+namespace berth::sys {
+namespace {
+
+Status remove_tree_at(int parent, const char* name) {
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOTDIR || errno == ELOOP) {
+      if (unlinkat(parent, name, 0) < 0 && errno != ENOENT) return sys_error(errno, std::string("unlink ") + name);
+      return {};
+    }
+    if (errno == ENOENT) return {};
+    return sys_error(errno, std::string("open ") + name);
+  }
+  DIR* d = fdopendir(fd);
+  if (!d) {
+    int e = errno;
+    close(fd);
+    return sys_error(e, std::string("read directory ") + name);
+  }
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
+  Status s;
+  for (const auto& n : names)
+    if (s = remove_tree_at(dirfd(d), n.c_str()); !s.ok()) break;
+  closedir(d);
+  if (!s.ok()) return s;
+  if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT) return sys_error(errno, std::string("rmdir ") + name);
+  return {};
+}
+
+void kill_and_reap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+Status LinuxKernel::make_dir(const std::string& path, mode_t mode) {
+  if (mkdir(path.c_str(), mode) < 0) return sys_error(errno, "mkdir " + path);
+  return {};
+}
+
+Status LinuxKernel::remove_tree(const std::string& path) { return remove_tree_at(AT_FDCWD, path.c_str()); }
+
+Status LinuxKernel::remove_file(const std::string& path) {
+  if (unlink(path.c_str()) < 0 && errno != ENOENT) return sys_error(errno, "unlink " + path);
+  return {};
+}
+
+Status LinuxKernel::make_fifo(const std::string& path, mode_t mode) {
+  if (mkfifo(path.c_str(), mode) < 0) return sys_error(errno, "mkfifo " + path);
+  if (chmod(path.c_str(), mode) < 0) return sys_error(errno, "chmod " + path);
+  return {};
+}
+
+Status LinuxKernel::write_file(const std::string& path, std::string_view data, mode_t mode) {
+  return state::write_file_atomic(path, std::string(data), mode);
+}
+
+Result<UniqueFd> LinuxKernel::open_locked_dir(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return sys_error(errno, "open " + path);
+  if (flock(fd.get(), LOCK_EX) < 0) return sys_error(errno, "lock " + path);
+  return fd;
+}
+
+Result<UniqueFd> LinuxKernel::open_path(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!fd) return sys_error(errno, "open " + path);
+  return fd;
+}
+
+Result<UniqueFd> LinuxKernel::listen_unix(const std::string& path) { return unix_listen(path); }
+
+Result<UniqueFd> LinuxKernel::open_dir_at(int dirfd, const std::string& path) {
+  UniqueFd fd(openat(dirfd, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return sys_error(errno, "open " + path);
+  return fd;
+}
+
+Status LinuxKernel::make_dir_at(int dirfd, const std::string& path, mode_t mode) {
+  if (mkdirat(dirfd, path.c_str(), mode) < 0) return sys_error(errno, "mkdir " + path);
+  return {};
+}
+
+Status LinuxKernel::remove_dir_at(int dirfd, const std::string& path) {
+  if (unlinkat(dirfd, path.c_str(), AT_REMOVEDIR) < 0) return sys_error(errno, "rmdir " + path);
+  return {};
+}
+
+Status LinuxKernel::write_at(int dirfd, const std::string& file, std::string_view data) {
+  UniqueFd fd(openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return sys_error(errno, "open " + file);
+  // One write(2): cgroup files take a value per write call.
+  ssize_t n;
+  do n = ::write(fd.get(), data.data(), data.size()); while (n < 0 && errno == EINTR);
+  if (n < 0) return sys_error(errno, "write " + file);
+  if (size_t(n) != data.size()) return sys_error(EIO, "short write to " + file);
+  return {};
+}
+
+Result<SpawnedInit> LinuxKernel::spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) {
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return sys_error(errno, "socketpair");
+  SpawnedInit out;
+  out.sync.reset(sp[0]);
+  UniqueFd child_end(sp[1]);
+  int pp[2];
+  if (pipe2(pp, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  UniqueFd pid_read(pp[0]), pid_write(pp[1]);
+  plan.sync_fd = child_end.get();
+  plan.parent_sync_fd = out.sync.get();
+  plan.pid_report_fd = pid_write.get();
+  // The init keeps every page it inherits for as long as it waits at the
+  // start gate (the CLI exits, so nothing is shared any more): hand the free
+  // heap back first.
+  malloc_trim(0);
+  pid_t pid = fork();
+  if (pid < 0) return sys_error(errno, "fork");
+  if (pid == 0) child::cloner_main(plan, shim_path, shim_argv);
+  child_end.reset();
+  pid_write.reset();
+  pid_t init = 0;
+  ssize_t n;
+  do n = read(pid_read.get(), &init, sizeof init); while (n < 0 && errno == EINTR);
+  if (n != sizeof init || init < 0) {
+    kill_and_reap(pid);
+    if (n != sizeof init) return Error(Code::Child, "the cloner died before reporting the container's pid");
+    return sys_error(-init, "clone the container init");
+  }
+  out.shim = pid;
+  out.init = init;
+  return out;
+}
+
+Status LinuxKernel::signal(pid_t pid, uint64_t start_time, int sig) {
+  if (pid <= 0) return Error(Code::NotFound, "no such process");
+  UniqueFd fd(int(syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd || process_start_time(pid) != start_time) return Error(Code::NotFound, "process " + std::to_string(pid) + " is gone");
+  if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0) return sys_error(errno, "signal " + std::to_string(pid));
+  return {};
+}
+
+void LinuxKernel::reap(pid_t pid) {
+  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+uint64_t LinuxKernel::start_time(pid_t pid) { return process_start_time(pid); }
+
+Status LinuxKernel::unmount(const std::string& path, int flags) {
+  if (umount2(path.c_str(), flags) < 0) return sys_error(errno, "unmount " + path);
+  return {};
+}
+
+}  // namespace berth::sys

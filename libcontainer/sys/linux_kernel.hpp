@@ -1,0 +1,30 @@
+// LinuxKernel: sys::Kernel made of the real system calls. Stateless; one
+// instance serves a whole CLI invocation.
+#pragma once
+
+#include "libcontainer/sys/kernel.hpp"
+
+namespace berth::sys {
+
+class LinuxKernel final : public Kernel {
+ public:
+  Status make_dir(const std::string& path, mode_t mode) override;
+  Status remove_tree(const std::string& path) override;
+  Status remove_file(const std::string& path) override;
+  Status make_fifo(const std::string& path, mode_t mode) override;
+  Status write_file(const std::string& path, std::string_view data, mode_t mode) override;
+  Result<UniqueFd> open_locked_dir(const std::string& path) override;
+  Result<UniqueFd> open_path(const std::string& path) override;
+  Result<UniqueFd> listen_unix(const std::string& path) override;
+  Result<UniqueFd> open_dir_at(int dirfd, const std::string& path) override;
+  Status make_dir_at(int dirfd, const std::string& path, mode_t mode) override;
+  Status remove_dir_at(int dirfd, const std::string& path) override;
+  Status write_at(int dirfd, const std::string& file, std::string_view data) override;
+  Result<SpawnedInit> spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) override;
+  Status signal(pid_t pid, uint64_t start_time, int sig) override;
+  void reap(pid_t pid) override;
+  uint64_t start_time(pid_t pid) override;
+  Status unmount(const std::string& path, int flags) override;
+};
+
+}  // namespace berth::sys

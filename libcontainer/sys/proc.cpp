@@ -1,0 +1,39 @@
+// /proc readers.
+#include "libcontainer/sys/proc.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "libcontainer/fd/unique_fd.hpp"
+
+namespace berth::sys {
+
+uint64_t process_start_time(pid_t pid) {
+  if (pid <= 0) return 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return 0;
+  char buf[1024];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  // comm may hold spaces and parentheses: parse after the last ')'.
+  char* p = strrchr(buf, ')');
+  if (!p || p[1] != ' ') return 0;
+  char state = p[2];
+  if (state == 'Z' || state == 'X') return 0;
+  p += 2;
+  for (int field = 3; field < 22; field++) {
+    p = strchr(p, ' ');
+    if (!p) return 0;
+    p++;
+  }
+  return strtoull(p, nullptr, 10);
+}
+
+}  // namespace berth::sys
