@@ -2,14 +2,22 @@
 // prepare/isolate run in this order, cleanup in reverse.
 #pragma once
 
+#include <functional>
+
+#include "libcontainer/cgroup/layout.hpp"
 #include "libcontainer/isolator/isolator.hpp"
 #include "libcontainer/sys/kernel.hpp"
 
 namespace berth::isolators {
 
-// kernel: every isolator that changes host state does it through this.
-IsolatorList make_all(sys::Kernel& kernel);
+// kernel: every isolator that changes host state does it through this;
+// cgroups: where the host's cgroup layout comes from (cgroup::host_layout).
+IsolatorList make_all(sys::Kernel& kernel, std::function<Result<cgroup::Layout>()> cgroups);
 
+// Where the cgroups isolator learns the host's layout: cgroup::host_layout
+// on a host, a FakeCgroupTree's in tests.
+using LayoutSource = std::function<Result<cgroup::Layout>()>;
+std::unique_ptr<Isolator> make_cgroups(sys::Kernel& kernel, LayoutSource source);
 std::unique_ptr<Isolator> make_namespaces();
 std::unique_ptr<Isolator> make_filesystem_linux(sys::Kernel& kernel);
 std::unique_ptr<Isolator> make_capabilities();

@@ -48,7 +48,7 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.shim_path = shim_path();
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
   state::Store store = g.store();
-  auto isos = isolators::make_all(*g.kernel);
+  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
   return launcher::create(store, o, config, isos);
 }
 
@@ -88,14 +88,14 @@ Result<int> parse_signal(const std::string& s) {
 }
 
 Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all) {
-  if (all) return Error(Code::Unsupported, "kill --all needs the cgroups isolators, which are not implemented yet");
+  if (all) return Error(Code::Unsupported, "kill --all is not implemented yet (it comes with the rest of the cgroups issue)");
   int signo = BERTH_TRY(parse_signal(sig));
   BERTH_CHECK(launcher::kill(g.store(), id, signo));
   return 0;
 }
 
 Result<int> cmd_delete(const Globals& g, const std::string& id, bool force) {
-  auto isos = isolators::make_all(*g.kernel);
+  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
   std::string warning;
   BERTH_CHECK(launcher::remove(g.store(), id, force, isos, &warning));
   if (!warning.empty()) g.log->warn(warning);
@@ -186,7 +186,7 @@ Result<int> cmd_features() {
   w.field_strings("namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"});
   int last = capabilities::read_last_cap();
   w.field_strings("capabilities", capabilities::known_capability_names(last < 0 ? 40 : last));
-  w.key("cgroup").begin_object().field_bool("v1", false).field_bool("v2", false).field_bool("systemd", false)
+  w.key("cgroup").begin_object().field_bool("v1", true).field_bool("v2", true).field_bool("systemd", false)
       .field_bool("systemdUser", false).field_bool("rdma", false).end_object();
   w.key("seccomp").begin_object().field_bool("enabled", true);
   w.field_strings("actions", seccomp::known_actions());

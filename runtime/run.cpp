@@ -75,7 +75,7 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   std::string dir = store.dir(f.id);
   auto remove_container = [&] {
     if (f.keep) return;
-    auto isos = isolators::make_all(*g.kernel);
+    auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
     std::string warning;
     Status s = launcher::remove(store, f.id, true, isos, &warning);
     if (!s.ok()) g.log->error(s.error().message());

@@ -2,13 +2,14 @@
 # run-all.sh -- run every berth test suite and add up the results.
 #
 # Order: unit (build/unit-tests, doctest), fuzz (tests/fuzz/run.sh build/fuzz-config,
-# one test), then every *.bats file under tests/integration and tests/security.
+# one test), lint (tests/lint/child_symbols.sh on the built child objects, one test),
+# then every *.bats file under tests/integration and tests/security.
 # Prints one line per suite, the details of what failed, and as its last line exactly
 # "N passed, N failed". Skipped tests are shown per suite but counted as neither.
 # Exit status: 0 when nothing failed, 1 otherwise.
 #
 # `make check` builds the binaries and runs this. Environment:
-#   SUITES="unit fuzz integration security"  which suites to run (in this order)
+#   SUITES="unit fuzz lint integration security"  which suites to run (in this order)
 #   BATS_FILTER=REGEX                         passed to bats --filter
 #   TEST_TIMEOUT=1800                         seconds allowed to each suite or bats file
 #   TEST_LOGS=build/test-logs                 where full outputs are kept
@@ -16,7 +17,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
-SUITES=${SUITES:-unit fuzz integration security}
+SUITES=${SUITES:-unit fuzz lint integration security}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 logs=${TEST_LOGS:-$top/build/test-logs}
 mkdir -p "$logs"
@@ -81,6 +82,20 @@ run_fuzz() {
 	fi
 }
 
+# Child code calls libc only through child::sys (STYLE.md §5): one test.
+run_lint() {
+	local log rc
+	log=$(logname lint)
+	timeout "$TEST_TIMEOUT" tests/lint/child_symbols.sh > "$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		suite_line lint 1 0 0
+	else
+		suite_line lint 0 1 0 "exit status $rc"
+		failures+=("lint: exit status $rc; see $log:" "$(head -20 "$log" | sed 's/^/  /')")
+	fi
+}
+
 bats_args=(--tap)
 if command -v parallel >/dev/null 2>&1; then bats_args+=(--jobs 2); fi
 [ -n "${BATS_FILTER:-}" ] && bats_args+=(--filter "$BATS_FILTER")
@@ -136,6 +151,7 @@ for s in $SUITES; do
 	case $s in
 	unit) run_unit ;;
 	fuzz) run_fuzz ;;
+	lint) run_lint ;;
 	integration | security) run_bats_dir "tests/$s" ;;
 	*) echo "run-all: unknown suite '$s'" >&2; total_fail=$((total_fail + 1)) ;;
 	esac

@@ -43,42 +43,6 @@ constexpr DefaultDevice kDefaultDevices[] = {
 
 // The container's view of cgroup v1 on a hybrid host (until the cgroups
 // isolators land): a tmpfs with each hierarchy's own cgroup bound read-only.
-std::vector<std::pair<std::string, std::string>> own_cgroup_dirs() {
-  std::map<std::string, std::string> own;  // controller list -> path
-  std::ifstream cg("/proc/self/cgroup");
-  for (std::string line; std::getline(cg, line);) {
-    auto a = line.find(':'), b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    own[line.substr(a + 1, b - a - 1)] = line.substr(b + 1);
-  }
-  std::vector<std::pair<std::string, std::string>> out;  // name under the tmpfs, host dir
-  std::ifstream mi("/proc/self/mountinfo");
-  for (std::string line; std::getline(mi, line);) {
-    auto dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-    std::string id, parent, devno, root, mnt, fstype, src, opts;
-    pre >> id >> parent >> devno >> root >> mnt;
-    post >> fstype >> src >> opts;
-    if (mnt.rfind("/sys/fs/cgroup/", 0) != 0) continue;
-    std::string name = mnt.substr(strlen("/sys/fs/cgroup/"));
-    std::string key;
-    if (fstype == "cgroup2") {
-      key = "";
-    } else if (fstype == "cgroup") {
-      for (const auto& [k, v] : own)
-        if (!k.empty() && (opts.find(k) != std::string::npos)) key = k;
-      if (key.empty()) continue;
-    } else {
-      continue;
-    }
-    auto it = own.find(key);
-    std::string rel = it == own.end() ? "/" : it->second;
-    if (root != "/" && rel.rfind(root, 0) == 0) rel = rel.substr(root.size());
-    out.emplace_back(name, mnt + (rel == "/" ? "" : rel));
-  }
-  return out;
-}
 
 class FilesystemLinux final : public Isolator {
  public:
@@ -215,6 +179,14 @@ class FilesystemLinux final : public Isolator {
     // The tmpfs is mounted writable so the hierarchy dirs can be made in it,
     // and made read-only (if the config says ro) once they are; every cgroup
     // hierarchy below is bound read-only (CVE-2023-25809).
+    if (plan.cgroup_binds.size() == 1 && plan.cgroup_binds[0].first.empty()) {
+      // A pure v2 host: the container's cgroup itself, read-only.
+      cm.kind = child::MountKind::Cgroup;
+      cm.source = plan.arena.str(plan.cgroup_binds[0].second);
+      cm.opts.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+      plan.mounts.push_back(cm);
+      return {};
+    }
     child::ChildMount tmp = cm;
     tmp.kind = child::MountKind::Fs;
     tmp.fstype = "tmpfs";
@@ -222,7 +194,7 @@ class FilesystemLinux final : public Isolator {
     tmp.readonly_after_children = (tmp.opts.attr_set & MOUNT_ATTR_RDONLY) != 0;
     tmp.opts.attr_set &= ~uint64_t(MOUNT_ATTR_RDONLY);
     plan.mounts.push_back(tmp);
-    for (const auto& [name, host] : own_cgroup_dirs()) {
+    for (const auto& [name, host] : plan.cgroup_binds) {
       child::ChildMount b{};
       b.userns_fd = -1;
       b.kind = child::MountKind::Cgroup;

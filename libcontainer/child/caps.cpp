@@ -1,14 +1,10 @@
 // Raw capability syscalls for the init (libcap's cap_t allocates); see caps.hpp.
 #include "libcontainer/child/caps.hpp"
 
-#include <linux/capability.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include "libcontainer/child/child.hpp"
+#include "libcontainer/child/sys.hpp"
 
 namespace berth::child {
 namespace {
@@ -20,7 +16,7 @@ struct RawCaps {
 BERTH_CHILD int raw_capget(RawCaps* out) {
   __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct d[2] = {};
-  if (syscall(SYS_capget, &h, d) < 0) return -errno;
+  if (sys::capget(&h, d) < 0) return -errno;
   out->effective = d[0].effective | (uint64_t{d[1].effective} << 32);
   out->permitted = d[0].permitted | (uint64_t{d[1].permitted} << 32);
   out->inheritable = d[0].inheritable | (uint64_t{d[1].inheritable} << 32);
@@ -36,7 +32,7 @@ BERTH_CHILD int raw_capset(const RawCaps& c) {
     d[i].permitted = uint32_t(c.permitted >> (32 * i));
     d[i].inheritable = uint32_t(c.inheritable >> (32 * i));
   }
-  return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+  return sys::capset(&h, d) < 0 ? -errno : 0;
 }
 
 }  // namespace
@@ -53,17 +49,17 @@ BERTH_CHILD int apply_capabilities(const CapMasks& m, int last_cap, const char**
   }
   for (int c = 0; c <= last_cap; c++) {
     if (m.bounding & (uint64_t{1} << c)) continue;
-    if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+    if (sys::prctl(PR_CAPBSET_READ, c) == 1 && sys::prctl(PR_CAPBSET_DROP, c) < 0)
       return *step = "drop a bounding capability", -errno;
   }
   if (int r = raw_capset(RawCaps{m.effective, m.permitted, m.inheritable}); r < 0) return *step = "capset", r;
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && m.ambient)
+  if (sys::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL) < 0 && m.ambient)
     return *step = "clear ambient capabilities", -errno;
   // An ambient cap must be permitted and inheritable; runc's default spec
   // lists ambient caps without inheritable ones and runc ignores the refusal,
   // so a cap the kernel will not raise is skipped here too.
   for (int c = 0; c <= last_cap; c++)
-    if (m.ambient & (uint64_t{1} << c)) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
+    if (m.ambient & (uint64_t{1} << c)) sys::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c);
   return 0;
 }
 

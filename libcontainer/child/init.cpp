@@ -1,30 +1,14 @@
 // The container init, from clone to exec, as one explicit sequence of steps.
 // It reads only the ChildPlan, allocates nothing, and reports a failed step
 // over the sync channel (see sync.hpp for the order of messages).
-#include <fcntl.h>
-#include <grp.h>
-#include <sched.h>
-#include <sys/wait.h>
-#include <linux/seccomp.h>
-#include <signal.h>
 #include <linux/keyctl.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <termios.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <sys/wait.h>
 
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/child/process_setup.hpp"
 #include "libcontainer/child/rootfs_setup.hpp"
+#include "libcontainer/child/sys.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
 
 namespace berth::child {
@@ -34,28 +18,28 @@ BERTH_CHILD void expect(const ChildPlan& p, SyncKind want, int* fd_out) {
   SyncMsg m;
   int fd = -1;
   int r = recv_msg(p.sync_fd, &m, &fd);
-  if (r < 0) _exit(1);  // the parent is gone or broke the protocol: nobody to tell
-  if (m.kind != want) _exit(1);
+  if (r < 0) sys::_exit(1);  // the parent is gone or broke the protocol: nobody to tell
+  if (m.kind != want) sys::_exit(1);
   if (fd_out)
     *fd_out = fd;
   else if (fd >= 0)
-    close(fd);
+    sys::close(fd);
 }
 
 // A private procfs instance for every procfs write (SECURITY.md: writes to
 // /proc/sys or oom_score_adj must not be redirectable by container mounts).
 BERTH_CHILD int private_procfs(const ChildPlan& p) {
-  int fs = fsopen("proc", FSOPEN_CLOEXEC);
-  if (fs >= 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
-    int mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-    close(fs);
+  int fs = sys::fsopen("proc", FSOPEN_CLOEXEC);
+  if (fs >= 0 && sys::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
+    int mnt = sys::fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    sys::close(fs);
     if (mnt >= 0) return mnt;
   } else if (fs >= 0) {
-    close(fs);
+    sys::close(fs);
   }
   // Without a pid namespace of our own a user-namespaced init cannot make a
   // procfs; the host's /proc, opened before any container mount, serves.
-  int fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd = sys::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) fail(p, errno, "open a private procfs", nullptr, nullptr, -1);
   return fd;
 }
@@ -69,7 +53,7 @@ BERTH_CHILD void write_sysctls(const ChildPlan& p, int procfd) {
     int r = write_proc_file(procfd, path, p.sysctls[i].value);
     if (r < 0) {
       char jp[160];
-      snprintf(jp, sizeof jp, "/linux/sysctl/%s", p.sysctls[i].key);
+      sys::concat(jp, sizeof jp, "/linux/sysctl/", p.sysctls[i].key);
       fail(p, r, "write sysctl", p.sysctls[i].key, jp, -1);
     }
   }
@@ -82,12 +66,12 @@ BERTH_CHILD void run_init_hooks(const ChildPlan& p, const ChildHook* hooks, size
     int r = run_hook_raw(hooks[i].path, hooks[i].argv, hooks[i].envp, hooks[i].timeout_s, state,
                          state_len, &st);
     char jp[64];
-    snprintf(jp, sizeof jp, "/hooks/%s", kind);
+    sys::concat(jp, sizeof jp, "/hooks/", kind);
     if (r < 0) fail(p, r, kind, hooks[i].path, jp, int(i));
     if (st != 0) {
       char what[200];
-      snprintf(what, sizeof what, "hook %s %s failed with status %d", kind, hooks[i].path,
-               WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+      sys::concat(what, sizeof what, "hook ", kind, " ", hooks[i].path, " failed with status ",
+                  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
       fail(p, ECANCELED, what, nullptr, jp, int(i));
     }
   }
@@ -98,10 +82,10 @@ BERTH_CHILD const char* map_state(const ChildPlan& p, int fd, size_t* len) {
   *len = 0;
   if (fd < 0) return "";
   struct stat st;
-  if (fstat(fd, &st) < 0 || st.st_size <= 0) return "";
+  if (sys::fstat(fd, &st) < 0 || st.st_size <= 0) return "";
   // Writable private copy: mark_created patches it for startContainer.
-  void* m = mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-  close(fd);
+  void* m = sys::mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  sys::close(fd);
   if (m == MAP_FAILED) fail(p, errno, "map hook state", nullptr, nullptr, -1);
   *len = size_t(st.st_size);
   return static_cast<const char*>(m);
@@ -114,21 +98,21 @@ BERTH_CHILD void mark_created(const char* state, size_t len) {
   static const char from[] = "\"status\":\"creating\"";
   static const char to[] = "\"status\":\"created\" ";
   static_assert(sizeof from == sizeof to);
-  void* at = memmem(state, len, from, sizeof from - 1);
-  if (at) memcpy(at, to, sizeof to - 1);
+  void* at = sys::memmem(state, len, from, sizeof from - 1);
+  if (at) sys::memcpy(at, to, sizeof to - 1);
 }
 
 // The start gate: blocks in open(O_WRONLY) of exec.fifo until `start`
 // opens it for reading (reopened through our procfs, never by path).
 BERTH_CHILD void wait_for_start(const ChildPlan& p, int procfd) {
   char path[64];
-  snprintf(path, sizeof path, "self/fd/%d", p.fifo_fd);
+  sys::concat(path, sizeof path, "self/fd/", p.fifo_fd);
   int fd;
-  do fd = openat(procfd, path, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
-  if (fd < 0) _exit(1);
-  if (write(fd, "0", 1) != 1) _exit(1);
-  close(fd);
-  close(p.fifo_fd);
+  do fd = sys::openat(procfd, path, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) sys::_exit(1);
+  if (sys::write(fd, "0", 1) != 1) sys::_exit(1);
+  sys::close(fd);
+  sys::close(p.fifo_fd);
 }
 
 // A keyring of the container's own, so it cannot see the caller's keys;
@@ -137,12 +121,12 @@ BERTH_CHILD void wait_for_start(const ChildPlan& p, int procfd) {
 // another container with the same id (another --root, or runc) joins this
 // keyring by name and must be able to set these permissions too.
 BERTH_CHILD void join_session_keyring(const ChildPlan& p) {
-  long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p.session_keyring);
+  long key = sys::keyctl(KEYCTL_JOIN_SESSION_KEYRING, reinterpret_cast<unsigned long>(p.session_keyring));
   if (key < 0) {
     if (errno == ENOSYS) return;  // a kernel without keys
     fail(p, errno, "join a new session keyring", p.session_keyring, nullptr, -1);
   }
-  if (syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x3f1b0000) < 0)
+  if (sys::keyctl(KEYCTL_SETPERM, static_cast<unsigned long>(key), 0x3f1b0000) < 0)
     fail(p, errno, "set permissions of the session keyring", nullptr, nullptr, -1);
 }
 
@@ -151,17 +135,17 @@ BERTH_CHILD void join_session_keyring(const ChildPlan& p) {
 BERTH_CHILD void init_main(const ChildPlan& p) {
   // Not dumpable until exec: no process in the container can ptrace us or
   // open /proc/<pid>/exe (the host's berth binary) while we set up.
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  sys::prctl(PR_SET_DUMPABLE, 0);
+  if (p.await_parent) expect(p, SyncKind::Isolated, nullptr);
   if (p.new_userns) {
-    expect(p, SyncKind::MapsWritten, nullptr);
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    if (sys::setresgid(0, 0, 0) < 0 || sys::setresuid(0, 0, 0) < 0)
       fail(p, errno, "become root in the user namespace", nullptr, "/linux/uidMappings", -1);
   }
-  if (p.new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+  if (p.new_cgroupns && sys::unshare(CLONE_NEWCGROUP) < 0)
     fail(p, errno, "unshare cgroup namespace", nullptr, "/linux/namespaces", -1);
-  if (p.hostname && sethostname(p.hostname, strlen(p.hostname)) < 0)
+  if (p.hostname && sys::sethostname(p.hostname, sys::strlen(p.hostname)) < 0)
     fail(p, errno, "sethostname", p.hostname, "/hostname", -1);
-  if (p.domainname && setdomainname(p.domainname, strlen(p.domainname)) < 0)
+  if (p.domainname && sys::setdomainname(p.domainname, sys::strlen(p.domainname)) < 0)
     fail(p, errno, "setdomainname", p.domainname, "/domainname", -1);
   if (p.session_keyring) join_session_keyring(p);
   int procfd = private_procfs(p);
@@ -178,18 +162,18 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   if (root >= 0) {
     mask_and_protect(p, root);
     enter_rootfs(p, root);
-    close(root);
+    sys::close(root);
   }
   write_sysctls(p, procfd);
   if (p.terminal) setup_console(p);
   ExecTarget target = prepare_process(p, procfd);
 
   // A runtime that died during create never records us: do not wait forever.
-  if (send_msg(p.sync_fd, SyncKind::Created, nullptr, -1) < 0) _exit(1);
+  if (send_msg(p.sync_fd, SyncKind::Created, nullptr, -1) < 0) sys::_exit(1);
   wait_for_start(p, procfd);
   mark_created(state, state_len);
   run_init_hooks(p, p.start_container_hooks, p.n_start_container_hooks, "startContainer", state, state_len);
-  close(procfd);
+  sys::close(procfd);
   exec_process(p, target);
 }
 

@@ -76,7 +76,8 @@ struct ChildPlan {
   // --- namespaces -----------------------------------------------------------
   uint64_t clone_flags;     // CLONE_NEW* created at clone time
   bool new_cgroupns;        // unshare(CLONE_NEWCGROUP) after the parent placed us
-  bool new_userns;          // wait for the parent to write id maps
+  bool new_userns;          // become root of it once the maps are written
+  bool await_parent;        // wait for Isolated (id maps written, cgroups joined)
   bool new_timens;          // the cloner unshares and writes offsets first
   JoinNs joins[8];
   int n_joins;

@@ -3,87 +3,72 @@
 // lookup and exec of the user's program (never the berth binary itself).
 #include "libcontainer/child/process_setup.hpp"
 
-#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <linux/seccomp.h>
-#include <grp.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <termios.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/child/caps.hpp"
+#include "libcontainer/child/sys.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
 
 namespace berth::child {
 
 BERTH_CHILD int write_proc_file(int procfd, const char* rel, const char* value) {
   open_how how;
-  memset(&how, 0, sizeof how);
+  sys::memset(&how, 0, sizeof how);
   how.flags = O_WRONLY | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH;
-  int fd = int(syscall(SYS_openat2, procfd, rel, &how, sizeof how));
+  int fd = sys::openat2(procfd, rel, &how);
   if (fd < 0) return -errno;
   struct statfs sfs;
-  if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
-    close(fd);
+  if (sys::fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+    sys::close(fd);
     return -EXDEV;
   }
-  ssize_t n = write(fd, value, strlen(value));
+  ssize_t n = sys::write(fd, value, sys::strlen(value));
   int e = errno;
-  close(fd);
+  sys::close(fd);
   return n < 0 ? -e : 0;
 }
 
 BERTH_CHILD void setup_console(const ChildPlan& p) {
-  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int root = sys::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   int master = rootfs::open_in_root(root, "/dev/ptmx", O_RDWR | O_NOCTTY, 0);
   if (master < 0) fail(p, master, "open /dev/ptmx", nullptr, "/process/terminal", -1);
   struct statfs sfs;
-  if (fstatfs(master, &sfs) < 0 || sfs.f_type != DEVPTS_SUPER_MAGIC)
+  if (sys::fstatfs(master, &sfs) < 0 || sfs.f_type != DEVPTS_SUPER_MAGIC)
     fail(p, EXDEV, "/dev/ptmx is not on a devpts", nullptr, "/process/terminal", -1);
   int unlock = 0;
-  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(p, errno, "unlock pty", nullptr, nullptr, -1);
+  if (sys::ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(p, errno, "unlock pty", nullptr, nullptr, -1);
   // The peer by fd (TIOCGPTPEER), never by a /dev/pts path a racer could swap.
-  int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  int peer = sys::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (peer < 0) fail(p, errno, "open pty peer", nullptr, nullptr, -1);
   if (p.console_rows || p.console_cols) {
     winsize ws{p.console_rows, p.console_cols, 0, 0};
-    ioctl(master, TIOCSWINSZ, &ws);
+    sys::ioctl(master, TIOCSWINSZ, &ws);
   }
   int console = rootfs::open_or_create_in_root(root, "/dev/console", rootfs::Create::File, 0600, O_PATH);
   if (console < 0) fail(p, console, "create /dev/console", nullptr, nullptr, -1);
   struct stat st;
-  if (fstat(console, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+  if (sys::fstat(console, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
     fail(p, EEXIST, "/dev/console is not a file", nullptr, nullptr, -1);
-  int tree = open_tree(peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-  if (tree < 0 || move_mount(tree, "", console, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+  int tree = sys::open_tree(peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0 || sys::move_mount(tree, "", console, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     fail(p, errno, "bind the pty over /dev/console", nullptr, nullptr, -1);
-  close(tree);
-  close(console);
-  close(root);
+  sys::close(tree);
+  sys::close(console);
+  sys::close(root);
   if (send_msg(p.sync_fd, SyncKind::ConsoleFd, nullptr, master) < 0)
     fail(p, errno, "send the console to the runtime", nullptr, nullptr, -1);
-  close(master);
-  if (setsid() < 0) fail(p, errno, "setsid", nullptr, nullptr, -1);
-  if (ioctl(peer, TIOCSCTTY, 0) < 0) fail(p, errno, "set controlling terminal", nullptr, nullptr, -1);
+  sys::close(master);
+  if (sys::setsid() < 0) fail(p, errno, "setsid", nullptr, nullptr, -1);
+  if (sys::ioctl(peer, TIOCSCTTY, 0) < 0) fail(p, errno, "set controlling terminal", nullptr, nullptr, -1);
   for (int i = 0; i < 3; i++)
-    if (dup2(peer, i) < 0) fail(p, errno, "dup the pty to stdio", nullptr, nullptr, -1);
-  close(peer);
+    if (sys::dup2(peer, i) < 0) fail(p, errno, "dup the pty to stdio", nullptr, nullptr, -1);
+  sys::close(peer);
 }
 
 namespace {
@@ -93,29 +78,29 @@ BERTH_CHILD void load_seccomp(const ChildPlan& p) {
   sock_fprog prog{static_cast<unsigned short>(p.seccomp_len),
                   const_cast<sock_filter*>(static_cast<const sock_filter*>(p.seccomp_filter))};
   unsigned flags = p.seccomp_flags | (p.seccomp_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
-  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  long r = sys::seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (r < 0) fail(p, errno, "load seccomp filter", nullptr, "/linux/seccomp", -1);
   if (p.seccomp_listener) {
     int nfd = int(r);
     // The parent passes it on to the agent at listenerPath with the state.
     if (send_msg(p.sync_fd, SyncKind::SeccompFd, nullptr, nfd) < 0)
       fail(p, errno, "send the seccomp notify fd to the runtime", nullptr, "/linux/seccomp/listenerPath", -1);
-    close(nfd);
+    sys::close(nfd);
   }
 }
 
 BERTH_CHILD void set_user(const ChildPlan& p) {
-  if (p.set_groups && setgroups(p.n_groups, p.groups) < 0)
+  if (p.set_groups && sys::setgroups(p.n_groups, p.groups) < 0)
     fail(p, errno, "setgroups", nullptr, "/process/user/additionalGids", -1);
-  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail(p, errno, "keep capabilities", nullptr, nullptr, -1);
+  if (sys::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail(p, errno, "keep capabilities", nullptr, nullptr, -1);
   // Raw syscalls: glibc's setxid broadcast is not needed (one thread) and the
   // uid/gid are numbers already (SECURITY.md: a numeric user is a uid).
-  if (syscall(SYS_setresgid, p.gid, p.gid, p.gid) < 0) fail(p, errno, "setgid", nullptr, "/process/user/gid", -1);
-  if (syscall(SYS_setresuid, p.uid, p.uid, p.uid) < 0) fail(p, errno, "setuid", nullptr, "/process/user/uid", -1);
+  if (sys::setresgid(p.gid, p.gid, p.gid) < 0) fail(p, errno, "setgid", nullptr, "/process/user/gid", -1);
+  if (sys::setresuid(p.uid, p.uid, p.uid) < 0) fail(p, errno, "setuid", nullptr, "/process/user/uid", -1);
   const char* step = nullptr;
   int r = apply_capabilities(p.caps, p.last_cap, &step);
   if (r < 0) fail(p, r, step ? step : "set capabilities", nullptr, "/process/capabilities", -1);
-  prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  sys::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 }
 
 // chdir through an fd resolved inside the root: a magic link such as
@@ -124,30 +109,30 @@ BERTH_CHILD void set_user(const ChildPlan& p) {
 // getcwd) and set_user, as runc does; `retry` says a permission error is not
 // final yet: the caller tries again as the container user.
 BERTH_CHILD bool change_dir(const ChildPlan& p, bool retry) {
-  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int root = sys::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   int fd = rootfs::open_in_root(root, p.cwd, O_PATH | O_DIRECTORY, 0);
   if (fd == -ENOENT) {
     // runc creates a missing cwd.
     fd = rootfs::open_or_create_in_root(root, p.cwd, rootfs::Create::Dir, 0755, O_PATH);
   }
-  int err = fd < 0 ? -fd : (fchdir(fd) < 0 ? errno : 0);
+  int err = fd < 0 ? -fd : (sys::fchdir(fd) < 0 ? errno : 0);
   if (err == EACCES && retry) {
-    if (fd >= 0) close(fd);
-    close(root);
+    if (fd >= 0) sys::close(fd);
+    sys::close(root);
     return false;
   }
   if (err) fail(p, err, "chdir to cwd", p.cwd, "/process/cwd", -1);
   char buf[8];
-  if (!getcwd(buf, sizeof buf) && errno != ERANGE && (retry || errno == ENOENT))
+  if (sys::getcwd(buf, sizeof buf) < 0 && errno != ERANGE && (retry || errno == ENOENT))
     fail(p, errno, "cwd is outside the root:", p.cwd, "/process/cwd", -1);
-  close(fd);
-  close(root);
+  sys::close(fd);
+  sys::close(root);
   return true;
 }
 
 BERTH_CHILD bool same_file_as_runtime(const ChildPlan& p, int fd) {
   struct stat st;
-  return fstat(fd, &st) == 0 && st.st_dev == p.self_exe_dev && st.st_ino == p.self_exe_ino;
+  return sys::fstat(fd, &st) == 0 && st.st_dev == p.self_exe_dev && st.st_ino == p.self_exe_ino;
 }
 
 // Refuses to exec the berth binary inside the container (CVE-2019-5736:
@@ -159,12 +144,12 @@ BERTH_CHILD void check_not_runtime(const ChildPlan& p, int procfd, int fd, const
     if (same_file_as_runtime(p, cur)) fail(p, EPERM, "refusing to execute the runtime binary:", path, "/process/args/0", -1);
     char head[256];
     char self[48];
-    snprintf(self, sizeof self, "self/fd/%d", cur);
-    int rfd = openat(procfd, self, O_RDONLY | O_CLOEXEC);
+    sys::concat(self, sizeof self, "self/fd/", cur);
+    int rfd = sys::openat(procfd, self, O_RDONLY | O_CLOEXEC);
     if (rfd < 0) break;
-    ssize_t n = pread(rfd, head, sizeof head - 1, 0);
-    close(rfd);
-    if (cur != fd) close(cur);
+    ssize_t n = sys::pread(rfd, head, sizeof head - 1, 0);
+    sys::close(rfd);
+    if (cur != fd) sys::close(cur);
     if (n < 2 || head[0] != '#' || head[1] != '!') return;
     if (depth == 0) *is_script = true;
     head[n] = 0;
@@ -173,7 +158,7 @@ BERTH_CHILD void check_not_runtime(const ChildPlan& p, int procfd, int fd, const
     char* e = s;
     while (*e && *e != ' ' && *e != '\t' && *e != '\n') e++;
     *e = 0;
-    cur = open(s, O_PATH | O_CLOEXEC);
+    cur = sys::open(s, O_PATH | O_CLOEXEC);
     if (cur < 0) return;  // exec will report the missing interpreter
   }
 }
@@ -181,28 +166,29 @@ BERTH_CHILD void check_not_runtime(const ChildPlan& p, int procfd, int fd, const
 // faccessat2 may be denied by the container's seccomp profile (EPERM or ENOSYS):
 // then judge by the mode bits, as runc's exec.LookPath does.
 BERTH_CHILD bool can_exec(int fd, const struct stat& st) {
-  if (faccessat(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0) return true;
+  if (sys::faccessat(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0) return true;
   return (errno == EPERM || errno == ENOSYS) && (st.st_mode & 0111) != 0;
 }
 
 BERTH_CHILD int lookup(const ChildPlan& p, ExecTarget* t) {
   const char* arg0 = p.argv[0];
-  if (strchr(arg0, '/')) {
-    snprintf(t->path, sizeof t->path, "%s", arg0);
-    return open(arg0, O_PATH | O_CLOEXEC);
+  if (sys::strchr(arg0, '/')) {
+    sys::concat(t->path, sizeof t->path, arg0);
+    int fd = sys::open(arg0, O_PATH | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;  // -1 would read as EPERM
   }
   const char* dirs = p.path_env ? p.path_env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   int last = -ENOENT;
   while (*dirs) {
-    const char* end = strchr(dirs, ':');
-    size_t len = end ? size_t(end - dirs) : strlen(dirs);
-    snprintf(t->path, sizeof t->path, "%.*s%s%s", int(len), dirs, len ? "/" : "", arg0);
-    int fd = open(t->path, O_PATH | O_CLOEXEC);
+    const char* end = sys::strchr(dirs, ':');
+    size_t len = end ? size_t(end - dirs) : sys::strlen(dirs);
+    sys::concat(t->path, sizeof t->path, sys::Chars{dirs, len}, len ? "/" : "", arg0);
+    int fd = sys::open(t->path, O_PATH | O_CLOEXEC);
     if (fd >= 0) {
       struct stat st;
-      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && can_exec(fd, st)) return fd;
+      if (sys::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && can_exec(fd, st)) return fd;
       last = -EACCES;
-      close(fd);
+      sys::close(fd);
     }
     dirs += len;
     if (*dirs == ':') dirs++;
@@ -215,21 +201,21 @@ BERTH_CHILD int lookup(const ChildPlan& p, ExecTarget* t) {
 BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
   for (size_t i = 0; i < p.n_rlimits; i++) {
     rlimit rl{p.rlimits[i].soft, p.rlimits[i].hard};
-    if (setrlimit(p.rlimits[i].resource, &rl) < 0)
+    if (sys::setrlimit(p.rlimits[i].resource, &rl) < 0)
       fail(p, errno, "setrlimit", nullptr, "/process/rlimits", p.rlimits[i].json_index);
   }
   if (p.has_oom_score_adj) {
     char v[16];
-    snprintf(v, sizeof v, "%d", p.oom_score_adj);
+    sys::concat(v, sizeof v, p.oom_score_adj);
     // "self" is a symlink, which write_proc_file refuses: read which pid it names
     // in this procfs instance and go through that directory.
     char rel[48] = "self";
-    ssize_t n = readlinkat(procfd, "self", rel, 16);
-    if (n > 0) snprintf(rel + n, sizeof rel - size_t(n), "/oom_score_adj");
+    ssize_t n = sys::readlinkat(procfd, "self", rel, 16);
+    if (n > 0) sys::concat(rel + n, sizeof rel - size_t(n), "/oom_score_adj");
     int r = n > 0 ? write_proc_file(procfd, rel, v) : -errno;
     if (r < 0) fail(p, r, "write oom_score_adj", nullptr, "/process/oomScoreAdj", -1);
   }
-  if (p.umask >= 0) umask(mode_t(p.umask));
+  if (p.umask >= 0) sys::umask(mode_t(p.umask));
   // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it before the
   // capabilities are dropped; otherwise as late as possible (exec_process).
   bool in_cwd = change_dir(p, true);
@@ -241,46 +227,52 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
   t.fd = lookup(p, &t);
   if (t.fd < 0) {
     char what[200];
-    snprintf(what, sizeof what, "exec: \"%s\": %s", p.argv[0],
-             t.fd == -ENOENT ? "executable file not found in $PATH" : "permission denied");
+    // A path is not searched: the errno the error adds says it all.
+    const char* why = sys::strchr(p.argv[0], '/') ? nullptr
+                      : t.fd == -ENOENT          ? "executable file not found in $PATH"
+                                                 : "permission denied";
+    sys::concat(what, sizeof what, "exec: \"", p.argv[0], "\"", why ? ": " : "", why);
     fail(p, -t.fd, what, nullptr, "/process/args/0", -1);
   }
   check_not_runtime(p, procfd, t.fd, t.path, &t.is_script);
-  if (p.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  if (p.no_new_privs && sys::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail(p, errno, "set no_new_privs", nullptr, "/process/noNewPrivileges", -1);
   // The notify fd must reach the listener before create returns.
   if (p.no_new_privs && p.seccomp_listener) load_seccomp(p);
   // Every fd is close-on-exec except stdio and --preserve-fds.
   unsigned first = 3 + unsigned(p.preserve_fds);
-  if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+  if (sys::close_range_cloexec(first, ~0U) < 0) {
     // Denied by the seccomp profile: mark each open fd by hand.
     rlimit rl{};
-    getrlimit(RLIMIT_NOFILE, &rl);
+    sys::getrlimit(RLIMIT_NOFILE, &rl);
     int max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 : int(rl.rlim_cur);
-    for (int fd = int(first); fd < max; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    for (int fd = int(first); fd < max; fd++) sys::fcntl(fd, F_SETFD, FD_CLOEXEC);
   }
-  for (int fd = 3; fd < int(first); fd++) fcntl(fd, F_SETFD, 0);
+  for (int fd = 3; fd < int(first); fd++) sys::fcntl(fd, F_SETFD, 0);
   return t;
 }
 
 BERTH_CHILD void exec_process(const ChildPlan& p, const ExecTarget& t) {
   if (p.no_new_privs && !p.seccomp_listener) load_seccomp(p);
   sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  sys::sigemptyset(&none);
+  sys::sigprocmask(SIG_SETMASK, &none, nullptr);
   if (t.is_script)
-    execve(t.path, p.argv, p.envp);
+    sys::execve(t.path, p.argv, p.envp);
   else
-    syscall(SYS_execveat, t.fd, "", p.argv, p.envp, AT_EMPTY_PATH);
+    sys::execveat(t.fd, "", p.argv, p.envp, AT_EMPTY_PATH);
   if (!t.is_script && (errno == ENOSYS || errno == EPERM)) {
     // execveat denied by the seccomp profile: exec the same file through its fd.
     char self[48];
-    snprintf(self, sizeof self, "/proc/self/fd/%d", t.fd);
-    execve(self, p.argv, p.envp);
+    sys::concat(self, sizeof self, "/proc/self/fd/", t.fd);
+    sys::execve(self, p.argv, p.envp);
   }
   int e = errno;
-  dprintf(2, "berth: exec %s: %s\n", t.path, strerror(e));
-  _exit(e == ENOENT ? 127 : 126);
+  // dprintf and strerror are not safe here (stdio, gettext's lock and malloc).
+  char msg[4096 + 128];
+  size_t n = sys::concat(msg, sizeof msg, "berth: exec ", t.path, ": ", sys::error_text(e), "\n");
+  (void)!sys::write(2, msg, n);
+  sys::_exit(e == ENOENT ? 127 : 126);
 }
 
 }  // namespace berth::child

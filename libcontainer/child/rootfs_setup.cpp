@@ -2,22 +2,11 @@
 // config through fds inside the rootfs (new mount API: open_tree/fsopen +
 // move_mount onto an fd, so no destination path is ever resolved twice),
 // devices and /dev links, pivot_root, masked and read-only paths.
-#include <fcntl.h>
-#include <linux/magic.h>
-#include <sched.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/child/rootfs_setup.hpp"
+#include "libcontainer/child/sys.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
 
 namespace berth::child {
@@ -29,11 +18,11 @@ BERTH_CHILD int setattr(int fd, const char* path, unsigned flags, uint64_t set, 
                         uint64_t prop) {
   if (!set && !clr && !prop) return 0;
   mount_attr a;
-  memset(&a, 0, sizeof a);
+  sys::memset(&a, 0, sizeof a);
   a.attr_set = set;
   a.attr_clr = clr;
   a.propagation = prop;
-  return mount_setattr(fd, path, flags, &a, sizeof a) < 0 ? -errno : 0;
+  return sys::mount_setattr(fd, path, flags, &a, sizeof a) < 0 ? -errno : 0;
 }
 
 // Applies the per-mount and recursive attributes, then propagation.
@@ -51,11 +40,11 @@ BERTH_CHILD int apply_propagation(int tree, const rootfs::MountOpts& o) {
 
 // fsopen + fsconfig (source and every data option) + fsmount.
 BERTH_CHILD int make_fs(const ChildMount& m, const char** failed_key) {
-  int fs = fsopen(m.fstype, FSOPEN_CLOEXEC);
+  int fs = sys::fsopen(m.fstype, FSOPEN_CLOEXEC);
   if (fs < 0) return *failed_key = "fsopen", -errno;
-  if (m.source && m.source[0] && fsconfig(fs, FSCONFIG_SET_STRING, "source", m.source, 0) < 0) {
+  if (m.source && m.source[0] && sys::fsconfig(fs, FSCONFIG_SET_STRING, "source", m.source, 0) < 0) {
     int e = errno;
-    close(fs);
+    sys::close(fs);
     return *failed_key = "source", -e;
   }
   const char* cur = m.opts.data;
@@ -63,29 +52,29 @@ BERTH_CHILD int make_fs(const ChildMount& m, const char** failed_key) {
   bool has_val;
   static char failed[256];
   while (rootfs::next_data_option(&cur, key, sizeof key, val, sizeof val, &has_val) > 0) {
-    int r = has_val ? fsconfig(fs, FSCONFIG_SET_STRING, key, val, 0)
-                    : fsconfig(fs, FSCONFIG_SET_FLAG, key, nullptr, 0);
+    int r = has_val ? sys::fsconfig(fs, FSCONFIG_SET_STRING, key, val, 0)
+                    : sys::fsconfig(fs, FSCONFIG_SET_FLAG, key, nullptr, 0);
     if (r < 0) {
       int e = errno;
-      close(fs);
-      memcpy(failed, key, sizeof failed);
+      sys::close(fs);
+      sys::memcpy(failed, key, sizeof failed);
       return *failed_key = failed, -e;
     }
   }
-  if (fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+  if (sys::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
     int e = errno;
-    close(fs);
+    sys::close(fs);
     return *failed_key = "create", -e;
   }
-  int mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+  int mnt = sys::fsmount(fs, FSMOUNT_CLOEXEC, 0);
   int e = errno;
-  close(fs);
+  sys::close(fs);
   if (mnt < 0) return *failed_key = "fsmount", -e;
   return mnt;
 }
 
 BERTH_CHILD int attach(int tree, int dest_fd) {
-  return move_mount(tree, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
+  return sys::move_mount(tree, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
              ? -errno
              : 0;
 }
@@ -94,7 +83,7 @@ BERTH_CHILD int open_dest(const ChildPlan& p, int root, const ChildMount& m) {
   if (m.dest_is_proc_or_sys) {
     // SECURITY.md: /proc or /sys must be a real directory, never a symlink.
     int fd = rootfs::open_or_create_in_root(root, m.dest, Create::Dir, 0755, O_PATH);
-    if (fd >= 0) close(fd);
+    if (fd >= 0) sys::close(fd);
     fd = rootfs::check_is_dir_nofollow(root, m.dest);
     if (fd < 0) fail(p, fd, "mount destination must be a directory, not a symlink:", m.dest, "/mounts", m.json_index);
     return fd;
@@ -108,23 +97,23 @@ BERTH_CHILD int open_dest(const ChildPlan& p, int root, const ChildMount& m) {
 BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
   char what[160];
   bool bind = m.kind == MountKind::Bind || m.kind == MountKind::Cgroup;
-  snprintf(what, sizeof what, "%s on %s", bind ? m.source : m.fstype, m.dest);
+  sys::concat(what, sizeof what, bind ? m.source : m.fstype, " on ", m.dest);
   int tree;
   const char* key = nullptr;
   if (bind) {
-    tree = open_tree(AT_FDCWD, m.source,
+    tree = sys::open_tree(AT_FDCWD, m.source,
                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.opts.recursive ? AT_RECURSIVE : 0));
     if (tree < 0) fail(p, errno, "mount: open_tree", what, "/mounts", m.json_index);
   } else {
     tree = make_fs(m, &key);
-    if (tree < 0 && tree == -EPERM && strcmp(m.fstype, "sysfs") == 0) {
+    if (tree < 0 && tree == -EPERM && sys::strcmp(m.fstype, "sysfs") == 0) {
       // sysfs cannot be mounted from a user namespace without its own network
       // namespace: bind the host's /sys instead (read-only below), as runc does.
-      tree = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+      tree = sys::open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     }
     if (tree < 0) {
       char step[200];
-      snprintf(step, sizeof step, "mount %s (%s)", what, key ? key : "");
+      sys::concat(step, sizeof step, "mount ", what, " (", key, ")");
       fail(p, -tree, step, nullptr, "/mounts", m.json_index);
     }
   }
@@ -132,10 +121,10 @@ BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
   if (r < 0) fail(p, r, "mount: set attributes of", what, "/mounts", m.json_index);
   if (m.userns_fd >= 0) {
     mount_attr a;
-    memset(&a, 0, sizeof a);
+    sys::memset(&a, 0, sizeof a);
     a.attr_set = MOUNT_ATTR_IDMAP;
     a.userns_fd = uint64_t(m.userns_fd);
-    if (mount_setattr(tree, "", AT_EMPTY_PATH | (m.opts.ridmap ? AT_RECURSIVE : 0), &a, sizeof a) < 0)
+    if (sys::mount_setattr(tree, "", AT_EMPTY_PATH | (m.opts.ridmap ? AT_RECURSIVE : 0), &a, sizeof a) < 0)
       fail(p, errno, "mount: idmap", what, "/mounts", m.json_index);
   }
   int dest = open_dest(p, root, m);
@@ -143,8 +132,8 @@ BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
   if (r < 0) fail(p, r, "mount", what, "/mounts", m.json_index);
   r = apply_propagation(tree, m.opts);
   if (r < 0) fail(p, r, "mount: set propagation of", what, "/mounts", m.json_index);
-  close(dest);
-  close(tree);
+  sys::close(dest);
+  sys::close(tree);
 }
 
 struct DevLink {
@@ -160,60 +149,60 @@ constexpr DevLink kDevLinks[] = {
 // is refused, so the host's node is bind-mounted instead (as runc does).
 BERTH_CHILD void make_device(const ChildPlan& p, int root, const ChildDevice& d) {
   const char* path = d.path;
-  const char* slash = strrchr(path, '/');
+  const char* slash = sys::strrchr(path, '/');
   char parent[256];
   size_t plen = size_t(slash - path);
   if (plen >= sizeof parent) fail(p, ENAMETOOLONG, "create device", path, "/linux/devices", d.json_index);
-  memcpy(parent, path, plen);
+  sys::memcpy(parent, path, plen);
   parent[plen] = 0;
   int dir = rootfs::open_or_create_in_root(root, plen ? parent : "/", Create::Dir, 0755, O_PATH);
   if (dir < 0) fail(p, dir, "create device directory for", path, "/linux/devices", d.json_index);
   const char* name = slash + 1;
   if (!p.new_userns) {
-    if (mknodat(dir, name, d.mode, d.dev) < 0 && errno != EEXIST)
+    if (sys::mknodat(dir, name, d.mode, d.dev) < 0 && errno != EEXIST)
       fail(p, errno, "mknod", path, "/linux/devices", d.json_index);
   } else {
-    int f = openat(dir, name, O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_WRONLY, 0600);
+    int f = sys::openat(dir, name, O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_WRONLY, 0600);
     if (f < 0) fail(p, errno, "create device bind target", path, "/linux/devices", d.json_index);
-    close(f);
-    int tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    sys::close(f);
+    int tree = sys::open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (tree < 0) fail(p, errno, "bind host device", path, "/linux/devices", d.json_index);
-    int target = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int target = sys::openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (target < 0 || attach(tree, target) < 0) fail(p, errno, "bind host device", path, "/linux/devices", d.json_index);
-    close(target);
-    close(tree);
+    sys::close(target);
+    sys::close(tree);
   }
   // Verify what is there now: a racer may have put a symlink or another node.
   struct stat st;
-  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+  if (sys::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     fail(p, errno, "stat device", path, "/linux/devices", d.json_index);
   // A fifo has no device number (mknod ignores the config's major/minor).
   bool has_rdev = S_ISCHR(d.mode) || S_ISBLK(d.mode);
   if ((st.st_mode & S_IFMT) != (d.mode & S_IFMT) || (!p.new_userns && has_rdev && st.st_rdev != d.dev))
     fail(p, EEXIST, "device exists with another type or number:", path, "/linux/devices", d.json_index);
   if (!p.new_userns) {
-    if (fchownat(dir, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if (sys::fchownat(dir, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
       fail(p, errno, "chown device", path, "/linux/devices", d.json_index);
-    if (fchmodat(dir, name, d.mode & 07777, 0) < 0)
+    if (sys::fchmodat(dir, name, d.mode & 07777, 0) < 0)
       fail(p, errno, "chmod device", path, "/linux/devices", d.json_index);
   }
-  close(dir);
+  sys::close(dir);
 }
 
 BERTH_CHILD void make_dev_links(const ChildPlan& p, int root) {
   int dev = rootfs::open_in_root(root, "/dev", O_PATH | O_DIRECTORY, 0);
   if (dev < 0) fail(p, dev, "open /dev", nullptr, nullptr, -1);
   for (const auto& l : kDevLinks)
-    if (symlinkat(l.target, dev, l.name) < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/", l.name, nullptr, -1);
-  if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dev, "core") < 0 && errno != EEXIST)
+    if (sys::symlinkat(l.target, dev, l.name) < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/", l.name, nullptr, -1);
+  if (sys::access("/proc/kcore", F_OK) == 0 && sys::symlinkat("/proc/kcore", dev, "core") < 0 && errno != EEXIST)
     fail(p, errno, "symlink /dev/core", nullptr, nullptr, -1);
   // /dev/ptmx points at the devpts instance mounted on /dev/pts.
   struct stat st;
-  if (fstatat(dev, "ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) == false &&
+  if (sys::fstatat(dev, "ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) == false &&
       !S_ISLNK(st.st_mode) && !S_ISCHR(st.st_mode))
-    unlinkat(dev, "ptmx", 0);
-  if (symlinkat("pts/ptmx", dev, "ptmx") < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/ptmx", nullptr, nullptr, -1);
-  close(dev);
+    sys::unlinkat(dev, "ptmx", 0);
+  if (sys::symlinkat("pts/ptmx", dev, "ptmx") < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/ptmx", nullptr, nullptr, -1);
+  sys::close(dev);
 }
 
 }  // namespace
@@ -230,18 +219,18 @@ BERTH_CHILD bool in_host_mntns(const ChildPlan& p) {
 }
 
 BERTH_CHILD void bind_rootfs(const ChildPlan& p) {
-  if (mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+  if (sys::mount(p.rootfs, p.rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
     fail(p, errno, "bind rootfs", p.rootfs, "/root/path", -1);
 }
 
 BERTH_CHILD void make_rootfs_private(const ChildPlan& p, unsigned long flags) {
-  if (mount(nullptr, p.rootfs, nullptr, flags, nullptr) < 0)
+  if (sys::mount(nullptr, p.rootfs, nullptr, flags, nullptr) < 0)
     fail(p, errno, "make rootfs private", p.rootfs, "/root/path", -1);
 }
 
 // Every mount and device of the config, through an fd of the bound rootfs.
 BERTH_CHILD int populate_rootfs(const ChildPlan& p) {
-  int root = open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int root = sys::open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) fail(p, errno, "open rootfs", p.rootfs, "/root/path", -1);
   for (size_t i = 0; i < p.n_mounts; i++) mount_one(p, root, p.mounts[i]);
   for (size_t i = 0; i < p.n_mounts; i++) {
@@ -250,7 +239,7 @@ BERTH_CHILD int populate_rootfs(const ChildPlan& p) {
     int fd = rootfs::open_in_root(root, m.dest, O_PATH | O_DIRECTORY, 0);
     int r = fd < 0 ? fd : setattr(fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0);
     if (r < 0) fail(p, r, "make read-only", m.dest, "/mounts", m.json_index);
-    close(fd);
+    sys::close(fd);
   }
   if (p.setup_dev) {
     for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
@@ -269,7 +258,7 @@ BERTH_CHILD int prepare_rootfs(const ChildPlan& p) {
   // An unbindable / could not be bound onto itself below: make it private now;
   // the new / becomes unbindable after the pivot (enter_rootfs).
   if (prop & MS_UNBINDABLE) prop = (prop & ~MS_UNBINDABLE) | MS_PRIVATE;
-  if (mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+  if (sys::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
     fail(p, errno, "set propagation of /", nullptr, "/linux/rootfsPropagation", -1);
   if (prop & MS_SHARED) {
     // pivot_root refuses a shared parent of the new root: make the rootfs a
@@ -283,30 +272,30 @@ BERTH_CHILD int prepare_rootfs(const ChildPlan& p) {
 }
 
 BERTH_CHILD void enter_rootfs(const ChildPlan& p, int root) {
-  if (fchdir(root) < 0) fail(p, errno, "chdir to rootfs", p.rootfs, "/root/path", -1);
+  if (sys::fchdir(root) < 0) fail(p, errno, "chdir to rootfs", p.rootfs, "/root/path", -1);
   if (in_host_mntns(p)) {
     // Never MS_MOVE or pivot in the host's namespace.
-    if (chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
+    if (sys::chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
   } else if (p.no_pivot) {
-    if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail(p, errno, "move rootfs to /", nullptr, nullptr, -1);
-    if (chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
+    if (sys::mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail(p, errno, "move rootfs to /", nullptr, nullptr, -1);
+    if (sys::chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
   } else {
     // pivot_root(".", ".") stacks the old root under the new one; detaching
     // it after making it a slave keeps the unmount from reaching the host.
     // mount(2) on "." would name the new root (the cwd's mount, not the one
     // stacked on it) and make every container mount a slave, losing "rshared":
     // go through an fd of the old root, as runc does.
-    int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int oldroot = sys::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (oldroot < 0) fail(p, errno, "open old root", nullptr, nullptr, -1);
-    if (syscall(SYS_pivot_root, ".", ".") < 0) fail(p, errno, "pivot_root", p.rootfs, nullptr, -1);
-    if (fchdir(oldroot) < 0) fail(p, errno, "chdir to old root", nullptr, nullptr, -1);
-    close(oldroot);
-    if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+    if (sys::pivot_root(".", ".") < 0) fail(p, errno, "pivot_root", p.rootfs, nullptr, -1);
+    if (sys::fchdir(oldroot) < 0) fail(p, errno, "chdir to old root", nullptr, nullptr, -1);
+    sys::close(oldroot);
+    if (sys::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
       fail(p, errno, "make old root a slave", nullptr, nullptr, -1);
-    if (umount2(".", MNT_DETACH) < 0) fail(p, errno, "detach old root", nullptr, nullptr, -1);
+    if (sys::umount2(".", MNT_DETACH) < 0) fail(p, errno, "detach old root", nullptr, nullptr, -1);
   }
-  if (chdir("/") < 0) fail(p, errno, "chdir /", nullptr, nullptr, -1);
-  if (p.rootfs_propagation && mount(nullptr, "/", nullptr, p.rootfs_propagation, nullptr) < 0)
+  if (sys::chdir("/") < 0) fail(p, errno, "chdir /", nullptr, nullptr, -1);
+  if (p.rootfs_propagation && sys::mount(nullptr, "/", nullptr, p.rootfs_propagation, nullptr) < 0)
     fail(p, errno, "set propagation of the new /", nullptr, "/linux/rootfsPropagation", -1);
 }
 
@@ -314,10 +303,10 @@ BERTH_CHILD void mask_and_protect(const ChildPlan& p, int root) {
   // The host's /dev/null, never the container's (CVE-2025-31133): we are
   // before the pivot, so "/dev/null" is still the host's; the fd the parent
   // opened names a mount of the parent's namespace, which cannot be cloned.
-  int devnull = p.n_masked ? open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
+  int devnull = p.n_masked ? sys::open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
   if (p.n_masked) {
     struct stat st;
-    if (devnull < 0 || fstat(devnull, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    if (devnull < 0 || sys::fstat(devnull, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
       fail(p, devnull < 0 ? errno : EXDEV, "open the host's /dev/null", nullptr, nullptr, -1);
   }
   for (size_t i = 0; i < p.n_masked; i++) {
@@ -325,7 +314,7 @@ BERTH_CHILD void mask_and_protect(const ChildPlan& p, int root) {
     if (fd == -ENOENT) continue;
     if (fd < 0) fail(p, fd, "open masked path", p.masked_paths[i], "/linux/maskedPaths", int(i));
     struct stat st;
-    fstat(fd, &st);
+    sys::fstat(fd, &st);
     int tree;
     if (S_ISDIR(st.st_mode)) {
       ChildMount m{};
@@ -335,32 +324,32 @@ BERTH_CHILD void mask_and_protect(const ChildPlan& p, int root) {
       if (tree >= 0) setattr(tree, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0);
     } else {
       // The host's /dev/null, verified by the parent: never the container's.
-      tree = open_tree(devnull, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+      tree = sys::open_tree(devnull, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     }
     if (tree < 0 || attach(tree, fd) < 0) fail(p, errno, "mask", p.masked_paths[i], "/linux/maskedPaths", int(i));
-    close(tree);
-    close(fd);
+    sys::close(tree);
+    sys::close(fd);
   }
   for (size_t i = 0; i < p.n_readonly; i++) {
     int fd = rootfs::open_in_root(root, p.readonly_paths[i], O_PATH, 0);
     if (fd == -ENOENT) continue;
     if (fd < 0) fail(p, fd, "open read-only path", p.readonly_paths[i], "/linux/readonlyPaths", int(i));
-    int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    int tree = sys::open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
     int r = tree < 0 ? -errno : setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, 0);
     if (r == 0) r = attach(tree, fd);
     if (r < 0) fail(p, r, "make read-only", p.readonly_paths[i], "/linux/readonlyPaths", int(i));
-    close(tree);
-    close(fd);
+    sys::close(tree);
+    sys::close(fd);
   }
   if (p.rootfs_readonly) {
     // As runc: a missing cwd is made while / is still writable (change_dir
     // reports any error later).
     int cwd = p.cwd && p.cwd[0] ? rootfs::open_or_create_in_root(root, p.cwd, rootfs::Create::Dir, 0755, O_PATH) : -1;
-    if (cwd >= 0) close(cwd);
+    if (cwd >= 0) sys::close(cwd);
     int r = setattr(root, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0);
     if (r < 0) fail(p, r, "make / read-only", nullptr, "/root/readonly", -1);
   }
-  if (devnull >= 0) close(devnull);
+  if (devnull >= 0) sys::close(devnull);
 }
 
 }  // namespace berth::child

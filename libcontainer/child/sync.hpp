@@ -2,7 +2,8 @@
 // one fixed-size message per step over a SOCK_SEQPACKET socketpair, so every
 // read is bounds-checked by construction (a short or long datagram is an
 // error, never a parse). The order of steps is:
-//   parent: MapsWritten (only with a new user namespace)
+//   parent: Isolated (only with plan.await_parent: the isolators' isolate()
+//           steps are done: id maps written, the init placed in its cgroups)
 //   child : RuntimeReady      -> parent runs prestart + createRuntime hooks
 //   parent: HooksDone
 //   child : ConsoleFd (fd attached, only with terminal: true)
@@ -16,7 +17,7 @@
 namespace berth::child {
 
 enum class SyncKind : uint32_t {
-  MapsWritten = 1,
+  Isolated = 1,
   RuntimeReady = 2,
   HooksDone = 3,
   ConsoleFd = 4,

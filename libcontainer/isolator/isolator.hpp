@@ -1,8 +1,17 @@
 // The isolator interface (ARCHITECTURE.md "Isolators"): one concern for a
-// container's whole life. Every hook is optional. Call order: prepare (CLI,
-// before the init exists, builds the LaunchPlan, no side effects that are not
-// undone by cleanup), isolate (CLI, the init exists and waits), cleanup
-// (delete, reverse order, idempotent, accepts a container it never saw).
+// container's whole life. Every hook is optional. Call order:
+//   prepare   CLI, before any side effect: validates the config and builds
+//             its part of the LaunchPlan; no side effects at all, so every
+//             config error is reported before anything is made;
+//   provision CLI, the id is claimed (the state directory exists), the init
+//             does not exist yet: makes the host resources the init is
+//             born into (cgroups), journaling them in the state directory
+//             first, so cleanup() finds them after a crash;
+//   isolate   CLI, the init exists and waits (id maps, cgroup membership);
+//   cleanup   delete, or create's undo: reverse order, idempotent, accepts
+//             a container it never saw or saw only partly provisioned.
+// (ARCHITECTURE.md's prepare is split in two here, prepare and provision,
+// so a duplicate id or a bad field never touches a host resource.)
 // watch/update/usage/recover arrive with the cgroups and shim issues.
 #pragma once
 
@@ -31,6 +40,7 @@ class Isolator {
   virtual ~Isolator() = default;
   virtual const char* name() const = 0;
   virtual Status prepare(const ContainerContext&, LaunchPlan&) { return {}; }
+  virtual Status provision(const ContainerContext&, LaunchPlan&) { return {}; }
   virtual Status isolate(const ContainerContext&, LaunchPlan&, pid_t /*init*/) { return {}; }
   virtual Status cleanup(const std::string& /*state_dir*/) { return {}; }
 };

@@ -172,8 +172,8 @@ Error Launch::send_failed(int r) {
 Status Launch::talk_to_init() {
   using child::SyncKind;
   for (auto& iso : isolators) BERTH_CHECK(iso->isolate(ctx, plan, st.pid).context(iso->name()));
-  if (plan.child.new_userns) {
-    if (int r = child::send_msg(sync.get(), SyncKind::MapsWritten, nullptr, -1); r < 0) return send_failed(r);
+  if (plan.child.await_parent) {
+    if (int r = child::send_msg(sync.get(), SyncKind::Isolated, nullptr, -1); r < 0) return send_failed(r);
   }
   for (;;) {
     child::SyncMsg m;
@@ -229,6 +229,9 @@ Status Launch::run() {
   BERTH_CHECK(fill_process(config, opts, plan));
   plan.child.rootfs = plan.arena.str(ctx.rootfs);
   for (auto& iso : isolators) BERTH_CHECK(iso->prepare(ctx, plan).context(iso->name()));
+  // A new cgroup namespace is rooted where the init is when it unshares:
+  // after the parent has placed it in its cgroups.
+  plan.child.await_parent = plan.child.new_userns || plan.child.new_cgroupns;
   plan.finalize();
   timeline.mark("plan ready");
 
@@ -255,6 +258,7 @@ Status Launch::run() {
   st.poststop = config.hooks.poststop;
   st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
 
+  for (auto& iso : isolators) BERTH_CHECK(iso->provision(ctx, plan).context(iso->name()));
   BERTH_CHECK(spawn());
   timeline.mark("init cloned");
   BERTH_CHECK(talk_to_init());

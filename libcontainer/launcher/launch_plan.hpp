@@ -48,6 +48,11 @@ struct LaunchPlan {
   std::vector<child::ChildHook> create_container_hooks, start_container_hooks;
   std::vector<uint8_t> seccomp_bpf;  // struct sock_filter[]
 
+  // The container's cgroup in each hierarchy, as (name below the cgroup
+  // mount's destination, host dir): the cgroups isolator fills it, the
+  // cgroup mount of filesystem/linux binds them.
+  std::vector<std::pair<std::string, std::string>> cgroup_binds;
+
   // Parent side.
   std::vector<UniqueFd> owned_fds;  // ns files to join, /dev/null, ...
   std::string seccomp_listener_path;

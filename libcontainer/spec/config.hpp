@@ -100,13 +100,21 @@ struct Device {
   std::optional<uint32_t> file_mode, uid, gid;
 };
 
-// linux.resources.devices entries (the only resource accepted until the cgroups
-// isolators land).
+// A linux.resources.devices entry.
 struct DeviceRule {
   bool allow = false;
   std::string type = "a";
   std::optional<int64_t> major, minor;
   std::string access = "rwm";
+};
+
+// linux.resources: the fields the cgroups isolators enforce so far; the rest
+// are refused by name at parse time.
+struct Resources {
+  std::vector<DeviceRule> devices;
+  // pids.limit as runc reads it: 0 leaves pids.max alone, < 0 is "max".
+  std::optional<int64_t> pids_limit;
+  bool empty() const { return devices.empty() && !pids_limit; }
 };
 
 struct SeccompArg {
@@ -144,7 +152,7 @@ struct Linux {
   std::map<std::string, TimeOffset> time_offsets;  // "monotonic", "boottime"
   std::vector<Device> devices;
   std::string cgroups_path;
-  std::vector<DeviceRule> device_rules;  // linux.resources.devices
+  Resources resources;
   std::map<std::string, std::string> sysctl;
   std::optional<Seccomp> seccomp;
   std::string rootfs_propagation;  // "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"

@@ -135,15 +135,19 @@ void parse_device_rule(Walker& w, Value v, std::vector<DeviceRule>& out) {
   out.push_back(std::move(r));
 }
 
-void parse_resources(Walker& w, Value l, std::vector<DeviceRule>& out) {
+void parse_resources(Walker& w, Value l, Resources& out) {
   Value v = member(l, "resources");
   if (!v.present()) return;
   auto s = w.enter("resources");
   if (!w.as_object(v)) return;
-  out.clear();
-  w.each_object(v, "devices", [&](Value d) { parse_device_rule(w, d, out); });
-  constexpr const char* kNotYet[] = {"memory",         "cpu",     "pids", "blockIO",
-                                     "hugepageLimits", "network", "rdma", "unified"};
+  out = Resources{};
+  w.each_object(v, "devices", [&](Value d) { parse_device_rule(w, d, out.devices); });
+  if (Value p = member(v, "pids"); p.present()) {
+    auto sp = w.enter("pids");
+    int64_t limit;
+    if (w.as_object(p) && w.require(p, "limit") && w.i64(p, "limit", limit)) out.pids_limit = limit;
+  }
+  constexpr const char* kNotYet[] = {"memory", "cpu", "blockIO", "hugepageLimits", "network", "rdma", "unified"};
   for (const char* name : kNotYet) w.refuse_unsupported(v, name, "cgroup resources are not implemented");
 }
 
@@ -190,7 +194,7 @@ void parse_linux(Walker& w, Value l, Linux& out) {
   out.devices.clear();
   w.each_object(l, "devices", [&](Value d) { parse_device(w, d, out.devices); });
   w.str(l, "cgroupsPath", out.cgroups_path);
-  parse_resources(w, l, out.device_rules);
+  parse_resources(w, l, out.resources);
   if (w.string_map(l, "sysctl", out.sysctl) && out.sysctl.count("")) {
     auto s = w.enter("sysctl");
     auto sk = w.enter("");

@@ -114,7 +114,8 @@ Status LinuxKernel::remove_dir_at(int dirfd, const std::string& path) {
 }
 
 Status LinuxKernel::write_at(int dirfd, const std::string& file, std::string_view data) {
-  UniqueFd fd(openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+  // O_TRUNC as runc: harmless on cgroupfs, and a plain file (a fake tree) gets the value alone.
+  UniqueFd fd(openat(dirfd, file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) return sys_error(errno, "open " + file);
   // One write(2): cgroup files take a value per write call.
   ssize_t n;

@@ -476,16 +476,16 @@ hooks_config() {
 	assert_output_contains ok
 }
 
-@test "linux.resources other than devices are refused naming the field; devices accepted" {
+@test "linux.resources berth cannot enforce here are refused naming the field; devices accepted" {
 	sh_bundle true
 	# the default spec's devices rule (deny all) is accepted
 	jq -e '.linux.resources.devices' "$BUNDLE/config.json" >/dev/null
 	run_berth
 	assert_success
 	local f
-	for f in '.linux.resources.memory = {"limit": 104857600}|/linux/resources/memory' \
-		'.linux.resources.cpu = {"shares": 512}|/linux/resources/cpu' \
-		'.linux.resources.pids = {"limit": 10}|/linux/resources/pids'; do
+	# (no net_cls, net_prio or rdma hierarchy on this host)
+	for f in '.linux.resources.network = {"classID": 1048577}|/linux/resources/network' \
+		'.linux.resources.rdma = {"mlx5_0": {"hcaHandles": 3}}|/linux/resources/rdma'; do
 		sh_bundle true
 		jq_config "${f%|*}"
 		expect_refused "${f#*|}"

@@ -12,6 +12,7 @@ PKGS=(
   clang libclang-rt-14-dev                  # fuzzing (libFuzzer + sanitizers)
   runc crun busybox-static                  # peers and test root filesystems
   jq hyperfine bats                         # test and bench tools
+  qemu-system-x86                           # tests/vm: a pure cgroup v2 guest (kernel fetched on first use)
 )
 PKGS+=("$@")
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -32,6 +33,14 @@ class FakeKernel final : public sys::Kernel {
   bool close_init_after_script = false;  // the init dies after its script
   int fail_at = 0;  // 1-based index of the call to fail; 0: none
   int fail_errno = EIO;
+
+  // Runs after a successful make_dir_at: a FakeCgroupTree adds the
+  // control files the kernel would.
+  std::function<void(int dirfd, const std::string& name)> on_make_dir_at;
+
+  // Runs before remove_dir_at; a non-zero errno fails it (a FakeCgroupTree
+  // drops the control files, or says EBUSY while tasks are listed).
+  std::function<int(int dirfd, const std::string& path)> before_remove_dir_at;
 
   std::vector<Call> calls;
   std::map<pid_t, uint64_t> processes;  // live pid -> start time
@@ -79,10 +88,16 @@ class FakeKernel final : public sys::Kernel {
     return real_.open_dir_at(d, p);
   }
   Status make_dir_at(int d, const std::string& p, mode_t m) override {
-    return guard("make_dir_at", p, [&] { return real_.make_dir_at(d, p, m); });
+    Status s = guard("make_dir_at", p, [&] { return real_.make_dir_at(d, p, m); });
+    if (s.ok() && on_make_dir_at) on_make_dir_at(d, p);
+    return s;
   }
   Status remove_dir_at(int d, const std::string& p) override {
-    return guard("remove_dir_at", p, [&] { return real_.remove_dir_at(d, p); });
+    return guard("remove_dir_at", p, [&]() -> Status {
+      if (before_remove_dir_at)
+        if (int e = before_remove_dir_at(d, p)) return sys_error(e, "rmdir " + p);
+      return real_.remove_dir_at(d, p);
+    });
   }
   Status write_at(int d, const std::string& f, std::string_view data) override {
     return guard("write_at", f + "=" + std::string(data), [&] { return real_.write_at(d, f, data); });

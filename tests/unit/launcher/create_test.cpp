@@ -13,6 +13,7 @@
 #include "isolators/registry.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/spec/parse.hpp"
+#include "tests/unit/cgroup/fake_cgroup_tree.hpp"
 #include "tests/unit/fake_kernel.hpp"
 #include "tests/unit/temp_tree.hpp"
 
@@ -23,7 +24,7 @@ namespace {
 
 const char* kConfig = R"({"ociVersion":"1.2.0","root":{"path":"rootfs"},
   "process":{"args":["/bin/true"],"cwd":"/","env":["PATH=/bin"]},
-  "linux":{"namespaces":[{"type":"mount"},{"type":"pid"}]}})";
+  "linux":{"namespaces":[{"type":"mount"},{"type":"pid"}],"cgroupsPath":"/c1","resources":{"pids":{"limit":10}}}})";
 
 // Every path below root with its type, so "as it was" is a comparison.
 std::set<std::string> snapshot(const std::string& root) {
@@ -42,11 +43,13 @@ size_t open_fds() {
 struct Fixture {
   test::TempTree tree;
   FakeKernel kernel;
+  test::FakeCgroupTree cgroups;
   spec::Config config;
   launcher::CreateOptions opts;
   state::Store store{kernel, tree.at("state")};
 
   Fixture() {
+    cgroups.attach(kernel);
     tree.mkdirs("bundle/rootfs");
     tree.mkdirs("state");
     auto c = spec::parse_config(kConfig);
@@ -58,7 +61,7 @@ struct Fixture {
     opts.pid_file = tree.at("bundle/pid");
   }
   Result<launcher::Created> create() {
-    auto isos = isolators::make_all(kernel);
+    auto isos = isolators::make_all(kernel, [layout = cgroups.layout()] { return Result<cgroup::Layout>(layout); });
     return launcher::create(store, opts, config, isos);
   }
 };
@@ -75,6 +78,10 @@ TEST_CASE("create: with a scripted init, leaves the state directory, the pid fil
                         "state/c1/shim.sock", "bundle/pid"})
     CHECK_MESSAGE(tree.count(f.tree.at(p)), p);
   CHECK(f.kernel.processes.size() == 2);
+  // The init (not the shim) in its cgroup, with the limit.
+  CHECK(f.cgroups.read("pids/c1/pids.max") == "10");
+  CHECK(f.cgroups.read("pids/c1/cgroup.procs") == "4000001");
+  CHECK(f.cgroups.read("unified/c1/cgroup.procs") == "4000001");
 }
 
 TEST_CASE("create: a failure injected at each kernel call is reported and leaves nothing behind") {
@@ -90,6 +97,7 @@ TEST_CASE("create: a failure injected at each kernel call is reported and leaves
     f.kernel.fail_at = int(n);
     f.kernel.fail_errno = EIO;
     auto before = snapshot(f.tree.path());
+    auto before_cg = snapshot(f.cgroups.tree.path());
     size_t fds = open_fds();
     auto r = f.create();
     std::string call = f.kernel.calls[n - 1].op + " " + f.kernel.calls[n - 1].arg;
@@ -97,6 +105,7 @@ TEST_CASE("create: a failure injected at each kernel call is reported and leaves
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message().find("injected failure") != std::string::npos);
     CHECK(snapshot(f.tree.path()) == before);
+    CHECK(snapshot(f.cgroups.tree.path()) == before_cg);
     CHECK(f.kernel.processes.empty());
     CHECK(open_fds() == fds);
   }

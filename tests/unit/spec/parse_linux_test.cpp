@@ -42,14 +42,14 @@ TEST_CASE("linux: every field is read") {
   CHECK(l.devices[1].type == 'p');
   CHECK_FALSE(l.devices[1].file_mode);
   CHECK(l.cgroups_path == "/berth/x");
-  REQUIRE(l.device_rules.size() == 2);
-  CHECK_FALSE(l.device_rules[0].allow);
-  CHECK(l.device_rules[0].type == "a");
-  CHECK_FALSE(l.device_rules[0].major);
-  CHECK(l.device_rules[1].allow);
-  CHECK(l.device_rules[1].major == 10);
-  CHECK_FALSE(l.device_rules[1].minor);  // -1 is the wildcard
-  CHECK(l.device_rules[1].access == "rw");
+  REQUIRE(l.resources.devices.size() == 2);
+  CHECK_FALSE(l.resources.devices[0].allow);
+  CHECK(l.resources.devices[0].type == "a");
+  CHECK_FALSE(l.resources.devices[0].major);
+  CHECK(l.resources.devices[1].allow);
+  CHECK(l.resources.devices[1].major == 10);
+  CHECK_FALSE(l.resources.devices[1].minor);  // -1 is the wildcard
+  CHECK(l.resources.devices[1].access == "rw");
   CHECK(l.sysctl.at("net.ipv4.ip_forward") == "1");
   CHECK(l.rootfs_propagation == "rslave");
   CHECK(l.masked_paths == std::vector<std::string>{"/proc/kcore"});
@@ -124,8 +124,19 @@ TEST_CASE("linux: resources.devices rules are checked") {
                 "/linux/resources/devices/0/major", "must be -1");
 }
 
-TEST_CASE("linux: cgroup resources other than devices are refused by name") {
-  for (const char* f : {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
+TEST_CASE("linux: resources.pids.limit is read, required, and an integer") {
+  auto r = parse_config(with_linux(R"("resources":{"pids":{"limit":7}})"));
+  REQUIRE(r.ok());
+  CHECK(r->linux.resources.pids_limit == 7);
+  auto neg = parse_config(with_linux(R"("resources":{"pids":{"limit":-1}})"));
+  REQUIRE(neg.ok());
+  CHECK(neg->linux.resources.pids_limit == -1);
+  CHECK_REFUSED(with_linux(R"("resources":{"pids":{}})"), "/linux/resources/pids/limit", "required");
+  CHECK_REFUSED(with_linux(R"("resources":{"pids":{"limit":"7"}})"), "/linux/resources/pids/limit", "integer");
+}
+
+TEST_CASE("linux: cgroup resources not enforced yet are refused by name") {
+  for (const char* f : {"memory", "cpu", "blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
     auto r = parse_config(with_linux(std::string(R"("resources":{")") + f + R"(":{"x":1}})"));
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code() == Code::Unsupported);

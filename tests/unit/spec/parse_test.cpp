@@ -32,7 +32,7 @@ TEST_CASE("parse_config: runc's default spec parses") {
   CHECK(c.hostname == "runc");
   CHECK(c.mounts.size() == 7);
   CHECK(c.linux.namespaces.size() == 5);
-  CHECK(c.linux.device_rules.size() == 1);
+  CHECK(c.linux.resources.devices.size() == 1);
   CHECK(c.linux.masked_paths.size() == 10);
   CHECK(c.linux.readonly_paths.size() == 5);
   Config r = parsed(default_spec_json(true));

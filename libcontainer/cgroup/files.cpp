@@ -1,0 +1,71 @@
+// Control files; see files.hpp.
+#include "libcontainer/cgroup/files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "libcontainer/fd/unique_fd.hpp"
+
+namespace berth::cgroup {
+
+Status add_process(sys::Kernel& k, int dirfd, pid_t pid) { return k.write_at(dirfd, "cgroup.procs", std::to_string(pid)); }
+
+std::string read_value(int dirfd, const std::string& file) {
+  UniqueFd fd(openat(dirfd, file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return "";
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, size_t(n));
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::vector<pid_t> read_procs(int dirfd) {
+  std::vector<pid_t> out;
+  std::string text = read_value(dirfd, "cgroup.procs");
+  const char* p = text.c_str();
+  while (*p) {
+    char* end;
+    long v = strtol(p, &end, 10);
+    if (end == p) break;
+    if (v > 0) out.push_back(pid_t(v));
+    p = end;
+    while (*p == '\n') p++;
+  }
+  return out;
+}
+
+namespace pids {
+Status set_max(sys::Kernel& k, int dirfd, int64_t limit) {
+  return k.write_at(dirfd, "pids.max", limit < 0 ? std::string("max") : std::to_string(limit));
+}
+}  // namespace pids
+
+namespace v1::cpuset {
+Status inherit(sys::Kernel& k, int parent_fd, int dirfd) {
+  for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+    if (!read_value(dirfd, f).empty()) continue;
+    BERTH_CHECK(k.write_at(dirfd, f, read_value(parent_fd, f)));
+  }
+  return {};
+}
+}  // namespace v1::cpuset
+
+namespace v2 {
+Status enable_controllers(sys::Kernel& k, int dirfd, const std::vector<std::string>& controllers) {
+  for (const auto& c : controllers) {
+    Status s = k.write_at(dirfd, "cgroup.subtree_control", "+" + c);
+    if (!s.ok()) return std::move(s).error().context("enable the " + c + " controller");
+  }
+  return {};
+}
+}  // namespace v2
+
+}  // namespace berth::cgroup

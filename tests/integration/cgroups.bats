@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# cgroups.bats -- the cgroups isolator on this machine's hybrid layout: the
+# container's cgroup in every hierarchy, linux.resources.pids enforced, the
+# cgroupsPath rules (absolute, relative to our own cgroup, the id by default),
+# a cgroup namespace rooted at the container's cgroup, and nothing left in
+# any hierarchy after delete, a failed create, or a container without a pid
+# namespace that leaves processes behind.
+
+load ../lib/common
+
+# cgroup_dirs NAME -- every directory called NAME in any mounted hierarchy.
+cgroup_dirs() {
+	find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$1" 2>/dev/null
+}
+
+# own_cgroup CONTROLLER -- our cgroup in a v1 hierarchy.
+own_cgroup() {
+	awk -F: -v c="$1" '$2 == c { print $3 }' /proc/self/cgroup
+}
+
+@test "cgroups: pids.limit is enforced and visible inside as the container's own pids.max" {
+	# Builtins only until the fork: with a limit of 1 the shell cannot start cat.
+	make_bundle sh -c 'read v < /sys/fs/cgroup/pids/pids.max; echo "max=$v"; (true) && echo forked || echo "no fork"' >/dev/null
+	jq_config '.linux.resources.pids = {"limit": 1}'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_output_contains "max=1"
+	assert_output_contains "can't fork"
+	[[ "$output" != *forked* ]]
+}
+
+@test "cgroups: an absolute cgroupsPath is made in every hierarchy, holds the init, and is gone after delete" {
+	make_bundle sleep 100 >/dev/null
+	local id path h n=0
+	id=$(new_id)
+	path=/berth-test-$$-$BATS_TEST_NUMBER/ctr
+	jq_config --arg p "$path" '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 50}'
+	runq berth create -b "$BUNDLE" "$id"
+	assert_success
+	local pid; pid=$(state_field berth "$id" .pid)
+	for h in pids memory cpu cpuset devices freezer blkio systemd unified; do
+		[ -d "/sys/fs/cgroup/$h$path" ] || { echo "no $h$path" >&2; return 1; }
+		grep -qx "$pid" "/sys/fs/cgroup/$h$path/cgroup.procs" || { echo "init not in $h" >&2; return 1; }
+		n=$((n + 1))
+	done
+	[ "$(cat /sys/fs/cgroup/pids$path/pids.max)" = 50 ]
+	# The shim is not in the container's cgroup: it must outlive an OOM kill or a pids limit.
+	local shim; shim=$(jq -r .shimPid < "$ROOT/$id/state.json")
+	[ "$shim" -gt 0 ]
+	! grep -qx "$shim" "/sys/fs/cgroup/pids$path/cgroup.procs"
+	run berth delete --force "$id"
+	assert_success
+	for h in pids memory cpu cpuset devices freezer blkio systemd unified; do
+		[ ! -e "/sys/fs/cgroup/$h/berth-test-$$-$BATS_TEST_NUMBER" ] || { echo "$h left" >&2; return 1; }
+	done
+}
+
+@test "cgroups: a relative cgroupsPath goes below our own cgroup, the id is the default" {
+	make_bundle sleep 100 >/dev/null
+	local id own; id=$(new_id)
+	own=$(own_cgroup memory)
+	jq_config --arg p "rel-$$/x" '.linux.cgroupsPath = $p'
+	runq berth create -b "$BUNDLE" "$id"
+	assert_success
+	[ -d "/sys/fs/cgroup/memory${own%/}/rel-$$/x" ]
+	local id2; id2=$(new_id)
+	jq_config 'del(.linux.cgroupsPath)'
+	runq berth create -b "$BUNDLE" "$id2"
+	assert_success
+	# Not the default --root: the id plus a hash of the root.
+	compgen -G "/sys/fs/cgroup/memory${own%/}/$id2-????????" >/dev/null
+	compgen -G "/sys/fs/cgroup/pids$(own_cgroup pids | sed 's|/$||')/$id2-????????" >/dev/null
+	q berth delete --force "$id"
+	q berth delete --force "$id2"
+	[ ! -e "/sys/fs/cgroup/memory${own%/}/rel-$$" ]
+	[ -z "$(cgroup_dirs "$id2-*")" ]
+}
+
+@test "cgroups: with a cgroup namespace the container sees its own cgroup as the root" {
+	make_bundle cat /proc/self/cgroup >/dev/null
+	jq_config '.linux.namespaces += [{"type": "cgroup"}]'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_success
+	# Every hierarchy, v1 and v2, reads "/" inside.
+	[ -n "$output" ]
+	[ -z "$(echo "$output" | awk -F: '$3 != "/"')" ] || { echo "$output" >&2; return 1; }
+}
+
+@test "cgroups: a failed create leaves no cgroup in any hierarchy" {
+	make_bundle /nonexistent-binary >/dev/null
+	local id; id=$(new_id)
+	jq_config '.linux.resources.pids = {"limit": 10}'
+	run berth run -b "$BUNDLE" "$id"
+	assert_failure
+	[ -z "$(cgroup_dirs "$id*")" ]
+	[ ! -e "$ROOT/$id" ]
+}
+
+@test "cgroups: without a pid namespace, delete kills what the init left in the cgroup and removes it" {
+	make_bundle >/dev/null
+	local id; id=$(new_id)
+	jq_config '.linux.namespaces |= map(select(.type != "pid"))'
+	jq_config '.process.args = ["sh", "-c", "sleep 1000 & echo started"]'
+	runq berth run --keep -b "$BUNDLE" "$id"
+	assert_success
+	# The init exited; its child lives on in the container's cgroup.
+	local dir; dir=$(cgroup_dirs "$id-*" | grep '/pids/')
+	local left; left=$(cat "$dir/cgroup.procs")
+	[ -n "$left" ]
+	run berth delete "$id"
+	assert_success
+	[ -z "$(cgroup_dirs "$id-*")" ]
+	# Dead: gone, or a zombie waiting for whoever inherited it.
+	local p st
+	for p in $left; do
+		st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
+		[ -z "$st" ] || [ "$st" = Z ] || { echo "$p is alive ($st)" >&2; return 1; }
+	done
+}
+
+@test "cgroups: a cgroup that already holds processes is refused, naming the path" {
+	make_bundle >/dev/null
+	local dir=/sys/fs/cgroup/pids/berth-busy-$$-$BATS_TEST_NUMBER
+	mkdir "$dir"
+	sleep 1000 &
+	local pid=$!
+	echo "$pid" > "$dir/cgroup.procs"
+	jq_config --arg p "/berth-busy-$$-$BATS_TEST_NUMBER" '.linux.cgroupsPath = $p'
+	runq berth create -b "$BUNDLE" "$(new_id)"
+	kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+	echo "$pid" > /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || true
+	rmdir "$dir" || true
+	assert_failure
+	assert_output_contains "already holds processes"
+	assert_output_contains "/linux/cgroupsPath"
+}
+
+@test "cgroups: a pids limit of 0 leaves pids.max alone and -1 is max, as runc" {
+	make_bundle cat /sys/fs/cgroup/pids/pids.max >/dev/null
+	jq_config '.linux.resources.pids = {"limit": -1}'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_success
+	[ "$output" = max ]
+	jq_config '.linux.resources.pids = {"limit": 0}'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_success
+	[ "$output" = max ]
+}

@@ -1,0 +1,170 @@
+// The cgroups isolator on a FakeCgroupTree through a FakeKernel: what
+// provision makes and writes, where isolate puts the init, what cleanup
+// removes (only what it made), and that a failure at any of its kernel
+// calls is undone by cleanup.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "isolators/registry.hpp"
+#include "libcontainer/spec/parse.hpp"
+#include "tests/unit/cgroup/fake_cgroup_tree.hpp"
+
+using namespace berth;
+using berth::test::FakeCgroupTree;
+using berth::test::FakeKernel;
+
+namespace {
+
+spec::Config config(const std::string& linux_extra) {
+  auto c = spec::parse_config(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"},
+    "linux":{)" + linux_extra + "}}");
+  REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message()));
+  return std::move(*c);
+}
+
+std::set<std::string> snapshot(const std::string& root) {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) out.insert(e.path().string());
+  return out;
+}
+
+struct Fixture {
+  explicit Fixture(bool v2 = false) : cg(v2) {
+    cg.attach(kernel);
+    state.mkdirs("c");
+  }
+  std::unique_ptr<Isolator> isolator() {
+    auto layout = cg.layout();
+    return isolators::make_cgroups(kernel, [layout] { return Result<cgroup::Layout>(layout); });
+  }
+  FakeCgroupTree cg;
+  FakeKernel kernel;
+  test::TempTree state;
+};
+
+}  // namespace
+
+TEST_CASE("cgroups: provision makes the cgroup in every hierarchy with its limit; cleanup removes only what it made") {
+  Fixture f;
+  f.cg.tree.mkdirs("pids/shared");  // a parent another container also uses
+  auto c = config(R"("cgroupsPath":"/shared/ctr","resources":{"pids":{"limit":5}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  auto iso = f.isolator();
+  LaunchPlan plan;
+  REQUIRE(iso->prepare(ctx, plan).ok());
+  CHECK(f.kernel.calls.empty());  // prepare has no side effects
+  REQUIRE(plan.cgroup_binds.size() == 0);  // the fake tree is not below /sys/fs/cgroup
+  Status s = iso->provision(ctx, plan);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  CHECK(f.cg.read("pids/shared/ctr/pids.max") == "5");
+  CHECK(f.cg.read("cpuset/shared/ctr/cpuset.cpus") == "0-1");  // inherited, or no task could join
+  CHECK(f.cg.read("cpuset/shared/cpuset.mems") == "0");
+  CHECK(f.cg.exists("unified/shared/ctr"));
+  REQUIRE(iso->isolate(ctx, plan, 4242).ok());
+  for (const char* h : {"pids", "cpuset", "unified"})
+    CHECK(f.cg.read(std::string(h) + "/shared/ctr/cgroup.procs") == "4242");
+  // The init exits: the kernel takes it out of cgroup.procs.
+  for (const char* h : {"pids", "cpuset", "unified"})
+    std::ofstream(f.cg.tree.at(std::string(h) + "/shared/ctr/cgroup.procs")).flush();
+  REQUIRE(iso->cleanup(ctx.state_dir).ok());
+  CHECK(f.cg.exists("pids/shared"));  // not ours
+  CHECK_FALSE(f.cg.exists("pids/shared/ctr"));
+  CHECK_FALSE(f.cg.exists("cpuset/shared"));  // ours
+  CHECK_FALSE(f.cg.exists("unified/shared"));
+  CHECK_FALSE(std::filesystem::exists(f.state.at("c/cgroups")));
+  CHECK(iso->cleanup(ctx.state_dir).ok());  // idempotent
+}
+
+TEST_CASE("cgroups: a pids limit where no pids controller exists is refused by name, before any side effect") {
+  Fixture f;
+  f.cg.hierarchies.erase("pids");
+  auto c = config(R"("resources":{"pids":{"limit":5}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  LaunchPlan plan;
+  auto s = f.isolator()->prepare(ctx, plan);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code() == Code::Unsupported);
+  CHECK(s.error().json_path() == "/linux/resources/pids");
+  CHECK(f.kernel.calls.empty());
+}
+
+TEST_CASE("cgroups: on a pure v2 host the parents pass the pids controller down") {
+  Fixture f(true);
+  auto c = config(R"("cgroupsPath":"/a/b","resources":{"pids":{"limit":-1}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  auto iso = f.isolator();
+  LaunchPlan plan;
+  REQUIRE(iso->prepare(ctx, plan).ok());
+  Status s = iso->provision(ctx, plan);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  CHECK(f.cg.read("unified/cgroup.subtree_control") == "+pids");
+  CHECK(f.cg.read("unified/a/cgroup.subtree_control") == "+pids");
+  CHECK(f.cg.read("unified/a/b/pids.max") == "max");
+}
+
+TEST_CASE("cgroups: a cgroup that already holds processes is refused") {
+  Fixture f;
+  f.cg.tree.mkdirs("pids/busy");
+  std::ofstream(f.cg.tree.at("pids/busy/cgroup.procs")) << "1\n";
+  auto c = config(R"("cgroupsPath":"/busy")");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  auto iso = f.isolator();
+  LaunchPlan plan;
+  REQUIRE(iso->prepare(ctx, plan).ok());
+  auto s = iso->provision(ctx, plan);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code() == Code::Busy);
+  CHECK(s.error().json_path() == "/linux/cgroupsPath");
+}
+
+TEST_CASE("cgroups: a failure at each kernel call of provision is undone by cleanup") {
+  size_t total;
+  {
+    Fixture f;
+    auto c = config(R"("cgroupsPath":"/x/y","resources":{"pids":{"limit":3}})");
+    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+    auto iso = f.isolator();
+    LaunchPlan plan;
+    REQUIRE(iso->prepare(ctx, plan).ok());
+    REQUIRE(iso->provision(ctx, plan).ok());
+    total = f.kernel.calls.size();
+  }
+  REQUIRE(total > 8);
+  for (size_t n = 1; n <= total; n++) {
+    Fixture f;
+    auto c = config(R"("cgroupsPath":"/x/y","resources":{"pids":{"limit":3}})");
+    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+    auto before_cg = snapshot(f.cg.tree.path());
+    auto before_state = snapshot(f.state.path());
+    auto iso = f.isolator();
+    LaunchPlan plan;
+    REQUIRE(iso->prepare(ctx, plan).ok());
+    f.kernel.fail_at = int(f.kernel.calls.size() + n);
+    auto s = iso->provision(ctx, plan);
+    INFO("failed call ", n, ": ", f.kernel.calls[n - 1].op, " ", f.kernel.calls[n - 1].arg);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().message().find("injected failure") != std::string::npos);
+    // What create's undo does.
+    REQUIRE(iso->cleanup(ctx.state_dir).ok());
+    CHECK(snapshot(f.cg.tree.path()) == before_cg);
+    CHECK(snapshot(f.state.path()) == before_state);
+  }
+}
+
+TEST_CASE("cgroups: without a cgroupsPath the id names the cgroup, plus a hash of a --root that is not the default") {
+  CHECK(cgroup::default_name("c", "/run/berth") == "c");
+  std::string a = cgroup::default_name("c", "/tmp/r1"), b = cgroup::default_name("c", "/tmp/r2");
+  CHECK(a.rfind("c-", 0) == 0);
+  CHECK(a.size() == 10);
+  CHECK(a != b);
+  Fixture f;
+  auto c = config("");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  auto iso = f.isolator();
+  LaunchPlan plan;
+  REQUIRE(iso->prepare(ctx, plan).ok());
+  REQUIRE(iso->provision(ctx, plan).ok());
+  CHECK(f.cg.exists("pids/" + cgroup::default_name("c", f.state.path())));
+}
