@@ -11,11 +11,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
 #include "isolators/registry.hpp"
+#include "libcontainer/cgroup/controllers.hpp"
+#include "libcontainer/cgroup/devices.hpp"
 #include "libcontainer/cgroup/files.hpp"
 #include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/cgroup/layout.hpp"
@@ -43,14 +46,17 @@ class Cgroups final : public Isolator {
   Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
     const spec::Linux& l = ctx.config.linux;
     layout_ = BERTH_TRY(source_().context("detect the cgroup layout"));
-    resources_pids_ = l.resources.pids_limit.has_value();
-    if (l.resources.pids_limit) {
-      const cgroup::Hierarchy* h = layout_.find("pids");
-      if (!h || (h->v2 && !v2_has(*h, "pids")))
-        return Error(Code::Unsupported, "no pids cgroup controller on this host (" +
-                                            std::string(cgroup::mode_name(layout_.mode)) + " layout)",
-                     0, "/linux/resources/pids");
+    const spec::Resources& r = l.resources;
+    if (r.pids_limit) BERTH_CHECK(require("pids", "/linux/resources/pids"));
+    if (r.memory) BERTH_CHECK(require("memory", "/linux/resources/memory"));
+    if (r.cpu) {
+      const spec::CpuResources& c = *r.cpu;
+      if (c.shares || c.quota || c.period || c.burst || c.realtime_period || c.realtime_runtime || c.idle)
+        BERTH_CHECK(require("cpu", "/linux/resources/cpu"));
+      if (!c.cpus.empty() || !c.mems.empty()) BERTH_CHECK(require("cpuset", "/linux/resources/cpu"));
     }
+    if (!r.devices.empty() && layout_.mode == cgroup::Mode::None)
+      return Error(Code::Unsupported, "no cgroup hierarchy is mounted on this host", 0, "/linux/resources/devices");
     std::string name = cgroup::default_name(ctx.id, ctx.state_dir.substr(0, ctx.state_dir.rfind('/')));
     for (const auto& h : layout_.hierarchies) {
       targets_.push_back({&h, cgroup::container_path(h, l.cgroups_path, name), UniqueFd()});
@@ -87,7 +93,7 @@ class Cgroups final : public Isolator {
     }
     BERTH_CHECK(kernel_.write_file(ctx.state_dir + "/" + cgroup::kJournalFile, journal, 0600).context("journal the cgroups"));
     for (size_t i = 0; i < targets_.size(); i++) BERTH_CHECK(make_leaf(targets_[i], roots[i].get(), to_make));
-    return apply(ctx.config.linux.resources);
+    return apply(ctx.config.linux);
   }
 
   Status isolate(const ContainerContext&, LaunchPlan&, pid_t init) override {
@@ -157,19 +163,150 @@ class Cgroups final : public Isolator {
     return {};
   }
 
-  std::vector<std::string> needed_v2_controllers() const {
-    std::vector<std::string> out;
-    if (resources_pids_) out.push_back("pids");
-    return out;
+  // A controller the config's resources need: Unsupported, naming the
+  // field, when the host has no hierarchy for it.
+  Status require(const char* controller, const char* json_path) {
+    const cgroup::Hierarchy* h = layout_.find(controller);
+    if (!h || (h->v2 && !v2_has(*h, controller)))
+      return Error(Code::Unsupported, std::string("no ") + controller + " cgroup controller on this host (" +
+                                          cgroup::mode_name(layout_.mode) + " layout)",
+                   0, json_path);
+    if (h->v2) needed_v2_.push_back(controller);
+    return {};
   }
 
-  Status apply(const spec::Resources& r) {
-    if (r.pids_limit && *r.pids_limit != 0) {
-      Target* t = target_for("pids");
-      Status s = cgroup::pids::set_max(kernel_, t->fd.get(), *r.pids_limit);
-      if (!s.ok()) return std::move(s).error().with_path("/linux/resources/pids/limit").context("set the pids limit");
+  std::vector<std::string> needed_v2_controllers() const { return needed_v2_; }
+
+  Status apply(const spec::Linux& l) {
+    const spec::Resources& r = l.resources;
+    if (r.memory) BERTH_CHECK(apply_memory(*r.memory));
+    if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
+    if (r.pids_limit && *r.pids_limit != 0)
+      BERTH_CHECK(at("/linux/resources/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
+    return apply_devices(l);
+  }
+
+  // The error of setting one field, named by its JSON path.
+  static Status at(const std::string& json_path, Status s) {
+    if (s.ok()) return s;
+    return std::move(s).error().with_path(json_path).context("set " + json_path);
+  }
+  static Status no_v2(const std::string& json_path, const char* why) {
+    return Error(Code::Unsupported, std::string("not supported on cgroup v2: ") + why, 0, json_path);
+  }
+
+  int fd_of(const char* controller) {
+    Target* t = target_for(controller);
+    return t ? t->fd.get() : -1;
+  }
+  bool is_v2(const char* controller) const {
+    const cgroup::Hierarchy* h = layout_.find(controller);
+    return h && h->v2;
+  }
+
+  Status apply_memory(const spec::MemoryResources& m) {
+    namespace v1 = cgroup::v1::memory;
+    namespace v2 = cgroup::v2::memory;
+    const std::string p = "/linux/resources/memory/";
+    int fd = fd_of("memory");
+    if (!is_v2("memory")) {
+      if (m.limit) BERTH_CHECK(at(p + "limit", v1::set_limit(kernel_, fd, *m.limit)));
+      if (m.swap) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *m.swap)));
+      if (m.reservation) BERTH_CHECK(at(p + "reservation", v1::set_soft_limit(kernel_, fd, *m.reservation)));
+      // Linux 6.1 keeps memory.kmem.limit_in_bytes but ignores writes to it:
+      // read it back rather than pretend.
+      if (m.kernel) {
+        BERTH_CHECK(at(p + "kernel", v1::set_kmem_limit(kernel_, fd, *m.kernel)));
+        BERTH_CHECK(check_taken(fd, "memory.kmem.limit_in_bytes", *m.kernel, p + "kernel"));
+      }
+      if (m.kernel_tcp) BERTH_CHECK(at(p + "kernelTCP", v1::set_kmem_tcp_limit(kernel_, fd, *m.kernel_tcp)));
+      if (m.swappiness) BERTH_CHECK(at(p + "swappiness", v1::set_swappiness(kernel_, fd, *m.swappiness)));
+      if (m.disable_oom_killer)
+        BERTH_CHECK(at(p + "disableOOMKiller", v1::set_oom_killer_disabled(kernel_, fd, *m.disable_oom_killer)));
+      if (m.use_hierarchy) BERTH_CHECK(at(p + "useHierarchy", v1::set_use_hierarchy(kernel_, fd, *m.use_hierarchy)));
+      return {};
+    }
+    if (m.kernel) return no_v2(p + "kernel", "kernel memory is accounted with the rest");
+    if (m.kernel_tcp) return no_v2(p + "kernelTCP", "kernel memory is accounted with the rest");
+    if (m.swappiness) return no_v2(p + "swappiness", "there is no per-cgroup swappiness");
+    if (m.disable_oom_killer.value_or(false)) return no_v2(p + "disableOOMKiller", "the OOM killer cannot be disabled");
+    if (m.use_hierarchy == false) return no_v2(p + "useHierarchy", "the hierarchy is always used");
+    if (m.limit) BERTH_CHECK(at(p + "limit", v2::set_max(kernel_, fd, *m.limit)));
+    if (m.reservation) BERTH_CHECK(at(p + "reservation", v2::set_low(kernel_, fd, *m.reservation)));
+    if (m.swap) {
+      // The OCI value is memory plus swap; memory.swap.max is swap alone.
+      if (*m.swap >= 0 && (!m.limit || *m.limit < 0))
+        return Error(Code::Config, "a swap limit needs a memory limit on cgroup v2", 0, p + "swap");
+      int64_t swap = *m.swap < 0 ? -1 : *m.swap - *m.limit;
+      if (swap < -1) return Error(Code::Config, "swap must be at least the memory limit", 0, p + "swap");
+      BERTH_CHECK(at(p + "swap", v2::set_swap_max(kernel_, fd, swap)));
     }
     return {};
+  }
+
+  // A limit in bytes reads back rounded down to pages, or as the
+  // "unlimited" value for -1.
+  static Status check_taken(int fd, const char* file, int64_t want, const std::string& json_path) {
+    std::string got = cgroup::read_value(fd, file);
+    int64_t page = 4096, v = std::strtoll(got.c_str(), nullptr, 10);
+    if (want < 0 ? v >= (int64_t(1) << 62) : v == want / page * page) return {};
+    return Error(Code::Unsupported, std::string("this kernel ignores ") + file + " (wrote " + std::to_string(want) +
+                                        ", reads " + got + "): kernel memory limits are gone since Linux 6.1",
+                 0, json_path);
+  }
+
+  Status apply_cpu(const spec::CpuResources& c) {
+    const std::string p = "/linux/resources/cpu/";
+    if (!c.cpus.empty()) BERTH_CHECK(at(p + "cpus", cgroup::cpuset::set_cpus(kernel_, fd_of("cpuset"), c.cpus)));
+    if (!c.mems.empty()) BERTH_CHECK(at(p + "mems", cgroup::cpuset::set_mems(kernel_, fd_of("cpuset"), c.mems)));
+    int fd = fd_of("cpu");
+    if (!is_v2("cpu")) {
+      namespace v1 = cgroup::v1::cpu;
+      if (c.shares) BERTH_CHECK(at(p + "shares", v1::set_shares(kernel_, fd, *c.shares)));
+      if (c.period) BERTH_CHECK(at(p + "period", v1::set_cfs_period(kernel_, fd, *c.period)));
+      if (c.quota) BERTH_CHECK(at(p + "quota", v1::set_cfs_quota(kernel_, fd, *c.quota)));
+      if (c.burst) BERTH_CHECK(at(p + "burst", v1::set_cfs_burst(kernel_, fd, *c.burst)));
+      if (c.realtime_period) BERTH_CHECK(at(p + "realtimePeriod", v1::set_rt_period(kernel_, fd, *c.realtime_period)));
+      if (c.realtime_runtime)
+        BERTH_CHECK(at(p + "realtimeRuntime", v1::set_rt_runtime(kernel_, fd, *c.realtime_runtime)));
+      if (c.idle) BERTH_CHECK(at(p + "idle", v1::set_idle(kernel_, fd, *c.idle)));
+      return {};
+    }
+    namespace v2 = cgroup::v2::cpu;
+    if (c.realtime_period) return no_v2(p + "realtimePeriod", "there is no realtime group scheduling");
+    if (c.realtime_runtime) return no_v2(p + "realtimeRuntime", "there is no realtime group scheduling");
+    if (c.shares) BERTH_CHECK(at(p + "shares", v2::set_weight(kernel_, fd, v2::weight_of_shares(*c.shares))));
+    if (c.quota || c.period)
+      BERTH_CHECK(at(p + (c.quota ? "quota" : "period"), v2::set_max(kernel_, fd, c.quota.value_or(-1), c.period.value_or(100000))));
+    if (c.burst) BERTH_CHECK(at(p + "burst", v2::set_max_burst(kernel_, fd, *c.burst)));
+    if (c.idle) BERTH_CHECK(at(p + "idle", v2::set_idle(kernel_, fd, *c.idle)));
+    return {};
+  }
+
+  // The config's rules, then the devices every container gets and those
+  // linux.devices creates: the v1 devices controller where it is mounted,
+  // a BPF program on the cgroup2 leaf otherwise.
+  Status apply_devices(const spec::Linux& l) {
+    if (layout_.mode == cgroup::Mode::None) return {};
+    std::vector<spec::DeviceRule> rules = l.resources.devices;
+    for (auto& d : cgroup::devices::default_rules()) rules.push_back(std::move(d));
+    for (const auto& d : l.devices) {
+      if (d.type == 'p') continue;  // fifos are not devices
+      spec::DeviceRule r;
+      r.allow = true;
+      r.type = std::string(1, d.type == 'u' ? 'c' : d.type);
+      r.major = d.major;
+      r.minor = d.minor;
+      r.access = "rwm";
+      rules.push_back(std::move(r));
+    }
+    const std::string p = "/linux/resources/devices";
+    if (Target* t = target_for("devices"); t && !t->h->v2)
+      return at(p, cgroup::devices::write_v1(kernel_, t->fd.get(), rules));
+    const cgroup::Hierarchy* u = layout_.unified();
+    for (auto& t : targets_)
+      if (t.h == u) return at(p, kernel_.attach_device_filter(t.fd.get(), cgroup::devices::program(rules)));
+    return Error(Code::Unsupported, "no devices cgroup controller and no cgroup2 mount on this host", 0, p);
   }
 
   Target* target_for(const char* controller) {
@@ -208,7 +345,7 @@ class Cgroups final : public Isolator {
   LayoutSource source_;
   cgroup::Layout layout_;
   std::vector<Target> targets_;
-  bool resources_pids_ = false;
+  std::vector<std::string> needed_v2_;  // controllers the parents pass down
 };
 
 }  // namespace

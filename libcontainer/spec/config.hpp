@@ -108,13 +108,28 @@ struct DeviceRule {
   std::string access = "rwm";
 };
 
+// linux.resources.memory; bytes, -1 is unlimited.
+struct MemoryResources {
+  std::optional<int64_t> limit, reservation, swap, kernel, kernel_tcp;
+  std::optional<uint64_t> swappiness;
+  std::optional<bool> disable_oom_killer, use_hierarchy, check_before_update;
+};
+
+// linux.resources.cpu
+struct CpuResources {
+  std::optional<uint64_t> shares, period, realtime_period, burst;
+  std::optional<int64_t> quota, realtime_runtime, idle;
+  std::string cpus, mems;  // cpuset lists, "" = leave as is
+};
+
 // linux.resources: the fields the cgroups isolators enforce so far; the rest
 // are refused by name at parse time.
 struct Resources {
   std::vector<DeviceRule> devices;
+  std::optional<MemoryResources> memory;
+  std::optional<CpuResources> cpu;
   // pids.limit as runc reads it: 0 leaves pids.max alone, < 0 is "max".
   std::optional<int64_t> pids_limit;
-  bool empty() const { return devices.empty() && !pids_limit; }
 };
 
 struct SeccompArg {

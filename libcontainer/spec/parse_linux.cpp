@@ -142,12 +142,53 @@ void parse_resources(Walker& w, Value l, Resources& out) {
   if (!w.as_object(v)) return;
   out = Resources{};
   w.each_object(v, "devices", [&](Value d) { parse_device_rule(w, d, out.devices); });
+  if (Value m = member(v, "memory"); m.present() && !m.is_null()) {
+    auto sm = w.enter("memory");
+    if (w.as_object(m)) {
+      MemoryResources r;
+      const std::pair<const char*, std::optional<int64_t>*> i64s[] = {
+          {"limit", &r.limit}, {"reservation", &r.reservation}, {"swap", &r.swap},
+          {"kernel", &r.kernel}, {"kernelTCP", &r.kernel_tcp}};
+      for (auto& [name, field] : i64s)
+        if (int64_t n; w.i64(m, name, n)) *field = n;
+      if (uint64_t n; w.u64(m, "swappiness", n)) {
+        if (n > 100) {
+          auto s = w.enter("swappiness");
+          w.fail("must be at most 100, got " + std::to_string(n));
+        }
+        r.swappiness = n;
+      }
+      const std::pair<const char*, std::optional<bool>*> bools[] = {
+          {"disableOOMKiller", &r.disable_oom_killer}, {"useHierarchy", &r.use_hierarchy},
+          {"checkBeforeUpdate", &r.check_before_update}};
+      for (auto& [name, field] : bools)
+        if (bool b; w.boolean(m, name, b)) *field = b;
+      out.memory = r;
+    }
+  }
+  if (Value c = member(v, "cpu"); c.present() && !c.is_null()) {
+    auto sc = w.enter("cpu");
+    if (w.as_object(c)) {
+      CpuResources r;
+      const std::pair<const char*, std::optional<uint64_t>*> u64s[] = {
+          {"shares", &r.shares}, {"period", &r.period}, {"realtimePeriod", &r.realtime_period}, {"burst", &r.burst}};
+      for (auto& [name, field] : u64s)
+        if (uint64_t n; w.u64(c, name, n)) *field = n;
+      const std::pair<const char*, std::optional<int64_t>*> i64s[] = {
+          {"quota", &r.quota}, {"realtimeRuntime", &r.realtime_runtime}, {"idle", &r.idle}};
+      for (auto& [name, field] : i64s)
+        if (int64_t n; w.i64(c, name, n)) *field = n;
+      w.str(c, "cpus", r.cpus);
+      w.str(c, "mems", r.mems);
+      out.cpu = r;
+    }
+  }
   if (Value p = member(v, "pids"); p.present()) {
     auto sp = w.enter("pids");
     int64_t limit;
     if (w.as_object(p) && w.require(p, "limit") && w.i64(p, "limit", limit)) out.pids_limit = limit;
   }
-  constexpr const char* kNotYet[] = {"memory", "cpu", "blockIO", "hugepageLimits", "network", "rdma", "unified"};
+  constexpr const char* kNotYet[] = {"blockIO", "hugepageLimits", "network", "rdma", "unified"};
   for (const char* name : kNotYet) w.refuse_unsupported(v, name, "cgroup resources are not implemented");
 }
 

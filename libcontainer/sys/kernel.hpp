@@ -9,11 +9,13 @@
 // init has its own allowlist (child/sys.hpp).
 #pragma once
 
+#include <linux/bpf.h>
 #include <sys/types.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libcontainer/child/plan.hpp"
 #include "libcontainer/error/error.hpp"
@@ -56,6 +58,9 @@ class Kernel {
   virtual Status make_dir_at(int dirfd, const std::string& path, mode_t mode) = 0;
   virtual Status remove_dir_at(int dirfd, const std::string& path) = 0;
   virtual Status write_at(int dirfd, const std::string& file, std::string_view data) = 0;
+  // Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to the
+  // cgroup (BPF_F_ALLOW_MULTI); the attachment lives as long as the cgroup.
+  virtual Status attach_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) = 0;
 
   // Forks the cloner, which clones the init with `plan` and then execs the
   // shim (shim_argv[2] is a writable slot for the init's pid). Sets the

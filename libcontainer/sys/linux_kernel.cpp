@@ -125,6 +125,39 @@ Status LinuxKernel::write_at(int dirfd, const std::string& file, std::string_vie
   return {};
 }
 
+Status LinuxKernel::attach_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) {
+  static const char kLicense[] = "GPL";
+  auto load = [&](char* log, uint32_t log_size) {
+    bpf_attr a{};
+    a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    a.insn_cnt = uint32_t(program.size());
+    a.insns = uint64_t(uintptr_t(program.data()));
+    a.license = uint64_t(uintptr_t(kLicense));
+    a.log_buf = uint64_t(uintptr_t(log));
+    a.log_size = log_size;
+    a.log_level = log ? 1 : 0;
+    return UniqueFd(int(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a)));
+  };
+  UniqueFd prog = load(nullptr, 0);
+  if (!prog) {
+    // Again with the verifier's log, for the error (its tail says why).
+    Error e = sys_error(errno, "load the device filter");
+    std::vector<char> log(1 << 16);
+    if (!load(log.data(), uint32_t(log.size())) && log[0]) {
+      std::string text(log.data());
+      e.add_note("verifier: " + text.substr(text.size() > 400 ? text.size() - 400 : 0));
+    }
+    return e;
+  }
+  bpf_attr attach{};
+  attach.target_fd = uint32_t(cgroup_fd);
+  attach.attach_bpf_fd = uint32_t(prog.get());
+  attach.attach_type = BPF_CGROUP_DEVICE;
+  attach.attach_flags = BPF_F_ALLOW_MULTI;
+  if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof attach) < 0) return sys_error(errno, "attach the device filter");
+  return {};
+}
+
 Result<SpawnedInit> LinuxKernel::spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) {
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return sys_error(errno, "socketpair");

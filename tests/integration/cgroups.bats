@@ -145,3 +145,56 @@ own_cgroup() {
 	assert_success
 	[ "$output" = max ]
 }
+
+@test "cgroups: a memory hog over linux.resources.memory.limit is OOM-killed; the limit reads back inside" {
+	make_bundle sh -c 'read v < /sys/fs/cgroup/memory/memory.limit_in_bytes; echo "limit=$v"; dd if=/dev/zero of=/dev/null bs=64M count=1 && echo survived' >/dev/null
+	jq_config '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_output_contains "limit=16777216"
+	[[ "$output" != *survived* ]]
+	# Without the limit the same program survives.
+	jq_config 'del(.linux.resources.memory)'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_success
+	assert_output_contains "survived"
+}
+
+@test "cgroups: a 512 KiB memory limit still starts the container" {
+	make_bundle echo tiny >/dev/null
+	jq_config '.linux.resources.memory = {"limit": 524288}'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_success
+	[ "$output" = tiny ]
+}
+
+@test "cgroups: cpu shares, quota, period and cpuset land in the container's cgroup files" {
+	make_bundle sh -c 'cd /sys/fs/cgroup; read a < cpu/cpu.shares; read b < cpu/cpu.cfs_quota_us; read c < cpu/cpu.cfs_period_us; read d < cpuset/cpuset.cpus; echo "$a $b $c $d"' >/dev/null
+	jq_config '.linux.resources.cpu = {"shares": 512, "quota": 25000, "period": 50000, "cpus": "0"}'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_success
+	[ "$output" = "512 25000 50000 0" ]
+}
+
+@test "cgroups: a field the host ignores or lacks is an error naming it, and nothing is left" {
+	make_bundle >/dev/null
+	local id; id=$(new_id)
+	jq_config '.linux.resources.memory = {"kernel": 50593792}'
+	run berth run -b "$BUNDLE" "$id"
+	assert_failure
+	assert_output_contains "/linux/resources/memory/kernel"
+	[ -z "$(cgroup_dirs "$id-*")" ]
+	[ ! -e "$ROOT/$id" ]
+}
+
+@test "cgroups: the default spec's device rules deny a device the container can make, a rule allows it" {
+	# CAP_MKNOD to make the node; the devices cgroup decides whether it opens.
+	make_bundle sh -c 'mknod /tmp/kmsg c 1 11 && head -c 1 /tmp/kmsg >/dev/null 2>/tmp/err; cat /tmp/err; echo done' >/dev/null
+	jq_config '.process.capabilities |= with_entries(.value += ["CAP_MKNOD", "CAP_SYSLOG"]) | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
+	jq -e '.linux.resources.devices[0] == {"allow": false, "access": "rwm"}' "$BUNDLE/config.json"
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_output_contains "Operation not permitted"
+	jq_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "r"}]'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_output_contains "done"
+	[[ "$output" != *"Operation not permitted"* ]]
+}

@@ -45,6 +45,7 @@ class FakeKernel final : public sys::Kernel {
   std::vector<Call> calls;
   std::map<pid_t, uint64_t> processes;  // live pid -> start time
   std::set<std::string> mounts;
+  std::vector<std::vector<bpf_insn>> device_filters;  // attached programs
 
   ~FakeKernel() override {
     for (auto [pid, fd] : init_ends_) close(fd);
@@ -103,6 +104,11 @@ class FakeKernel final : public sys::Kernel {
     return guard("write_at", f + "=" + std::string(data), [&] { return real_.write_at(d, f, data); });
   }
 
+  Status attach_device_filter(int, const std::vector<bpf_insn>& prog) override {
+    if (auto e = step("attach_device_filter", std::to_string(prog.size()))) return *e;
+    device_filters.push_back(prog);
+    return {};
+  }
   Result<sys::SpawnedInit> spawn_init(child::ChildPlan& plan, const char*, char* const*) override {
     if (auto e = step("spawn_init", "")) return *e;
     int sp[2];

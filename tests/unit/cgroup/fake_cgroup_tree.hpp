@@ -31,7 +31,14 @@ class FakeCgroupTree {
       hierarchies["unified"] = {{"cgroup.procs", ""},
                                 {"cgroup.controllers", "cpuset cpu io memory hugetlb pids"},
                                 {"cgroup.subtree_control", ""},
-                                {"pids.max", "max"}};
+                                {"pids.max", "max"},
+                                {"memory.max", "max"},
+                                {"memory.low", "0"},
+                                {"memory.swap.max", "max"},
+                                {"cpu.weight", "100"},
+                                {"cpu.max", "max 100000"},
+                                {"cpuset.cpus", ""},
+                                {"cpuset.mems", ""}};
     } else {
       hierarchies["pids"] = {{"cgroup.procs", ""}, {"pids.max", "max"}, {"pids.current", "0"}};
       hierarchies["cpuset"] = {{"cgroup.procs", ""}, {"cpuset.cpus", "0-1"}, {"cpuset.mems", "0"}};

@@ -168,3 +168,39 @@ TEST_CASE("cgroups: without a cgroupsPath the id names the cgroup, plus a hash o
   REQUIRE(iso->provision(ctx, plan).ok());
   CHECK(f.cg.exists("pids/" + cgroup::default_name("c", f.state.path())));
 }
+
+TEST_CASE("cgroups: v2 memory and cpu: swap is translated, shares become a weight, v1-only fields are refused") {
+  Fixture f(true);
+  auto c = config(R"("cgroupsPath":"/m","resources":{"memory":{"limit":1048576,"swap":3145728,"reservation":4096},
+    "cpu":{"shares":1024,"quota":50000,"period":100000,"cpus":"0","mems":"0"}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  auto iso = f.isolator();
+  LaunchPlan plan;
+  REQUIRE(iso->prepare(ctx, plan).ok());
+  Status s = iso->provision(ctx, plan);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  CHECK(f.cg.read("unified/m/memory.max") == "1048576");
+  CHECK(f.cg.read("unified/m/memory.swap.max") == "2097152");  // swap alone
+  CHECK(f.cg.read("unified/m/memory.low") == "4096");
+  CHECK(f.cg.read("unified/m/cpu.weight") == "39");  // runc's mapping of 1024
+  CHECK(f.cg.read("unified/m/cpu.max") == "50000 100000");
+  CHECK(f.cg.read("unified/m/cpuset.cpus") == "0");
+  // The root passes each controller down, one write each.
+  std::set<std::string> enabled;
+  for (const auto& call : f.kernel.calls)
+    if (call.arg.rfind("cgroup.subtree_control=", 0) == 0) enabled.insert(call.arg.substr(23));
+  CHECK(enabled == std::set<std::string>{"+memory", "+cpu", "+cpuset"});
+  REQUIRE(f.kernel.device_filters.size() == 1);  // no v1 devices controller: a BPF program
+  for (const char* field : {R"({"swappiness":10})", R"({"disableOOMKiller":true})", R"({"kernel":1048576})"}) {
+    Fixture g(true);
+    auto bad = config(std::string(R"("cgroupsPath":"/m","resources":{"memory":)") + field + "}");
+    ContainerContext bctx{bad, "c", "/b", "/b/rootfs", g.state.at("c")};
+    auto biso = g.isolator();
+    LaunchPlan bplan;
+    REQUIRE(biso->prepare(bctx, bplan).ok());
+    auto r = biso->provision(bctx, bplan);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == Code::Unsupported);
+    CHECK(r.error().json_path().rfind("/linux/resources/memory/", 0) == 0);
+  }
+}

@@ -135,8 +135,35 @@ TEST_CASE("linux: resources.pids.limit is read, required, and an integer") {
   CHECK_REFUSED(with_linux(R"("resources":{"pids":{"limit":"7"}})"), "/linux/resources/pids/limit", "integer");
 }
 
+TEST_CASE("linux: resources.memory and resources.cpu are read field by field") {
+  auto r = parse_config(with_linux(R"("resources":{"memory":{"limit":1048576,"reservation":-1,"swap":2097152,
+    "swappiness":10,"disableOOMKiller":true},"cpu":{"shares":512,"quota":50000,"period":100000,"burst":10,
+    "cpus":"0-1","mems":"0","idle":1}})"));
+  REQUIRE(r.ok());
+  const auto& m = *r->linux.resources.memory;
+  CHECK(m.limit == 1048576);
+  CHECK(m.reservation == -1);
+  CHECK(m.swap == 2097152);
+  CHECK(m.swappiness == 10u);
+  CHECK(m.disable_oom_killer == true);
+  CHECK_FALSE(m.kernel);
+  const auto& c = *r->linux.resources.cpu;
+  CHECK(c.shares == 512u);
+  CHECK(c.quota == 50000);
+  CHECK(c.period == 100000u);
+  CHECK(c.burst == 10u);
+  CHECK(c.cpus == "0-1");
+  CHECK(c.mems == "0");
+  CHECK(c.idle == 1);
+  CHECK_REFUSED(with_linux(R"("resources":{"memory":{"swappiness":101}})"), "/linux/resources/memory/swappiness",
+                "at most 100");
+  CHECK_REFUSED(with_linux(R"("resources":{"memory":{"limit":"1G"}})"), "/linux/resources/memory/limit", "integer");
+  CHECK_REFUSED(with_linux(R"("resources":{"cpu":{"shares":-1}})"), "/linux/resources/cpu/shares", "");
+  CHECK(parse_config(with_linux(R"("resources":{"memory":null,"cpu":null})")).ok());
+}
+
 TEST_CASE("linux: cgroup resources not enforced yet are refused by name") {
-  for (const char* f : {"memory", "cpu", "blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
+  for (const char* f : {"blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
     auto r = parse_config(with_linux(std::string(R"("resources":{")") + f + R"(":{"x":1}})"));
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code() == Code::Unsupported);

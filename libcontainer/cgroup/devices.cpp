@@ -1,0 +1,146 @@
+// Device rules for v1 files and the v2 BPF program; see devices.hpp.
+#include "libcontainer/cgroup/devices.hpp"
+
+namespace berth::cgroup::devices {
+namespace {
+
+bool resets(const spec::DeviceRule& r) {
+  return r.type == "a" && !r.major && !r.minor && r.access.find('r') != std::string::npos &&
+         r.access.find('w') != std::string::npos && r.access.find('m') != std::string::npos;
+}
+
+uint32_t access_bits(const std::string& a) {
+  uint32_t b = 0;
+  for (char c : a) b |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
+  return b;
+}
+
+// The default and the exceptions after the last reset, in order.
+struct Reduced {
+  bool default_allow = true;  // a new cgroup inherits "a *:* rwm"
+  std::vector<const spec::DeviceRule*> exceptions;
+};
+
+Reduced reduce(const std::vector<spec::DeviceRule>& rules) {
+  Reduced out;
+  for (const auto& r : rules) {
+    if (resets(r)) {
+      out.default_allow = r.allow;
+      out.exceptions.clear();
+    } else {
+      out.exceptions.push_back(&r);
+    }
+  }
+  return out;
+}
+
+bool matches(const spec::DeviceRule& r, char type, uint32_t major, uint32_t minor, uint32_t access) {
+  if (r.type != "a" && r.type[0] != type) return false;
+  if (r.major && uint32_t(*r.major) != major) return false;
+  if (r.minor && uint32_t(*r.minor) != minor) return false;
+  uint32_t bits = access_bits(r.access);
+  return r.allow ? (access & ~bits) == 0 : (access & bits) != 0;
+}
+
+bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+  bpf_insn i{};
+  i.code = code;
+  i.dst_reg = dst & 0xf;
+  i.src_reg = src & 0xf;
+  i.off = off;
+  i.imm = imm;
+  return i;
+}
+
+}  // namespace
+
+std::vector<spec::DeviceRule> default_rules() {
+  auto allow = [](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor, const char* access) {
+    spec::DeviceRule r;
+    r.allow = true;
+    r.type = type;
+    r.major = major;
+    r.minor = minor;
+    r.access = access;
+    return r;
+  };
+  return {allow("c", std::nullopt, std::nullopt, "m"), allow("b", std::nullopt, std::nullopt, "m"),
+          allow("c", 1, 3, "rwm"),   // null
+          allow("c", 1, 5, "rwm"),   // zero
+          allow("c", 1, 7, "rwm"),   // full
+          allow("c", 1, 8, "rwm"),   // random
+          allow("c", 1, 9, "rwm"),   // urandom
+          allow("c", 5, 0, "rwm"),   // tty
+          allow("c", 5, 1, "rwm"),   // console
+          allow("c", 5, 2, "rwm"),   // ptmx
+          allow("c", 136, std::nullopt, "rwm")};  // pts
+}
+
+std::string v1_line(const spec::DeviceRule& r) {
+  auto n = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string("*"); };
+  return r.type + " " + n(r.major) + ":" + n(r.minor) + " " + r.access;
+}
+
+Status write_v1(sys::Kernel& k, int dirfd, const std::vector<spec::DeviceRule>& rules) {
+  for (const auto& r : rules) {
+    Status s = k.write_at(dirfd, r.allow ? "devices.allow" : "devices.deny", v1_line(r));
+    if (!s.ok()) return std::move(s).error().context("write the device rule \"" + v1_line(r) + "\"");
+  }
+  return {};
+}
+
+bool allows(const std::vector<spec::DeviceRule>& rules, char type, uint32_t major, uint32_t minor,
+            const std::string& access) {
+  Reduced red = reduce(rules);
+  uint32_t bits = access_bits(access);
+  for (auto it = red.exceptions.rbegin(); it != red.exceptions.rend(); ++it)
+    if (matches(**it, type, major, minor, bits)) return (*it)->allow;
+  return red.default_allow;
+}
+
+// r1: struct bpf_cgroup_dev_ctx* {u32 access_type (type | access << 16); u32 major; u32 minor}.
+// r2 type, r3 access, r4 major, r5 minor; one block per exception, the
+// last rule first, each jumping past itself when it does not match.
+std::vector<bpf_insn> program(const std::vector<spec::DeviceRule>& rules) {
+  constexpr uint8_t R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5, R6 = 6;
+  std::vector<bpf_insn> p = {
+      insn(BPF_LDX | BPF_MEM | BPF_W, R2, R1, 0, 0),
+      insn(BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0),
+      insn(BPF_ALU64 | BPF_RSH | BPF_K, R3, 0, 0, 16),
+      insn(BPF_ALU64 | BPF_AND | BPF_K, R2, 0, 0, 0xffff),
+      insn(BPF_LDX | BPF_MEM | BPF_W, R4, R1, 4, 0),
+      insn(BPF_LDX | BPF_MEM | BPF_W, R5, R1, 8, 0),
+  };
+  Reduced red = reduce(rules);
+  for (auto it = red.exceptions.rbegin(); it != red.exceptions.rend(); ++it) {
+    const spec::DeviceRule& r = **it;
+    std::vector<bpf_insn> block;
+    std::vector<size_t> skips;  // jumps to patch to the end of the block
+    auto skip_unless = [&](uint8_t op, uint8_t reg, int32_t imm) {
+      skips.push_back(block.size());
+      block.push_back(insn(BPF_JMP | op | BPF_K, reg, 0, 0, imm));
+    };
+    if (r.type != "a") skip_unless(BPF_JNE, R2, r.type == "b" ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+    uint32_t bits = access_bits(r.access);
+    if (r.allow && bits != 7) {  // the request must hold no bit outside the rule's
+      block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, R6, R3, 0, 0));
+      block.push_back(insn(BPF_ALU64 | BPF_AND | BPF_K, R6, 0, 0, int32_t(~bits & 7)));
+      skip_unless(BPF_JNE, R6, 0);
+    } else if (!r.allow) {  // the request must overlap the rule
+      block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, R6, R3, 0, 0));
+      block.push_back(insn(BPF_ALU64 | BPF_AND | BPF_K, R6, 0, 0, int32_t(bits)));
+      skip_unless(BPF_JEQ, R6, 0);
+    }
+    if (r.major) skip_unless(BPF_JNE, R4, int32_t(*r.major));
+    if (r.minor) skip_unless(BPF_JNE, R5, int32_t(*r.minor));
+    block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, r.allow ? 1 : 0));
+    block.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    for (size_t i : skips) block[i].off = int16_t(block.size() - i - 1);
+    p.insert(p.end(), block.begin(), block.end());
+  }
+  p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, red.default_allow ? 1 : 0));
+  p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+  return p;
+}
+
+}  // namespace berth::cgroup::devices

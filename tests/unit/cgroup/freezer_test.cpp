@@ -1,0 +1,169 @@
+// The freezer mechanism on a fake cgroup tree: plain files laid out as the
+// kernel makes them (v1 freezer.state, v2 cgroup.freeze and cgroup.events),
+// written through a FakeKernel, so every write is seen and a file that is
+// not there fails as on a host.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "libcontainer/cgroup/freezer.hpp"
+#include "tests/unit/fake_kernel.hpp"
+#include "tests/unit/temp_tree.hpp"
+
+using namespace berth;
+using namespace berth::cgroup;
+
+namespace {
+
+struct Tree {
+  test::TempTree t;
+  test::FakeKernel k;
+  void put(const std::string& rel, const std::string& v) { std::ofstream(t.at(rel)) << v; }
+  std::string get(const std::string& rel) {
+    std::ifstream in(t.at(rel));
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return s;
+  }
+  UniqueFd dir(const std::string& rel) { return UniqueFd(open(t.at(rel).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
+  // A v1 freezer leaf and a cgroup2 leaf of one container, as a hybrid host has them.
+  void hybrid() {
+    t.mkdirs("freezer/ctr");
+    put("freezer/ctr/freezer.state", "THAWED\n");
+    put("freezer/ctr/cgroup.procs", "");
+    t.mkdirs("pids/ctr");
+    put("pids/ctr/pids.max", "max\n");
+    t.mkdirs("unified/ctr");
+    put("unified/ctr/cgroup.freeze", "0\n");
+    put("unified/ctr/cgroup.events", "populated 1\nfrozen 0\n");
+  }
+  std::vector<JournalEntry> leaves() {
+    return {{"leaf", t.at("pids"), "/ctr"}, {"leaf", t.at("freezer"), "/ctr"}, {"leaf", t.at("unified"), "/ctr"}};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("freezer: the kind of a cgroup is told by the files the kernel made there") {
+  Tree f;
+  f.hybrid();
+  CHECK(freezer::kind_of(f.dir("freezer/ctr").get()) == freezer::Kind::V1);
+  CHECK(freezer::kind_of(f.dir("unified/ctr").get()) == freezer::Kind::V2);
+  CHECK(freezer::kind_of(f.dir("pids/ctr").get()) == freezer::Kind::None);
+  CHECK(freezer::kind_of(-1) == freezer::Kind::None);
+}
+
+TEST_CASE("freezer: v1 freeze writes FROZEN and returns once it reads back; thaw writes THAWED") {
+  Tree f;
+  f.hybrid();
+  auto d = f.dir("freezer/ctr");
+  REQUIRE(freezer::freeze(f.k, d.get(), freezer::Kind::V1).ok());
+  CHECK(f.get("freezer/ctr/freezer.state") == "FROZEN");
+  CHECK(f.k.calls.back().arg == "freezer.state=FROZEN");
+  CHECK(freezer::self_frozen(d.get(), freezer::Kind::V1));
+  CHECK(freezer::effectively_frozen(d.get(), freezer::Kind::V1));
+  REQUIRE(freezer::thaw(f.k, d.get(), freezer::Kind::V1).ok());
+  CHECK(f.get("freezer/ctr/freezer.state") == "THAWED");
+  CHECK_FALSE(freezer::effectively_frozen(d.get(), freezer::Kind::V1));
+}
+
+TEST_CASE("freezer: v1 frozen by an ancestor is frozen, but not paused (freezer.self_freezing)") {
+  Tree f;
+  f.hybrid();
+  f.put("freezer/ctr/freezer.state", "FROZEN\n");
+  f.put("freezer/ctr/freezer.self_freezing", "0\n");
+  auto d = f.dir("freezer/ctr");
+  CHECK(freezer::effectively_frozen(d.get(), freezer::Kind::V1));
+  CHECK_FALSE(freezer::self_frozen(d.get(), freezer::Kind::V1));
+  CHECK_FALSE(freezer::paused(f.leaves()));
+  CHECK(freezer::any_frozen(f.leaves()));
+  // thaw_all leaves an ancestor's freeze alone: it is not the container's.
+  freezer::thaw_all(f.k, f.leaves());
+  CHECK(f.k.calls.empty());
+}
+
+TEST_CASE("freezer: v2 freeze waits for \"frozen 1\" in cgroup.events, bounded, and thaws back on a timeout") {
+  Tree f;
+  f.hybrid();
+  auto d = f.dir("unified/ctr");
+  auto t0 = std::chrono::steady_clock::now();
+  auto s = freezer::freeze(f.k, d.get(), freezer::Kind::V2, 150);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code() == Code::Busy);
+  CHECK(s.error().message().find("did not freeze") != std::string::npos);
+  CHECK(ms >= 150);
+  CHECK(ms < 2000);
+  CHECK(f.get("unified/ctr/cgroup.freeze") == "0");  // not left half frozen
+  REQUIRE(f.k.calls.size() == 2);
+  CHECK(f.k.calls[0].arg == "cgroup.freeze=1");
+  CHECK(f.k.calls[1].arg == "cgroup.freeze=0");
+
+  f.put("unified/ctr/cgroup.events", "populated 1\nfrozen 1\n");
+  REQUIRE(freezer::freeze(f.k, d.get(), freezer::Kind::V2, 150).ok());
+  CHECK(f.get("unified/ctr/cgroup.freeze") == "1");
+  CHECK(freezer::self_frozen(d.get(), freezer::Kind::V2));
+  REQUIRE(freezer::thaw(f.k, d.get(), freezer::Kind::V2).ok());
+  CHECK(f.get("unified/ctr/cgroup.freeze") == "0");
+}
+
+TEST_CASE("freezer: a cgroup with no freezer cannot be frozen, and the write never makes the file") {
+  Tree f;
+  f.hybrid();
+  auto d = f.dir("pids/ctr");
+  CHECK(freezer::freeze(f.k, d.get(), freezer::Kind::None).error().code() == Code::Unsupported);
+  // Asked to write a file the kernel did not make: fails (ENOENT) as on a host.
+  auto s = freezer::freeze(f.k, d.get(), freezer::Kind::V1);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().sys_errno() == ENOENT);
+  CHECK_FALSE(std::filesystem::exists(f.t.at("pids/ctr/freezer.state")));
+}
+
+TEST_CASE("freezer: the container's freezer is its v1 freezer leaf, else its cgroup2 leaf") {
+  Tree f;
+  f.hybrid();
+  auto p = freezer::primary(f.leaves());
+  REQUIRE(p);
+  CHECK(p->kind == freezer::Kind::V1);
+  CHECK(p->dir == f.t.at("freezer/ctr"));
+  // Pure v2: the single leaf.
+  std::vector<JournalEntry> v2 = {{"leaf", f.t.at("unified"), "/ctr"}};
+  p = freezer::primary(v2);
+  REQUIRE(p);
+  CHECK(p->kind == freezer::Kind::V2);
+  // No leaves, or leaves that are gone: none.
+  CHECK_FALSE(freezer::primary({}));
+  CHECK_FALSE(freezer::primary({{"leaf", f.t.at("gone"), "/ctr"}}));
+  CHECK_FALSE(freezer::paused({}));
+}
+
+TEST_CASE("freezer: paused follows the primary freezer; thaw_all thaws every self-frozen leaf") {
+  Tree f;
+  f.hybrid();
+  CHECK_FALSE(freezer::paused(f.leaves()));
+  f.put("freezer/ctr/freezer.state", "FROZEN\n");
+  f.put("unified/ctr/cgroup.freeze", "1\n");
+  CHECK(freezer::paused(f.leaves()));
+  CHECK(freezer::any_frozen(f.leaves()));
+  freezer::thaw_all(f.k, f.leaves());
+  CHECK(f.get("freezer/ctr/freezer.state") == "THAWED");
+  CHECK(f.get("unified/ctr/cgroup.freeze") == "0");
+  CHECK_FALSE(freezer::paused(f.leaves()));
+  // Only v2 frozen (someone wrote cgroup.freeze): frozen, but the v1 freezer says not paused.
+  f.put("unified/ctr/cgroup.freeze", "1\n");
+  CHECK_FALSE(freezer::paused(f.leaves()));
+  CHECK(freezer::any_frozen(f.leaves()));
+}
+
+TEST_CASE("freezer: cgroup.kill is written where the kernel has it, refused where not") {
+  Tree f;
+  f.hybrid();
+  auto d = f.dir("unified/ctr");
+  CHECK(freezer::kill(f.k, d.get()).error().code() == Code::Unsupported);
+  f.put("unified/ctr/cgroup.kill", "");
+  REQUIRE(freezer::kill(f.k, d.get()).ok());
+  CHECK(f.get("unified/ctr/cgroup.kill") == "1");
+}
