@@ -12,6 +12,22 @@ setup_file() {
 	mkdir -p "$d/out"
 	# A busybox bundle made on the host; the guest sees it through run.sh's share of /.
 	"$BERTH_LIB/make-bundle.sh" "$d/bundle" /bin/sh -c 'echo vm-marker-$((6 * 7)); exit 7' >/dev/null
+	# Bundles for berth's cgroup isolators on v2, each one resource.
+	vm_bundle() {  # NAME JQ_FILTER SH_SCRIPT
+		"$BERTH_LIB/make-bundle.sh" "$d/$1" /bin/sh -c "$3" >/dev/null
+		jq "$2" "$d/$1/config.json" > "$d/$1/c.json" && mv "$d/$1/c.json" "$d/$1/config.json"
+	}
+	local mknod_caps='.process.capabilities |= with_entries(.value += ["CAP_MKNOD", "CAP_SYSLOG"]) | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
+	local mknod_sh='mknod /tmp/kmsg c 1 11 && head -c 1 /tmp/kmsg >/dev/null 2>/tmp/err; cat /tmp/err; echo done'
+	vm_bundle pids '.linux.resources.pids = {"limit": 1}' \
+		'read v < /sys/fs/cgroup/pids.max; echo "pids.max=$v"; (true) && echo forked'
+	vm_bundle mem '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}' \
+		'read v < /sys/fs/cgroup/memory.max; echo "memory.max=$v"; dd if=/dev/zero of=/dev/null bs=64M count=1 && echo survived; cat /sys/fs/cgroup/memory.events'
+	vm_bundle cpu '.linux.resources.cpu = {"quota": 10000, "period": 100000, "shares": 512}' \
+		'cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight; timeout 1 sh -c "while :; do :; done"; cat /sys/fs/cgroup/cpu.stat'
+	vm_bundle dev "$mknod_caps" "$mknod_sh"
+	vm_bundle devok "$mknod_caps"' | .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "r"}]' "$mknod_sh"
+	vm_bundle cgns '.linux.namespaces += [{"type": "cgroup"}]' 'cat /proc/self/cgroup'
 	cat > "$d/guest.sh" <<-EOF
 		# One check per function; each leaves out/NAME.out (stdout+stderr) and out/NAME.rc.
 		out=$d/out
@@ -41,9 +57,23 @@ setup_file() {
 			done
 			grep oom_kill "\$cg/memory.events"
 		}
+		# berth's cgroup isolators: one container per resource, each its own cgroup.
+		berth_in() {  # BUNDLE ID
+			"$BERTH_BIN" --root /run/berth-vm-test run --bundle "$d/\$1" "\$2"
+		}
+		berth_left() {  # what berth left in the cgroup tree
+			find /sys/fs/cgroup -mindepth 1 -type d -name 'vm-*'
+		}
 		check cgroups cgroups
 		check berth_run berth_run
 		check memory_max memory_max
+		check berth_pids berth_in pids vm-pids
+		check berth_mem berth_in mem vm-mem
+		check berth_cpu berth_in cpu vm-cpu
+		check berth_dev berth_in dev vm-dev
+		check berth_devok berth_in devok vm-devok
+		check berth_cgns berth_in cgns vm-cgns
+		check berth_left berth_left
 	EOF
 	local rc=0
 	"$BERTH_TOP/tests/vm/run.sh" --share "$d/out" bash "$d/guest.sh" > "$d/vm.log" 2>&1 || rc=$?
@@ -88,4 +118,45 @@ vm_result() {
 	assert_output_contains "max: 0"
 	assert_output_contains "16M: 137"
 	[[ "$output" =~ oom_kill\ [1-9] ]] || { echo "$output" >&2; false; }
+}
+
+@test "vm: berth enforces pids.limit on cgroup v2" {
+	vm_result berth_pids
+	assert_output_contains "pids.max=1"
+	assert_output_contains "can't fork"
+	[[ "$output" != *forked* ]]
+}
+
+@test "vm: berth's memory limit on v2 OOM-kills a hog, seen in the container's memory.events" {
+	vm_result berth_mem
+	assert_output_contains "memory.max=16777216"
+	[[ "$output" != *survived* ]]
+	[[ "$output" =~ oom_kill\ [1-9] ]] || { echo "$output" >&2; false; }
+}
+
+@test "vm: berth's cpu quota on v2 throttles a busy loop (cpu.stat nr_throttled)" {
+	vm_result berth_cpu
+	assert_output_contains "10000 100000"
+	assert_output_contains "20"  # cpu.weight of shares 512
+	[[ "$output" =~ nr_throttled\ [1-9] ]] || { echo "$output" >&2; false; }
+}
+
+@test "vm: berth's BPF device program on v2 denies a device the rules do not allow, and allows one they do" {
+	vm_result berth_dev
+	assert_output_contains "Operation not permitted"
+	vm_result berth_devok
+	assert_output_contains "done"
+	[[ "$output" != *"Operation not permitted"* ]]
+}
+
+@test "vm: with a cgroup namespace on v2 the container's cgroup is its root" {
+	vm_result berth_cgns
+	assert_success
+	[ "$output" = "0::/" ]
+}
+
+@test "vm: berth leaves no cgroup behind on v2" {
+	vm_result berth_left
+	assert_success
+	[ -z "$output" ]
 }
