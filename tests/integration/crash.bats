@@ -41,6 +41,7 @@ crash_during_hook() {
 	run berth delete --force "$id"
 	assert_success
 	[ ! -e "$ROOT/$id" ]
+	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id-*" 2>/dev/null)" ]
 	wait_gone "$ROOT/$id"
 	[ "$(procs_naming "$ROOT/$id")" -eq 0 ]
 	[ "$(mount_count)" -eq "$before" ]
@@ -85,6 +86,8 @@ wait_gone() {  # the killed init and shim are reaped by pid 1, not by us
 
 @test "crash: caller killed at a random instant of create, 40 times; delete --force always cleans up" {
 	make_bundle sleep 100 >/dev/null
+	# With limits, so the cgroups isolator has work to be cut off in.
+	jq_config '.linux.resources.pids = {"limit": 20} | .linux.resources.memory = {"limit": 67108864}'
 	local seed=20261125 i id cli delay before left
 	RANDOM=$seed
 	echo "# seed $seed" >&3
@@ -101,6 +104,8 @@ wait_gone() {  # the killed init and shim are reaped by pid 1, not by us
 		run berth delete --force "$id"
 		[ "$status" -eq 0 ] || { echo "iteration $i (delay $delay): delete --force: $output" >&2; return 1; }
 		[ ! -e "$ROOT/$id" ] || { echo "iteration $i (delay $delay): state dir left" >&2; return 1; }
+		left=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id-*" 2>/dev/null)
+		[ -z "$left" ] || { echo "iteration $i (delay $delay): cgroups left: $left" >&2; return 1; }
 	done
 	wait_gone "$ROOT/"
 	left=$(procs_naming "$ROOT/")
