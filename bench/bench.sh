@@ -4,6 +4,7 @@
 # Scenarios, each one hyperfine invocation with every runtime side by side:
 #   run                  RT run --bundle B ID            (process /bin/true; hyperfine -N)
 #   create+start+delete  RT create ... && RT start ID && RT delete -f ID   (through sh)
+#   ... with limits      the same with linux.resources memory (256 MiB) and pids (100)
 #   created-mem          BENCH_MEM_N containers of a `sleep` bundle left in state
 #                        "created": PSS per container of everything they leave running
 #                        (init, shim, ...). Not hyperfine; one measurement.
@@ -73,7 +74,10 @@ trap 'exit 130' INT TERM
 # `berth spec` is in; one shared read-only rootfs.
 BERTH_SPEC=runc tests/lib/make-bundle.sh "$tmp/bundle" /bin/true || exit 1
 BERTH_SPEC=runc tests/lib/make-bundle.sh "$tmp/bundle-sleep" sleep 1000 || exit 1
-B=$tmp/bundle SB=$tmp/bundle-sleep
+BERTH_SPEC=runc tests/lib/make-bundle.sh "$tmp/bundle-limits" /bin/true || exit 1
+jq '.linux.resources.memory = {"limit": 268435456} | .linux.resources.pids = {"limit": 100}' \
+	"$tmp/bundle-limits/config.json" > "$tmp/limits.json" && mv "$tmp/limits.json" "$tmp/bundle-limits/config.json"
+B=$tmp/bundle SB=$tmp/bundle-sleep LB=$tmp/bundle-limits
 
 # A runtime that cannot run the bundle once is left out rather than failing hyperfine.
 ok_names=()
@@ -114,6 +118,9 @@ timeit "run" -N
 
 cmdfor() { echo "${CMD[$1]} create --bundle $B bench-lc && ${CMD[$1]} start bench-lc && ${CMD[$1]} delete -f bench-lc"; }
 timeit "create+start+delete"
+
+cmdfor() { echo "${CMD[$1]} create --bundle $LB bench-lim && ${CMD[$1]} start bench-lim && ${CMD[$1]} delete -f bench-lim"; }
+timeit "create+start+delete, memory+pids limits"
 
 # ---- memory of created containers --------------------------------------------------
 pss_tree() {  # PID... -> total PSS kB of these processes and all their descendants

@@ -1,10 +1,13 @@
-// create, start, state, kill, delete, list, spec, features.
+// create, start, state, kill, delete, list, spec, features, ps, pause, resume.
 #include <fcntl.h>
 #include <pwd.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -88,9 +91,114 @@ Result<int> parse_signal(const std::string& s) {
 }
 
 Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all) {
-  if (all) return Error(Code::Unsupported, "kill --all is not implemented yet (it comes with the rest of the cgroups issue)");
   int signo = BERTH_TRY(parse_signal(sig));
-  BERTH_CHECK(launcher::kill(g.store(), id, signo));
+  if (all) BERTH_CHECK(launcher::kill_all(g.store(), id, signo));
+  else BERTH_CHECK(launcher::kill(g.store(), id, signo));
+  return 0;
+}
+
+namespace {
+
+// Runs argv (searched in PATH) with stdout and stderr into one string, as
+// runc's CombinedOutput; the exit status in *status (wait(2)'s).
+Result<std::string> run_combined(const std::vector<std::string>& args, int* status) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  UniqueFd rd(p[0]), wr(p[1]);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, wr.get(), 1);
+  posix_spawn_file_actions_adddup2(&fa, wr.get(), 2);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid;
+  int err = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (err) return sys_error(err, "run " + args[0]);
+  wr.reset();
+  std::string out = state::read_all(rd.get()).value_or("");
+  while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
+  }
+  return out;
+}
+
+std::vector<std::string> fields_of(const std::string& line) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && isspace(static_cast<unsigned char>(line[i]))) i++;
+    size_t j = i;
+    while (j < line.size() && !isspace(static_cast<unsigned char>(line[j]))) j++;
+    if (j > i) out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<int> cmd_ps(const Globals& g, const std::string& format, const std::vector<std::string>& args) {
+  if (args.empty()) return Error(Code::Config, "\"ps\" requires a minimum of 1 argument(s)");
+  const std::string& id = args[0];
+  auto pids = BERTH_TRY(launcher::processes(g.store(), id));
+  if (format == "json") {
+    // runc's shape: a JSON array of the pids, null when there are none.
+    if (pids.empty()) {
+      print("null\n");
+      return 0;
+    }
+    std::string out = "[";
+    for (size_t i = 0; i < pids.size(); i++) out += (i ? "," : "") + std::to_string(pids[i]);
+    print(out + "]\n");
+    return 0;
+  }
+  std::vector<std::string> cmd = {"ps"};
+  size_t first = args.size() > 1 && args[1] == "--" ? 2 : 1;
+  cmd.insert(cmd.end(), args.begin() + long(first), args.end());
+  if (cmd.size() == 1) cmd.push_back("-ef");
+  int status = 0;
+  std::string out = BERTH_TRY(run_combined(cmd, &status));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                        : "ps killed by signal " + std::to_string(WTERMSIG(status));
+    return Error(Code::Child, how + ": " + out);
+  }
+  // ps's header, then its rows whose PID column is one of the container's.
+  size_t eol = out.find('\n');
+  std::string header = out.substr(0, eol);
+  auto titles = fields_of(header);
+  auto col = std::find(titles.begin(), titles.end(), "PID");
+  if (col == titles.end()) return Error(Code::Child, "couldn't find PID field in ps output");
+  size_t index = size_t(col - titles.begin());
+  std::string table = header + "\n";
+  size_t at = eol == std::string::npos ? out.size() : eol + 1;
+  while (at < out.size()) {
+    size_t end = out.find('\n', at);
+    if (end == std::string::npos) end = out.size();
+    std::string line = out.substr(at, end - at);
+    at = end + 1;
+    if (line.empty()) continue;
+    auto f = fields_of(line);
+    char* stop = nullptr;
+    long pid = index < f.size() ? strtol(f[index].c_str(), &stop, 10) : 0;
+    if (index >= f.size() || f[index].empty() || *stop) {
+      print(table);
+      return Error(Code::Child, "unable to parse pid: \"" + (index < f.size() ? f[index] : std::string()) + "\"");
+    }
+    if (std::binary_search(pids.begin(), pids.end(), pid_t(pid))) table += line + "\n";
+  }
+  print(table);
+  return 0;
+}
+
+Result<int> cmd_pause(const Globals& g, const std::string& id) {
+  BERTH_CHECK(launcher::pause(g.store(), id));
+  return 0;
+}
+
+Result<int> cmd_resume(const Globals& g, const std::string& id) {
+  BERTH_CHECK(launcher::resume(g.store(), id));
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/launcher/launcher.hpp"
@@ -38,6 +39,10 @@ Result<int> cmd_delete(const Globals& g, const std::string& id, bool force);
 Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format);
 Result<int> cmd_spec(const std::string& bundle, bool rootless);
 Result<int> cmd_features();
+// args: the container id, then ps(1)'s options (default -ef).
+Result<int> cmd_ps(const Globals& g, const std::string& format, const std::vector<std::string>& args);
+Result<int> cmd_pause(const Globals& g, const std::string& id);
+Result<int> cmd_resume(const Globals& g, const std::string& id);
 
 // "KILL", "SIGKILL", "9" -> 9.
 Result<int> parse_signal(const std::string& s);

@@ -7,6 +7,7 @@
 
 #include "libcontainer/sys/linux_kernel.hpp"
 #include "runtime/commands.hpp"
+#include "runtime/update.hpp"
 
 using namespace berth;
 
@@ -30,7 +31,7 @@ std::string version_text() {
   return buf;
 }
 
-enum class Cmd { None, Create, Run, Start, State, Kill, Delete, List, Spec, Features };
+enum class Cmd { None, Create, Run, Start, State, Kill, Delete, List, Spec, Features, Ps, Pause, Resume, Update };
 
 // Everything the command line said, as plain values: the CLI11 App (a large
 // heap of options and validators) is gone before a container is forked, so
@@ -41,6 +42,8 @@ struct Parsed {
   std::string id, sig = "SIGTERM", format = "table", bundle;
   bool force = false, quiet = false, all = false, rootless = false;
   Cmd cmd = Cmd::None;
+  std::vector<std::string> ps_args;  // ps: the container id, then ps(1)'s options
+  cli::UpdateFlags uf;
 };
 
 // Returns -1 to go on, or the exit code (help, version, usage errors).
@@ -71,7 +74,7 @@ int parse(int argc, char** argv, Parsed& p) {
   auto* kill = app.add_subcommand("kill", "send a signal to the container's init");
   kill->add_option("container-id", p.id)->required();
   kill->add_option("signal", p.sig, "signal name or number (default SIGTERM)");
-  kill->add_flag("-a,--all", p.all, "send to all processes (needs the cgroups isolators)");
+  kill->add_flag("-a,--all", p.all, "send to every process in the container's cgroup");
   auto* del = app.add_subcommand("delete", "delete a container");
   del->add_option("container-id", p.id)->required();
   del->add_flag("-f,--force", p.force, "kill the container first if it is running");
@@ -82,6 +85,18 @@ int parse(int argc, char** argv, Parsed& p) {
   spec->add_option("-b,--bundle", p.bundle, "bundle directory to write config.json in");
   spec->add_flag("--rootless", p.rootless, "a config for a rootless container");
   auto* features = app.add_subcommand("features", "print the OCI features document");
+  // As runc: options up to the container id are ours, everything after it is ps(1)'s.
+  auto* ps = app.add_subcommand("ps", "display the processes running inside a container");
+  ps->add_option("-f,--format", p.format, "table (ps(1)'s output, the container's rows) or json (the pids)")
+      ->check(CLI::IsMember({"table", "json"}));
+  ps->prefix_command();
+  ps->footer("Arguments (after the options): CONTAINER-ID [PS-OPTIONS...]\n  PS-OPTIONS go to ps(1) (default: -ef); a '--' right after the id is dropped.");
+  auto* pause = app.add_subcommand("pause", "suspend all processes inside the container (freeze its cgroup)");
+  pause->add_option("container-id", p.id)->required();
+  auto* resume = app.add_subcommand("resume", "resume all processes of a paused container (thaw its cgroup)");
+  resume->add_option("container-id", p.id)->required();
+  auto* update = app.add_subcommand("update", "update the resource limits of a container");
+  cli::add_update_options(update, p.uf);
 
   try {
     app.parse(argc, argv);
@@ -91,9 +106,12 @@ int parse(int argc, char** argv, Parsed& p) {
   }
   const std::pair<CLI::App*, Cmd> cmds[] = {{create, Cmd::Create}, {run, Cmd::Run},     {start, Cmd::Start},
                                             {state, Cmd::State},   {kill, Cmd::Kill},   {del, Cmd::Delete},
-                                            {list, Cmd::List},     {spec, Cmd::Spec},   {features, Cmd::Features}};
+                                            {list, Cmd::List},     {spec, Cmd::Spec},   {features, Cmd::Features},
+                                            {ps, Cmd::Ps},         {pause, Cmd::Pause}, {resume, Cmd::Resume},
+                                            {update, Cmd::Update}};
   for (const auto& [sub, c] : cmds)
     if (*sub) p.cmd = c;
+  if (p.cmd == Cmd::Ps) p.ps_args = ps->remaining();
   return -1;
 }
 
@@ -110,6 +128,10 @@ Result<int> dispatch(Parsed& p) {
     case Cmd::List: return cli::cmd_list(g, p.quiet, p.format);
     case Cmd::Spec: return cli::cmd_spec(p.bundle, p.rootless);
     case Cmd::Features: return cli::cmd_features();
+    case Cmd::Ps: return cli::cmd_ps(g, p.format, p.ps_args);
+    case Cmd::Pause: return cli::cmd_pause(g, p.id);
+    case Cmd::Resume: return cli::cmd_resume(g, p.id);
+    case Cmd::Update: return cli::cmd_update(g, p.uf);
     case Cmd::None: break;
   }
   return 0;

@@ -20,6 +20,7 @@
 #include "libcontainer/cgroup/controllers.hpp"
 #include "libcontainer/cgroup/devices.hpp"
 #include "libcontainer/cgroup/files.hpp"
+#include "libcontainer/cgroup/freezer.hpp"
 #include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/cgroup/layout.hpp"
 #include "libcontainer/state/files.hpp"
@@ -47,14 +48,7 @@ class Cgroups final : public Isolator {
     const spec::Linux& l = ctx.config.linux;
     layout_ = BERTH_TRY(source_().context("detect the cgroup layout"));
     const spec::Resources& r = l.resources;
-    if (r.pids_limit) BERTH_CHECK(require("pids", "/linux/resources/pids"));
-    if (r.memory) BERTH_CHECK(require("memory", "/linux/resources/memory"));
-    if (r.cpu) {
-      const spec::CpuResources& c = *r.cpu;
-      if (c.shares || c.quota || c.period || c.burst || c.realtime_period || c.realtime_runtime || c.idle)
-        BERTH_CHECK(require("cpu", "/linux/resources/cpu"));
-      if (!c.cpus.empty() || !c.mems.empty()) BERTH_CHECK(require("cpuset", "/linux/resources/cpu"));
-    }
+    BERTH_CHECK(check_controllers(r));
     if (!r.devices.empty() && layout_.mode == cgroup::Mode::None)
       return Error(Code::Unsupported, "no cgroup hierarchy is mounted on this host", 0, "/linux/resources/devices");
     std::string name = cgroup::default_name(ctx.id, ctx.state_dir.substr(0, ctx.state_dir.rfind('/')));
@@ -71,7 +65,7 @@ class Cgroups final : public Isolator {
     return {};
   }
 
-  Status provision(const ContainerContext& ctx, LaunchPlan&) override {
+  Status provision(const ContainerContext& ctx, LaunchPlan& plan) override {
     // Journal first: what we are about to make, so a crash between the
     // mkdirs and the end of create is still undone.
     std::string journal;
@@ -93,6 +87,11 @@ class Cgroups final : public Isolator {
     }
     BERTH_CHECK(kernel_.write_file(ctx.state_dir + "/" + cgroup::kJournalFile, journal, 0600).context("journal the cgroups"));
     for (size_t i = 0; i < targets_.size(); i++) BERTH_CHECK(make_leaf(targets_[i], roots[i].get(), to_make));
+    // The init is cloned straight into its cgroup2 cgroup; the fd stays
+    // open (in the isolator) until the init exists.
+    const cgroup::Hierarchy* u = layout_.unified();
+    for (auto& t : targets_)
+      if (t.h == u) plan.child.cgroup_fd = t.fd.get();
     return apply(ctx.config.linux);
   }
 
@@ -159,13 +158,56 @@ class Cgroups final : public Isolator {
     if (!cgroup::read_procs(parent.get()).empty())
       return Error(Code::Busy, "the cgroup " + t.h->mount + t.path + " already holds processes", 0,
                    "/linux/cgroupsPath");
+    // An init placed in a frozen cgroup would never answer: refuse, do not hang.
+    if (auto kind = cgroup::freezer::kind_of(parent.get());
+        kind != cgroup::freezer::Kind::None && cgroup::freezer::effectively_frozen(parent.get(), kind))
+      return Error(Code::Busy, "the cgroup " + t.h->mount + t.path + " is frozen (by it or a parent)", 0,
+                   "/linux/cgroupsPath");
     t.fd = std::move(parent);
+    return {};
+  }
+
+  // `berth update`: new values for the container's cgroups, found through
+  // its journal. JSON paths are those of the resources document.
+  Status update(const std::string& state_dir, const spec::Resources& r) override {
+    if (!r.devices.empty())
+      return Error(Code::Unsupported, "changing device rules of a live container is not supported", 0, "/devices");
+    json_root_ = "";
+    layout_ = BERTH_TRY(source_().context("detect the cgroup layout"));
+    auto leaves = cgroup::leaves(state_dir);
+    if (leaves.empty()) return Error(Code::NotFound, "the container has no cgroups to update");
+    targets_.clear();
+    for (const auto& e : leaves) {
+      const cgroup::Hierarchy* h = nullptr;
+      for (const auto& x : layout_.hierarchies)
+        if (x.mount == e.mount) h = &x;
+      if (!h) return Error(Code::NotFound, "the cgroup hierarchy " + e.mount + " is no longer mounted");
+      auto fd = BERTH_TRY(kernel_.open_dir_at(AT_FDCWD, e.dir()).context("open the container's cgroup"));
+      targets_.push_back({h, e.path, std::move(fd)});
+    }
+    BERTH_CHECK(check_controllers(r));
+    if (r.memory) BERTH_CHECK(apply_memory(*r.memory));
+    if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
+    if (r.pids_limit && *r.pids_limit != 0)
+      BERTH_CHECK(at(json_root_ + "/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
+    return {};
+  }
+
+  Status check_controllers(const spec::Resources& r) {
+    if (r.pids_limit) BERTH_CHECK(require("pids", json_root_ + "/pids"));
+    if (r.memory) BERTH_CHECK(require("memory", json_root_ + "/memory"));
+    if (r.cpu) {
+      const spec::CpuResources& c = *r.cpu;
+      if (c.shares || c.quota || c.period || c.burst || c.realtime_period || c.realtime_runtime || c.idle)
+        BERTH_CHECK(require("cpu", json_root_ + "/cpu"));
+      if (!c.cpus.empty() || !c.mems.empty()) BERTH_CHECK(require("cpuset", json_root_ + "/cpu"));
+    }
     return {};
   }
 
   // A controller the config's resources need: Unsupported, naming the
   // field, when the host has no hierarchy for it.
-  Status require(const char* controller, const char* json_path) {
+  Status require(const char* controller, const std::string& json_path) {
     const cgroup::Hierarchy* h = layout_.find(controller);
     if (!h || (h->v2 && !v2_has(*h, controller)))
       return Error(Code::Unsupported, std::string("no ") + controller + " cgroup controller on this host (" +
@@ -182,7 +224,7 @@ class Cgroups final : public Isolator {
     if (r.memory) BERTH_CHECK(apply_memory(*r.memory));
     if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
     if (r.pids_limit && *r.pids_limit != 0)
-      BERTH_CHECK(at("/linux/resources/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
+      BERTH_CHECK(at(json_root_ + "/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
     return apply_devices(l);
   }
 
@@ -207,11 +249,19 @@ class Cgroups final : public Isolator {
   Status apply_memory(const spec::MemoryResources& m) {
     namespace v1 = cgroup::v1::memory;
     namespace v2 = cgroup::v2::memory;
-    const std::string p = "/linux/resources/memory/";
+    const std::string p = json_root_ + "/memory/";
     int fd = fd_of("memory");
     if (!is_v2("memory")) {
+      // memory.memsw.limit_in_bytes may never be below the memory limit:
+      // when both grow past the current memsw, memsw goes first.
+      bool swap_first = false;
+      if (m.limit && m.swap) {
+        int64_t cur = std::strtoll(cgroup::read_value(fd, "memory.memsw.limit_in_bytes").c_str(), nullptr, 10);
+        swap_first = *m.swap < 0 || (*m.limit < 0 ? true : *m.limit > cur);
+      }
+      if (m.swap && swap_first) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *m.swap)));
       if (m.limit) BERTH_CHECK(at(p + "limit", v1::set_limit(kernel_, fd, *m.limit)));
-      if (m.swap) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *m.swap)));
+      if (m.swap && !swap_first) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *m.swap)));
       if (m.reservation) BERTH_CHECK(at(p + "reservation", v1::set_soft_limit(kernel_, fd, *m.reservation)));
       // Linux 6.1 keeps memory.kmem.limit_in_bytes but ignores writes to it:
       // read it back rather than pretend.
@@ -256,7 +306,7 @@ class Cgroups final : public Isolator {
   }
 
   Status apply_cpu(const spec::CpuResources& c) {
-    const std::string p = "/linux/resources/cpu/";
+    const std::string p = json_root_ + "/cpu/";
     if (!c.cpus.empty()) BERTH_CHECK(at(p + "cpus", cgroup::cpuset::set_cpus(kernel_, fd_of("cpuset"), c.cpus)));
     if (!c.mems.empty()) BERTH_CHECK(at(p + "mems", cgroup::cpuset::set_mems(kernel_, fd_of("cpuset"), c.mems)));
     int fd = fd_of("cpu");
@@ -346,6 +396,7 @@ class Cgroups final : public Isolator {
   cgroup::Layout layout_;
   std::vector<Target> targets_;
   std::vector<std::string> needed_v2_;  // controllers the parents pass down
+  std::string json_root_ = "/linux/resources";  // of the fields in errors
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "libcontainer/fd/unique_fd.hpp"
+#include "libcontainer/state/files.hpp"
 
 namespace berth::cgroup {
 
@@ -15,14 +16,7 @@ Status add_process(sys::Kernel& k, int dirfd, pid_t pid) { return k.write_at(dir
 std::string read_value(int dirfd, const std::string& file) {
   UniqueFd fd(openat(dirfd, file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) return "";
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, size_t(n));
-  }
+  std::string out = state::read_all(fd.get()).value_or("");
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }

@@ -17,7 +17,19 @@ BERTH_CHILD pid_t clone_init(const ChildPlan& p, uint64_t extra) {
   // clone3 refuses an exit signal with CLONE_PARENT (EINVAL): the child then
   // inherits the caller's, SIGCHLD since the caller was forked.
   a.exit_signal = (a.flags & CLONE_PARENT) ? 0 : SIGCHLD;
+  // Born in its cgroup2 cgroup (STYLE.md §5): no moment outside its limits.
+  // A kernel or cgroup that refuses it (ENOSYS before 5.7, EOPNOTSUPP for a
+  // domain-invalid cgroup) falls back to the parent's cgroup.procs write.
+  if (p.cgroup_fd >= 0) {
+    a.flags |= CLONE_INTO_CGROUP;
+    a.cgroup = uint64_t(p.cgroup_fd);
+  }
   long pid = sys::clone3(&a);
+  if (pid < 0 && p.cgroup_fd >= 0 && errno != EAGAIN && errno != ENOMEM) {
+    a.flags &= ~uint64_t(CLONE_INTO_CGROUP);
+    a.cgroup = 0;
+    pid = sys::clone3(&a);
+  }
   if (pid < 0) return -errno;
   if (pid == 0) init_main(p);
   return pid_t(pid);

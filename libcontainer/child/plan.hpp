@@ -78,6 +78,7 @@ struct ChildPlan {
   bool new_cgroupns;        // unshare(CLONE_NEWCGROUP) after the parent placed us
   bool new_userns;          // become root of it once the maps are written
   bool await_parent;        // wait for Isolated (id maps written, cgroups joined)
+  int cgroup_fd;            // the cgroup2 leaf for CLONE_INTO_CGROUP, -1: none
   bool new_timens;          // the cloner unshares and writes offsets first
   JoinNs joins[8];
   int n_joins;

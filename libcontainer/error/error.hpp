@@ -68,6 +68,8 @@ class [[nodiscard]] Result {
   Error& error() & { return std::get<1>(v_); }
   Error&& error() && { return std::get<1>(std::move(v_)); }
   const Error& error() const& { return std::get<1>(v_); }
+  // The value, or alt when this is an error (which is then dropped).
+  T value_or(T alt) && { return ok() ? std::get<0>(std::move(v_)) : std::move(alt); }
   Result context(std::string frame) && {
     if (!ok()) std::get<1>(v_).context(std::move(frame));
     return std::move(*this);

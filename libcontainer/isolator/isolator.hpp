@@ -8,6 +8,7 @@
 //             born into (cgroups), journaling them in the state directory
 //             first, so cleanup() finds them after a crash;
 //   isolate   CLI, the init exists and waits (id maps, cgroup membership);
+//   update    CLI (`berth update`), the container exists and is not stopped;
 //   cleanup   delete, or create's undo: reverse order, idempotent, accepts
 //             a container it never saw or saw only partly provisioned.
 // (ARCHITECTURE.md's prepare is split in two here, prepare and provision,
@@ -42,6 +43,9 @@ class Isolator {
   virtual Status prepare(const ContainerContext&, LaunchPlan&) { return {}; }
   virtual Status provision(const ContainerContext&, LaunchPlan&) { return {}; }
   virtual Status isolate(const ContainerContext&, LaunchPlan&, pid_t /*init*/) { return {}; }
+  // `berth update`: new resource values for a live container; only the
+  // fields present change.
+  virtual Status update(const std::string& /*state_dir*/, const spec::Resources&) { return {}; }
   virtual Status cleanup(const std::string& /*state_dir*/) { return {}; }
 };
 

@@ -4,6 +4,7 @@
 // leaves nothing behind.
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -156,6 +157,11 @@ Status Launch::handle_seccomp_fd(int fd) {
   return sys::send_fd(sock.get(), msg, notify.get()).context("send the seccomp notify fd to " + plan.seccomp_listener_path);
 }
 
+// What the init reported with Failed: the step, its errno, the config field.
+Error child_failure(const child::SyncMsg& m) {
+  return Error(Code::Child, m.error.step, m.error.sys_errno, m.error.json_path);
+}
+
 // The init closed its end: it died during setup (or the shim never ran).
 Error Launch::init_gone() {
   int status;
@@ -171,7 +177,21 @@ Error Launch::send_failed(int r) {
 
 Status Launch::talk_to_init() {
   using child::SyncKind;
-  for (auto& iso : isolators) BERTH_CHECK(iso->isolate(ctx, plan, st.pid).context(iso->name()));
+  for (auto& iso : isolators) {
+    Status s = iso->isolate(ctx, plan, st.pid);
+    if (s.ok()) continue;
+    // ESRCH: the init is gone already, and its own report of why is
+    // waiting on the channel; that is the error worth showing.
+    if (s.error().sys_errno() == ESRCH) {
+      pollfd p{sync.get(), POLLIN, 0};
+      child::SyncMsg m;
+      int fd = -1;
+      if (poll(&p, 1, 0) == 1 && child::recv_msg(sync.get(), &m, &fd) == 0 && m.kind == SyncKind::Failed)
+        return child_failure(m);
+      if (fd >= 0) close(fd);
+    }
+    return std::move(s).error().context(iso->name());
+  }
   if (plan.child.await_parent) {
     if (int r = child::send_msg(sync.get(), SyncKind::Isolated, nullptr, -1); r < 0) return send_failed(r);
   }
@@ -182,10 +202,8 @@ Status Launch::talk_to_init() {
     if (r == -EPIPE || r == -ECONNRESET) return init_gone();
     if (r < 0) return sys_error(-r, "read from the container init");
     switch (m.kind) {
-      case SyncKind::Failed: {
-        Error e(Code::Child, m.error.step, m.error.sys_errno, m.error.json_path);
-        return e;
-      }
+      case SyncKind::Failed:
+        return child_failure(m);
       case SyncKind::RuntimeReady: {
         timeline.mark("init mounts done");
         std::string s = state::oci_state_json(st, state::RunState::Creating, false);

@@ -35,6 +35,8 @@ class Arena {
 };
 
 struct LaunchPlan {
+  LaunchPlan() { child.cgroup_fd = -1; }
+
   Arena arena;
   child::ChildPlan child{};
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/fd/unique_fd.hpp"
@@ -41,15 +42,32 @@ Result<Created> create(const state::Store& store, const CreateOptions& opts, con
 
 // Opens the start gate, then runs the poststart hooks.
 Status start(const state::Store& store, const std::string& id);
-// sig: a signal number. all: not supported until cgroups (error).
+// sig: a signal number, to the init. SIGKILL to a paused one thaws it after.
 Status kill(const state::Store& store, const std::string& id, int sig);
 // force: kill a live container first. Idempotent cleanup; poststop hooks.
 // A failing poststop hook does not fail the delete: it is put in *warning.
 Status remove(const state::Store& store, const std::string& id, bool force, IsolatorList& isolators,
               std::string* warning);
 
+// New resource values (`berth update`): only the fields present change.
+Status update(const state::Store& store, const std::string& id, const spec::Resources& resources,
+              IsolatorList& isolators);
+
 // Waits for the container's init to exit, through the shim; returns the
 // exit code (128+signal for a signal).
 Result<int> wait(const state::Store& store, const std::string& id);
+
+// processes.cpp: the container's processes, through its cgroups (the
+// journal's leaves). Code::NotFound for no such container.
+// Every pid in its cgroup and below (ascending), as `ps` lists them.
+Result<std::vector<pid_t>> processes(const state::Store& store, const std::string& id);
+// Freezes its cgroup (created or running); Code::Busy when stopped or paused.
+Status pause(const state::Store& store, const std::string& id);
+// Thaws it; Code::Busy unless paused.
+Status resume(const state::Store& store, const std::string& id);
+// `kill --all`: sig to every process in its cgroup, frozen while they are
+// signalled, thawed after (as runc 1.1). A stopped container's leftovers
+// (no pid namespace) are signalled too.
+Status kill_all(const state::Store& store, const std::string& id, int sig);
 
 }  // namespace berth::launcher

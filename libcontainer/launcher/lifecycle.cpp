@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "libcontainer/cgroup/freezer.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/sys/proc.hpp"
@@ -27,6 +28,8 @@ UniqueFd open_pidfd(pid_t pid, uint64_t start_time) {
   if (sys::process_start_time(pid) != start_time) fd.reset();
   return fd;
 }
+
+constexpr int kKillWaitMs = 10000;
 
 // Waits until the pidfd says the process has exited (or timeout_ms passes).
 bool wait_exit(int pidfd, int timeout_ms) {
@@ -67,6 +70,12 @@ Status start(const state::Store& store, const std::string& id) {
   auto status = state::current_status(store, st);
   if (status == state::RunState::Stopped) return Error(Code::Busy, "cannot start a container that has stopped");
   if (status == state::RunState::Running) return Error(Code::Busy, "cannot start an already running container");
+  if (status != state::RunState::Created)
+    return Error(Code::Busy, std::string("cannot start a container in the ") + state::status_name(status) + " state");
+  // A frozen init (an ancestor cgroup frozen by someone else) would never
+  // take the gate: refuse rather than wait for ever.
+  if (cgroup::freezer::any_frozen(cgroup::leaves(store.dir(id))))
+    return Error(Code::Busy, "cannot start the container: its cgroup is frozen (thaw it first)");
   std::string fifo = store.dir(id) + "/exec.fifo";
   UniqueFd pidfd = open_pidfd(st.pid, st.init_start_time);
   if (!pidfd) return Error(Code::Busy, "cannot start a container that has stopped");
@@ -98,10 +107,13 @@ Status start(const state::Store& store, const std::string& id) {
 
 Status kill(const state::Store& store, const std::string& id, int sig) {
   auto st = BERTH_TRY(store.read(id));
-  if (state::current_status(store, st) == state::RunState::Stopped) return Error(Code::Busy, "container not running");
+  auto status = state::current_status(store, st);
+  if (status == state::RunState::Stopped) return Error(Code::Busy, "container not running");
   UniqueFd fd = open_pidfd(st.pid, st.init_start_time);
   if (!fd) return Error(Code::Busy, "container not running");
   if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0) return sys_error(errno, "kill");
+  // As runc: a SIGKILL takes effect in a v1-frozen cgroup only once thawed.
+  if (status == state::RunState::Paused && sig == SIGKILL) cgroup::freezer::thaw_all(store.kernel(), cgroup::leaves(store.dir(id)));
   return {};
 }
 
@@ -132,7 +144,10 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
         UniqueFd fd = open_pidfd(rec.pid, rec.init_start_time);
         if (fd) {
           syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
-          wait_exit(fd.get(), -1);
+          cgroup::freezer::thaw_all(store.kernel(), cgroup::leaves(dir));
+          if (!wait_exit(fd.get(), kKillWaitMs))
+            return Error(Code::Busy, "the container's init did not exit within " +
+                                         std::to_string(kKillWaitMs / 1000) + " s of SIGKILL");
         }
         UniqueFd shim = open_pidfd(rec.shim_pid, rec.shim_start_time);
         if (shim) syscall(SYS_pidfd_send_signal, shim.get(), SIGKILL, nullptr, 0);
@@ -143,15 +158,24 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
     return std::move(st).error();
   }
   auto status = state::current_status(store, *st);
-  if (status == state::RunState::Running && !force)
-    return Error(Code::Busy, "cannot delete container " + id + " that is not stopped: running");
+  if ((status == state::RunState::Running || status == state::RunState::Paused) && !force)
+    return Error(Code::Busy, "cannot delete container " + id + " that is not stopped: " + state::status_name(status));
+  auto leaves = cgroup::leaves(dir);
   if (status != state::RunState::Stopped) {
     UniqueFd fd = open_pidfd(st->pid, st->init_start_time);
     if (fd) {
       syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
-      wait_exit(fd.get(), -1);
+      // A paused container's processes die only once thawed (v1).
+      cgroup::freezer::thaw_all(store.kernel(), leaves);
+      // Bounded: a cgroup frozen from above (not by us) keeps a killed task
+      // alive until someone thaws it.
+      if (!wait_exit(fd.get(), kKillWaitMs))
+        return Error(Code::Busy, "the container's init did not exit within " + std::to_string(kKillWaitMs / 1000) +
+                                     " s of SIGKILL: is a parent of its cgroup frozen?");
     }
   }
+  // Frozen leftovers (no pid namespace) must die before their cgroups go.
+  cgroup::freezer::thaw_all(store.kernel(), leaves);
   stop_shim(dir, *st);
   Error errs(Code::Internal, "delete " + id);
   bool failed = false;

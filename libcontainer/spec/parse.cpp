@@ -116,6 +116,16 @@ void parse_top(Walker& w, Value top, Config& c) {
 
 }  // namespace
 
+Result<Resources> parse_resources(std::string_view json_text) {
+  auto doc = json::Document::parse(json_text);
+  if (!doc) return std::move(doc).error();
+  Walker w;
+  Resources r;
+  parse_resources_object(w, doc->root(), r);
+  BERTH_CHECK(w.finish());
+  return r;
+}
+
 Result<Config> parse_config(std::string_view json_text) {
   auto doc = json::Document::parse(json_text);
   if (!doc) return std::move(doc).error();

@@ -29,6 +29,10 @@ namespace berth::spec {
 // Parses and validates a runtime-spec 1.2 config document.
 Result<Config> parse_config(std::string_view json_text);
 
+// Parses a linux.resources object on its own, as `update -r FILE` reads it
+// (runc's format); JSON paths are relative to it ("/memory/limit").
+Result<Resources> parse_resources(std::string_view json_text);
+
 // Reads and parses bundle_dir/config.json. Errors name the file: an I/O error
 // keeps its errno (ENOENT gives Code::NotFound), and a refused config gets
 // the outer frame "load <bundle>/config.json".

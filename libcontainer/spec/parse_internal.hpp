@@ -113,6 +113,7 @@ std::string quoted(std::string_view s);  // "\"s\"" with JSON escaping
 
 void parse_process(Walker& w, Value v, Process& out);
 void parse_linux(Walker& w, Value v, Linux& out);
+void parse_resources_object(Walker& w, Value v, Resources& out);
 void parse_seccomp(Walker& w, Value v, Seccomp& out);
 void parse_id_mappings(Walker& w, Value obj, std::string_view name, std::vector<IdMapping>& out);
 // Cross-field rules that need both process/mounts and linux parsed.

@@ -135,10 +135,10 @@ void parse_device_rule(Walker& w, Value v, std::vector<DeviceRule>& out) {
   out.push_back(std::move(r));
 }
 
-void parse_resources(Walker& w, Value l, Resources& out) {
-  Value v = member(l, "resources");
-  if (!v.present()) return;
-  auto s = w.enter("resources");
+}  // namespace
+
+// The linux.resources object itself (also the document `update -r` reads).
+void parse_resources_object(Walker& w, Value v, Resources& out) {
   if (!w.as_object(v)) return;
   out = Resources{};
   w.each_object(v, "devices", [&](Value d) { parse_device_rule(w, d, out.devices); });
@@ -190,6 +190,15 @@ void parse_resources(Walker& w, Value l, Resources& out) {
   }
   constexpr const char* kNotYet[] = {"blockIO", "hugepageLimits", "network", "rdma", "unified"};
   for (const char* name : kNotYet) w.refuse_unsupported(v, name, "cgroup resources are not implemented");
+}
+
+namespace {
+
+void parse_resources(Walker& w, Value l, Resources& out) {
+  Value v = member(l, "resources");
+  if (!v.present()) return;
+  auto s = w.enter("resources");
+  parse_resources_object(w, v, out);
 }
 
 void parse_absolute_paths(Walker& w, Value l, std::string_view name, std::vector<std::string>& out) {

@@ -47,12 +47,18 @@ Result<std::string> read_file(const std::string& path) {
     Error e = sys_error(errno, "open " + path);
     return e;
   }
+  auto out = read_all(fd.get());
+  if (!out) return std::move(out).context(path);
+  return out;
+}
+
+Result<std::string> read_all(int fd) {
   std::string out;
   char buf[16384];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error(errno, "read " + path);
+    if (n < 0) return sys_error(errno, "read");
     if (n == 0) break;
     out.append(buf, size_t(n));
   }

@@ -19,5 +19,7 @@ std::string now_rfc3339();
 // the create and exit paths.
 Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0600);
 Result<std::string> read_file(const std::string& path);
+// Everything readable from fd until EOF (a file, a pipe), retrying EINTR.
+Result<std::string> read_all(int fd);
 
 }  // namespace berth::state

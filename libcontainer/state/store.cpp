@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "libcontainer/cgroup/freezer.hpp"
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
 #include "libcontainer/sys/proc.hpp"
@@ -36,6 +37,7 @@ const char* status_name(RunState s) {
     case RunState::Created: return "created";
     case RunState::Running: return "running";
     case RunState::Stopped: return "stopped";
+    case RunState::Paused: return "paused";
   }
   return "unknown";
 }
@@ -212,6 +214,8 @@ RunState current_status(const Store& store, const ContainerState& s) {
   struct stat st;
   if (stat((d + "/exit.json").c_str(), &st) == 0) return RunState::Stopped;
   if (s.pid <= 0 || sys::process_start_time(s.pid) != s.init_start_time) return RunState::Stopped;
+  // Frozen by `pause` (created or running), as runc reports it.
+  if (cgroup::freezer::paused(cgroup::leaves(d))) return RunState::Paused;
   if (stat((d + "/exec.fifo").c_str(), &st) == 0) return RunState::Created;
   return RunState::Running;
 }

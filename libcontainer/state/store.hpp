@@ -27,7 +27,7 @@ namespace berth::state {
 // runc's rules: [A-Za-z0-9_+.-]+, not "." or "..".
 Status validate_id(const std::string& id);
 
-enum class RunState { Creating, Created, Running, Stopped };
+enum class RunState { Creating, Created, Running, Stopped, Paused };  // Paused: its cgroup frozen
 const char* status_name(RunState s);
 
 struct ExitRecord {

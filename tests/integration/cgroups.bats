@@ -198,3 +198,60 @@ own_cgroup() {
 	assert_output_contains "done"
 	[[ "$output" != *"Operation not permitted"* ]]
 }
+
+@test "update: runc's flags, -r FILE and -r - change a live container's limits" {
+	make_bundle sleep 100 >/dev/null
+	local id; id=$(new_id)
+	jq_config --arg p "/berth-upd-$$-$BATS_TEST_NUMBER" '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 10} | .linux.resources.memory = {"limit": 67108864}'
+	runq berth create -b "$BUNDLE" "$id"
+	assert_success
+	local cg=berth-upd-$$-$BATS_TEST_NUMBER
+	run berth update --pids-limit 20 --memory 128m --memory-swap 256m --cpu-quota 30000 --cpu-period 100000 --cpu-share 256 "$id"
+	assert_success
+	[ "$(cat /sys/fs/cgroup/pids/$cg/pids.max)" = 20 ]
+	[ "$(cat /sys/fs/cgroup/memory/$cg/memory.limit_in_bytes)" = 134217728 ]
+	[ "$(cat /sys/fs/cgroup/memory/$cg/memory.memsw.limit_in_bytes)" = 268435456 ]
+	[ "$(cat /sys/fs/cgroup/cpu/$cg/cpu.cfs_quota_us)" = 30000 ]
+	[ "$(cat /sys/fs/cgroup/cpu/$cg/cpu.shares)" = 256 ]
+	echo '{"pids": {"limit": 30}, "memory": {"limit": 33554432}}' > "$BATS_TEST_TMPDIR/r.json"
+	run berth update -r "$BATS_TEST_TMPDIR/r.json" "$id"
+	assert_success
+	[ "$(cat /sys/fs/cgroup/pids/$cg/pids.max)" = 30 ]
+	[ "$(cat /sys/fs/cgroup/memory/$cg/memory.limit_in_bytes)" = 33554432 ]
+	run berth update -r - "$id" <<<'{"cpu": {"shares": 768}}'
+	assert_success
+	[ "$(cat /sys/fs/cgroup/cpu/$cg/cpu.shares)" = 768 ]
+	# Errors name the field of the document, or the flag.
+	run berth update -r - "$id" <<<'{"memory": {"limit": "lots"}}'
+	assert_failure
+	assert_output_contains "/memory/limit"
+	run berth update --memory 12zz "$id"
+	assert_failure
+	assert_output_contains "--memory"
+	run berth update --blkio-weight 500 "$id"
+	assert_failure
+	assert_output_contains "--blkio-weight"
+	# Nothing changed by the refused calls.
+	[ "$(cat /sys/fs/cgroup/memory/$cg/memory.limit_in_bytes)" = 33554432 ]
+	q berth delete --force "$id"
+	run berth update --pids-limit 5 "$id"
+	assert_failure
+}
+
+@test "cgroups: create below a frozen cgroup is refused, naming it, instead of hanging" {
+	make_bundle >/dev/null
+	local parent=/sys/fs/cgroup/freezer/berth-frz-$$-$BATS_TEST_NUMBER id
+	id=$(new_id)
+	mkdir "$parent"
+	echo FROZEN > "$parent/freezer.state"
+	jq_config --arg p "/berth-frz-$$-$BATS_TEST_NUMBER/c" '.linux.cgroupsPath = $p'
+	# timeout: the failure this guards against is a hang.
+	runq timeout 20 "$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id"
+	echo THAWED > "$parent/freezer.state"
+	rmdir "$parent"
+	assert_failure
+	[ "$status" -ne 124 ]
+	assert_output_contains "frozen"
+	[ ! -e "$ROOT/$id" ]
+	[ -z "$(cgroup_dirs "berth-frz-$$-$BATS_TEST_NUMBER")" ]
+}

@@ -28,6 +28,7 @@ setup_file() {
 	vm_bundle dev "$mknod_caps" "$mknod_sh"
 	vm_bundle devok "$mknod_caps"' | .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "r"}]' "$mknod_sh"
 	vm_bundle cgns '.linux.namespaces += [{"type": "cgroup"}]' 'cat /proc/self/cgroup'
+	vm_bundle sleeper '.' 'sleep 1000 & exec sleep 1001'
 	cat > "$d/guest.sh" <<-EOF
 		# One check per function; each leaves out/NAME.out (stdout+stderr) and out/NAME.rc.
 		out=$d/out
@@ -64,6 +65,26 @@ setup_file() {
 		berth_left() {  # what berth left in the cgroup tree
 			find /sys/fs/cgroup -mindepth 1 -type d -name 'vm-*'
 		}
+		# pause/resume through cgroup.freeze, ps, delete --force of a paused one, kill --all.
+		berth_pause() {
+			local r=/run/berth-vm-test id=vm-pause leaf i
+			local b="$BERTH_BIN --root \$r"
+			\$b create --bundle "$d/sleeper" \$id && \$b start \$id || return 1
+			leaf=\$(awk -F'\t' '\$1 == "leaf" { print \$2 \$3 }' \$r/\$id/cgroups)
+			for i in \$(seq 100); do [ "\$(\$b ps -f json \$id | jq length)" = 2 ] && break; sleep 0.1; done
+			echo "ps: \$(\$b ps -f json \$id | jq length) pids"
+			\$b pause \$id || return 1
+			echo "paused: \$(\$b state \$id | jq -r .status) freeze=\$(cat \$leaf/cgroup.freeze) \$(grep frozen \$leaf/cgroup.events)"
+			\$b resume \$id || return 1
+			echo "resumed: \$(\$b state \$id | jq -r .status) freeze=\$(cat \$leaf/cgroup.freeze) \$(grep frozen \$leaf/cgroup.events)"
+			\$b pause \$id && \$b delete --force \$id && echo "deleted paused"
+			[ -e "\$leaf" ] && echo "leaf left" || echo "leaf gone"
+			id=vm-killall
+			\$b create --bundle "$d/sleeper" \$id && \$b start \$id && \$b kill --all \$id KILL || return 1
+			for i in \$(seq 100); do [ "\$(\$b state \$id | jq -r .status)" = stopped ] && break; sleep 0.1; done
+			echo "kill --all: \$(\$b state \$id | jq -r .status)"
+			\$b delete \$id
+		}
 		check cgroups cgroups
 		check berth_run berth_run
 		check memory_max memory_max
@@ -73,6 +94,7 @@ setup_file() {
 		check berth_dev berth_in dev vm-dev
 		check berth_devok berth_in devok vm-devok
 		check berth_cgns berth_in cgns vm-cgns
+		check berth_pause berth_pause
 		check berth_left berth_left
 	EOF
 	local rc=0
@@ -159,4 +181,15 @@ vm_result() {
 	vm_result berth_left
 	assert_success
 	[ -z "$output" ]
+}
+
+@test "vm: pause/resume through cgroup.freeze on v2; delete --force of a paused container; kill --all" {
+	vm_result berth_pause
+	assert_success
+	assert_output_contains "ps: 2 pids"
+	assert_output_contains "paused: paused freeze=1 frozen 1"
+	assert_output_contains "resumed: running freeze=0 frozen 0"
+	assert_output_contains "deleted paused"
+	assert_output_contains "leaf gone"
+	assert_output_contains "kill --all: stopped"
 }

@@ -204,3 +204,33 @@ TEST_CASE("cgroups: v2 memory and cpu: swap is translated, shares become a weigh
     CHECK(r.error().json_path().rfind("/linux/resources/memory/", 0) == 0);
   }
 }
+
+TEST_CASE("cgroups: update changes the live cgroup's values through the journal, naming fields as the document does") {
+  Fixture f(true);
+  auto c = config(R"("cgroupsPath":"/u","resources":{"pids":{"limit":10}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  {
+    auto iso = f.isolator();
+    LaunchPlan plan;
+    REQUIRE(iso->prepare(ctx, plan).ok());
+    REQUIRE(iso->provision(ctx, plan).ok());
+  }
+  auto r = spec::parse_resources(R"({"pids":{"limit":20},"cpu":{"quota":20000,"period":100000},"memory":{"limit":4194304}})");
+  REQUIRE(r.ok());
+  auto iso = f.isolator();  // a new CLI call: a fresh isolator
+  Status s = iso->update(ctx.state_dir, *r);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  CHECK(f.cg.read("unified/u/pids.max") == "20");
+  CHECK(f.cg.read("unified/u/cpu.max") == "20000 100000");
+  CHECK(f.cg.read("unified/u/memory.max") == "4194304");
+  auto bad = spec::parse_resources(R"({"memory":{"swappiness":5}})");
+  REQUIRE(bad.ok());
+  auto e = f.isolator()->update(ctx.state_dir, *bad);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.error().json_path() == "/memory/swappiness");
+  auto dev = spec::parse_resources(R"({"devices":[{"allow":true,"access":"r"}]})");
+  REQUIRE(dev.ok());
+  CHECK(f.isolator()->update(ctx.state_dir, *dev).error().json_path() == "/devices");
+  test::TempTree none;
+  CHECK(f.isolator()->update(none.path(), *r).error().code() == Code::NotFound);
+}

@@ -148,3 +148,24 @@ TEST_CASE("create: an existing id is refused and the existing container is untou
   CHECK(snapshot(f.tree.path()) == before);
   CHECK(f.kernel.processes == procs);
 }
+
+TEST_CASE("create: an init that fails before it is placed in its cgroups is reported by its own step") {
+  // The init exits at once; the parent's write of its pid to cgroup.procs
+  // then fails with ESRCH. The init's report is the error worth showing.
+  Fixture f;
+  f.kernel.init_script = {FakeKernel::failed("mknod /dev/null", EEXIST, "")};
+  size_t n = 0;
+  {
+    Fixture probe;
+    REQUIRE(probe.create().ok());
+    for (size_t i = 0; i < probe.kernel.calls.size(); i++)
+      if (probe.kernel.calls[i].arg.rfind("cgroup.procs=", 0) == 0 && !n) n = i + 1;
+  }
+  REQUIRE(n > 0);
+  f.kernel.fail_at = int(n);
+  f.kernel.fail_errno = ESRCH;
+  auto r = f.create();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message().find("mknod /dev/null") != std::string::npos);
+  CHECK(r.error().sys_errno() == EEXIST);
+}

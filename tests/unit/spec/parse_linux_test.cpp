@@ -192,3 +192,15 @@ TEST_CASE("linux: propagation, sysctl and path lists are checked") {
   CHECK_REFUSED(with_linux(R"("readonlyPaths":["sys"])"), "/linux/readonlyPaths/0", "absolute");
   CHECK_REFUSED(config(R"("linux":[])"), "/linux", "expected an object, got array");
 }
+
+TEST_CASE("resources document (update -r): read on its own, paths relative to it") {
+  auto r = spec::parse_resources(R"({"memory":{"limit":100},"pids":{"limit":3}})");
+  REQUIRE(r.ok());
+  CHECK(r->memory->limit == 100);
+  CHECK(r->pids_limit == 3);
+  auto bad = spec::parse_resources(R"({"memory":{"limit":"x"}})");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().json_path() == "/memory/limit");
+  CHECK_FALSE(spec::parse_resources("[1]").ok());
+  CHECK_FALSE(spec::parse_resources("{").ok());
+}

@@ -1,0 +1,17 @@
+// update: new resource values for a container that exists and has not
+// stopped, handed to every isolator's update() in the registry's order.
+#include "libcontainer/launcher/launcher.hpp"
+
+namespace berth::launcher {
+
+Status update(const state::Store& store, const std::string& id, const spec::Resources& resources,
+              IsolatorList& isolators) {
+  auto lock = BERTH_TRY(store.lock(id));
+  auto st = BERTH_TRY(store.read(id));
+  if (state::current_status(store, st) == state::RunState::Stopped)
+    return Error(Code::Busy, "cannot update a container that has stopped");
+  for (auto& iso : isolators) BERTH_CHECK(iso->update(store.dir(id), resources).context(iso->name()));
+  return {};
+}
+
+}  // namespace berth::launcher
