@@ -295,7 +295,7 @@ Result<int> cmd_features() {
   int last = capabilities::read_last_cap();
   w.field_strings("capabilities", capabilities::known_capability_names(last < 0 ? 40 : last));
   w.key("cgroup").begin_object().field_bool("v1", true).field_bool("v2", true).field_bool("systemd", false)
-      .field_bool("systemdUser", false).field_bool("rdma", false).end_object();
+      .field_bool("systemdUser", false).field_bool("rdma", true).end_object();
   w.key("seccomp").begin_object().field_bool("enabled", true);
   w.field_strings("actions", seccomp::known_actions());
   w.field_strings("operators", seccomp::known_operators());

@@ -131,7 +131,7 @@ class Cgroups final : public Isolator {
   Status make_leaf(Target& t, int root, const std::vector<std::pair<Target*, std::string>>& to_make) {
     bool cpuset = !t.h->v2 && t.h->has("cpuset");
     std::vector<std::string> v2_controllers;
-    if (t.h->v2 && layout_.mode == cgroup::Mode::V2) v2_controllers = needed_v2_controllers();
+    if (t.h->v2) v2_controllers = needed_v2_controllers();
     UniqueFd parent = BERTH_TRY(kernel_.open_dir_at(root, "."));
     size_t start = 1;
     while (start <= t.path.size()) {
@@ -190,7 +190,7 @@ class Cgroups final : public Isolator {
     if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
     if (r.pids_limit && *r.pids_limit != 0)
       BERTH_CHECK(at(json_root_ + "/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
-    return {};
+    return apply_other(r);
   }
 
   Status check_controllers(const spec::Resources& r) {
@@ -202,7 +202,29 @@ class Cgroups final : public Isolator {
         BERTH_CHECK(require("cpu", json_root_ + "/cpu"));
       if (!c.cpus.empty() || !c.mems.empty()) BERTH_CHECK(require("cpuset", json_root_ + "/cpu"));
     }
+    if (r.block_io) BERTH_CHECK(require(io_controller(), json_root_ + "/blockIO"));
+    if (!r.hugepage_limits.empty()) BERTH_CHECK(require("hugetlb", json_root_ + "/hugepageLimits"));
+    if (r.network && r.network->class_id) BERTH_CHECK(require("net_cls", json_root_ + "/network/classID"));
+    if (r.network && !r.network->priorities.empty())
+      BERTH_CHECK(require("net_prio", json_root_ + "/network/priorities"));
+    if (!r.rdma.empty()) BERTH_CHECK(require("rdma", json_root_ + "/rdma"));
+    if (!r.unified.empty()) {
+      if (!layout_.unified())
+        return Error(Code::Unsupported, "no cgroup2 mount on this host", 0, json_root_ + "/unified");
+      for (const auto& [key, value] : r.unified) {
+        // Its controller must reach the container's cgroup (cgroup.* files
+        // belong to no controller).
+        std::string ctl = key.substr(0, key.find('.'));
+        if (ctl != "cgroup" && v2_has(*layout_.unified(), ctl)) needed_v2_.push_back(ctl);
+      }
+    }
     return {};
+  }
+
+  // blkio on v1, io on v2.
+  const char* io_controller() const {
+    const cgroup::Hierarchy* h = layout_.find("blkio");
+    return h && !h->v2 ? "blkio" : "io";
   }
 
   // A controller the config's resources need: Unsupported, naming the
@@ -225,7 +247,79 @@ class Cgroups final : public Isolator {
     if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
     if (r.pids_limit && *r.pids_limit != 0)
       BERTH_CHECK(at(json_root_ + "/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
+    BERTH_CHECK(apply_other(r));
     return apply_devices(l);
+  }
+
+  // blockIO, hugepageLimits, network, rdma, unified.
+  Status apply_other(const spec::Resources& r) {
+    const std::string root = json_root_;
+    if (r.block_io) BERTH_CHECK(apply_block_io(*r.block_io));
+    for (size_t i = 0; i < r.hugepage_limits.size(); i++) {
+      const auto& h = r.hugepage_limits[i];
+      BERTH_CHECK(at(root + "/hugepageLimits/" + std::to_string(i),
+                     cgroup::hugetlb::set_limit(kernel_, fd_of("hugetlb"), is_v2("hugetlb"), h.page_size, h.limit)));
+    }
+    if (r.network) {
+      if (r.network->class_id)
+        BERTH_CHECK(at(root + "/network/classID", cgroup::v1::net::set_classid(kernel_, fd_of("net_cls"), *r.network->class_id)));
+      for (size_t i = 0; i < r.network->priorities.size(); i++) {
+        const auto& [iface, prio] = r.network->priorities[i];
+        BERTH_CHECK(at(root + "/network/priorities/" + std::to_string(i),
+                       cgroup::v1::net::set_priority(kernel_, fd_of("net_prio"), iface, prio)));
+      }
+    }
+    for (const auto& [device, lim] : r.rdma)
+      BERTH_CHECK(at(root + "/rdma/" + device,
+                     cgroup::rdma::set_max(kernel_, fd_of("rdma"), device, lim.hca_handles, lim.hca_objects)));
+    if (!r.unified.empty()) {
+      int fd = -1;
+      for (auto& t : targets_)
+        if (t.h == layout_.unified()) fd = t.fd.get();
+      for (const auto& [key, value] : r.unified)
+        BERTH_CHECK(at(root + "/unified/" + key, kernel_.write_at(fd, key, value)));
+    }
+    return {};
+  }
+
+  Status apply_block_io(const spec::BlockIOResources& b) {
+    const std::string p = json_root_ + "/blockIO/";
+    int fd = fd_of(io_controller());
+    const char* kThrottle[][2] = {{"read_bps_device", "rbps"}, {"write_bps_device", "wbps"},
+                                  {"read_iops_device", "riops"}, {"write_iops_device", "wiops"}};
+    const std::pair<const char*, const std::vector<spec::BlockIODevice>*> lists[] = {
+        {"throttleReadBpsDevice", &b.throttle_read_bps}, {"throttleWriteBpsDevice", &b.throttle_write_bps},
+        {"throttleReadIOPSDevice", &b.throttle_read_iops}, {"throttleWriteIOPSDevice", &b.throttle_write_iops}};
+    bool v2 = is_v2(io_controller());
+    if (!v2) {
+      namespace v1 = cgroup::v1::blkio;
+      if (b.weight) BERTH_CHECK(at(p + "weight", v1::set_weight(kernel_, fd, *b.weight)));
+      if (b.leaf_weight) BERTH_CHECK(at(p + "leafWeight", v1::set_leaf_weight(kernel_, fd, *b.leaf_weight)));
+      for (size_t i = 0; i < b.weight_device.size(); i++) {
+        const auto& d = b.weight_device[i];
+        std::string jp = p + "weightDevice/" + std::to_string(i);
+        if (d.weight) BERTH_CHECK(at(jp, v1::set_weight_device(kernel_, fd, d.major, d.minor, *d.weight)));
+        if (d.leaf_weight) BERTH_CHECK(at(jp, v1::set_leaf_weight_device(kernel_, fd, d.major, d.minor, *d.leaf_weight)));
+      }
+    } else {
+      namespace io = cgroup::v2::io;
+      if (b.leaf_weight) return no_v2(p + "leafWeight", "there are no leaf weights");
+      if (b.weight) BERTH_CHECK(at(p + "weight", io::set_weight(kernel_, fd, io::weight_of_blkio(*b.weight))));
+      for (size_t i = 0; i < b.weight_device.size(); i++) {
+        const auto& d = b.weight_device[i];
+        std::string jp = p + "weightDevice/" + std::to_string(i);
+        if (d.leaf_weight) return no_v2(jp + "/leafWeight", "there are no leaf weights");
+        if (d.weight) BERTH_CHECK(at(jp, io::set_weight_device(kernel_, fd, d.major, d.minor, io::weight_of_blkio(*d.weight))));
+      }
+    }
+    for (size_t k = 0; k < 4; k++)
+      for (size_t i = 0; i < lists[k].second->size(); i++) {
+        const auto& d = (*lists[k].second)[i];
+        std::string jp = p + lists[k].first + "/" + std::to_string(i);
+        BERTH_CHECK(at(jp, v2 ? cgroup::v2::io::set_max(kernel_, fd, d.major, d.minor, kThrottle[k][1], d.rate)
+                              : cgroup::v1::blkio::set_throttle(kernel_, fd, kThrottle[k][0], d.major, d.minor, d.rate)));
+      }
+    return {};
   }
 
   // The error of setting one field, named by its JSON path.

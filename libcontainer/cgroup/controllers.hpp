@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "libcontainer/error/error.hpp"
@@ -56,5 +57,39 @@ Status set_max(sys::Kernel& k, int dirfd, int64_t quota, uint64_t period);
 Status set_max_burst(sys::Kernel& k, int dirfd, uint64_t us);
 Status set_idle(sys::Kernel& k, int dirfd, int64_t idle);
 }  // namespace v2::cpu
+
+namespace v1::blkio {
+Status set_weight(sys::Kernel& k, int dirfd, uint16_t w);            // blkio.weight (CFQ/BFQ)
+Status set_leaf_weight(sys::Kernel& k, int dirfd, uint16_t w);
+Status set_weight_device(sys::Kernel& k, int dirfd, int64_t major, int64_t minor, uint16_t w);
+Status set_leaf_weight_device(sys::Kernel& k, int dirfd, int64_t major, int64_t minor, uint16_t w);
+// file: "read_bps_device", "write_bps_device", "read_iops_device", "write_iops_device"
+Status set_throttle(sys::Kernel& k, int dirfd, const char* file, int64_t major, int64_t minor, uint64_t rate);
+}  // namespace v1::blkio
+
+namespace v2::io {
+// v1 blkio weights [10, 1000] to io.weight [1, 10000], as runc maps them.
+uint64_t weight_of_blkio(uint16_t w);
+Status set_weight(sys::Kernel& k, int dirfd, uint64_t w);  // "default W"
+Status set_weight_device(sys::Kernel& k, int dirfd, int64_t major, int64_t minor, uint64_t w);
+// key: "rbps", "wbps", "riops", "wiops"; rate 0 is "max".
+Status set_max(sys::Kernel& k, int dirfd, int64_t major, int64_t minor, const char* key, uint64_t rate);
+}  // namespace v2::io
+
+namespace hugetlb {
+// v1 hugetlb.SIZE.limit_in_bytes, v2 hugetlb.SIZE.max.
+Status set_limit(sys::Kernel& k, int dirfd, bool v2, const std::string& page_size, uint64_t bytes);
+}  // namespace hugetlb
+
+namespace v1::net {
+Status set_classid(sys::Kernel& k, int dirfd, uint32_t id);  // net_cls.classid
+Status set_priority(sys::Kernel& k, int dirfd, const std::string& iface, uint32_t prio);  // net_prio.ifpriomap
+}  // namespace v1::net
+
+namespace rdma {
+// rdma.max "DEV hca_handle=N hca_object=M" (unset: max); v1 and v2.
+Status set_max(sys::Kernel& k, int dirfd, const std::string& device, std::optional<uint32_t> handles,
+               std::optional<uint32_t> objects);
+}  // namespace rdma
 
 }  // namespace berth::cgroup

@@ -74,8 +74,7 @@ bool Hierarchy::has(std::string_view c) const {
 const Hierarchy* Layout::find(std::string_view controller) const {
   for (const auto& h : hierarchies)
     if (!h.v2 && h.has(controller)) return &h;
-  if (mode == Mode::V2) return unified();
-  return nullptr;
+  return unified();
 }
 
 const Hierarchy* Layout::unified() const {

@@ -28,8 +28,9 @@ struct Hierarchy {
 struct Layout {
   Mode mode = Mode::None;
   std::vector<Hierarchy> hierarchies;  // v1 ones first, the cgroup2 mount last
-  // The v1 hierarchy holding a controller, else the v2 one on a pure v2
-  // host (whose controllers the caller checks in cgroup.controllers).
+  // The v1 hierarchy holding a controller, else the cgroup2 mount (on a
+  // hybrid host too: hugetlb lives there on this machine), whose
+  // cgroup.controllers the caller checks; nullptr when neither.
   const Hierarchy* find(std::string_view controller) const;
   const Hierarchy* unified() const;
 };

@@ -122,12 +122,42 @@ struct CpuResources {
   std::string cpus, mems;  // cpuset lists, "" = leave as is
 };
 
-// linux.resources: the fields the cgroups isolators enforce so far; the rest
-// are refused by name at parse time.
+// linux.resources.blockIO
+struct BlockIODevice {
+  int64_t major = 0, minor = 0;
+  std::optional<uint16_t> weight, leaf_weight;  // weightDevice
+  uint64_t rate = 0;                            // throttle*Device
+};
+struct BlockIOResources {
+  std::optional<uint16_t> weight, leaf_weight;
+  std::vector<BlockIODevice> weight_device, throttle_read_bps, throttle_write_bps, throttle_read_iops,
+      throttle_write_iops;
+};
+
+struct HugepageLimit {
+  std::string page_size;  // "2MB", "1GB"
+  uint64_t limit = 0;
+};
+
+struct NetworkResources {
+  std::optional<uint32_t> class_id;
+  std::vector<std::pair<std::string, uint32_t>> priorities;  // interface, priority
+};
+
+struct RdmaLimit {
+  std::optional<uint32_t> hca_handles, hca_objects;
+};
+
+// linux.resources, every field of runtime-spec 1.2.
 struct Resources {
   std::vector<DeviceRule> devices;
   std::optional<MemoryResources> memory;
   std::optional<CpuResources> cpu;
+  std::optional<BlockIOResources> block_io;
+  std::vector<HugepageLimit> hugepage_limits;
+  std::optional<NetworkResources> network;
+  std::map<std::string, RdmaLimit> rdma;
+  std::map<std::string, std::string> unified;
   // pids.limit as runc reads it: 0 leaves pids.max alone, < 0 is "max".
   std::optional<int64_t> pids_limit;
 };

@@ -135,6 +135,53 @@ void parse_device_rule(Walker& w, Value v, std::vector<DeviceRule>& out) {
   out.push_back(std::move(r));
 }
 
+bool valid_page_size(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) i++;
+  if (i == 0) return false;
+  std::string unit = s.substr(i);
+  return unit == "KB" || unit == "MB" || unit == "GB" || unit == "TB" || unit == "PB";
+}
+
+BlockIODevice parse_blkio_device(Walker& w, Value d, bool weight) {
+  BlockIODevice dev;
+  bool ok = w.require(d, "major") & w.require(d, "minor");
+  w.i64(d, "major", dev.major);
+  w.i64(d, "minor", dev.minor);
+  (void)ok;
+  if (weight) {
+    uint32_t x;
+    if (w.u32(d, "weight", x)) dev.weight = uint16_t(x);
+    if (w.u32(d, "leafWeight", x)) dev.leaf_weight = uint16_t(x);
+  } else if (w.require(d, "rate")) {
+    w.u64(d, "rate", dev.rate);
+  }
+  return dev;
+}
+
+BlockIOResources parse_block_io(Walker& w, Value b) {
+  BlockIOResources r;
+  auto weight = [&](const char* name, std::optional<uint16_t>& out) {
+    uint32_t x;
+    if (!w.u32(b, name, x)) return;
+    if (x == 0) return;  // runc: 0 is "not set"
+    if (x < 10 || x > 1000) {
+      auto s = w.enter(name);
+      w.fail("must be between 10 and 1000, got " + std::to_string(x));
+    }
+    out = uint16_t(x);
+  };
+  weight("weight", r.weight);
+  weight("leafWeight", r.leaf_weight);
+  w.each_object(b, "weightDevice", [&](Value d) { r.weight_device.push_back(parse_blkio_device(w, d, true)); });
+  const std::pair<const char*, std::vector<BlockIODevice>*> throttles[] = {
+      {"throttleReadBpsDevice", &r.throttle_read_bps}, {"throttleWriteBpsDevice", &r.throttle_write_bps},
+      {"throttleReadIOPSDevice", &r.throttle_read_iops}, {"throttleWriteIOPSDevice", &r.throttle_write_iops}};
+  for (auto& [name, list] : throttles)
+    w.each_object(b, name, [&, list = list](Value d) { list->push_back(parse_blkio_device(w, d, false)); });
+  return r;
+}
+
 }  // namespace
 
 // The linux.resources object itself (also the document `update -r` reads).
@@ -188,8 +235,59 @@ void parse_resources_object(Walker& w, Value v, Resources& out) {
     int64_t limit;
     if (w.as_object(p) && w.require(p, "limit") && w.i64(p, "limit", limit)) out.pids_limit = limit;
   }
-  constexpr const char* kNotYet[] = {"blockIO", "hugepageLimits", "network", "rdma", "unified"};
-  for (const char* name : kNotYet) w.refuse_unsupported(v, name, "cgroup resources are not implemented");
+  if (Value b = member(v, "blockIO"); b.present() && !b.is_null()) {
+    auto sb = w.enter("blockIO");
+    if (w.as_object(b)) out.block_io = parse_block_io(w, b);
+  }
+  w.each_object(v, "hugepageLimits", [&](Value h) {
+    HugepageLimit l;
+    if (w.require(h, "pageSize") && w.str(h, "pageSize", l.page_size) && !valid_page_size(l.page_size)) {
+      auto s = w.enter("pageSize");
+      w.fail("expected a size such as \"2MB\" or \"1GB\", got " + quoted(l.page_size));
+    }
+    if (w.require(h, "limit")) w.u64(h, "limit", l.limit);
+    out.hugepage_limits.push_back(std::move(l));
+  });
+  if (Value n = member(v, "network"); n.present() && !n.is_null()) {
+    auto sn = w.enter("network");
+    if (w.as_object(n)) {
+      NetworkResources net;
+      if (uint32_t id; w.u32(n, "classID", id)) net.class_id = id;
+      w.each_object(n, "priorities", [&](Value p) {
+        std::string name;
+        uint32_t prio = 0;
+        bool ok = w.require(p, "name") & w.require(p, "priority");
+        ok = w.str(p, "name", name) & w.u32(p, "priority", prio) & ok;
+        if (ok) net.priorities.emplace_back(name, prio);
+      });
+      out.network = net;
+    }
+  }
+  if (Value r = member(v, "rdma"); r.present() && !r.is_null()) {
+    auto sr = w.enter("rdma");
+    if (w.as_object(r)) {
+      for (size_t i = 0; i < r.size(); i++) {
+        Value d = r.value_at(i);
+        std::string name(r.key_at(i));
+        auto sd = w.enter(name);
+        if (!w.as_object(d)) continue;
+        RdmaLimit lim;
+        if (uint32_t x; w.u32(d, "hcaHandles", x)) lim.hca_handles = x;
+        if (uint32_t x; w.u32(d, "hcaObjects", x)) lim.hca_objects = x;
+        out.rdma[name] = lim;
+      }
+    }
+  }
+  if (w.string_map(v, "unified", out.unified)) {
+    auto su = w.enter("unified");
+    for (const auto& [k, val] : out.unified) {
+      // A control file of the container's own cgroup, by name: no path.
+      if (k.empty() || k.find('/') != std::string::npos || k == "." || k == ".." || k.find('.') == std::string::npos) {
+        auto sk = w.enter(k);
+        w.fail("expected a cgroup v2 control file name such as \"memory.high\", got " + quoted(k));
+      }
+    }
+  }
 }
 
 namespace {

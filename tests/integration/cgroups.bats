@@ -255,3 +255,51 @@ own_cgroup() {
 	[ ! -e "$ROOT/$id" ]
 	[ -z "$(cgroup_dirs "berth-frz-$$-$BATS_TEST_NUMBER")" ]
 }
+
+@test "cgroups: blockIO throttles land in blkio (v1), the weight in blkio.bfq.weight where BFQ is the scheduler" {
+	local dev; dev=$(lsblk -dno MAJ:MIN "$(findmnt -no SOURCE / | sed 's/[0-9]*$//')" 2>/dev/null | tr -d ' ')
+	[ -n "$dev" ] || dev=$(lsblk -dno MAJ:MIN | head -1 | tr -d ' ')
+	local major=${dev%:*} minor=${dev#*:}
+	make_bundle sh -c 'cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device' >/dev/null
+	jq_config --argjson ma "$major" --argjson mi "$minor" '.linux.resources.blockIO = {
+		"throttleReadBpsDevice": [{"major": $ma, "minor": $mi, "rate": 1048576}],
+		"throttleWriteIOPSDevice": [{"major": $ma, "minor": $mi, "rate": 100}]}'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_success
+	assert_output_contains "$major:$minor 1048576"
+	assert_output_contains "$major:$minor 100"
+	# A weight: blkio.weight, else blkio.bfq.weight (this host: BFQ, no CFQ since Linux 5.0).
+	make_bundle sh -c 'cat /sys/fs/cgroup/blkio/blkio.bfq.weight 2>/dev/null || cat /sys/fs/cgroup/blkio/blkio.weight' >/dev/null
+	jq_config '.linux.resources.blockIO = {"weight": 300}'
+	run berth run -b "$BUNDLE" "$(new_id)"
+	assert_success
+	assert_output_contains "300"
+}
+
+@test "cgroups: hugepageLimits on this hybrid host go to the cgroup2 mount, where hugetlb lives" {
+	grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers
+	make_bundle sleep 100 >/dev/null
+	local id; id=$(new_id)
+	jq_config --arg p "/berth-huge-$$-$BATS_TEST_NUMBER" '.linux.cgroupsPath = $p | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	runq berth create -b "$BUNDLE" "$id"
+	assert_success
+	[ "$(cat /sys/fs/cgroup/unified/berth-huge-$$-$BATS_TEST_NUMBER/hugetlb.2MB.max)" = 4194304 ]
+	q berth delete --force "$id"
+	[ ! -e /sys/fs/cgroup/unified/berth-huge-$$-$BATS_TEST_NUMBER ]
+}
+
+@test "cgroups: unified keys are written in the cgroup2 leaf; a key whose file is missing is named" {
+	make_bundle sleep 100 >/dev/null
+	local id; id=$(new_id)
+	jq_config --arg p "/berth-uni-$$-$BATS_TEST_NUMBER" '.linux.cgroupsPath = $p | .linux.resources.unified = {"hugetlb.2MB.max": "2097152"}'
+	runq berth create -b "$BUNDLE" "$id"
+	assert_success
+	[ "$(cat /sys/fs/cgroup/unified/berth-uni-$$-$BATS_TEST_NUMBER/hugetlb.2MB.max)" = 2097152 ]
+	q berth delete --force "$id"
+	id=$(new_id)
+	jq_config '.linux.resources.unified = {"memory.high": "100M"}'
+	run berth run -b "$BUNDLE" "$id"
+	assert_failure
+	assert_output_contains "/linux/resources/unified/memory.high"
+	[ -z "$(cgroup_dirs "berth-uni-$$-$BATS_TEST_NUMBER")" ]
+}

@@ -484,7 +484,7 @@ hooks_config() {
 	assert_success
 	local f
 	# (no net_cls, net_prio or rdma hierarchy on this host)
-	for f in '.linux.resources.network = {"classID": 1048577}|/linux/resources/network' \
+	for f in '.linux.resources.network = {"classID": 1048577}|/linux/resources/network/classID' \
 		'.linux.resources.rdma = {"mlx5_0": {"hcaHandles": 3}}|/linux/resources/rdma'; do
 		sh_bundle true
 		jq_config "${f%|*}"

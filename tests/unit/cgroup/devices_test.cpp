@@ -89,6 +89,10 @@ TEST_CASE("ROOT_ devices: the BPF program, attached to a cgroup2 dir, answers as
   REQUIRE_MESSAGE(!base.empty(), "no cgroup2 mount");
   std::string dir = base + "/berth-unit-devices-" + std::to_string(getpid());
   REQUIRE(mkdir(dir.c_str(), 0755) == 0);
+  struct RemoveDir {  // also when a REQUIRE below ends the test early
+    std::string d;
+    ~RemoveDir() { rmdir(d.c_str()); }
+  } remove_dir{dir};
   test::TempTree t;
   auto rules = spec_rules();
   rules.push_back(rule(true, "c", 1, 7, "r"));   // /dev/full read-only: default allows it rwm...
@@ -128,7 +132,6 @@ TEST_CASE("ROOT_ devices: the BPF program, attached to a cgroup2 dir, answers as
   waitpid(pid, nullptr, 0);
   close(pipefd[0]);
   close(fd);
-  rmdir(dir.c_str());
   for (size_t i = 0; i < std::size(probes); i++) {
     INFO(probes[i].name);
     CHECK((answers[i] == 'y') == devices::allows(rules, 'c', probes[i].major, probes[i].minor, probes[i].access));

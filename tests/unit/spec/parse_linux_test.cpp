@@ -162,16 +162,31 @@ TEST_CASE("linux: resources.memory and resources.cpu are read field by field") {
   CHECK(parse_config(with_linux(R"("resources":{"memory":null,"cpu":null})")).ok());
 }
 
-TEST_CASE("linux: cgroup resources not enforced yet are refused by name") {
-  for (const char* f : {"blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
-    auto r = parse_config(with_linux(std::string(R"("resources":{")") + f + R"(":{"x":1}})"));
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().code() == Code::Unsupported);
-    CHECK(r.error().json_path() == std::string("/linux/resources/") + f);
-    CHECK(r.error().frames().front() == std::string("/linux/resources/") + f +
-                                            ": not supported yet (cgroup resources are not implemented)");
-  }
-  CHECK(parse_config(with_linux(R"("resources":{"memory":{},"cpu":null,"devices":[]})")).ok());
+TEST_CASE("linux: blockIO, hugepageLimits, network, rdma and unified are read, each error at its path") {
+  auto r = parse_config(with_linux(R"("resources":{"blockIO":{"weight":500,"leafWeight":0,
+    "weightDevice":[{"major":8,"minor":0,"weight":200}],"throttleReadBpsDevice":[{"major":8,"minor":0,"rate":1048576}]},
+    "hugepageLimits":[{"pageSize":"2MB","limit":4194304}],"network":{"classID":1048577,"priorities":[{"name":"eth0","priority":5}]},
+    "rdma":{"mlx5_0":{"hcaHandles":3}},"unified":{"memory.high":"100M"}})"));
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
+  const auto& res = r->linux.resources;
+  CHECK(res.block_io->weight == 500);
+  CHECK_FALSE(res.block_io->leaf_weight);  // 0 is "not set", as runc
+  REQUIRE(res.block_io->weight_device.size() == 1);
+  CHECK(res.block_io->weight_device[0].weight == 200);
+  CHECK(res.block_io->throttle_read_bps[0].rate == 1048576u);
+  CHECK(res.hugepage_limits[0].page_size == "2MB");
+  CHECK(res.network->class_id == 1048577u);
+  CHECK(res.network->priorities[0].first == "eth0");
+  CHECK(res.rdma.at("mlx5_0").hca_handles == 3u);
+  CHECK_FALSE(res.rdma.at("mlx5_0").hca_objects);
+  CHECK(res.unified.at("memory.high") == "100M");
+  CHECK_REFUSED(with_linux(R"("resources":{"blockIO":{"weight":5}})"), "/linux/resources/blockIO/weight", "between 10 and 1000");
+  CHECK_REFUSED(with_linux(R"("resources":{"hugepageLimits":[{"pageSize":"2M","limit":1}]})"),
+                "/linux/resources/hugepageLimits/0/pageSize", "2MB");
+  CHECK_REFUSED(with_linux(R"("resources":{"unified":{"../memory.max":"1"}})"), "/linux/resources/unified/..~1memory.max",
+                "control file name");
+  CHECK_REFUSED(with_linux(R"("resources":{"blockIO":{"throttleReadBpsDevice":[{"major":8,"minor":0}]}})"),
+                "/linux/resources/blockIO/throttleReadBpsDevice/0/rate", "required");
 }
 
 TEST_CASE("linux: other unimplemented features are refused by name") {
