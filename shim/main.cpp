@@ -56,12 +56,54 @@ struct Shim {
     close(fd);
   }
 
+  // The OOM kills in the container's memory cgroup, from the cgroups
+  // journal's leaves: v1 memory.oom_control or v2 memory.events, both
+  // "oom_kill N" (Linux 4.13+). Read when the init has exited: the cgroup
+  // lives until delete.
+  long oom_kills() {
+    char jpath[4200];
+    snprintf(jpath, sizeof jpath, "%s/cgroups", dir);
+    char journal[8192];
+    int jfd = open(jpath, O_RDONLY | O_CLOEXEC);
+    if (jfd < 0) return 0;
+    ssize_t n = read(jfd, journal, sizeof journal - 1);
+    close(jfd);
+    if (n <= 0) return 0;
+    journal[n] = 0;
+    long kills = 0;
+    for (char* line = journal; line && *line;) {
+      char* next = strchr(line, '\n');
+      if (next) *next++ = 0;
+      char* mount = strchr(line, '\t');
+      char* path = mount ? strchr(mount + 1, '\t') : nullptr;
+      if (path && strncmp(line, "leaf", 4) == 0) {
+        *path++ = 0;
+        static const char* const kFiles[] = {"memory.oom_control", "memory.events"};
+        for (const char* file : kFiles) {
+          char f[4200], buf[1024];
+          snprintf(f, sizeof f, "%s%s/%s", mount + 1, strcmp(path, "/") ? path : "", file);
+          int fd = open(f, O_RDONLY | O_CLOEXEC);
+          if (fd < 0) continue;
+          ssize_t m = read(fd, buf, sizeof buf - 1);
+          close(fd);
+          if (m <= 0) continue;
+          buf[m] = 0;
+          if (const char* k = strstr(buf, "oom_kill ")) kills += strtol(k + 9, nullptr, 10);
+        }
+      }
+      line = next;
+    }
+    return kills;
+  }
+
   // exit.json, written to a temp file and renamed so readers see all or nothing.
   void write_record() {
     char when[64];
     berth::state::format_rfc3339_now(when, sizeof when);
     char rec[256], tmp[4200], path[4200];
-    int len = snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"}", exit_code, signal, when);
+    long kills = oom_kills();
+    int len = snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"%s}", exit_code, signal,
+                       when, kills > 0 ? ",\"oomKilled\":true" : "");
     snprintf(tmp, sizeof tmp, "%s/exit.json.tmp", dir);
     snprintf(path, sizeof path, "%s/exit.json", dir);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -206,6 +206,7 @@ std::optional<ExitRecord> read_exit_record(const std::string& dir) {
   if (doc->root().get("exitCode").to_int64(i)) r.exit_code = int(i);
   if (doc->root().get("signal").to_int64(i)) r.signal = int(i);
   r.exited_at = std::string(doc->root().get("exitedAt").as_string());
+  r.oom_killed = doc->root().get("oomKilled").as_bool();
   return r;
 }
 
@@ -231,6 +232,7 @@ void write_oci_state(json::Writer& w, const ContainerState& s, RunState st) {
       .field("created", s.created)
       .field("owner", s.owner);
   write_annotations(w, s.annotations);
+  if (s.oom_killed && st == RunState::Stopped) w.field_bool("oomKilled", true);
   w.end_object();
 }
 

@@ -34,10 +34,14 @@ struct ExitRecord {
   int exit_code = 0;   // WEXITSTATUS, or 128+signal
   int signal = 0;      // terminating signal, 0 if exited
   std::string exited_at;
+  bool oom_killed = false;  // the OOM killer killed a process of the container
 };
 
 struct ContainerState {
   std::string oci_version = "1.2.0";
+  // Not stored: set from the exit record for `state`, which then adds
+  // "oomKilled": true (a key the OCI state leaves open; runc has none).
+  bool oom_killed = false;
   std::string id;
   pid_t pid = 0;
   uint64_t init_start_time = 0;  // /proc/PID/stat field 22: pids are reused

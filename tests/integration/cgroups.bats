@@ -303,3 +303,25 @@ own_cgroup() {
 	assert_output_contains "/linux/resources/unified/memory.high"
 	[ -z "$(cgroup_dirs "berth-uni-$$-$BATS_TEST_NUMBER")" ]
 }
+
+@test "cgroups: an OOM kill is recorded by the shim, and state says oomKilled once stopped" {
+	make_bundle sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1' >/dev/null
+	local id; id=$(new_id)
+	jq_config '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
+	runq berth run --keep -b "$BUNDLE" "$id"
+	assert_failure
+	run berth state "$id"
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = stopped ]
+	[ "$(jq -r .oomKilled <<<"$output")" = true ]
+	grep -q '"oomKilled":true' "$ROOT/$id/exit.json"
+	q berth delete "$id"
+	# Without the limit: no such key.
+	jq_config 'del(.linux.resources.memory) | .process.args = ["true"]'
+	id=$(new_id)
+	runq berth run --keep -b "$BUNDLE" "$id"
+	assert_success
+	run berth state "$id"
+	[ "$(jq -r '.oomKilled // "absent"' <<<"$output")" = absent ]
+	q berth delete "$id"
+}
