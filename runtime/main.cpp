@@ -7,6 +7,7 @@
 
 #include "libcontainer/sys/linux_kernel.hpp"
 #include "runtime/commands.hpp"
+#include "runtime/events.hpp"
 #include "runtime/update.hpp"
 
 using namespace berth;
@@ -31,7 +32,7 @@ std::string version_text() {
   return buf;
 }
 
-enum class Cmd { None, Create, Run, Start, State, Kill, Delete, List, Spec, Features, Ps, Pause, Resume, Update };
+enum class Cmd { None, Create, Run, Start, State, Kill, Delete, List, Spec, Features, Ps, Pause, Resume, Update, Events, Stats };
 
 // Everything the command line said, as plain values: the CLI11 App (a large
 // heap of options and validators) is gone before a container is forked, so
@@ -44,6 +45,7 @@ struct Parsed {
   Cmd cmd = Cmd::None;
   std::vector<std::string> ps_args;  // ps: the container id, then ps(1)'s options
   cli::UpdateFlags uf;
+  cli::EventsFlags ef;
 };
 
 // Returns -1 to go on, or the exit code (help, version, usage errors).
@@ -97,6 +99,10 @@ int parse(int argc, char** argv, Parsed& p) {
   resume->add_option("container-id", p.id)->required();
   auto* update = app.add_subcommand("update", "update the resource limits of a container");
   cli::add_update_options(update, p.uf);
+  auto* events = app.add_subcommand("events", "display container events: OOM notifications and usage statistics");
+  cli::add_events_options(events, p.ef);
+  auto* stats = app.add_subcommand("stats", "print a human-readable snapshot of a container's resource usage");
+  stats->add_option("container-id", p.id)->required();
 
   try {
     app.parse(argc, argv);
@@ -108,7 +114,7 @@ int parse(int argc, char** argv, Parsed& p) {
                                             {state, Cmd::State},   {kill, Cmd::Kill},   {del, Cmd::Delete},
                                             {list, Cmd::List},     {spec, Cmd::Spec},   {features, Cmd::Features},
                                             {ps, Cmd::Ps},         {pause, Cmd::Pause}, {resume, Cmd::Resume},
-                                            {update, Cmd::Update}};
+                                            {update, Cmd::Update}, {events, Cmd::Events}, {stats, Cmd::Stats}};
   for (const auto& [sub, c] : cmds)
     if (*sub) p.cmd = c;
   if (p.cmd == Cmd::Ps) p.ps_args = ps->remaining();
@@ -132,6 +138,8 @@ Result<int> dispatch(Parsed& p) {
     case Cmd::Pause: return cli::cmd_pause(g, p.id);
     case Cmd::Resume: return cli::cmd_resume(g, p.id);
     case Cmd::Update: return cli::cmd_update(g, p.uf);
+    case Cmd::Events: return cli::cmd_events(g, p.ef);
+    case Cmd::Stats: return cli::cmd_stats(g, p.id);
     case Cmd::None: break;
   }
   return 0;

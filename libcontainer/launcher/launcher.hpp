@@ -5,11 +5,13 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "libcontainer/cgroup/stats.hpp"
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/fd/unique_fd.hpp"
 #include "libcontainer/isolator/isolator.hpp"
@@ -69,5 +71,16 @@ Status resume(const state::Store& store, const std::string& id);
 // signalled, thawed after (as runc 1.1). A stopped container's leftovers
 // (no pid namespace) are signalled too.
 Status kill_all(const state::Store& store, const std::string& id, int sig);
+
+// events.cpp: usage and events through its cgroups. Code::NotFound for no
+// such container, Code::Busy ("container with id ID is not running") for a
+// stopped one, as runc's `events`.
+// Its cgroups' usage now (`events --stats`, `stats`).
+Result<cgroup::Stats> stats(const state::Store& store, const std::string& id);
+// Calls emit with one JSON event line (no newline) per OOM event as it
+// happens and a stats event every interval, until the init exits or the
+// memory cgroup is removed (runc's `events`).
+Status events(const state::Store& store, const std::string& id, std::chrono::milliseconds interval,
+              const std::function<void(const std::string&)>& emit);
 
 }  // namespace berth::launcher

@@ -85,6 +85,16 @@ setup_file() {
 			echo "kill --all: \$(\$b state \$id | jq -r .status)"
 			\$b delete \$id
 		}
+		# events --stats on v2: the stats event of a running container (cpu.stat,
+		# memory.current, pids.current of its cgroup2 leaf).
+		berth_events() {
+			local r=/run/berth-vm-test id=vm-events
+			local b="$BERTH_BIN --root \$r"
+			\$b create --bundle "$d/sleeper" \$id && \$b start \$id || return 1
+			\$b events --stats \$id; local rc=\$?
+			\$b delete --force \$id
+			return \$rc
+		}
 		check cgroups cgroups
 		check berth_run berth_run
 		check memory_max memory_max
@@ -95,6 +105,7 @@ setup_file() {
 		check berth_devok berth_in devok vm-devok
 		check berth_cgns berth_in cgns vm-cgns
 		check berth_pause berth_pause
+		check berth_events berth_events
 		check berth_left berth_left
 	EOF
 	local rc=0
@@ -192,4 +203,14 @@ vm_result() {
 	assert_output_contains "deleted paused"
 	assert_output_contains "leaf gone"
 	assert_output_contains "kill --all: stopped"
+}
+
+@test "vm: events --stats on cgroup v2 reports memory in use and the container's pids" {
+	vm_result berth_events
+	assert_success
+	local d; d=$(jq -c .data <<<"$output") || { echo "$output" >&2; false; }
+	[ "$(jq .memory.usage.usage <<<"$d")" -gt 0 ]
+	[ "$(jq .pids.current <<<"$d")" -ge 1 ]
+	[ "$(jq .cpu.usage.total <<<"$d")" -gt 0 ]
+	[ "$(jq -r .type <<<"$output")" = stats ]
 }

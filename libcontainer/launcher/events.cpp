@@ -1,0 +1,94 @@
+// `events` and `stats`: a container's cgroup usage (cgroup/stats.hpp) once,
+// or a stream of events until it stops: OOM notifications as they happen
+// and a stats event every interval, as runc 1.1's `events`. The container's
+// end is seen through a pidfd of its init (readable when it exits), the
+// OOM through the memory cgroup's notifier; nothing polls on a timer but
+// the stats interval itself.
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+
+#include "libcontainer/cgroup/journal.hpp"
+#include "libcontainer/cgroup/stats.hpp"
+#include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/sys/proc.hpp"
+
+namespace berth::launcher {
+namespace {
+
+// The container as runc's events finds it: it exists and is not stopped.
+Result<state::ContainerState> live(const state::Store& store, const std::string& id) {
+  auto st = BERTH_TRY(store.read(id));
+  if (state::current_status(store, st) == state::RunState::Stopped)
+    return Error(Code::Busy, "container with id " + id + " is not running");
+  return st;
+}
+
+// A pidfd of the init, checked against its start time after opening (the
+// pid may have been reused); invalid when it is gone or pidfds are absent.
+UniqueFd init_pidfd(const state::ContainerState& st) {
+  if (st.pid <= 0) return {};
+  UniqueFd fd(int(syscall(SYS_pidfd_open, st.pid, 0)));
+  if (fd && sys::process_start_time(st.pid) != st.init_start_time) return {};
+  return fd;
+}
+
+}  // namespace
+
+Result<cgroup::Stats> stats(const state::Store& store, const std::string& id) {
+  BERTH_TRY(live(store, id));
+  auto leaves = cgroup::leaves(store.dir(id));
+  if (leaves.empty()) return Error(Code::Unsupported, "container " + id + " has no cgroups (it was made without them)");
+  return cgroup::read_stats(leaves);
+}
+
+Status events(const state::Store& store, const std::string& id, std::chrono::milliseconds interval,
+              const std::function<void(const std::string&)>& emit) {
+  if (interval.count() <= 0) return Error(Code::Config, "duration interval must be greater than 0");
+  auto st = BERTH_TRY(live(store, id));
+  auto leaves = cgroup::leaves(store.dir(id));
+  // Without a memory cgroup there are no OOM events to wait for, only stats.
+  auto oom = cgroup::OomWatch::open(store.kernel(), leaves);
+  if (!oom.ok() && oom.error().code() != Code::Unsupported) return std::move(oom).error().context("events");
+  UniqueFd pidfd = init_pidfd(st);
+
+  using Clock = std::chrono::steady_clock;
+  auto next = Clock::now() + interval;
+  auto report_oom = [&] {
+    for (uint64_t n = oom->take(); n > 0; n--) emit(cgroup::event_json("oom", id, nullptr));
+  };
+  for (;;) {
+    pollfd fds[2];
+    nfds_t n = 0;
+    int pid_i = -1, oom_i = -1;
+    if (pidfd) pid_i = int(n), fds[n++] = {pidfd.get(), POLLIN, 0};
+    if (oom.ok() && !oom->gone()) oom_i = int(n), fds[n++] = {oom->fd(), POLLIN, 0};
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+    // Without a pidfd, look at the status at least once a second.
+    if (!pidfd) wait = std::min<long long>(wait, 1000);
+    int r = poll(fds, n, int(std::max<long long>(wait, 0)));
+    if (r < 0 && errno != EINTR) return sys_error(errno, "events: poll");
+    if (oom_i >= 0 && (fds[oom_i].revents & POLLIN)) report_oom();
+    bool ended = pid_i >= 0 && (fds[pid_i].revents & (POLLIN | POLLHUP));
+    if (!pidfd) ended = state::current_status(store, st) == state::RunState::Stopped;
+    if (ended || (oom.ok() && oom->gone())) {
+      // An OOM kill that ended the container is told before the stream ends.
+      if (oom.ok() && !oom->gone()) {
+        pollfd last = {oom->fd(), POLLIN, 0};
+        if (poll(&last, 1, 0) == 1) report_oom();
+      }
+      return {};
+    }
+    if (Clock::now() >= next) {
+      auto s = cgroup::read_stats(leaves);
+      emit(cgroup::event_json("stats", id, &s));
+      next += interval;
+      if (next < Clock::now()) next = Clock::now() + interval;
+    }
+  }
+}
+
+}  // namespace berth::launcher
