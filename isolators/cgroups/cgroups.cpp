@@ -345,6 +345,16 @@ class Cgroups final : public Isolator {
     namespace v2 = cgroup::v2::memory;
     const std::string p = json_root_ + "/memory/";
     int fd = fd_of("memory");
+    // checkBeforeUpdate: a new limit below what the cgroup uses now is
+    // refused rather than left to the OOM killer (as runc 1.1).
+    if (m.check_before_update.value_or(false) && m.limit && *m.limit >= 0) {
+      const char* file = is_v2("memory") ? "memory.current" : "memory.usage_in_bytes";
+      int64_t usage = std::strtoll(cgroup::read_value(fd, file).c_str(), nullptr, 10);
+      if (*m.limit < usage)
+        return Error(Code::Busy, "the new memory limit " + std::to_string(*m.limit) + " is below the current usage " +
+                                     std::to_string(usage) + " (checkBeforeUpdate)",
+                     0, p + "limit");
+    }
     if (!is_v2("memory")) {
       // memory.memsw.limit_in_bytes may never be below the memory limit:
       // when both grow past the current memsw, memsw goes first.

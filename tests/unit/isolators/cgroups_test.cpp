@@ -234,3 +234,26 @@ TEST_CASE("cgroups: update changes the live cgroup's values through the journal,
   test::TempTree none;
   CHECK(f.isolator()->update(none.path(), *r).error().code() == Code::NotFound);
 }
+
+TEST_CASE("cgroups: update with checkBeforeUpdate refuses a memory limit below the current usage") {
+  Fixture f(true);
+  auto c = config(R"("cgroupsPath":"/k","resources":{"memory":{"limit":8388608}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  {
+    auto iso = f.isolator();
+    LaunchPlan plan;
+    REQUIRE(iso->prepare(ctx, plan).ok());
+    REQUIRE(iso->provision(ctx, plan).ok());
+  }
+  std::ofstream(f.cg.tree.at("unified/k/memory.current")) << "4194304\n";
+  auto low = spec::parse_resources(R"({"memory":{"limit":1048576,"checkBeforeUpdate":true}})");
+  REQUIRE(low.ok());
+  auto e = f.isolator()->update(ctx.state_dir, *low);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.error().json_path() == "/memory/limit");
+  CHECK(f.cg.read("unified/k/memory.max") == "8388608");
+  auto unchecked = spec::parse_resources(R"({"memory":{"limit":1048576}})");
+  REQUIRE(unchecked.ok());
+  CHECK(f.isolator()->update(ctx.state_dir, *unchecked).ok());
+  CHECK(f.cg.read("unified/k/memory.max") == "1048576");
+}
