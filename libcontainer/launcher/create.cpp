@@ -192,6 +192,7 @@ Status Launch::talk_to_init() {
     }
     return std::move(s).error().context(iso->name());
   }
+  timeline.mark("isolated");
   if (plan.child.await_parent) {
     if (int r = child::send_msg(sync.get(), SyncKind::Isolated, nullptr, -1); r < 0) return send_failed(r);
   }
@@ -277,6 +278,7 @@ Status Launch::run() {
   st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
 
   for (auto& iso : isolators) BERTH_CHECK(iso->provision(ctx, plan).context(iso->name()));
+  timeline.mark("provisioned");
   BERTH_CHECK(spawn());
   timeline.mark("init cloned");
   BERTH_CHECK(talk_to_init());
