@@ -1,6 +1,8 @@
 // berth events / berth stats: see events.hpp.
 #include "runtime/events.hpp"
 
+#include "isolators/registry.hpp"
+
 #include <CLI/CLI.hpp>
 #include <cinttypes>
 #include <cmath>
@@ -99,18 +101,20 @@ void add_events_options(CLI::App* cmd, EventsFlags& f) {
 Result<int> cmd_events(const Globals& g, const EventsFlags& f) {
   auto interval = BERTH_TRY(parse_duration(f.interval));
   if (interval.count() <= 0) return Error(Code::Config, "duration interval must be greater than 0");
+  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
   if (f.stats) {
-    auto s = BERTH_TRY(launcher::stats(g.store(), f.id));
+    auto s = BERTH_TRY(launcher::stats(g.store(), f.id, isos));
     print_line(cgroup::event_json("stats", f.id, &s));
     return 0;
   }
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(interval);
-  BERTH_CHECK(launcher::events(g.store(), f.id, ms, print_line));
+  BERTH_CHECK(launcher::events(g.store(), f.id, isos, ms, print_line));
   return 0;
 }
 
 Result<int> cmd_stats(const Globals& g, const std::string& id) {
-  auto s = BERTH_TRY(launcher::stats(g.store(), id));
+  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
+  auto s = BERTH_TRY(launcher::stats(g.store(), id, isos));
   std::string text = stats_text(id, s);
   fwrite(text.data(), 1, text.size(), stdout);
   return 0;

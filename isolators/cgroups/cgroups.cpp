@@ -193,6 +193,13 @@ class Cgroups final : public Isolator {
     return apply_other(r);
   }
 
+  Status usage(const std::string& state_dir, Usage& out) override {
+    auto leaves = cgroup::leaves(state_dir);
+    if (leaves.empty()) return {};
+    out.cgroups = cgroup::read_stats(leaves);
+    return {};
+  }
+
   Status check_controllers(const spec::Resources& r) {
     if (r.pids_limit) BERTH_CHECK(require("pids", json_root_ + "/pids"));
     if (r.memory) BERTH_CHECK(require("memory", json_root_ + "/memory"));

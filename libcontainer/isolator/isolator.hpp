@@ -9,6 +9,7 @@
 //             first, so cleanup() finds them after a crash;
 //   isolate   CLI, the init exists and waits (id maps, cgroup membership);
 //   update    CLI (`berth update`), the container exists and is not stopped;
+//   usage     CLI (`events`, `stats`), read-only, any number of times;
 //   cleanup   delete, or create's undo: reverse order, idempotent, accepts
 //             a container it never saw or saw only partly provisioned.
 // (ARCHITECTURE.md's prepare is split in two here, prepare and provision,
@@ -22,11 +23,19 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "libcontainer/cgroup/stats.hpp"
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/launcher/launch_plan.hpp"
 #include "libcontainer/spec/config.hpp"
 
 namespace berth {
+
+// What usage() reports; each isolator fills its part.
+struct Usage {
+  std::optional<cgroup::Stats> cgroups;
+};
 
 struct ContainerContext {
   const spec::Config& config;
@@ -46,6 +55,8 @@ class Isolator {
   // `berth update`: new resource values for a live container; only the
   // fields present change.
   virtual Status update(const std::string& /*state_dir*/, const spec::Resources&) { return {}; }
+  // `berth events` / `berth stats`: what the container uses now.
+  virtual Status usage(const std::string& /*state_dir*/, Usage&) { return {}; }
   virtual Status cleanup(const std::string& /*state_dir*/) { return {}; }
 };
 

@@ -38,15 +38,21 @@ UniqueFd init_pidfd(const state::ContainerState& st) {
 
 }  // namespace
 
-Result<cgroup::Stats> stats(const state::Store& store, const std::string& id) {
-  BERTH_TRY(live(store, id));
-  auto leaves = cgroup::leaves(store.dir(id));
-  if (leaves.empty()) return Error(Code::Unsupported, "container " + id + " has no cgroups (it was made without them)");
-  return cgroup::read_stats(leaves);
+// The isolators' usage(), in the registry's order.
+Result<cgroup::Stats> usage_of(const state::Store& store, const std::string& id, IsolatorList& isolators) {
+  Usage u;
+  for (auto& iso : isolators) BERTH_CHECK(iso->usage(store.dir(id), u).context(iso->name()));
+  if (!u.cgroups) return Error(Code::Unsupported, "container " + id + " has no cgroups (it was made without them)");
+  return std::move(*u.cgroups);
 }
 
-Status events(const state::Store& store, const std::string& id, std::chrono::milliseconds interval,
-              const std::function<void(const std::string&)>& emit) {
+Result<cgroup::Stats> stats(const state::Store& store, const std::string& id, IsolatorList& isolators) {
+  BERTH_TRY(live(store, id));
+  return usage_of(store, id, isolators);
+}
+
+Status events(const state::Store& store, const std::string& id, IsolatorList& isolators,
+              std::chrono::milliseconds interval, const std::function<void(const std::string&)>& emit) {
   if (interval.count() <= 0) return Error(Code::Config, "duration interval must be greater than 0");
   auto st = BERTH_TRY(live(store, id));
   auto leaves = cgroup::leaves(store.dir(id));
@@ -83,7 +89,7 @@ Status events(const state::Store& store, const std::string& id, std::chrono::mil
       return {};
     }
     if (Clock::now() >= next) {
-      auto s = cgroup::read_stats(leaves);
+      auto s = BERTH_TRY(usage_of(store, id, isolators));
       emit(cgroup::event_json("stats", id, &s));
       next += interval;
       if (next < Clock::now()) next = Clock::now() + interval;

@@ -76,11 +76,11 @@ Status kill_all(const state::Store& store, const std::string& id, int sig);
 // such container, Code::Busy ("container with id ID is not running") for a
 // stopped one, as runc's `events`.
 // Its cgroups' usage now (`events --stats`, `stats`).
-Result<cgroup::Stats> stats(const state::Store& store, const std::string& id);
+Result<cgroup::Stats> stats(const state::Store& store, const std::string& id, IsolatorList& isolators);
 // Calls emit with one JSON event line (no newline) per OOM event as it
 // happens and a stats event every interval, until the init exits or the
 // memory cgroup is removed (runc's `events`).
-Status events(const state::Store& store, const std::string& id, std::chrono::milliseconds interval,
+Status events(const state::Store& store, const std::string& id, IsolatorList& isolators, std::chrono::milliseconds interval,
               const std::function<void(const std::string&)>& emit);
 
 }  // namespace berth::launcher
