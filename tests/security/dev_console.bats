@@ -48,7 +48,8 @@ setup() {
 	# the same pty: console and stdin have the same minor
 	c=$(grep -o 'console=88:[0-9a-f]*' <<<"$out"); s=$(grep -o 'stdin=88:[0-9a-f]*' <<<"$out")
 	[ "${c#console=}" = "${s#stdin=}" ]
-	[[ $out == *"bound=/${c##*:}"* ]]
+	# stat's %T is hex; the pts name is the minor in decimal.
+	[[ $out == *"bound=/$((16#${c##*:}))"* ]]
 	berth delete -f "$id"
 	assert_host_untouched
 }
@@ -73,8 +74,10 @@ setup() {
 			# root, the tty is a pts of this container's devpts)
 			# The racer keeps renaming after the start, so /dev/console may no longer
 			# name it; the console mount is still this container's pty.
-			tty=$(head -1 <<<"$out")
-			[[ $out == *"stdin=88:"* && $out == *"bound=/${tty##*/}"* ]] || { echo "iteration $i: $out" >&2; return 1; }
+			# The pts is the one on stdin (not tty(1)'s name for it, which reads the
+			# devpts the racer keeps renaming: it may say /dev/console).
+			s=$(grep -o 'stdin=88:[0-9a-f]*' <<<"$out") || { echo "iteration $i: $out" >&2; return 1; }
+			[[ $out == *"bound=/$((16#${s##*:}))"* ]] || { echo "iteration $i: $out" >&2; return 1; }
 		else
 			failed=$((failed + 1))
 			# a clean error, not a crash
