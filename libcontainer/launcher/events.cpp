@@ -27,15 +27,6 @@ Result<state::ContainerState> live(const state::Store& store, const std::string&
   return st;
 }
 
-// A pidfd of the init, checked against its start time after opening (the
-// pid may have been reused); invalid when it is gone or pidfds are absent.
-UniqueFd init_pidfd(const state::ContainerState& st) {
-  if (st.pid <= 0) return {};
-  UniqueFd fd(int(syscall(SYS_pidfd_open, st.pid, 0)));
-  if (fd && sys::process_start_time(st.pid) != st.init_start_time) return {};
-  return fd;
-}
-
 }  // namespace
 
 // The isolators' usage(), in the registry's order.
@@ -59,7 +50,7 @@ Status events(const state::Store& store, const std::string& id, IsolatorList& is
   // Without a memory cgroup there are no OOM events to wait for, only stats.
   auto oom = cgroup::OomWatch::open(store.kernel(), leaves);
   if (!oom.ok() && oom.error().code() != Code::Unsupported) return std::move(oom).error().context("events");
-  UniqueFd pidfd = init_pidfd(st);
+  UniqueFd pidfd = sys::open_pidfd(st.pid, st.init_start_time);
 
   using Clock = std::chrono::steady_clock;
   auto next = Clock::now() + interval;

@@ -20,14 +20,7 @@
 namespace berth::launcher {
 namespace {
 
-// A pidfd for pid if it is still the process recorded at create time.
-UniqueFd open_pidfd(pid_t pid, uint64_t start_time) {
-  if (pid <= 0) return UniqueFd();
-  UniqueFd fd(int(syscall(SYS_pidfd_open, pid, 0)));
-  if (!fd) return fd;
-  if (sys::process_start_time(pid) != start_time) fd.reset();
-  return fd;
-}
+using sys::open_pidfd;
 
 constexpr int kKillWaitMs = 10000;
 

@@ -193,9 +193,8 @@ Result<SpawnedInit> LinuxKernel::spawn_init(child::ChildPlan& plan, const char* 
 }
 
 Status LinuxKernel::signal(pid_t pid, uint64_t start_time, int sig) {
-  if (pid <= 0) return Error(Code::NotFound, "no such process");
-  UniqueFd fd(int(syscall(SYS_pidfd_open, pid, 0)));
-  if (!fd || process_start_time(pid) != start_time) return Error(Code::NotFound, "process " + std::to_string(pid) + " is gone");
+  UniqueFd fd = open_pidfd(pid, start_time);
+  if (!fd) return Error(Code::NotFound, "process " + std::to_string(pid) + " is gone");
   if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0) return sys_error(errno, "signal " + std::to_string(pid));
   return {};
 }

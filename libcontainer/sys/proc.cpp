@@ -2,6 +2,7 @@
 #include "libcontainer/sys/proc.hpp"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -34,6 +35,13 @@ uint64_t process_start_time(pid_t pid) {
     p++;
   }
   return strtoull(p, nullptr, 10);
+}
+
+UniqueFd open_pidfd(pid_t pid, uint64_t start_time) {
+  if (pid <= 0) return UniqueFd();
+  UniqueFd fd(int(syscall(SYS_pidfd_open, pid, 0)));
+  if (fd && process_start_time(pid) != start_time) fd.reset();
+  return fd;
 }
 
 }  // namespace berth::sys
