@@ -10,10 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
+#include <set>
 #include <sstream>
 
 #include "isolators/registry.hpp"
@@ -117,12 +118,22 @@ class Cgroups final : public Isolator {
   }
 
  private:
-  static bool v2_has(const cgroup::Hierarchy& h, const std::string& controller) {
-    UniqueFd root(open(h.mount.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    std::istringstream in(cgroup::read_value(root.get(), "cgroup.controllers"));
-    for (std::string c; in >> c;)
-      if (c == controller) return true;
-    return false;
+  // The cgroup2 mount's cgroup.controllers, read once per isolator (there
+  // is one cgroup2 hierarchy).
+  bool v2_has(const cgroup::Hierarchy& h, const std::string& controller) {
+    if (!v2_read_) {
+      UniqueFd root(open(h.mount.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      std::istringstream in(cgroup::read_value(root.get(), "cgroup.controllers"));
+      for (std::string c; in >> c;) v2_available_.insert(c);
+      v2_read_ = true;
+    }
+    return v2_available_.count(controller) > 0;
+  }
+
+  // A controller the parents must pass down to the cgroup2 leaf, once.
+  void need_v2(const std::string& controller) {
+    if (std::find(needed_v2_.begin(), needed_v2_.end(), controller) == needed_v2_.end())
+      needed_v2_.push_back(controller);
   }
 
   // mkdir of each missing part of t's path; v1 cpuset parts inherit their
@@ -131,7 +142,7 @@ class Cgroups final : public Isolator {
   Status make_leaf(Target& t, int root, const std::vector<std::pair<Target*, std::string>>& to_make) {
     bool cpuset = !t.h->v2 && t.h->has("cpuset");
     std::vector<std::string> v2_controllers;
-    if (t.h->v2) v2_controllers = needed_v2_controllers();
+    if (t.h->v2) v2_controllers = needed_v2_;
     UniqueFd parent = BERTH_TRY(kernel_.open_dir_at(root, "."));
     size_t start = 1;
     while (start <= t.path.size()) {
@@ -222,7 +233,7 @@ class Cgroups final : public Isolator {
         // Its controller must reach the container's cgroup (cgroup.* files
         // belong to no controller).
         std::string ctl = key.substr(0, key.find('.'));
-        if (ctl != "cgroup" && v2_has(*layout_.unified(), ctl)) needed_v2_.push_back(ctl);
+        if (ctl != "cgroup" && v2_has(*layout_.unified(), ctl)) need_v2(ctl);
       }
     }
     return {};
@@ -242,11 +253,10 @@ class Cgroups final : public Isolator {
       return Error(Code::Unsupported, std::string("no ") + controller + " cgroup controller on this host (" +
                                           cgroup::mode_name(layout_.mode) + " layout)",
                    0, json_path);
-    if (h->v2) needed_v2_.push_back(controller);
+    if (h->v2) need_v2(controller);
     return {};
   }
 
-  std::vector<std::string> needed_v2_controllers() const { return needed_v2_; }
 
   Status apply(const spec::Linux& l) {
     const spec::Resources& r = l.resources;
@@ -356,7 +366,7 @@ class Cgroups final : public Isolator {
     // refused rather than left to the OOM killer (as runc 1.1).
     if (m.check_before_update.value_or(false) && m.limit && *m.limit >= 0) {
       const char* file = is_v2("memory") ? "memory.current" : "memory.usage_in_bytes";
-      int64_t usage = std::strtoll(cgroup::read_value(fd, file).c_str(), nullptr, 10);
+      int64_t usage = cgroup::read_int(fd, file);
       if (*m.limit < usage)
         return Error(Code::Busy, "the new memory limit " + std::to_string(*m.limit) + " is below the current usage " +
                                      std::to_string(usage) + " (checkBeforeUpdate)",
@@ -367,7 +377,7 @@ class Cgroups final : public Isolator {
       // when both grow past the current memsw, memsw goes first.
       bool swap_first = false;
       if (m.limit && m.swap) {
-        int64_t cur = std::strtoll(cgroup::read_value(fd, "memory.memsw.limit_in_bytes").c_str(), nullptr, 10);
+        int64_t cur = cgroup::read_int(fd, "memory.memsw.limit_in_bytes");
         swap_first = *m.swap < 0 || (*m.limit < 0 ? true : *m.limit > cur);
       }
       if (m.swap && swap_first) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *m.swap)));
@@ -453,13 +463,7 @@ class Cgroups final : public Isolator {
     for (auto& d : cgroup::devices::default_rules()) rules.push_back(std::move(d));
     for (const auto& d : l.devices) {
       if (d.type == 'p') continue;  // fifos are not devices
-      spec::DeviceRule r;
-      r.allow = true;
-      r.type = std::string(1, d.type == 'u' ? 'c' : d.type);
-      r.major = d.major;
-      r.minor = d.minor;
-      r.access = "rwm";
-      rules.push_back(std::move(r));
+      rules.push_back(spec::DeviceRule{true, std::string(1, d.type == 'u' ? 'c' : d.type), d.major, d.minor, "rwm"});
     }
     const std::string p = "/linux/resources/devices";
     if (Target* t = target_for("devices"); t && !t->h->v2)
@@ -507,6 +511,8 @@ class Cgroups final : public Isolator {
   cgroup::Layout layout_;
   std::vector<Target> targets_;
   std::vector<std::string> needed_v2_;  // controllers the parents pass down
+  std::set<std::string> v2_available_;  // the cgroup2 mount's cgroup.controllers
+  bool v2_read_ = false;
   std::string json_root_ = "/linux/resources";  // of the fields in errors
 };
 

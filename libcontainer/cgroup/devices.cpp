@@ -56,13 +56,7 @@ bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) 
 
 std::vector<spec::DeviceRule> default_rules() {
   auto allow = [](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor, const char* access) {
-    spec::DeviceRule r;
-    r.allow = true;
-    r.type = type;
-    r.major = major;
-    r.minor = minor;
-    r.access = access;
-    return r;
+    return spec::DeviceRule{true, type, major, minor, access};
   };
   return {allow("c", std::nullopt, std::nullopt, "m"), allow("b", std::nullopt, std::nullopt, "m"),
           allow("c", 1, 3, "rwm"),   // null

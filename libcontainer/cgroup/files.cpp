@@ -21,6 +21,10 @@ std::string read_value(int dirfd, const std::string& file) {
   return out;
 }
 
+int64_t read_int(int dirfd, const std::string& file) {
+  return strtoll(read_value(dirfd, file).c_str(), nullptr, 10);
+}
+
 std::vector<pid_t> read_procs(int dirfd) {
   std::vector<pid_t> out;
   std::string text = read_value(dirfd, "cgroup.procs");

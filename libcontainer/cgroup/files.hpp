@@ -21,6 +21,8 @@ Status add_process(sys::Kernel& k, int dirfd, pid_t pid);
 std::vector<pid_t> read_procs(int dirfd);
 // A control file's content without the trailing newline; "" when unreadable.
 std::string read_value(int dirfd, const std::string& file);
+// The same as a signed integer ("max" and unreadable files read as 0).
+int64_t read_int(int dirfd, const std::string& file);
 
 namespace pids {
 // pids.max (v1 and v2 share the name): a limit > 0, or "max" for < 0.

@@ -205,7 +205,7 @@ void read_v1(int fd, Stats& s) {
     c.memory_spread_slab = read_uint(fd, "cpuset.memory_spread_slab");
     c.memory_pressure = read_uint(fd, "cpuset.memory_pressure");
     c.sched_load_balance = read_uint(fd, "cpuset.sched_load_balance");
-    c.sched_relax_domain_level = strtoll(read_value(fd, "cpuset.sched_relax_domain_level").c_str(), nullptr, 10);
+    c.sched_relax_domain_level = read_int(fd, "cpuset.sched_relax_domain_level");
   }
   if (exists(fd, "memory.stat")) {
     auto& m = s.memory;

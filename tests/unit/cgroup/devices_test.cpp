@@ -24,13 +24,7 @@ namespace {
 
 spec::DeviceRule rule(bool allow, const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
                       const char* access) {
-  spec::DeviceRule r;
-  r.allow = allow;
-  r.type = type;
-  r.major = major;
-  r.minor = minor;
-  r.access = access;
-  return r;
+  return spec::DeviceRule{allow, type, major, minor, access};
 }
 
 // The default spec's: deny everything, then berth's defaults.
