@@ -180,16 +180,15 @@ Status Launch::talk_to_init() {
   for (auto& iso : isolators) {
     Status s = iso->isolate(ctx, plan, st.pid);
     if (s.ok()) continue;
-    // ESRCH: the init is gone already, and its own report of why is
-    // waiting on the channel; that is the error worth showing.
-    if (s.error().sys_errno() == ESRCH) {
-      pollfd p{sync.get(), POLLIN, 0};
-      child::SyncMsg m;
-      int fd = -1;
-      if (poll(&p, 1, 0) == 1 && child::recv_msg(sync.get(), &m, &fd) == 0 && m.kind == SyncKind::Failed)
-        return child_failure(m);
-      if (fd >= 0) close(fd);
-    }
+    // An init that died early (the write of its pid then fails, with
+    // ESRCH for cgroup.procs) has left its own report of why on the
+    // channel: that is the error worth showing.
+    pollfd p{sync.get(), POLLIN, 0};
+    child::SyncMsg m;
+    int fd = -1;
+    if (poll(&p, 1, 0) == 1 && child::recv_msg(sync.get(), &m, &fd) == 0 && m.kind == SyncKind::Failed)
+      return child_failure(m);
+    if (fd >= 0) close(fd);
     return std::move(s).error().context(iso->name());
   }
   timeline.mark("isolated");

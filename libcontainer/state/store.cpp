@@ -59,8 +59,6 @@ Result<UniqueFd> Store::claim(const std::string& id) const {
 Result<UniqueFd> Store::lock(const std::string& id) const {
   BERTH_CHECK(validate_id(id));
   std::string d = dir(id);
-  struct stat sb;
-  if (stat(d.c_str(), &sb) < 0 && errno == ENOENT) return Error(Code::NotFound, "container does not exist");
   auto fd = kernel_.open_locked_dir(d);
   if (!fd.ok() && fd.error().sys_errno() == ENOENT) return Error(Code::NotFound, "container does not exist");
   return fd;
