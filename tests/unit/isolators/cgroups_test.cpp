@@ -35,6 +35,14 @@ struct Fixture {
     cg.attach(kernel);
     state.mkdirs("c");
   }
+  // prepare (which must succeed) and provision with a fresh isolator, as
+  // one create does; returns what provision said.
+  Status provision(const ContainerContext& ctx) {
+    auto iso = isolator();
+    LaunchPlan plan;
+    REQUIRE(iso->prepare(ctx, plan).ok());
+    return iso->provision(ctx, plan);
+  }
   std::unique_ptr<Isolator> isolator() {
     auto layout = cg.layout();
     return isolators::make_cgroups(kernel, [layout] { return Result<cgroup::Layout>(layout); });
@@ -94,10 +102,7 @@ TEST_CASE("cgroups: on a pure v2 host the parents pass the pids controller down"
   Fixture f(true);
   auto c = config(R"("cgroupsPath":"/a/b","resources":{"pids":{"limit":-1}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-  auto iso = f.isolator();
-  LaunchPlan plan;
-  REQUIRE(iso->prepare(ctx, plan).ok());
-  Status s = iso->provision(ctx, plan);
+  Status s = f.provision(ctx);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   CHECK(f.cg.read("unified/cgroup.subtree_control") == "+pids");
   CHECK(f.cg.read("unified/a/cgroup.subtree_control") == "+pids");
@@ -110,10 +115,7 @@ TEST_CASE("cgroups: a cgroup that already holds processes is refused") {
   std::ofstream(f.cg.tree.at("pids/busy/cgroup.procs")) << "1\n";
   auto c = config(R"("cgroupsPath":"/busy")");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-  auto iso = f.isolator();
-  LaunchPlan plan;
-  REQUIRE(iso->prepare(ctx, plan).ok());
-  auto s = iso->provision(ctx, plan);
+  Status s = f.provision(ctx);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code() == Code::Busy);
   CHECK(s.error().json_path() == "/linux/cgroupsPath");
@@ -125,10 +127,7 @@ TEST_CASE("cgroups: a failure at each kernel call of provision is undone by clea
     Fixture f;
     auto c = config(R"("cgroupsPath":"/x/y","resources":{"pids":{"limit":3}})");
     ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-    auto iso = f.isolator();
-    LaunchPlan plan;
-    REQUIRE(iso->prepare(ctx, plan).ok());
-    REQUIRE(iso->provision(ctx, plan).ok());
+    REQUIRE(f.provision(ctx).ok());
     total = f.kernel.calls.size();
   }
   REQUIRE(total > 8);
@@ -162,10 +161,7 @@ TEST_CASE("cgroups: without a cgroupsPath the id names the cgroup, plus a hash o
   Fixture f;
   auto c = config("");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-  auto iso = f.isolator();
-  LaunchPlan plan;
-  REQUIRE(iso->prepare(ctx, plan).ok());
-  REQUIRE(iso->provision(ctx, plan).ok());
+  REQUIRE(f.provision(ctx).ok());
   CHECK(f.cg.exists("pids/" + cgroup::default_name("c", f.state.path())));
 }
 
@@ -174,10 +170,7 @@ TEST_CASE("cgroups: v2 memory and cpu: swap is translated, shares become a weigh
   auto c = config(R"("cgroupsPath":"/m","resources":{"memory":{"limit":1048576,"swap":3145728,"reservation":4096},
     "cpu":{"shares":1024,"quota":50000,"period":100000,"cpus":"0","mems":"0"}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-  auto iso = f.isolator();
-  LaunchPlan plan;
-  REQUIRE(iso->prepare(ctx, plan).ok());
-  Status s = iso->provision(ctx, plan);
+  Status s = f.provision(ctx);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   CHECK(f.cg.read("unified/m/memory.max") == "1048576");
   CHECK(f.cg.read("unified/m/memory.swap.max") == "2097152");  // swap alone
@@ -195,10 +188,7 @@ TEST_CASE("cgroups: v2 memory and cpu: swap is translated, shares become a weigh
     Fixture g(true);
     auto bad = config(std::string(R"("cgroupsPath":"/m","resources":{"memory":)") + field + "}");
     ContainerContext bctx{bad, "c", "/b", "/b/rootfs", g.state.at("c")};
-    auto biso = g.isolator();
-    LaunchPlan bplan;
-    REQUIRE(biso->prepare(bctx, bplan).ok());
-    auto r = biso->provision(bctx, bplan);
+    Status r = g.provision(bctx);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code() == Code::Unsupported);
     CHECK(r.error().json_path().rfind("/linux/resources/memory/", 0) == 0);
@@ -209,12 +199,7 @@ TEST_CASE("cgroups: update changes the live cgroup's values through the journal,
   Fixture f(true);
   auto c = config(R"("cgroupsPath":"/u","resources":{"pids":{"limit":10}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-  {
-    auto iso = f.isolator();
-    LaunchPlan plan;
-    REQUIRE(iso->prepare(ctx, plan).ok());
-    REQUIRE(iso->provision(ctx, plan).ok());
-  }
+  REQUIRE(f.provision(ctx).ok());
   auto r = spec::parse_resources(R"({"pids":{"limit":20},"cpu":{"quota":20000,"period":100000},"memory":{"limit":4194304}})");
   REQUIRE(r.ok());
   auto iso = f.isolator();  // a new CLI call: a fresh isolator
@@ -239,12 +224,7 @@ TEST_CASE("cgroups: update with checkBeforeUpdate refuses a memory limit below t
   Fixture f(true);
   auto c = config(R"("cgroupsPath":"/k","resources":{"memory":{"limit":8388608}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-  {
-    auto iso = f.isolator();
-    LaunchPlan plan;
-    REQUIRE(iso->prepare(ctx, plan).ok());
-    REQUIRE(iso->provision(ctx, plan).ok());
-  }
+  REQUIRE(f.provision(ctx).ok());
   std::ofstream(f.cg.tree.at("unified/k/memory.current")) << "4194304\n";
   auto low = spec::parse_resources(R"({"memory":{"limit":1048576,"checkBeforeUpdate":true}})");
   REQUIRE(low.ok());
