@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "isolators/registry.hpp"
+#include "libcontainer/log/timeline.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
 #include "runtime/commands.hpp"
 
@@ -70,6 +71,8 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   for (int s : {SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGPIPE, SIGTTIN, SIGTTOU, SIGTSTP})
     sigdelset(&fwd, s);
   if (!f.detach) sigprocmask(SIG_BLOCK, &fwd, nullptr);
+  log::Timeline timeline;
+  timeline.start();
   auto created = BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty()));
   state::Store store = g.store();
   std::string dir = store.dir(f.id);
@@ -81,8 +84,10 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     if (!s.ok()) g.log->error(s.error().message());
     if (!warning.empty()) g.log->warn(warning);
   };
+  timeline.mark("created");
   auto waiter = request_wait(dir);
   Status started = waiter.ok() ? launcher::start(store, f.id) : Status(std::move(waiter).error());
+  timeline.mark("started");
   if (!started.ok()) {
     remove_container();
     return std::move(started).error();
@@ -140,7 +145,10 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     auto w = launcher::wait(store, f.id);
     code = w.ok() ? *w : 255;
   }
+  timeline.mark("exited");
   remove_container();
+  timeline.mark("deleted");
+  if (g.debug) g.log->debug("run " + f.id + ": " + timeline.text);
   return code;
 }
 

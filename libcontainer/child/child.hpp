@@ -11,7 +11,9 @@
 
 namespace berth::child {
 
-// Runs in the process forked from the CLI: joins namespaces as needed, clones
+// Runs in the process vforked from the CLI (it shares the CLI's memory until
+// its exec, so it writes nothing but its own stack and the argv slot kept
+// for the pid): joins namespaces as needed, clones
 // the init (which runs init_main), reports the init's pid on
 // plan.pid_report_fd, then execs the shim (shim_path, shim_argv) so that the
 // shim is the init's parent. Never returns.

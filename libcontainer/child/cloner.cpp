@@ -1,4 +1,4 @@
-// The cloner: the process forked from the CLI that clones the container init
+// The cloner: the process vforked from the CLI that clones the container init
 // and then execs the shim, which so becomes the init's parent (children
 // survive an exec). Namespaces to join by path, and a new time namespace,
 // need a throwaway intermediate so that the shim itself stays in the host's

@@ -21,6 +21,7 @@
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/log/timeline.hpp"
 #include "libcontainer/sys/kernel.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
 #include "libcontainer/undo/undo_stack.hpp"
@@ -79,21 +80,6 @@ Result<UniqueFd> memfd_with(const std::string& data) {
   return fd;
 }
 
-// Phase timestamps of one create, reported with --debug.
-struct Timeline {
-  timespec t0{};
-  std::string text;
-  void start() { clock_gettime(CLOCK_MONOTONIC, &t0); }
-  void mark(const char* phase) {
-    timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    double ms = double(t.tv_sec - t0.tv_sec) * 1e3 + double(t.tv_nsec - t0.tv_nsec) / 1e6;
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s%s %.2f ms", text.empty() ? "" : ", ", phase, ms);
-    text += buf;
-  }
-};
-
 struct Launch {
   const state::Store& store;
   const CreateOptions& opts;
@@ -105,7 +91,7 @@ struct Launch {
   UndoStack undo;
   UniqueFd sync;     // our end
   UniqueFd console;
-  Timeline timeline;
+  log::Timeline timeline;
 
   Status run();
   Status spawn();
