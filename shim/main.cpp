@@ -1,6 +1,7 @@
 // berth-shim: one per container, the init's parent. It reaps the init (and,
 // as a subreaper, any orphan of the container), writes the exit record
-// atomically, and answers the CLI on <state>/shim.sock with one line per
+// atomically with the limitations the isolators' watch() named (their
+// counters, read from <state>/watch when the init exits), and answers the CLI on <state>/shim.sock with one line per
 // request: "wait" -> "exit CODE SIGNAL" once the init is gone, "shutdown" ->
 // "ok" and exit. It exits on its own if the create that started it never
 // completed (no state.json once the init is gone).
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "libcontainer/state/rfc3339.hpp"
+#include "libcontainer/state/watch_file.hpp"
 
 namespace {
 
@@ -56,54 +58,65 @@ struct Shim {
     close(fd);
   }
 
-  // The OOM kills in the container's memory cgroup, from the cgroups
-  // journal's leaves: v1 memory.oom_control or v2 memory.events, both
-  // "oom_kill N" (Linux 4.13+). Read when the init has exited: the cgroup
-  // lives until delete.
-  long oom_kills() {
-    char jpath[4200];
-    snprintf(jpath, sizeof jpath, "%s/cgroups", dir);
-    char journal[8192];
-    int jfd = open(jpath, O_RDONLY | O_CLOEXEC);
-    if (jfd < 0) return 0;
-    ssize_t n = read(jfd, journal, sizeof journal - 1);
-    close(jfd);
-    if (n <= 0) return 0;
-    journal[n] = 0;
-    long kills = 0;
-    for (char* line = journal; line && *line;) {
+  // The limitations the isolators asked us to watch (state/watch_file.hpp),
+  // as JSON members: "\"oom\":1,\"pids\":3" (summed per limitation, those
+  // not zero only). Read when the init has exited: the counters live in its
+  // cgroups, which stay until delete. Sets *oom when "oom" is among them.
+  void limitations(char* out, size_t size, bool* oom) {
+    namespace wf = berth::state::watch_file;
+    *out = 0;
+    *oom = false;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, wf::kName);
+    char list[8192];
+    if (!read_text(path, list, sizeof list)) return;
+    constexpr int kMax = 16;
+    const char* names[kMax];
+    long counts[kMax];
+    int n = 0;
+    for (char* line = list; line && *line;) {
       char* next = strchr(line, '\n');
       if (next) *next++ = 0;
-      char* mount = strchr(line, '\t');
-      char* path = mount ? strchr(mount + 1, '\t') : nullptr;
-      if (path && strncmp(line, "leaf", 4) == 0) {
-        *path++ = 0;
-        static const char* const kFiles[] = {"memory.oom_control", "memory.events"};
-        for (const char* file : kFiles) {
-          char f[4200], buf[1024];
-          snprintf(f, sizeof f, "%s%s/%s", mount + 1, strcmp(path, "/") ? path : "", file);
-          int fd = open(f, O_RDONLY | O_CLOEXEC);
-          if (fd < 0) continue;
-          ssize_t m = read(fd, buf, sizeof buf - 1);
-          close(fd);
-          if (m <= 0) continue;
-          buf[m] = 0;
-          if (const char* k = strstr(buf, "oom_kill ")) kills += strtol(k + 9, nullptr, 10);
-        }
+      char *limitation, *key, *file, text[2048];
+      if (wf::split(line, &limitation, &key, &file) && read_text(file, text, sizeof text)) {
+        int i = 0;
+        while (i < n && strcmp(names[i], limitation)) i++;
+        if (i == n && n < kMax) names[n] = limitation, counts[n++] = 0;
+        if (i < n) counts[i] += wf::counter(text, key);
       }
       line = next;
     }
-    return kills;
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+      if (counts[i] <= 0) continue;
+      int w = snprintf(out + len, size - len, "%s\"%s\":%ld", len ? "," : "", names[i], counts[i]);
+      if (w < 0 || size_t(w) >= size - len) break;
+      len += size_t(w);
+      if (!strcmp(names[i], "oom")) *oom = true;
+    }
+    out[len] = 0;
+  }
+
+  static bool read_text(const char* path, char* buf, size_t size) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n < 0) return false;
+    buf[n] = 0;
+    return true;
   }
 
   // exit.json, written to a temp file and renamed so readers see all or nothing.
   void write_record() {
     char when[64];
     berth::state::format_rfc3339_now(when, sizeof when);
-    char rec[256], tmp[4200], path[4200];
-    long kills = oom_kills();
-    int len = snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"%s}", exit_code, signal,
-                       when, kills > 0 ? ",\"oomKilled\":true" : "");
+    char lims[512], rec[1024], tmp[4200], path[4200];
+    bool oom;
+    limitations(lims, sizeof lims, &oom);
+    int len = snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"%s%s%s%s}", exit_code,
+                       signal, when, oom ? ",\"oomKilled\":true" : "", lims[0] ? ",\"limitations\":{" : "", lims,
+                       lims[0] ? "}" : "");
     snprintf(tmp, sizeof tmp, "%s/exit.json.tmp", dir);
     snprintf(path, sizeof path, "%s/exit.json", dir);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -32,7 +32,8 @@ namespace {
 struct Target {
   const cgroup::Hierarchy* h;
   std::string path;  // below h->mount, absolute
-  UniqueFd fd;       // the leaf, once provisioned
+  UniqueFd fd;       // the leaf, once provisioned or recovered
+  std::string dir() const { return path == "/" ? h->mount : h->mount + path; }
 };
 
 bool exists_at(int rootfd, const std::string& path) {
@@ -61,7 +62,7 @@ class Cgroups final : public Isolator {
       std::string_view m = h.mount;
       if (m.substr(0, kBase.size()) != kBase || (m.size() > kBase.size() && m[kBase.size()] != '/')) continue;
       std::string name(m.substr(std::min(m.size(), kBase.size() + 1)));
-      plan.cgroup_binds.emplace_back(name, h.mount + (targets_.back().path == "/" ? "" : targets_.back().path));
+      plan.cgroup_binds.emplace_back(name, targets_.back().dir());
     }
     return {};
   }
@@ -178,24 +179,47 @@ class Cgroups final : public Isolator {
     return {};
   }
 
-  // `berth update`: new values for the container's cgroups, found through
-  // its journal. JSON paths are those of the resources document.
-  Status update(const std::string& state_dir, const spec::Resources& r) override {
-    if (!r.devices.empty())
-      return Error(Code::Unsupported, "changing device rules of a live container is not supported", 0, "/devices");
-    json_root_ = "";
+  // The counters that say why a container ended: the OOM kills in its
+  // memory cgroup (v1 memory.oom_control and v2 memory.events both count
+  // "oom_kill", Linux 4.13+) and the forks its pids cgroup refused.
+  Status watch(const ContainerContext&, std::vector<Watch>& out) override {
+    if (Target* t = target_for("memory"))
+      out.push_back({"oom", t->dir() + (t->h->v2 ? "/memory.events" : "/memory.oom_control"), "oom_kill"});
+    if (Target* t = target_for("pids")) out.push_back({"pids", t->dir() + "/pids.events", "max"});
+    return {};
+  }
+
+  // The container's cgroups again, from the journal's leaves: each still
+  // mounted, each holding the init while it lives. An init moved out (by
+  // hand, or by another manager) would make update and stats act on a
+  // cgroup that no longer holds the container, so that is an error.
+  Status recover(const std::string& state_dir, pid_t init) override {
     layout_ = BERTH_TRY(source_().context("detect the cgroup layout"));
-    auto leaves = cgroup::leaves(state_dir);
-    if (leaves.empty()) return Error(Code::NotFound, "the container has no cgroups to update");
     targets_.clear();
-    for (const auto& e : leaves) {
+    for (const auto& e : cgroup::leaves(state_dir)) {
       const cgroup::Hierarchy* h = nullptr;
       for (const auto& x : layout_.hierarchies)
         if (x.mount == e.mount) h = &x;
       if (!h) return Error(Code::NotFound, "the cgroup hierarchy " + e.mount + " is no longer mounted");
       auto fd = BERTH_TRY(kernel_.open_dir_at(AT_FDCWD, e.dir()).context("open the container's cgroup"));
+      if (init > 0) {
+        auto procs = cgroup::read_procs(fd.get());
+        if (std::find(procs.begin(), procs.end(), init) == procs.end())
+          return Error(Code::NotFound, "the container init (pid " + std::to_string(init) + ") is no longer in its cgroup " +
+                                           e.dir());
+      }
       targets_.push_back({h, e.path, std::move(fd)});
     }
+    return {};
+  }
+
+  // `berth update`: new values for the recovered cgroups. JSON paths are
+  // those of the resources document.
+  Status update(const std::string&, const spec::Resources& r) override {
+    if (!r.devices.empty())
+      return Error(Code::Unsupported, "changing device rules of a live container is not supported", 0, "/devices");
+    json_root_ = "";
+    if (targets_.empty()) return Error(Code::NotFound, "the container has no cgroups to update");
     BERTH_CHECK(check_controllers(r));
     if (r.memory) BERTH_CHECK(apply_memory(*r.memory));
     if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
@@ -204,9 +228,10 @@ class Cgroups final : public Isolator {
     return apply_other(r);
   }
 
-  Status usage(const std::string& state_dir, Usage& out) override {
-    auto leaves = cgroup::leaves(state_dir);
-    if (leaves.empty()) return {};
+  Status usage(const std::string&, Usage& out) override {
+    if (targets_.empty()) return {};
+    std::vector<cgroup::JournalEntry> leaves;
+    for (const auto& t : targets_) leaves.push_back({"leaf", t.h->mount, t.path});
     out.cgroups = cgroup::read_stats(leaves);
     return {};
   }

@@ -8,13 +8,25 @@
 //             born into (cgroups), journaling them in the state directory
 //             first, so cleanup() finds them after a crash;
 //   isolate   CLI, the init exists and waits (id maps, cgroup membership);
-//   update    CLI (`berth update`), the container exists and is not stopped;
-//   usage     CLI (`events`, `stats`), read-only, any number of times;
+//   watch     CLI, once provisioned: names the counters that tell of a
+//             limitation (an OOM kill, a refused fork). The launcher writes
+//             them to <state>/watch; the shim, which is libc-only and runs
+//             no isolator code, reads them when the init exits and records
+//             each non-zero one in the exit record, so `state` can say why
+//             a container ended. Live events are `berth events`;
+//   recover   CLI, a later command (update, events, stats) meets the
+//             container again: re-reads the isolator's record in the state
+//             directory, re-opens what it names and checks it still holds
+//             the container (init: its pid, 0 once stopped); an error names
+//             what is gone instead of acting on the wrong thing;
+//   update    CLI (`berth update`), after recover, not stopped;
+//   usage     CLI (`events`, `stats`), after recover, read-only;
 //   cleanup   delete, or create's undo: reverse order, idempotent, accepts
-//             a container it never saw or saw only partly provisioned.
+//             a container it never saw or saw only partly provisioned,
+//             from the record alone (no recover first).
 // (ARCHITECTURE.md's prepare is split in two here, prepare and provision,
-// so a duplicate id or a bad field never touches a host resource.)
-// watch/update/usage/recover arrive with the cgroups and shim issues.
+// so a duplicate id or a bad field never touches a host resource; its
+// watch runs in the shim as data, not code, see watch above.)
 #pragma once
 
 #include <sys/types.h>
@@ -37,6 +49,16 @@ struct Usage {
   std::optional<cgroup::Stats> cgroups;
 };
 
+// One counter watch() names: the number after KEY on a line of FILE
+// ("oom_kill 2" in memory.events), recorded as LIMITATION ("oom") in the
+// exit record when it is not zero. The counters of a container's cgroups
+// start at zero and outlive its init, so one read at exit is exact.
+struct Watch {
+  std::string limitation;
+  std::string file;  // absolute
+  std::string key;
+};
+
 struct ContainerContext {
   const spec::Config& config;
   std::string id;
@@ -52,6 +74,8 @@ class Isolator {
   virtual Status prepare(const ContainerContext&, LaunchPlan&) { return {}; }
   virtual Status provision(const ContainerContext&, LaunchPlan&) { return {}; }
   virtual Status isolate(const ContainerContext&, LaunchPlan&, pid_t /*init*/) { return {}; }
+  virtual Status watch(const ContainerContext&, std::vector<Watch>&) { return {}; }
+  virtual Status recover(const std::string& /*state_dir*/, pid_t /*init*/) { return {}; }
   // `berth update`: new resource values for a live container; only the
   // fields present change.
   virtual Status update(const std::string& /*state_dir*/, const spec::Resources&) { return {}; }

@@ -22,6 +22,7 @@
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/log/timeline.hpp"
+#include "libcontainer/state/watch_file.hpp"
 #include "libcontainer/sys/kernel.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
 #include "libcontainer/undo/undo_stack.hpp"
@@ -95,6 +96,7 @@ struct Launch {
 
   Status run();
   Status spawn();
+  Status write_watches();
   Status talk_to_init();
   Error init_gone();
   Error send_failed(int r);
@@ -131,6 +133,17 @@ Status Launch::spawn() {
   // If this process is killed from here on, `delete --force` finds the init
   // and the shim through this record (state.json comes only at the end).
   return store.write_pids(st);
+}
+
+// What the isolators want the shim to watch (isolator.hpp, watch), in
+// <state>/watch before the shim exists; no file when there is nothing.
+Status Launch::write_watches() {
+  std::vector<Watch> watches;
+  for (auto& iso : isolators) BERTH_CHECK(iso->watch(ctx, watches).context(iso->name()));
+  if (watches.empty()) return {};
+  std::string text;
+  for (const auto& w : watches) text += w.limitation + "\t" + w.key + "\t" + w.file + "\n";
+  return store.kernel().write_file(ctx.state_dir + "/" + state::watch_file::kName, text, 0600).context("write the watch list");
 }
 
 Status Launch::handle_seccomp_fd(int fd) {
@@ -263,6 +276,7 @@ Status Launch::run() {
   st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
 
   for (auto& iso : isolators) BERTH_CHECK(iso->provision(ctx, plan).context(iso->name()));
+  BERTH_CHECK(write_watches());
   timeline.mark("provisioned");
   BERTH_CHECK(spawn());
   timeline.mark("init cloned");

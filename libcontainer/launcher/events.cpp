@@ -19,17 +19,19 @@
 namespace berth::launcher {
 namespace {
 
-// The container as runc's events finds it: it exists and is not stopped.
-Result<state::ContainerState> live(const state::Store& store, const std::string& id) {
+// The container as runc's events finds it: it exists and is not stopped;
+// its isolators have recovered their view of it.
+Result<state::ContainerState> live(const state::Store& store, const std::string& id, IsolatorList& isolators) {
   auto st = BERTH_TRY(store.read(id));
   if (state::current_status(store, st) == state::RunState::Stopped)
     return Error(Code::Busy, "container with id " + id + " is not running");
+  BERTH_CHECK(recover(store, st, isolators));
   return st;
 }
 
 }  // namespace
 
-// The isolators' usage(), in the registry's order.
+// The isolators' usage(), in the registry's order, once recovered.
 Result<cgroup::Stats> usage_of(const state::Store& store, const std::string& id, IsolatorList& isolators) {
   Usage u;
   for (auto& iso : isolators) BERTH_CHECK(iso->usage(store.dir(id), u).context(iso->name()));
@@ -38,14 +40,14 @@ Result<cgroup::Stats> usage_of(const state::Store& store, const std::string& id,
 }
 
 Result<cgroup::Stats> stats(const state::Store& store, const std::string& id, IsolatorList& isolators) {
-  BERTH_TRY(live(store, id));
+  BERTH_TRY(live(store, id, isolators));
   return usage_of(store, id, isolators);
 }
 
 Status events(const state::Store& store, const std::string& id, IsolatorList& isolators,
               std::chrono::milliseconds interval, const std::function<void(const std::string&)>& emit) {
   if (interval.count() <= 0) return Error(Code::Config, "duration interval must be greater than 0");
-  auto st = BERTH_TRY(live(store, id));
+  auto st = BERTH_TRY(live(store, id, isolators));
   auto leaves = cgroup::leaves(store.dir(id));
   // Without a memory cgroup there are no OOM events to wait for, only stats.
   auto oom = cgroup::OomWatch::open(store.kernel(), leaves);

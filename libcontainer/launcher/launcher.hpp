@@ -51,6 +51,10 @@ Status kill(const state::Store& store, const std::string& id, int sig);
 Status remove(const state::Store& store, const std::string& id, bool force, IsolatorList& isolators,
               std::string* warning);
 
+// Every isolator's recover() for an existing container (init: st.pid, or 0
+// once stopped): the first step of a command that updates or reads it.
+Status recover(const state::Store& store, const state::ContainerState& st, IsolatorList& isolators);
+
 // New resource values (`berth update`): only the fields present change.
 Status update(const state::Store& store, const std::string& id, const spec::Resources& resources,
               IsolatorList& isolators);

@@ -35,13 +35,17 @@ struct ExitRecord {
   int signal = 0;      // terminating signal, 0 if exited
   std::string exited_at;
   bool oom_killed = false;  // the OOM killer killed a process of the container
+  // What the isolators' watches counted ("oom" -> 1, "pids" -> 3), non-zero only.
+  std::map<std::string, int64_t> limitations;
 };
 
 struct ContainerState {
   std::string oci_version = "1.2.0";
   // Not stored: set from the exit record for `state`, which then adds
-  // "oomKilled": true (a key the OCI state leaves open; runc has none).
+  // "oomKilled": true and "limitations": {...} (keys the OCI state leaves
+  // open; runc has neither).
   bool oom_killed = false;
+  std::map<std::string, int64_t> limitations;
   std::string id;
   pid_t pid = 0;
   uint64_t init_start_time = 0;  // /proc/PID/stat field 22: pids are reused

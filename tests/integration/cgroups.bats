@@ -314,7 +314,10 @@ own_cgroup() {
 	assert_success
 	[ "$(jq -r .status <<<"$output")" = stopped ]
 	[ "$(jq -r .oomKilled <<<"$output")" = true ]
+	[ "$(jq -r .limitations.oom <<<"$output")" -ge 1 ]
 	grep -q '"oomKilled":true' "$ROOT/$id/exit.json"
+	# What the cgroups isolator's watch named, and the shim read at exit.
+	grep -q "^oom	oom_kill	/sys/fs/cgroup/memory/.*/memory.oom_control$" "$ROOT/$id/watch"
 	q berth delete "$id"
 	# Without the limit: no such key.
 	jq_config 'del(.linux.resources.memory) | .process.args = ["true"]'
@@ -323,5 +326,48 @@ own_cgroup() {
 	assert_success
 	run berth state "$id"
 	[ "$(jq -r '.oomKilled // "absent"' <<<"$output")" = absent ]
+	[ "$(jq -r '.limitations // "absent"' <<<"$output")" = absent ]
 	q berth delete "$id"
+}
+
+@test "cgroups: forks refused at pids.max are recorded as a pids limitation in the exit record and state" {
+	# Three background sleeps: the third fork (the limit counts the shell) fails.
+	make_bundle sh -c 'sleep 100 & sleep 100 & sleep 100 & wait' >/dev/null
+	local id; id=$(new_id)
+	jq_config '.linux.resources.pids = {"limit": 3}'
+	runq berth run --keep -b "$BUNDLE" "$id"
+	run berth state "$id"
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = stopped ]
+	[ "$(jq -r .limitations.pids <<<"$output")" -ge 1 ]
+	[ "$(jq -r '.oomKilled // "absent"' <<<"$output")" = absent ]
+	q berth delete "$id"
+}
+
+@test "cgroups: update and stats refuse a container whose init was moved out of its cgroup, naming it" {
+	make_bundle sleep 100 >/dev/null
+	local id; id=$(new_id)
+	jq_config '.linux.resources.pids = {"limit": 50}'
+	runq berth run -d -b "$BUNDLE" "$id" 3>&-
+	assert_success
+	local pid; pid=$(berth state "$id" | jq -r .pid)
+	local leaf; leaf=$(awk -F'\t' '$1 == "leaf" && $2 == "/sys/fs/cgroup/pids" { print $2 $3 }' "$ROOT/$id/cgroups")
+	[ -n "$leaf" ]
+	run berth update --pids-limit 60 "$id"
+	assert_success
+	[ "$(cat "$leaf/pids.max")" = 60 ]
+	# Someone else moves the init to the hierarchy's root.
+	echo "$pid" > /sys/fs/cgroup/pids/cgroup.procs
+	run berth update --pids-limit 70 "$id"
+	assert_failure
+	assert_output_contains "pid $pid"
+	assert_output_contains "no longer in its cgroup $leaf"
+	[ "$(cat "$leaf/pids.max")" = 60 ]
+	run berth stats "$id"
+	assert_failure
+	assert_output_contains "no longer in its cgroup $leaf"
+	# Put it back for delete's sake, as the test made the mess.
+	echo "$pid" > "$leaf/cgroup.procs"
+	q berth delete -f "$id"
+	[ ! -d "$leaf" ]
 }

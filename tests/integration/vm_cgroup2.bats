@@ -62,6 +62,15 @@ setup_file() {
 		berth_in() {  # BUNDLE ID
 			"$BERTH_BIN" --root /run/berth-vm-test run --bundle "$d/\$1" "\$2"
 		}
+		# The shim's record of the OOM kill (memory.events, named by the cgroups
+		# isolator's watch) in state, once the container has stopped.
+		berth_oom_state() {
+			local b="$BERTH_BIN --root /run/berth-vm-test"
+			\$b run --keep --bundle "$d/mem" vm-oomstate
+			\$b state vm-oomstate | jq -c '{oomKilled, limitations}'
+			cat /run/berth-vm-test/vm-oomstate/watch
+			\$b delete vm-oomstate
+		}
 		berth_left() {  # what berth left in the cgroup tree
 			find /sys/fs/cgroup -mindepth 1 -type d -name 'vm-*'
 		}
@@ -106,6 +115,7 @@ setup_file() {
 		check berth_cgns berth_in cgns vm-cgns
 		check berth_pause berth_pause
 		check berth_events berth_events
+		check berth_oom_state berth_oom_state
 		check berth_left berth_left
 	EOF
 	local rc=0
@@ -165,6 +175,12 @@ vm_result() {
 	assert_output_contains "memory.max=16777216"
 	[[ "$output" != *survived* ]]
 	[[ "$output" =~ oom_kill\ [1-9] ]] || { echo "$output" >&2; false; }
+}
+
+@test "vm: the OOM kill on v2 is recorded by the shim from memory.events: state says oomKilled" {
+	vm_result berth_oom_state
+	[[ "$output" =~ \{\"oomKilled\":true,\"limitations\":\{\"oom\":[1-9] ]] || { echo "$output" >&2; false; }
+	[[ "$output" =~ oom.oom_kill./sys/fs/cgroup/.*/memory.events ]] || { echo "$output" >&2; false; }
 }
 
 @test "vm: berth's cpu quota on v2 throttles a busy loop (cpu.stat nr_throttled)" {

@@ -43,6 +43,13 @@ struct Fixture {
     REQUIRE(iso->prepare(ctx, plan).ok());
     return iso->provision(ctx, plan);
   }
+  // A new CLI call on an existing container: a fresh isolator, recovered.
+  std::unique_ptr<Isolator> recovered(const std::string& state_dir, pid_t init = 0) {
+    auto iso = isolator();
+    Status s = iso->recover(state_dir, init);
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+    return iso;
+  }
   std::unique_ptr<Isolator> isolator() {
     auto layout = cg.layout();
     return isolators::make_cgroups(kernel, [layout] { return Result<cgroup::Layout>(layout); });
@@ -202,7 +209,7 @@ TEST_CASE("cgroups: update changes the live cgroup's values through the journal,
   REQUIRE(f.provision(ctx).ok());
   auto r = spec::parse_resources(R"({"pids":{"limit":20},"cpu":{"quota":20000,"period":100000},"memory":{"limit":4194304}})");
   REQUIRE(r.ok());
-  auto iso = f.isolator();  // a new CLI call: a fresh isolator
+  auto iso = f.recovered(ctx.state_dir);
   Status s = iso->update(ctx.state_dir, *r);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   CHECK(f.cg.read("unified/u/pids.max") == "20");
@@ -210,14 +217,14 @@ TEST_CASE("cgroups: update changes the live cgroup's values through the journal,
   CHECK(f.cg.read("unified/u/memory.max") == "4194304");
   auto bad = spec::parse_resources(R"({"memory":{"swappiness":5}})");
   REQUIRE(bad.ok());
-  auto e = f.isolator()->update(ctx.state_dir, *bad);
+  auto e = f.recovered(ctx.state_dir)->update(ctx.state_dir, *bad);
   REQUIRE_FALSE(e.ok());
   CHECK(e.error().json_path() == "/memory/swappiness");
   auto dev = spec::parse_resources(R"({"devices":[{"allow":true,"access":"r"}]})");
   REQUIRE(dev.ok());
-  CHECK(f.isolator()->update(ctx.state_dir, *dev).error().json_path() == "/devices");
+  CHECK(f.recovered(ctx.state_dir)->update(ctx.state_dir, *dev).error().json_path() == "/devices");
   test::TempTree none;
-  CHECK(f.isolator()->update(none.path(), *r).error().code() == Code::NotFound);
+  CHECK(f.recovered(none.path())->update(none.path(), *r).error().code() == Code::NotFound);
 }
 
 TEST_CASE("cgroups: update with checkBeforeUpdate refuses a memory limit below the current usage") {
@@ -228,12 +235,67 @@ TEST_CASE("cgroups: update with checkBeforeUpdate refuses a memory limit below t
   std::ofstream(f.cg.tree.at("unified/k/memory.current")) << "4194304\n";
   auto low = spec::parse_resources(R"({"memory":{"limit":1048576,"checkBeforeUpdate":true}})");
   REQUIRE(low.ok());
-  auto e = f.isolator()->update(ctx.state_dir, *low);
+  auto e = f.recovered(ctx.state_dir)->update(ctx.state_dir, *low);
   REQUIRE_FALSE(e.ok());
   CHECK(e.error().json_path() == "/memory/limit");
   CHECK(f.cg.read("unified/k/memory.max") == "8388608");
   auto unchecked = spec::parse_resources(R"({"memory":{"limit":1048576}})");
   REQUIRE(unchecked.ok());
-  CHECK(f.isolator()->update(ctx.state_dir, *unchecked).ok());
+  CHECK(f.recovered(ctx.state_dir)->update(ctx.state_dir, *unchecked).ok());
   CHECK(f.cg.read("unified/k/memory.max") == "1048576");
+}
+
+TEST_CASE("cgroups: recover finds the init in every leaf, and names the cgroup it was moved out of") {
+  Fixture f;
+  auto c = config(R"("cgroupsPath":"/r","resources":{"pids":{"limit":7}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  auto iso = f.isolator();
+  LaunchPlan plan;
+  REQUIRE(iso->prepare(ctx, plan).ok());
+  REQUIRE(iso->provision(ctx, plan).ok());
+  REQUIRE(iso->isolate(ctx, plan, 4242).ok());
+  Usage u;
+  REQUIRE(f.recovered(ctx.state_dir, 4242)->usage(ctx.state_dir, u).ok());
+  REQUIRE(u.cgroups);
+  CHECK(u.cgroups->pids.limit == 7);
+  // Someone moves the init out of its pids cgroup.
+  std::ofstream(f.cg.tree.at("pids/r/cgroup.procs")).flush();
+  Status s = f.isolator()->recover(ctx.state_dir, 4242);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code() == Code::NotFound);
+  CHECK(s.error().message().find("pid 4242") != std::string::npos);
+  CHECK(s.error().message().find(f.cg.tree.at("pids/r")) != std::string::npos);
+  // Stopped (init 0): the cgroups are still there for stats and cleanup.
+  CHECK(f.isolator()->recover(ctx.state_dir, 0).ok());
+  // A hierarchy that is gone is named too.
+  FakeCgroupTree other;
+  auto layout = other.layout();
+  auto stranger = isolators::make_cgroups(f.kernel, [layout] { return Result<cgroup::Layout>(layout); });
+  Status g = stranger->recover(ctx.state_dir, 0);
+  REQUIRE_FALSE(g.ok());
+  CHECK(g.error().message().find("no longer mounted") != std::string::npos);
+}
+
+TEST_CASE("cgroups: watch names the OOM and pids counters of the container's own cgroups") {
+  for (bool v2 : {false, true}) {
+    CAPTURE(v2);
+    Fixture f(v2);
+    auto c = config(R"("cgroupsPath":"/w","resources":{"pids":{"limit":7}})");
+    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+    auto iso = f.isolator();
+    LaunchPlan plan;
+    REQUIRE(iso->prepare(ctx, plan).ok());
+    REQUIRE(iso->provision(ctx, plan).ok());
+    std::vector<Watch> w;
+    REQUIRE(iso->watch(ctx, w).ok());
+    REQUIRE(w.size() == 2);
+    // The fake hybrid tree has no v1 memory hierarchy: memory is found on
+    // the cgroup2 mount there, as on a host without a v1 memory controller.
+    CHECK(w[0].limitation == "oom");
+    CHECK(w[0].key == "oom_kill");
+    CHECK(w[0].file == f.cg.tree.at("unified/w/memory.events"));
+    CHECK(w[1].limitation == "pids");
+    CHECK(w[1].key == "max");
+    CHECK(w[1].file == f.cg.tree.at(v2 ? "unified/w/pids.events" : "pids/w/pids.events"));
+  }
 }

@@ -1,0 +1,36 @@
+// <state>/watch: the counters the isolators' watch() hooks name, one per
+// line, "LIMITATION<tab>KEY<tab>FILE". create writes it before the shim
+// starts; the shim reads it when the init exits and puts each counter that
+// is not zero into the exit record as "limitations": {"oom": 1, ...}.
+// The shim is libc-only, so this header uses nothing but libc.
+#pragma once
+
+#include <stdlib.h>
+#include <string.h>
+
+namespace berth::state::watch_file {
+
+inline constexpr const char* kName = "watch";
+
+// Splits one line (without its newline) in place; false when malformed.
+inline bool split(char* line, char** limitation, char** key, char** file) {
+  char* t1 = strchr(line, '\t');
+  char* t2 = t1 ? strchr(t1 + 1, '\t') : nullptr;
+  if (!t2 || t1 == line || t2 == t1 + 1 || !t2[1]) return false;
+  *t1 = *t2 = 0;
+  *limitation = line;
+  *key = t1 + 1;
+  *file = t2 + 1;
+  return true;
+}
+
+// The number after "KEY " at the start of a line of text ("oom_kill 2" in
+// memory.events), 0 when no line starts with it.
+inline long counter(const char* text, const char* key) {
+  size_t n = strlen(key);
+  for (const char* l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : nullptr)
+    if (!strncmp(l, key, n) && l[n] == ' ') return strtol(l + n + 1, nullptr, 10);
+  return 0;
+}
+
+}  // namespace berth::state::watch_file
