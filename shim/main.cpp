@@ -78,11 +78,12 @@ struct Shim {
       char* next = strchr(line, '\n');
       if (next) *next++ = 0;
       char *limitation, *key, *file, text[2048];
-      if (wf::split(line, &limitation, &key, &file) && read_text(file, text, sizeof text)) {
+      long base;
+      if (wf::split(line, &limitation, &key, &base, &file) && read_text(file, text, sizeof text)) {
         int i = 0;
         while (i < n && strcmp(names[i], limitation)) i++;
         if (i == n && n < kMax) names[n] = limitation, counts[n++] = 0;
-        if (i < n) counts[i] += wf::counter(text, key);
+        if (i < n) counts[i] += wf::counter(text, key) - base;
       }
       line = next;
     }

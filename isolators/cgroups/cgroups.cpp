@@ -25,6 +25,7 @@
 #include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/cgroup/layout.hpp"
 #include "libcontainer/state/files.hpp"
+#include "libcontainer/state/watch_file.hpp"
 
 namespace berth::isolators {
 namespace {
@@ -41,6 +42,13 @@ bool exists_at(int rootfd, const std::string& path) {
   return fstatat(rootfd, path.c_str() + 1, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+// A cgroup that already holds processes is refused (as runc 1.2 does: a
+// second container there shares limits, pause and kill --all with the
+// first) unless the config asks for it with this annotation. Only what
+// create made is ever removed, so a joined cgroup and its other members
+// outlive the container; pause, kill --all and ps then act on them too.
+constexpr const char* kJoinBusy = "org.berth.cgroups.join-busy";
+
 class Cgroups final : public Isolator {
  public:
   Cgroups(sys::Kernel& k, LayoutSource source) : kernel_(k), source_(std::move(source)) {}
@@ -53,6 +61,12 @@ class Cgroups final : public Isolator {
     BERTH_CHECK(check_controllers(r));
     if (!r.devices.empty() && layout_.mode == cgroup::Mode::None)
       return Error(Code::Unsupported, "no cgroup hierarchy is mounted on this host", 0, "/linux/resources/devices");
+    if (auto a = ctx.config.annotations.find(kJoinBusy); a != ctx.config.annotations.end()) {
+      if (a->second != "true" && a->second != "false")
+        return Error(Code::Config, "must be \"true\" or \"false\", not \"" + a->second + "\"", 0,
+                     std::string("/annotations/") + kJoinBusy);
+      join_busy_ = a->second == "true";
+    }
     std::string name = cgroup::default_name(ctx.id, ctx.state_dir.substr(0, ctx.state_dir.rfind('/')));
     for (const auto& h : layout_.hierarchies) {
       targets_.push_back({&h, cgroup::container_path(h, l.cgroups_path, name), UniqueFd()});
@@ -167,9 +181,11 @@ class Cgroups final : public Isolator {
       parent = std::move(dir);
       start = end + 1;
     }
-    if (!cgroup::read_procs(parent.get()).empty())
-      return Error(Code::Busy, "the cgroup " + t.h->mount + t.path + " already holds processes", 0,
-                   "/linux/cgroupsPath");
+    if (!join_busy_ && !cgroup::read_procs(parent.get()).empty())
+      return Error(Code::Busy,
+                   "the cgroup " + t.h->mount + t.path + " already holds processes (set the annotation " +
+                       kJoinBusy + "=true to join it on purpose)",
+                   0, "/linux/cgroupsPath");
     // An init placed in a frozen cgroup would never answer: refuse, do not hang.
     if (auto kind = cgroup::freezer::kind_of(parent.get());
         kind != cgroup::freezer::Kind::None && cgroup::freezer::effectively_frozen(parent.get(), kind))
@@ -182,10 +198,15 @@ class Cgroups final : public Isolator {
   // The counters that say why a container ended: the OOM kills in its
   // memory cgroup (v1 memory.oom_control and v2 memory.events both count
   // "oom_kill", Linux 4.13+) and the forks its pids cgroup refused.
+  // Each from its value now: a cgroup we joined, or one with a past, does
+  // not start at 0.
   Status watch(const ContainerContext&, std::vector<Watch>& out) override {
-    if (Target* t = target_for("memory"))
-      out.push_back({"oom", t->dir() + (t->h->v2 ? "/memory.events" : "/memory.oom_control"), "oom_kill"});
-    if (Target* t = target_for("pids")) out.push_back({"pids", t->dir() + "/pids.events", "max"});
+    auto add = [&](const char* limitation, Target* t, const char* file, const char* key) {
+      std::string text = cgroup::read_value(t->fd.get(), file);
+      out.push_back({limitation, t->dir() + "/" + file, key, state::watch_file::counter(text.c_str(), key)});
+    };
+    if (Target* t = target_for("memory")) add("oom", t, t->h->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
+    if (Target* t = target_for("pids")) add("pids", t, "pids.events", "max");
     return {};
   }
 
@@ -538,6 +559,7 @@ class Cgroups final : public Isolator {
   std::vector<std::string> needed_v2_;  // controllers the parents pass down
   std::set<std::string> v2_available_;  // the cgroup2 mount's cgroup.controllers
   bool v2_read_ = false;
+  bool join_busy_ = false;  // kJoinBusy
   std::string json_root_ = "/linux/resources";  // of the fields in errors
 };
 

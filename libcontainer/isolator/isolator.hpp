@@ -51,12 +51,14 @@ struct Usage {
 
 // One counter watch() names: the number after KEY on a line of FILE
 // ("oom_kill 2" in memory.events), recorded as LIMITATION ("oom") in the
-// exit record when it is not zero. The counters of a container's cgroups
-// start at zero and outlive its init, so one read at exit is exact.
+// exit record when it has grown past BASE, its value at create. The
+// counters live in the container's cgroups, which outlive its init, so one
+// read at exit is exact.
 struct Watch {
   std::string limitation;
   std::string file;  // absolute
   std::string key;
+  long base = 0;
 };
 
 struct ContainerContext {

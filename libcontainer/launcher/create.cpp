@@ -142,7 +142,8 @@ Status Launch::write_watches() {
   for (auto& iso : isolators) BERTH_CHECK(iso->watch(ctx, watches).context(iso->name()));
   if (watches.empty()) return {};
   std::string text;
-  for (const auto& w : watches) text += w.limitation + "\t" + w.key + "\t" + w.file + "\n";
+  for (const auto& w : watches)
+    text += w.limitation + "\t" + w.key + "\t" + std::to_string(w.base) + "\t" + w.file + "\n";
   return store.kernel().write_file(ctx.state_dir + "/" + state::watch_file::kName, text, 0600).context("write the watch list");
 }
 

@@ -1,7 +1,9 @@
 // <state>/watch: the counters the isolators' watch() hooks name, one per
-// line, "LIMITATION<tab>KEY<tab>FILE". create writes it before the shim
-// starts; the shim reads it when the init exits and puts each counter that
-// is not zero into the exit record as "limitations": {"oom": 1, ...}.
+// line, "LIMITATION<tab>KEY<tab>BASE<tab>FILE": BASE is the counter's value
+// when the container was made (not 0 in a cgroup with a past or other
+// members). create writes it before the shim starts; the shim reads it when
+// the init exits and puts each counter that grew into the exit record as
+// "limitations": {"oom": 1, ...}.
 // The shim is libc-only, so this header uses nothing but libc.
 #pragma once
 
@@ -13,14 +15,18 @@ namespace berth::state::watch_file {
 inline constexpr const char* kName = "watch";
 
 // Splits one line (without its newline) in place; false when malformed.
-inline bool split(char* line, char** limitation, char** key, char** file) {
+inline bool split(char* line, char** limitation, char** key, long* base, char** file) {
   char* t1 = strchr(line, '\t');
   char* t2 = t1 ? strchr(t1 + 1, '\t') : nullptr;
-  if (!t2 || t1 == line || t2 == t1 + 1 || !t2[1]) return false;
+  char* t3 = t2 ? strchr(t2 + 1, '\t') : nullptr;
+  if (!t3 || t1 == line || t2 == t1 + 1 || t3 == t2 + 1 || !t3[1]) return false;
+  char* end;
+  *base = strtol(t2 + 1, &end, 10);
+  if (end != t3) return false;
   *t1 = *t2 = 0;
   *limitation = line;
   *key = t1 + 1;
-  *file = t2 + 1;
+  *file = t3 + 1;
   return true;
 }
 

@@ -134,6 +134,36 @@ own_cgroup() {
 	assert_output_contains "/linux/cgroupsPath"
 }
 
+@test "cgroups: the join-busy annotation joins a busy cgroup on purpose; delete leaves it and its other members" {
+	make_bundle sleep 100 >/dev/null
+	local name=berth-join-$$-$BATS_TEST_NUMBER
+	local dir=/sys/fs/cgroup/pids/$name
+	mkdir "$dir"
+	sleep 1000 &
+	local other=$!
+	echo "$other" > "$dir/cgroup.procs"
+	jq_config --arg p "/$name" '.linux.cgroupsPath = $p | .annotations["org.berth.cgroups.join-busy"] = "yes"'
+	local id; id=$(new_id)
+	runq berth create -b "$BUNDLE" "$id" 3>&-
+	assert_failure
+	assert_output_contains "/annotations/org.berth.cgroups.join-busy"
+	jq_config '.annotations["org.berth.cgroups.join-busy"] = "true"'
+	runq berth create -b "$BUNDLE" "$id" 3>&-
+	local created=$status out=$output
+	local pid; pid=$(berth state "$id" | jq -r .pid)
+	local procs; procs=$(cat "$dir/cgroup.procs" | sort -n | tr '\n' ' ')
+	q berth delete -f "$id"
+	local alive=no; kill -0 "$other" 2>/dev/null && alive=yes
+	local kept=no; [ -d "$dir" ] && kept=yes
+	kill -9 "$other"; wait "$other" 2>/dev/null || true
+	echo "$other" > /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || true
+	rmdir "$dir" || true
+	[ "$created" = 0 ] || { echo "$out" >&2; false; }
+	[[ " $procs" == *" $other "* && " $procs" == *" $pid "* ]] || { echo "procs: $procs (other $other, init $pid)" >&2; false; }
+	[ "$alive" = yes ]
+	[ "$kept" = yes ]
+}
+
 @test "cgroups: a pids limit of 0 leaves pids.max alone and -1 is max, as runc" {
 	make_bundle cat /sys/fs/cgroup/pids/pids.max >/dev/null
 	jq_config '.linux.resources.pids = {"limit": -1}'
@@ -317,7 +347,7 @@ own_cgroup() {
 	[ "$(jq -r .limitations.oom <<<"$output")" -ge 1 ]
 	grep -q '"oomKilled":true' "$ROOT/$id/exit.json"
 	# What the cgroups isolator's watch named, and the shim read at exit.
-	grep -q "^oom	oom_kill	/sys/fs/cgroup/memory/.*/memory.oom_control$" "$ROOT/$id/watch"
+	grep -q "^oom	oom_kill	0	/sys/fs/cgroup/memory/.*/memory.oom_control$" "$ROOT/$id/watch"
 	q berth delete "$id"
 	# Without the limit: no such key.
 	jq_config 'del(.linux.resources.memory) | .process.args = ["true"]'

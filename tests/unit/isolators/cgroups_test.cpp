@@ -286,9 +286,13 @@ TEST_CASE("cgroups: watch names the OOM and pids counters of the container's own
     LaunchPlan plan;
     REQUIRE(iso->prepare(ctx, plan).ok());
     REQUIRE(iso->provision(ctx, plan).ok());
+    // A cgroup with a past: its counter starts where it is.
+    std::ofstream(f.cg.tree.at(v2 ? "unified/w/pids.events" : "pids/w/pids.events")) << "max 5\n";
     std::vector<Watch> w;
     REQUIRE(iso->watch(ctx, w).ok());
     REQUIRE(w.size() == 2);
+    CHECK(w[0].base == 0);
+    CHECK(w[1].base == 5);
     // The fake hybrid tree has no v1 memory hierarchy: memory is found on
     // the cgroup2 mount there, as on a host without a v1 memory controller.
     CHECK(w[0].limitation == "oom");

@@ -8,16 +8,19 @@
 
 using namespace berth::state;
 
-TEST_CASE("watch_file: a line splits into limitation, key and file; malformed lines are refused") {
-  std::string line = "oom\toom_kill\t/sys/fs/cgroup/memory/c/memory.oom_control";
+TEST_CASE("watch_file: a line splits into limitation, key, base and file; malformed lines are refused") {
+  std::string line = "oom\toom_kill\t2\t/sys/fs/cgroup/memory/c/memory.oom_control";
   char *l = nullptr, *k = nullptr, *f = nullptr;
-  REQUIRE(watch_file::split(line.data(), &l, &k, &f));
+  long base = -1;
+  REQUIRE(watch_file::split(line.data(), &l, &k, &base, &f));
   CHECK(std::string(l) == "oom");
   CHECK(std::string(k) == "oom_kill");
+  CHECK(base == 2);
   CHECK(std::string(f) == "/sys/fs/cgroup/memory/c/memory.oom_control");
-  for (std::string bad : {"", "oom", "oom\toom_kill", "oom\toom_kill\t", "\tk\tf", "o\t\tf"}) {
+  for (std::string bad : {"", "oom", "oom\toom_kill\t0", "oom\toom_kill\t0\t", "\tk\t0\tf", "o\t\t0\tf",
+                          "o\tk\t\tf", "o\tk\tx\tf", "o\tk\t1x\tf"}) {
     CAPTURE(bad);
-    CHECK_FALSE(watch_file::split(bad.data(), &l, &k, &f));
+    CHECK_FALSE(watch_file::split(bad.data(), &l, &k, &base, &f));
   }
 }
 
