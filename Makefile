@@ -1,11 +1,13 @@
 # berth: make | make check | make bench | make install PREFIX=...
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -fno-plt -I.
+CXXFLAGS += -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -fno-plt -fPIE -I.
 LDLIBS_LIB = -lseccomp -lcap -lyajl
-# Fewer shared objects to map and relocate on every exec (create is latency
-# bound): the C++ runtime and the three small C libraries are linked in.
-LDLIBS_STATIC = -static-libstdc++ -static-libgcc -Wl,-Bstatic -lseccomp -lcap -lyajl_s -Wl,-Bdynamic
+# The CLI is a static PIE (create is latency bound): no shared object to
+# map and relocate on every exec, and fewer mappings for the fork of the
+# container's init to copy; about 3 ms of a `run` here. It uses no NSS
+# (see owner_name in runtime/commands.cpp) and keeps ASLR.
+LDLIBS_STATIC = -static-pie -lseccomp -lcap -lyajl_s
 PREFIX  ?= /usr/local
 BUILD   := build
 VERSION := 0.1.0

@@ -1,6 +1,5 @@
 // create, start, state, kill, delete, list, spec, features, ps, pause, resume.
 #include <fcntl.h>
-#include <pwd.h>
 #include <spawn.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -8,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -214,6 +214,20 @@ Result<int> cmd_delete(const Globals& g, const std::string& id, bool force) {
   return 0;
 }
 
+// The name /etc/passwd gives uid, as runc's `list` reads it (not through
+// NSS, which a static binary cannot load); "#UID" when it names none.
+static std::string owner_name(uid_t uid) {
+  std::ifstream passwd("/etc/passwd");
+  for (std::string line; std::getline(passwd, line);) {
+    size_t c1 = line.find(':'), c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string::npos) continue;
+    char* end;
+    unsigned long u = strtoul(line.c_str() + c2 + 1, &end, 10);
+    if (end != line.c_str() + c2 + 1 && *end == ':' && u == uid) return line.substr(0, c1);
+  }
+  return "#" + std::to_string(uid);
+}
+
 Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format) {
   state::Store store = g.store();
   struct Row {
@@ -228,8 +242,7 @@ Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format) {
     struct stat sb;
     std::string owner;
     if (stat(store.dir(id).c_str(), &sb) == 0) {
-      if (passwd* pw = getpwuid(sb.st_uid)) owner = pw->pw_name;
-      else owner = "#" + std::to_string(sb.st_uid);
+      owner = owner_name(sb.st_uid);
     }
     auto status = state::current_status(store, *st);
     rows.push_back({std::move(*st), status, owner});

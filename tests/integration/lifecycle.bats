@@ -314,6 +314,21 @@ normalized_state() {  # RUNTIME_FN ID
 	diff <(berth list -f json | jq -S "$norm") <(runc_ list -f json | jq -S "$norm")
 }
 
+@test "list: the owner is the state directory's user from /etc/passwd, #UID without one, as runc" {
+	sleep_bundle
+	local id; id=$(new_id)
+	q berth create -b "$BUNDLE" "$id"; q runc_ create -b "$BUNDLE" "$id"
+	[ "$(berth list -f json | jq -r '.[0].owner')" = root ]
+	local uid=54321
+	! getent passwd "$uid" >/dev/null || skip "uid $uid has a passwd entry here"
+	chown "$uid" "$ROOT/$id" "$RUNC_ROOT/$id"
+	local b r
+	b=$(berth list -f json | jq -r '.[0].owner'); r=$(runc_ list -f json | jq -r '.[0].owner')
+	chown 0 "$ROOT/$id" "$RUNC_ROOT/$id"
+	[ "$b" = "#$uid" ]
+	[ "$b" = "$r" ]
+}
+
 @test "list of an empty root: same output as runc" {
 	[ "$(berth list -q)" = "$(runc_ list -q)" ]
 	[ "$(berth list --format json)" = "$(runc_ list --format json)" ]
