@@ -3,7 +3,9 @@
 // the limits of linux.resources, the init placed in it before it unshares
 // a cgroup namespace or execs, and everything it made removed on delete.
 // The dirs it creates are journaled in <state>/cgroups before the mkdirs,
-// so a create cut off at any instant is undone by `delete --force`.
+// so a create cut off at any instant is undone by `delete --force`. The
+// device rules it gives are recorded in <state>/devices (device_record.hpp)
+// so that update can change them in place.
 // Mechanism (control files) is in libcontainer/cgroup/.
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 
 #include "isolators/registry.hpp"
 #include "libcontainer/cgroup/controllers.hpp"
+#include "libcontainer/cgroup/device_record.hpp"
 #include "libcontainer/cgroup/devices.hpp"
 #include "libcontainer/cgroup/files.hpp"
 #include "libcontainer/cgroup/freezer.hpp"
@@ -108,7 +111,7 @@ class Cgroups final : public Isolator {
     const cgroup::Hierarchy* u = layout_.unified();
     for (auto& t : targets_)
       if (t.h == u) plan.child.cgroup_fd = t.fd.get();
-    return apply(ctx.config.linux);
+    return apply(ctx.state_dir, ctx.config.linux);
   }
 
   Status isolate(const ContainerContext&, LaunchPlan&, pid_t init) override {
@@ -129,6 +132,7 @@ class Cgroups final : public Isolator {
       if (!s.ok()) errs.add_note(s.error().message()), failed = true;
     }
     if (failed) return errs;
+    BERTH_CHECK(kernel_.remove_file(state_dir + "/" + cgroup::devices::kRecordFile));
     return kernel_.remove_file(state_dir + "/" + cgroup::kJournalFile);
   }
 
@@ -235,18 +239,22 @@ class Cgroups final : public Isolator {
   }
 
   // `berth update`: new values for the recovered cgroups. JSON paths are
-  // those of the resources document.
-  Status update(const std::string&, const spec::Resources& r) override {
-    if (!r.devices.empty())
-      return Error(Code::Unsupported, "changing device rules of a live container is not supported", 0, "/devices");
+  // those of the resources document. A devices list replaces
+  // linux.resources.devices (see update_devices); an empty or absent one
+  // leaves the device rules as they are.
+  Status update(const std::string& state_dir, const spec::Resources& r) override {
     json_root_ = "";
     if (targets_.empty()) return Error(Code::NotFound, "the container has no cgroups to update");
+    std::optional<cgroup::devices::Record> device_record;
+    if (!r.devices.empty()) device_record = BERTH_TRY(read_device_record(state_dir));
     BERTH_CHECK(check_controllers(r));
     if (r.memory) BERTH_CHECK(apply_memory(*r.memory));
     if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
     if (r.pids_limit && *r.pids_limit != 0)
       BERTH_CHECK(at(json_root_ + "/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
-    return apply_other(r);
+    BERTH_CHECK(apply_other(r));
+    if (device_record) BERTH_CHECK(update_devices(state_dir, std::move(*device_record), r.devices));
+    return {};
   }
 
   Status usage(const std::string&, Usage& out) override {
@@ -304,14 +312,14 @@ class Cgroups final : public Isolator {
   }
 
 
-  Status apply(const spec::Linux& l) {
+  Status apply(const std::string& state_dir, const spec::Linux& l) {
     const spec::Resources& r = l.resources;
     if (r.memory) BERTH_CHECK(apply_memory(*r.memory));
     if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
     if (r.pids_limit && *r.pids_limit != 0)
       BERTH_CHECK(at(json_root_ + "/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
     BERTH_CHECK(apply_other(r));
-    return apply_devices(l);
+    return apply_devices(state_dir, l);
   }
 
   // blockIO, hugepageLimits, network, rdma, unified.
@@ -502,22 +510,66 @@ class Cgroups final : public Isolator {
 
   // The config's rules, then the devices every container gets and those
   // linux.devices creates: the v1 devices controller where it is mounted,
-  // a BPF program on the cgroup2 leaf otherwise.
-  Status apply_devices(const spec::Linux& l) {
+  // a BPF program on the cgroup2 leaf otherwise. Recorded first, for
+  // update (a create cut off before the rules are written is undone whole).
+  Status apply_devices(const std::string& state_dir, const spec::Linux& l) {
     if (layout_.mode == cgroup::Mode::None) return {};
-    std::vector<spec::DeviceRule> rules = l.resources.devices;
-    for (auto& d : cgroup::devices::default_rules()) rules.push_back(std::move(d));
-    for (const auto& d : l.devices) {
-      if (d.type == 'p') continue;  // fifos are not devices
-      rules.push_back(spec::DeviceRule{true, std::string(1, d.type == 'u' ? 'c' : d.type), d.major, d.minor, "rwm"});
-    }
     const std::string p = "/linux/resources/devices";
-    if (Target* t = target_for("devices"); t && !t->h->v2)
-      return at(p, cgroup::devices::write_v1(kernel_, t->fd.get(), rules));
+    auto [t, v1] = BERTH_TRY(device_target(p));
+    auto list = cgroup::devices::effective_rules(l.resources.devices, l.devices);
+    BERTH_CHECK(write_device_record(state_dir, {{list}}));
+    auto rules = cgroup::devices::rules_of(list);
+    if (v1) return at(p, cgroup::devices::write_v1(kernel_, t->fd.get(), rules));
+    return at(p, kernel_.replace_device_filter(t->fd.get(), cgroup::devices::program(rules)));
+  }
+
+  // The update's devices list in place of the last one; defaults and
+  // linux.devices' nodes after it as at create. The record is rewritten
+  // before the change with the new list added (if the change is cut off,
+  // the next update knows the cgroup holds something between the two) and
+  // after it with the new list alone. A resend changes nothing. On v1 only
+  // the difference is written, widening lines first; on v2 the new program
+  // replaces the old (both attached for a moment).
+  Status update_devices(const std::string& state_dir, cgroup::devices::Record record,
+                        const std::vector<spec::DeviceRule>& resources) {
+    namespace devices = cgroup::devices;
+    const std::string p = json_root_ + "/devices";
+    auto [t, v1] = BERTH_TRY(device_target(p));
+    devices::RuleList want = devices::replace_resources(record.lists.back(), resources);
+    if (record.lists.size() == 1 && record.lists[0] == want) return {};
+    std::vector<devices::V1State> from;
+    for (const auto& list : record.lists) from.push_back(devices::v1_state(devices::rules_of(list)));
+    if (record.lists.back() != want) record.lists.push_back(want);
+    BERTH_CHECK(write_device_record(state_dir, record));
+    auto rules = devices::rules_of(want);
+    if (v1)
+      BERTH_CHECK(at(p, devices::write_v1(kernel_, t->fd.get(), devices::v1_changes(from, devices::v1_state(rules)))));
+    else
+      BERTH_CHECK(at(p, kernel_.replace_device_filter(t->fd.get(), devices::program(rules))));
+    return write_device_record(state_dir, {{want}});
+  }
+
+  // The leaf the device rules go to, and whether it is the v1 controller's.
+  Result<std::pair<Target*, bool>> device_target(const std::string& json_path) {
+    if (Target* t = target_for("devices"); t && !t->h->v2) return std::pair{t, true};
     const cgroup::Hierarchy* u = layout_.unified();
     for (auto& t : targets_)
-      if (t.h == u) return at(p, kernel_.attach_device_filter(t.fd.get(), cgroup::devices::program(rules)));
-    return Error(Code::Unsupported, "no devices cgroup controller and no cgroup2 mount on this host", 0, p);
+      if (u && t.h == u) return std::pair{&t, false};
+    return Error(Code::Unsupported, "no devices cgroup controller and no cgroup2 mount on this host", 0, json_path);
+  }
+
+  Status write_device_record(const std::string& state_dir, const cgroup::devices::Record& r) {
+    return kernel_.write_file(state_dir + "/" + cgroup::devices::kRecordFile, cgroup::devices::format_record(r), 0600)
+        .context("record the device rules");
+  }
+  Result<cgroup::devices::Record> read_device_record(const std::string& state_dir) {
+    std::string path = state_dir + "/" + cgroup::devices::kRecordFile;
+    auto text = state::read_file(path);
+    if (!text && text.error().sys_errno() == ENOENT)
+      return Error(Code::Unsupported, "the container has no record of its device rules (" + path +
+                                          "; made by an older berth?): they cannot be changed", 0, json_root_ + "/devices");
+    if (!text) return std::move(text).error().context("read the device rules' record");
+    return cgroup::devices::parse_record(*text).context("read " + path);
   }
 
   Target* target_for(const char* controller) {

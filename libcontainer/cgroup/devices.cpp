@@ -1,6 +1,8 @@
 // Device rules for v1 files and the v2 BPF program; see devices.hpp.
 #include "libcontainer/cgroup/devices.hpp"
 
+#include <set>
+
 namespace berth::cgroup::devices {
 namespace {
 
@@ -13,6 +15,19 @@ uint32_t access_bits(const std::string& a) {
   uint32_t b = 0;
   for (char c : a) b |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
   return b;
+}
+
+std::string access_string(uint32_t bits) {
+  std::string a;
+  if (bits & BPF_DEVCG_ACC_READ) a += 'r';
+  if (bits & BPF_DEVCG_ACC_WRITE) a += 'w';
+  if (bits & BPF_DEVCG_ACC_MKNOD) a += 'm';
+  return a;
+}
+
+spec::DeviceRule v1_rule(bool allow, const V1Key& k, uint32_t bits) {
+  auto num = [](int64_t n) { return n < 0 ? std::nullopt : std::optional<int64_t>(n); };
+  return spec::DeviceRule{allow, std::string(1, k.type), num(k.major), num(k.minor), access_string(bits)};
 }
 
 // The default and the exceptions after the last reset, in order.
@@ -81,6 +96,68 @@ Status write_v1(sys::Kernel& k, int dirfd, const std::vector<spec::DeviceRule>& 
     if (!s.ok()) return std::move(s).error().context("write the device rule \"" + v1_line(r) + "\"");
   }
   return {};
+}
+
+void v1_apply(V1State& s, const spec::DeviceRule& r) {
+  if (r.type == "a") {  // the kernel reads no further than the "a"
+    s.default_allow = r.allow;
+    s.exceptions.clear();
+    return;
+  }
+  V1Key key{r.type[0], r.major.value_or(-1), r.minor.value_or(-1)};
+  uint32_t bits = access_bits(r.access);
+  if (r.allow == s.default_allow) {
+    auto it = s.exceptions.find(key);
+    if (it != s.exceptions.end() && (it->second &= ~bits) == 0) s.exceptions.erase(it);
+  } else if (bits) {
+    s.exceptions[key] |= bits;
+  }
+}
+
+V1State v1_state(const std::vector<spec::DeviceRule>& rules) {
+  V1State s;
+  for (const auto& r : rules) v1_apply(s, r);
+  return s;
+}
+
+std::vector<spec::DeviceRule> v1_changes(const std::vector<V1State>& from, const V1State& to) {
+  std::vector<spec::DeviceRule> widen, narrow;
+  bool same_default = !from.empty();
+  for (const auto& f : from) same_default &= f.default_allow == to.default_allow;
+  if (!same_default) {
+    // Allow-all <-> deny-all: the reset drops every exception, so until the
+    // lines after it are written the cgroup allows everything, or nothing
+    // but what they list. There is no order of v1 writes without that window.
+    std::vector<spec::DeviceRule> out = {v1_rule(to.default_allow, V1Key{'a', -1, -1}, 7)};
+    for (const auto& [k, bits] : to.exceptions) out.push_back(v1_rule(!to.default_allow, k, bits));
+    return out;
+  }
+  // Per key, the bits every state in `from` holds (low) and any holds (high).
+  std::map<V1Key, uint32_t> low = from[0].exceptions, high;
+  for (const auto& f : from) {
+    for (const auto& [k, bits] : f.exceptions) high[k] |= bits;
+    for (auto& [k, bits] : low) {
+      auto it = f.exceptions.find(k);
+      bits &= it == f.exceptions.end() ? 0 : it->second;
+    }
+  }
+  std::set<V1Key> keys;
+  for (const auto& [k, bits] : high) keys.insert(k);
+  for (const auto& [k, bits] : to.exceptions) keys.insert(k);
+  auto get = [](const std::map<V1Key, uint32_t>& m, const V1Key& k) {
+    auto it = m.find(k);
+    return it == m.end() ? 0u : it->second;
+  };
+  // Exceptions allow on a deny-all cgroup and deny on an allow-all one:
+  // adding bits widens the first and narrows the second.
+  for (const V1Key& k : keys) {
+    uint32_t want = get(to.exceptions, k), add = want & ~get(low, k), drop = get(high, k) & ~want;
+    bool exceptions_allow = !to.default_allow;
+    if (add) (exceptions_allow ? widen : narrow).push_back(v1_rule(exceptions_allow, k, add));
+    if (drop) (exceptions_allow ? narrow : widen).push_back(v1_rule(!exceptions_allow, k, drop));
+  }
+  widen.insert(widen.end(), narrow.begin(), narrow.end());
+  return widen;
 }
 
 bool allows(const std::vector<spec::DeviceRule>& rules, char type, uint32_t major, uint32_t minor,

@@ -12,7 +12,9 @@
 #include <linux/bpf.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "libcontainer/error/error.hpp"
@@ -29,6 +31,45 @@ std::vector<spec::DeviceRule> default_rules();
 std::string v1_line(const spec::DeviceRule& r);
 // Each rule to devices.allow or devices.deny, in order.
 Status write_v1(sys::Kernel& k, int dirfd, const std::vector<spec::DeviceRule>& rules);
+
+// ---- v1: what the devices controller holds, and how to change it live ----
+//
+// A v1 devices cgroup holds a default (allow or deny) and exceptions of the
+// other kind, each keyed by type and numbers (a wildcard is a key of its
+// own) with the access bits it holds. A line written to devices.allow or
+// devices.deny changes it as security/device_cgroup.c does: any line of type
+// "a" resets it to the file's default with no exceptions, whatever follows
+// the "a"; a line of the default's kind takes its bits away from the
+// exception with exactly its key (not from those its wildcard covers); a
+// line of the other kind adds its bits to that exception. The rules allows()
+// evaluates can therefore answer otherwise on v1 where a wildcard and an
+// exact rule of opposite kinds meet; these functions model what v1 holds.
+struct V1Key {
+  char type;             // 'c' or 'b'
+  int64_t major, minor;  // -1: any
+  auto operator<=>(const V1Key&) const = default;
+};
+struct V1State {
+  bool default_allow = true;             // a new cgroup's (below a parent that allows all)
+  std::map<V1Key, uint32_t> exceptions;  // BPF_DEVCG_ACC_* bits, never 0
+  bool operator==(const V1State&) const = default;
+};
+// What writing r does to s.
+void v1_apply(V1State& s, const spec::DeviceRule& r);
+// What writing rules, in order, to a new cgroup leaves.
+V1State v1_state(const std::vector<spec::DeviceRule>& rules);
+// The lines that take a cgroup to `to` from any state `from` may describe:
+// one state, or the several an update cut off midway could have left (the
+// cgroup then holds, for each key, at least the bits all of them share and
+// at most those any of them has). When every state in `from` has to's
+// default the lines only add and take away bits, every line that widens
+// (devices.allow) before every line that narrows (devices.deny), so a
+// device both old and new allow is never denied meanwhile; nothing to
+// write when from is {to}. When a default differs (or from is empty: the
+// state is unknown) the first line resets the cgroup ("a") and to's
+// exceptions follow; until they are written it allows every device, or
+// none: a short window no order of v1 writes avoids.
+std::vector<spec::DeviceRule> v1_changes(const std::vector<V1State>& from, const V1State& to);
 
 std::vector<bpf_insn> program(const std::vector<spec::DeviceRule>& rules);
 // What program() answers, evaluated in C++ (the tests compare the two).

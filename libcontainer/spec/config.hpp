@@ -106,6 +106,7 @@ struct DeviceRule {
   std::string type = "a";
   std::optional<int64_t> major, minor;
   std::string access = "rwm";
+  bool operator==(const DeviceRule&) const = default;
 };
 
 // linux.resources.memory; bytes, -1 is unlimited.

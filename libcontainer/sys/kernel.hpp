@@ -58,9 +58,13 @@ class Kernel {
   virtual Status make_dir_at(int dirfd, const std::string& path, mode_t mode) = 0;
   virtual Status remove_dir_at(int dirfd, const std::string& path) = 0;
   virtual Status write_at(int dirfd, const std::string& file, std::string_view data) = 0;
-  // Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to the
-  // cgroup (BPF_F_ALLOW_MULTI); the attachment lives as long as the cgroup.
-  virtual Status attach_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) = 0;
+  // Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and makes it the cgroup's
+  // only device filter: attaches it (BPF_F_ALLOW_MULTI) beside the ones
+  // attached there now, then detaches those, so that meanwhile a device
+  // must be allowed by both, never by neither. On an error the new program
+  // may be attached beside old ones (stricter, never looser); a later call
+  // detaches them. The attachment lives as long as the cgroup.
+  virtual Status replace_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) = 0;
 
   // Forks the cloner, which clones the init with `plan` and then execs the
   // shim (shim_argv[2] is a writable slot for the init's pid). Sets the

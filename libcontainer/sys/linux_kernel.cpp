@@ -125,7 +125,32 @@ Status LinuxKernel::write_at(int dirfd, const std::string& file, std::string_vie
   return {};
 }
 
-Status LinuxKernel::attach_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) {
+namespace {
+
+long bpf(int cmd, bpf_attr& a) { return syscall(SYS_bpf, cmd, &a, sizeof a); }
+
+// The ids of the device programs attached to the cgroup itself (not those
+// it inherits from its parents).
+Result<std::vector<uint32_t>> attached_device_filters(int cgroup_fd) {
+  std::vector<uint32_t> ids(16);
+  for (;;) {
+    bpf_attr q{};
+    q.query.target_fd = uint32_t(cgroup_fd);
+    q.query.attach_type = BPF_CGROUP_DEVICE;
+    q.query.prog_ids = uint64_t(uintptr_t(ids.data()));
+    q.query.prog_cnt = uint32_t(ids.size());
+    if (bpf(BPF_PROG_QUERY, q) == 0) {
+      ids.resize(q.query.prog_cnt);
+      return ids;
+    }
+    if (errno != ENOSPC) return sys_error(errno, "query the cgroup's device filters");
+    ids.resize(q.query.prog_cnt);  // the kernel says how many there are
+  }
+}
+
+}  // namespace
+
+Status LinuxKernel::replace_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) {
   static const char kLicense[] = "GPL";
   auto load = [&](char* log, uint32_t log_size) {
     bpf_attr a{};
@@ -136,7 +161,7 @@ Status LinuxKernel::attach_device_filter(int cgroup_fd, const std::vector<bpf_in
     a.log_buf = uint64_t(uintptr_t(log));
     a.log_size = log_size;
     a.log_level = log ? 1 : 0;
-    return UniqueFd(int(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a)));
+    return UniqueFd(int(bpf(BPF_PROG_LOAD, a)));
   };
   UniqueFd prog = load(nullptr, 0);
   if (!prog) {
@@ -149,12 +174,30 @@ Status LinuxKernel::attach_device_filter(int cgroup_fd, const std::vector<bpf_in
     }
     return e;
   }
+  // Both attached for a moment: the kernel runs every program of the
+  // cgroup and allows only what all of them allow.
+  auto old = BERTH_TRY(attached_device_filters(cgroup_fd));
   bpf_attr attach{};
   attach.target_fd = uint32_t(cgroup_fd);
   attach.attach_bpf_fd = uint32_t(prog.get());
   attach.attach_type = BPF_CGROUP_DEVICE;
   attach.attach_flags = BPF_F_ALLOW_MULTI;
-  if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof attach) < 0) return sys_error(errno, "attach the device filter");
+  if (bpf(BPF_PROG_ATTACH, attach) < 0) return sys_error(errno, "attach the device filter");
+  for (uint32_t id : old) {
+    bpf_attr get{};
+    get.prog_id = id;
+    UniqueFd fd(int(bpf(BPF_PROG_GET_FD_BY_ID, get)));
+    if (!fd) {
+      if (errno == ENOENT) continue;  // detached meanwhile
+      return sys_error(errno, "open the old device filter (program id " + std::to_string(id) + ")");
+    }
+    bpf_attr detach{};
+    detach.target_fd = uint32_t(cgroup_fd);
+    detach.attach_bpf_fd = uint32_t(fd.get());
+    detach.attach_type = BPF_CGROUP_DEVICE;
+    if (bpf(BPF_PROG_DETACH, detach) < 0 && errno != ENOENT)
+      return sys_error(errno, "detach the old device filter (program id " + std::to_string(id) + ")");
+  }
   return {};
 }
 

@@ -20,7 +20,7 @@ class LinuxKernel final : public Kernel {
   Status make_dir_at(int dirfd, const std::string& path, mode_t mode) override;
   Status remove_dir_at(int dirfd, const std::string& path) override;
   Status write_at(int dirfd, const std::string& file, std::string_view data) override;
-  Status attach_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) override;
+  Status replace_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) override;
   Result<SpawnedInit> spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) override;
   Status signal(pid_t pid, uint64_t start_time, int sig) override;
   void reap(pid_t pid) override;

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <functional>
@@ -45,7 +46,9 @@ class FakeKernel final : public sys::Kernel {
   std::vector<Call> calls;
   std::map<pid_t, uint64_t> processes;  // live pid -> start time
   std::set<std::string> mounts;
-  std::vector<std::vector<bpf_insn>> device_filters;  // attached programs
+  // The device programs attached to each cgroup (by the fd's path); one
+  // each, as replace_device_filter leaves them.
+  std::map<std::string, std::vector<std::vector<bpf_insn>>> device_filters;
 
   ~FakeKernel() override {
     for (auto [pid, fd] : init_ends_) close(fd);
@@ -104,9 +107,12 @@ class FakeKernel final : public sys::Kernel {
     return guard("write_at", f + "=" + std::string(data), [&] { return real_.write_at(d, f, data); });
   }
 
-  Status attach_device_filter(int, const std::vector<bpf_insn>& prog) override {
-    if (auto e = step("attach_device_filter", std::to_string(prog.size()))) return *e;
-    device_filters.push_back(prog);
+  Status replace_device_filter(int fd, const std::vector<bpf_insn>& prog) override {
+    if (auto e = step("replace_device_filter", std::to_string(prog.size()))) return *e;
+    char link[64], path[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    device_filters[n > 0 ? std::string(path, size_t(n)) : std::string()] = {prog};
     return {};
   }
   Result<sys::SpawnedInit> spawn_init(child::ChildPlan& plan, const char*, char* const*) override {

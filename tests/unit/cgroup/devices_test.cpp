@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "libcontainer/cgroup/device_record.hpp"
 #include "libcontainer/cgroup/devices.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
 #include "tests/unit/temp_tree.hpp"
@@ -72,8 +74,155 @@ TEST_CASE("devices: the program has one block per exception and ends in the defa
   CHECK(p[p.size() - 2].imm == 0);  // default deny
 }
 
+// ---- v1: the kernel's state and the lines that change it live ----
+
+namespace {
+
+const std::optional<int64_t> kAny;
+
+// What a v1 cgroup in state s answers (security/device_cgroup.c): on
+// deny-all an exception must cover the whole request, on allow-all one
+// that overlaps it denies; a wildcard key covers every number.
+bool v1_allows(const devices::V1State& s, char type, int64_t major, int64_t minor, uint32_t access) {
+  for (const auto& [k, bits] : s.exceptions) {
+    if (k.type != type || (k.major != -1 && k.major != major) || (k.minor != -1 && k.minor != minor)) continue;
+    if (s.default_allow ? (access & bits) != 0 : (access & ~bits) == 0) return !s.default_allow;
+  }
+  return s.default_allow;
+}
+
+std::vector<std::string> lines(const std::vector<spec::DeviceRule>& rules) {
+  std::vector<std::string> out;
+  for (const auto& r : rules) out.push_back((r.allow ? "allow " : "deny ") + devices::v1_line(r));
+  return out;
+}
+
+// Every device, in every mode, both states allow: allowed in `mid` too.
+void check_no_window(const devices::V1State& a, const devices::V1State& b, const devices::V1State& mid) {
+  for (char type : {'c', 'b'})
+    for (int64_t major : {1, 5, 10, 136})
+      for (int64_t minor : {0, 3, 5, 237})
+        for (uint32_t access = 1; access < 8; access++)
+          if (v1_allows(a, type, major, minor, access) && v1_allows(b, type, major, minor, access)) {
+            INFO(type, " ", major, ":", minor, " access ", access);
+            CHECK(v1_allows(mid, type, major, minor, access));
+          }
+}
+
+std::vector<spec::DeviceRule> with(std::vector<spec::DeviceRule> rules, const spec::DeviceRule& r) {
+  rules.push_back(r);
+  return rules;
+}
+
+}  // namespace
+
+TEST_CASE("devices: the v1 model resets on any \"a\" line and takes bits only from the exact key, as the kernel") {
+  auto s = devices::v1_state({rule(false, "a", kAny, kAny, "rwm"), rule(true, "c", kAny, kAny, "m"),
+                              rule(true, "c", 1, 3, "rw"), rule(true, "c", 1, 3, "m")});
+  CHECK_FALSE(s.default_allow);
+  CHECK(s.exceptions.at({'c', 1, 3}) == (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD));
+  devices::v1_apply(s, rule(false, "c", 1, 3, "w"));  // the bits go
+  CHECK(s.exceptions.at({'c', 1, 3}) == (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_MKNOD));
+  devices::v1_apply(s, rule(false, "c", 1, kAny, "rwm"));  // no key c 1:*: nothing changes
+  CHECK(s.exceptions.count({'c', 1, 3}) == 1);
+  devices::v1_apply(s, rule(false, "c", 1, 3, "rm"));  // no bits left: the exception goes
+  CHECK(s.exceptions.count({'c', 1, 3}) == 0);
+  devices::v1_apply(s, rule(false, "a", 1, 3, "r"));  // "a 1:3 r" to devices.deny: deny all
+  CHECK(s == devices::V1State{false, {}});
+  CHECK(devices::v1_state({rule(false, "c", 1, 3, "w")}).default_allow);  // a new cgroup allows all
+}
+
+TEST_CASE("devices: v1 changes: a resend writes nothing") {
+  auto s = devices::v1_state(spec_rules());
+  CHECK(devices::v1_changes({s}, s).empty());
+}
+
+TEST_CASE("devices: v1 changes: an added allow is one devices.allow line, its removal one devices.deny line") {
+  auto old_rules = spec_rules();
+  auto new_rules = with(old_rules, rule(true, "c", 10, 237, "rw"));
+  auto a = devices::v1_state(old_rules), b = devices::v1_state(new_rules);
+  CHECK(lines(devices::v1_changes({a}, b)) == std::vector<std::string>{"allow c 10:237 rw"});
+  CHECK(lines(devices::v1_changes({b}, a)) == std::vector<std::string>{"deny c 10:237 rw"});
+}
+
+TEST_CASE("devices: v1 changes: widening lines before narrowing ones, leaving no window") {
+  // deny-all: /dev/null loses m, /dev/fuse comes, c 10:237 gains m.
+  auto base = with(spec_rules(), rule(true, "c", 10, 237, "rw"));
+  auto target = with(with(with(spec_rules(), rule(false, "c", 1, 3, "m")), rule(true, "c", 10, 229, "rwm")),
+                     rule(true, "c", 10, 237, "rwm"));
+  auto a = devices::v1_state(base), b = devices::v1_state(target);
+  auto plan = devices::v1_changes({a}, b);
+  CHECK(lines(plan) == std::vector<std::string>{"allow c 10:229 rwm", "allow c 10:237 m", "deny c 1:3 m"});
+  auto mid = a;
+  for (const auto& r : plan) {
+    devices::v1_apply(mid, r);
+    check_no_window(a, b, mid);
+  }
+  CHECK(mid == b);
+  // allow-all with deny exceptions: a deny that goes is an allow line, first.
+  auto open_a = devices::v1_state({rule(false, "c", 1, 7, "w"), rule(false, "c", 10, 237, "rwm")});
+  auto open_b = devices::v1_state({rule(false, "c", 1, 7, "w"), rule(false, "c", 10, 229, "rwm")});
+  CHECK(lines(devices::v1_changes({open_a}, open_b)) ==
+        std::vector<std::string>{"allow c 10:237 rwm", "deny c 10:229 rwm"});
+}
+
+TEST_CASE("devices: v1 changes: a new default is the reset line first, then the exceptions") {
+  auto deny_all = devices::v1_state(spec_rules());
+  auto allow_all = devices::v1_state({rule(true, "a", kAny, kAny, "rwm"), rule(false, "c", 1, 7, "w")});
+  auto plan = devices::v1_changes({deny_all}, allow_all);
+  CHECK(lines(plan) == std::vector<std::string>{"allow a *:* rwm", "deny c 1:7 w"});
+  auto back = devices::v1_changes({allow_all}, deny_all);
+  REQUIRE(back.size() == deny_all.exceptions.size() + 1);
+  CHECK(lines(back)[0] == "deny a *:* rwm");
+  auto s = allow_all;
+  for (const auto& r : back) devices::v1_apply(s, r);
+  CHECK(s == deny_all);
+  CHECK(lines(devices::v1_changes({}, deny_all))[0] == "deny a *:* rwm");  // unknown: the reset
+}
+
+TEST_CASE("devices: v1 changes from an update cut off at any line reach the target from wherever it stopped") {
+  auto a = devices::v1_state(with(spec_rules(), rule(true, "c", 10, 237, "rw")));
+  auto b = devices::v1_state(with(with(spec_rules(), rule(false, "c", 1, 3, "w")), rule(true, "c", 10, 229, "r")));
+  auto c = devices::v1_state(with(with(spec_rules(), rule(true, "c", 10, 237, "m")), rule(true, "c", 10, 229, "rw")));
+  auto first = devices::v1_changes({a}, b);
+  REQUIRE(first.size() == 3);
+  for (size_t cut = 0; cut <= first.size(); cut++) {
+    auto s = a;
+    for (size_t i = 0; i < cut; i++) devices::v1_apply(s, first[i]);
+    auto second = devices::v1_changes({a, b}, c);
+    for (const auto& r : second) devices::v1_apply(s, r);
+    INFO("cut after ", cut, " lines");
+    CHECK(s == c);
+  }
+}
+
+TEST_CASE("devices: the record keeps each list and where each rule came from") {
+  spec::Device fuse{'c', "/dev/fuse", 10, 229, std::nullopt, std::nullopt, std::nullopt};
+  spec::Device fifo{'p', "/dev/f", 0, 0, std::nullopt, std::nullopt, std::nullopt};
+  auto list = devices::effective_rules({rule(false, "a", kAny, kAny, "rwm")}, {fuse, fifo});
+  REQUIRE(list.size() == devices::default_rules().size() + 2);
+  CHECK(list.back() == devices::RecordedRule{devices::Origin::Devices, rule(true, "c", 10, 229, "rwm")});
+  auto next = devices::replace_resources(list, {rule(true, "c", 10, 237, "rw")});
+  CHECK(next.front().rule == rule(true, "c", 10, 237, "rw"));
+  CHECK(next.back() == list.back());
+  CHECK(next.size() == list.size());
+  devices::Record r{{list, next}};
+  std::string text = devices::format_record(r);
+  CHECK(text.rfind("rules\nresources deny a *:* rwm\ndefault allow c *:* m\n", 0) == 0);
+  CHECK(text.find("devices allow c 10:229 rwm\nrules\nresources allow c 10:237 rw\n") != std::string::npos);
+  auto back = devices::parse_record(text);
+  REQUIRE(back.ok());
+  CHECK(back->lists == r.lists);
+  for (const char* bad : {"", "resources deny a *:* rwm\n", "rules\nresources deny x *:* rwm\n",
+                          "rules\nother allow c 1:3 rwm\n", "rules\nresources allow c 1-3 rwm\n",
+                          "rules\nresources allow c 1:3 rwx\n"}) {
+    INFO(bad);
+    CHECK_FALSE(devices::parse_record(bad).ok());
+  }
+}
+
 // The program in a real cgroup2 dir: a child joins it and opens devices.
-TEST_CASE("ROOT_ devices: the BPF program, attached to a cgroup2 dir, answers as the rules say") {
+TEST_CASE("ROOT_ devices: the BPF program, put in place of another on a cgroup2 dir, answers as the rules say") {
   std::string base;
   for (const char* c : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
     struct statfs fs;
@@ -93,8 +242,19 @@ TEST_CASE("ROOT_ devices: the BPF program, attached to a cgroup2 dir, answers as
   rules.push_back(rule(false, "c", 1, 7, "w"));  // ...and this takes w away again
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   sys::LinuxKernel k;
-  Status s = k.attach_device_filter(fd, devices::program(rules));
+  // A first program that allows everything, then the rules' in its place.
+  Status s = k.replace_device_filter(fd, devices::program({}));
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  s = k.replace_device_filter(fd, devices::program(rules));
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  uint32_t ids[8];
+  bpf_attr q{};
+  q.query.target_fd = uint32_t(fd);
+  q.query.attach_type = BPF_CGROUP_DEVICE;
+  q.query.prog_ids = uint64_t(uintptr_t(ids));
+  q.query.prog_cnt = 8;
+  REQUIRE(syscall(SYS_bpf, BPF_PROG_QUERY, &q, sizeof q) == 0);
+  CHECK(q.query.prog_cnt == 1);  // the first one was detached
   // Device nodes of our own in a temp dir: mknod is allowed by the rules.
   struct Probe {
     const char* name;

@@ -50,6 +50,14 @@ class FakeCgroupTree {
     }
   }
 
+  // One more hierarchy after construction (a v1 controller the default
+  // layout lacks), with its root's files.
+  void add_hierarchy(const std::string& name, std::map<std::string, std::string> files) {
+    tree.mkdirs(name);
+    for (const auto& [f, v] : files) std::ofstream(tree.at(name + "/" + f)) << v;
+    hierarchies[name] = std::move(files);
+  }
+
   cgroup::Layout layout() const {
     cgroup::Layout l;
     l.mode = pure_v2 ? cgroup::Mode::V2 : cgroup::Mode::Hybrid;
