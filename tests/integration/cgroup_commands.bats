@@ -313,3 +313,93 @@ freezer_leaf() { leaf_dirs "$1" | grep '/freezer/'; }
 	run berth ps --help
 	assert_output_contains "PS-OPTIONS"
 }
+
+# ---- update of the device rules (linux.resources.devices) of a live container ----
+
+# loop_probe_bundle IO -- a container with the host's /dev/loop-control (c 10:237, which
+# the default rules do not allow) bound in, that for each line written to the fifo IO/req
+# tries to open it read-write and answers in the fifo IO/resp: "opened" or the error.
+loop_probe_bundle() {
+	mkfifo "$1/req" "$1/resp"
+	make_bundle sh -c 'while read x < /io/req; do (: <>/dev/loop-control && echo opened) > /io/resp 2>&1; done' >/dev/null
+	jq_config --arg io "$1" '.mounts += [
+		{"destination": "/io", "type": "bind", "source": $io, "options": ["rbind", "rw"]},
+		{"destination": "/dev/loop-control", "type": "bind", "source": "/dev/loop-control", "options": ["bind"]}]'
+}
+# probe IO -- ask the container once (bounded: it must be listening).
+probe() {
+	timeout 10 sh -c 'echo go > "$1" && cat "$2"' probe "$1/req" "$1/resp"
+}
+devices_doc() {  # [EXTRA_RULE_JSON] -- the default spec's rule, plus one
+	jq -nc --argjson extra "${1:-null}" '{devices: ([{allow: false, access: "rwm"}] + (if $extra then [$extra] else [] end))}'
+}
+
+@test "update: device rules of a live v1 container change: allow, deny again; a resend leaves devices.list as it was" {
+	[ -d /sys/fs/cgroup/devices ] || skip "no v1 devices controller"
+	[ -c /dev/loop-control ] || skip "no /dev/loop-control"
+	local io=$BATS_TEST_TMPDIR/io id list
+	mkdir "$io"
+	loop_probe_bundle "$io"
+	id=$(new_id)
+	q berth create -b "$BUNDLE" "$id"
+	q berth start "$id"
+	list=$(leaf_dirs "$id" | grep '/devices/')/devices.list
+	run probe "$io"
+	assert_output_contains "Operation not permitted"
+	cp "$list" "$BATS_TEST_TMPDIR/list0"
+	! grep -q '^c 10:237 ' "$list"
+
+	local allow='{"allow": true, "type": "c", "major": 10, "minor": 237, "access": "rw"}'
+	devices_doc "$allow" > "$BATS_TEST_TMPDIR/allow.json"
+	q berth update -r "$BATS_TEST_TMPDIR/allow.json" "$id"
+	run probe "$io"
+	assert_success
+	[ "$output" = opened ]
+	grep -qx 'c 10:237 rw' "$list"
+	# containerd resends the same rules with every update: nothing changes.
+	cp "$list" "$BATS_TEST_TMPDIR/list1"
+	q berth update -r "$BATS_TEST_TMPDIR/allow.json" "$id"
+	cmp "$list" "$BATS_TEST_TMPDIR/list1"
+	[ "$(probe "$io")" = opened ]
+
+	# Without the rule: denied again, and the list is back to the one create made.
+	devices_doc | berth update -r - "$id"
+	run probe "$io"
+	assert_output_contains "Operation not permitted"
+	cmp "$list" "$BATS_TEST_TMPDIR/list0"
+	[ "$(state_field berth "$id" .status)" = running ]
+}
+
+@test "update -r -: a containerd-like full resources document (memory, cpu, devices) applies all of it" {
+	[ -d /sys/fs/cgroup/devices ] || skip "no v1 devices controller"
+	[ -c /dev/loop-control ] || skip "no /dev/loop-control"
+	local io=$BATS_TEST_TMPDIR/io id dirs
+	mkdir "$io"
+	loop_probe_bundle "$io"
+	id=$(new_id)
+	q berth create -b "$BUNDLE" "$id"
+	q berth start "$id"
+	[[ "$(probe "$io")" == *"Operation not permitted"* ]]
+	# The shape of CRI's UpdateContainerResources: the container's whole linux.resources.
+	jq '.linux.resources + {
+		memory: {limit: 134217728, swap: 134217728},
+		cpu: {shares: 512, quota: 50000, period: 100000, cpus: "0-1", mems: "0"},
+		devices: (.linux.resources.devices + [{allow: true, type: "c", major: 10, minor: 237, access: "rw"}])}' \
+		"$BUNDLE/config.json" > "$BATS_TEST_TMPDIR/cri.json"
+	berth update -r - "$id" < "$BATS_TEST_TMPDIR/cri.json"
+	mapfile -t dirs < <(leaf_dirs "$id")
+	local d ok=0
+	for d in "${dirs[@]}"; do
+		case $d in
+		*/memory/*) [ "$(cat "$d/memory.limit_in_bytes")" = 134217728 ] && ok=$((ok + 1)) ;;
+		*/cpu,cpuacct/* | */cpu/*) [ "$(cat "$d/cpu.shares")" = 512 ] && [ "$(cat "$d/cpu.cfs_quota_us")" = 50000 ] && ok=$((ok + 1)) ;;
+		esac
+	done
+	[ "$ok" = 2 ]
+	[ "$(probe "$io")" = opened ]
+	# A bad rule is named by its place in the document.
+	run berth update -r - "$id" <<<'{"devices": [{"allow": true, "type": "x", "access": "rw"}]}'
+	assert_failure
+	assert_output_contains "/devices/0/type"
+	[ "$(probe "$io")" = opened ]
+}

@@ -29,6 +29,10 @@ setup_file() {
 	vm_bundle devok "$mknod_caps"' | .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "r"}]' "$mknod_sh"
 	vm_bundle cgns '.linux.namespaces += [{"type": "cgroup"}]' 'cat /proc/self/cgroup'
 	vm_bundle sleeper '.' 'sleep 1000 & exec sleep 1001'
+	# Answers each line on the fifo /io/req with whether /dev/kmsg (c 1:11) opens for
+	# writing (no capability needed for that; the device program decides).
+	vm_bundle devupd "$mknod_caps"' | .mounts += [{"destination": "/io", "type": "bind", "source": "/tmp/berth-vm-devupd", "options": ["rbind", "rw"]}]' \
+		'mknod /tmp/kmsg c 1 11 || exit 1; while read x < /io/req; do (: > /tmp/kmsg && echo opened) > /io/resp 2>&1; done'
 	cat > "$d/guest.sh" <<-EOF
 		# One check per function; each leaves out/NAME.out (stdout+stderr) and out/NAME.rc.
 		out=$d/out
@@ -104,6 +108,22 @@ setup_file() {
 			\$b delete --force \$id
 			return \$rc
 		}
+		# update of the device rules of a live container: the new BPF program replaces
+		# the old one on its leaf (allow, resend, deny again).
+		berth_devupd() {
+			local r=/run/berth-vm-test id=vm-devupd io=/tmp/berth-vm-devupd
+			local b="$BERTH_BIN --root \$r"
+			local deny='{"allow": false, "access": "rwm"}' allow='{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}'
+			probe() { timeout 10 sh -c 'echo go > "\$1" && cat "\$2"' probe \$io/req \$io/resp; }
+			mkdir -p \$io && mkfifo \$io/req \$io/resp || return 1
+			\$b create --bundle "$d/devupd" \$id && \$b start \$id || return 1
+			echo "before: \$(probe)"
+			echo "{\"devices\": [\$deny, \$allow]}" | \$b update -r - \$id && echo "allow: \$(probe)"
+			echo "{\"devices\": [\$deny, \$allow]}" | \$b update -r - \$id && echo "resend: \$(probe)"
+			echo "{\"devices\": [\$deny]}" | \$b update -r - \$id && echo "deny: \$(probe)"
+			echo "state: \$(\$b state \$id | jq -r .status)"
+			\$b delete --force \$id
+		}
 		check cgroups cgroups
 		check berth_run berth_run
 		check memory_max memory_max
@@ -116,6 +136,7 @@ setup_file() {
 		check berth_pause berth_pause
 		check berth_events berth_events
 		check berth_oom_state berth_oom_state
+		check berth_devupd berth_devupd
 		check berth_left berth_left
 	EOF
 	local rc=0
@@ -229,4 +250,15 @@ vm_result() {
 	[ "$(jq .pids.current <<<"$d")" -ge 1 ]
 	[ "$(jq .cpu.usage.total <<<"$d")" -gt 0 ]
 	[ "$(jq -r .type <<<"$output")" = stats ]
+}
+
+@test "vm: update changes the device rules of a live container on v2 (the BPF program is replaced)" {
+	vm_result berth_devupd
+	assert_success
+	assert_output_contains "before: "
+	[[ "$(grep '^before: ' <<<"$output")" == *"Operation not permitted"* ]] || { echo "$output" >&2; false; }
+	assert_output_contains "allow: opened"
+	assert_output_contains "resend: opened"
+	[[ "$(grep '^deny: ' <<<"$output")" == *"Operation not permitted"* ]] || { echo "$output" >&2; false; }
+	assert_output_contains "state: running"
 }
