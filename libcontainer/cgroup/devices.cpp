@@ -6,11 +6,6 @@
 namespace berth::cgroup::devices {
 namespace {
 
-bool resets(const spec::DeviceRule& r) {
-  return r.type == "a" && !r.major && !r.minor && r.access.find('r') != std::string::npos &&
-         r.access.find('w') != std::string::npos && r.access.find('m') != std::string::npos;
-}
-
 uint32_t access_bits(const std::string& a) {
   uint32_t b = 0;
   for (char c : a) b |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
@@ -30,31 +25,16 @@ spec::DeviceRule v1_rule(bool allow, const V1Key& k, uint32_t bits) {
   return spec::DeviceRule{allow, std::string(1, k.type), num(k.major), num(k.minor), access_string(bits)};
 }
 
-// The default and the exceptions after the last reset, in order.
-struct Reduced {
-  bool default_allow = true;  // a new cgroup inherits "a *:* rwm"
-  std::vector<const spec::DeviceRule*> exceptions;
-};
-
-Reduced reduce(const std::vector<spec::DeviceRule>& rules) {
-  Reduced out;
-  for (const auto& r : rules) {
-    if (resets(r)) {
-      out.default_allow = r.allow;
-      out.exceptions.clear();
-    } else {
-      out.exceptions.push_back(&r);
-    }
-  }
-  return out;
-}
-
-bool matches(const spec::DeviceRule& r, char type, uint32_t major, uint32_t minor, uint32_t access) {
-  if (r.type != "a" && r.type[0] != type) return false;
-  if (r.major && uint32_t(*r.major) != major) return false;
-  if (r.minor && uint32_t(*r.minor) != minor) return false;
-  uint32_t bits = access_bits(r.access);
-  return r.allow ? (access & ~bits) == 0 : (access & bits) != 0;
+// Whether a v1 exception (type 'c' or 'b', -1 for any number) covers a
+// request: an allow exception (the default denies) must hold every bit the
+// request asks for, a deny exception (the default allows) any of them, as
+// security/device_cgroup.c matches them.
+bool covers(const V1Key& k, uint32_t bits, bool default_allow, char type, uint32_t major, uint32_t minor,
+            uint32_t access) {
+  if (k.type != type) return false;
+  if (k.major >= 0 && uint32_t(k.major) != major) return false;
+  if (k.minor >= 0 && uint32_t(k.minor) != minor) return false;
+  return default_allow ? (access & bits) != 0 : (access & ~bits) == 0;
 }
 
 bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
@@ -162,16 +142,17 @@ std::vector<spec::DeviceRule> v1_changes(const std::vector<V1State>& from, const
 
 bool allows(const std::vector<spec::DeviceRule>& rules, char type, uint32_t major, uint32_t minor,
             const std::string& access) {
-  Reduced red = reduce(rules);
+  V1State st = v1_state(rules);
   uint32_t bits = access_bits(access);
-  for (auto it = red.exceptions.rbegin(); it != red.exceptions.rend(); ++it)
-    if (matches(**it, type, major, minor, bits)) return (*it)->allow;
-  return red.default_allow;
+  for (const auto& [key, held] : st.exceptions)
+    if (covers(key, held, st.default_allow, type, major, minor, bits)) return !st.default_allow;
+  return st.default_allow;
 }
 
 // r1: struct bpf_cgroup_dev_ctx* {u32 access_type (type | access << 16); u32 major; u32 minor}.
-// r2 type, r3 access, r4 major, r5 minor; one block per exception, the
-// last rule first, each jumping past itself when it does not match.
+// r2 type, r3 access, r4 major, r5 minor; one block per exception of the
+// v1 state the rules leave (so v1 and v2 answer alike), each jumping past
+// itself when it does not cover the request; then the default.
 std::vector<bpf_insn> program(const std::vector<spec::DeviceRule>& rules) {
   constexpr uint8_t R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5, R6 = 6;
   std::vector<bpf_insn> p = {
@@ -182,34 +163,32 @@ std::vector<bpf_insn> program(const std::vector<spec::DeviceRule>& rules) {
       insn(BPF_LDX | BPF_MEM | BPF_W, R4, R1, 4, 0),
       insn(BPF_LDX | BPF_MEM | BPF_W, R5, R1, 8, 0),
   };
-  Reduced red = reduce(rules);
-  for (auto it = red.exceptions.rbegin(); it != red.exceptions.rend(); ++it) {
-    const spec::DeviceRule& r = **it;
+  V1State st = v1_state(rules);
+  for (const auto& [key, bits] : st.exceptions) {
     std::vector<bpf_insn> block;
     std::vector<size_t> skips;  // jumps to patch to the end of the block
     auto skip_unless = [&](uint8_t op, uint8_t reg, int32_t imm) {
       skips.push_back(block.size());
       block.push_back(insn(BPF_JMP | op | BPF_K, reg, 0, 0, imm));
     };
-    if (r.type != "a") skip_unless(BPF_JNE, R2, r.type == "b" ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
-    uint32_t bits = access_bits(r.access);
-    if (r.allow && bits != 7) {  // the request must hold no bit outside the rule's
+    skip_unless(BPF_JNE, R2, key.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+    if (!st.default_allow && bits != 7) {  // the request must hold no bit outside the exception's
       block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, R6, R3, 0, 0));
       block.push_back(insn(BPF_ALU64 | BPF_AND | BPF_K, R6, 0, 0, int32_t(~bits & 7)));
       skip_unless(BPF_JNE, R6, 0);
-    } else if (!r.allow) {  // the request must overlap the rule
+    } else if (st.default_allow) {  // the request must overlap the exception
       block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, R6, R3, 0, 0));
       block.push_back(insn(BPF_ALU64 | BPF_AND | BPF_K, R6, 0, 0, int32_t(bits)));
       skip_unless(BPF_JEQ, R6, 0);
     }
-    if (r.major) skip_unless(BPF_JNE, R4, int32_t(*r.major));
-    if (r.minor) skip_unless(BPF_JNE, R5, int32_t(*r.minor));
-    block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, r.allow ? 1 : 0));
+    if (key.major >= 0) skip_unless(BPF_JNE, R4, int32_t(key.major));
+    if (key.minor >= 0) skip_unless(BPF_JNE, R5, int32_t(key.minor));
+    block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, st.default_allow ? 0 : 1));
     block.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
     for (size_t i : skips) block[i].off = int16_t(block.size() - i - 1);
     p.insert(p.end(), block.begin(), block.end());
   }
-  p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, red.default_allow ? 1 : 0));
+  p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, st.default_allow ? 1 : 0));
   p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
   return p;
 }

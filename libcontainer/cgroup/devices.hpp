@@ -2,11 +2,12 @@
 // devices.deny, and on v2 a BPF_PROG_TYPE_CGROUP_DEVICE program that
 // gives the same answers, attached to the cgroup through the Kernel.
 //
-// Semantics (the v1 kernel's, which the OCI spec follows): rules apply in
-// order; a rule for every device ("a", any major and minor, "rwm") resets
-// the default to allow or deny; every later rule is an exception, the last
-// matching one wins. An allow exception matches a request whose access
-// bits it all covers; a deny exception one it overlaps.
+// Semantics: the v1 kernel's (security/device_cgroup.c), on v2 too, so a
+// config answers alike on both (runc emulates v1 on v2 for the same
+// reason). The rules, in order, leave a default and exceptions (v1_state
+// below); a request is allowed by an allow exception that holds all its
+// access bits, denied by a deny exception that holds any of them, and
+// otherwise gets the default.
 #pragma once
 
 #include <linux/bpf.h>
@@ -41,9 +42,8 @@ Status write_v1(sys::Kernel& k, int dirfd, const std::vector<spec::DeviceRule>& 
 // "a" resets it to the file's default with no exceptions, whatever follows
 // the "a"; a line of the default's kind takes its bits away from the
 // exception with exactly its key (not from those its wildcard covers); a
-// line of the other kind adds its bits to that exception. The rules allows()
-// evaluates can therefore answer otherwise on v1 where a wildcard and an
-// exact rule of opposite kinds meet; these functions model what v1 holds.
+// line of the other kind adds its bits to that exception. program() and
+// allows() evaluate this state, so v2 answers as v1 does.
 struct V1Key {
   char type;             // 'c' or 'b'
   int64_t major, minor;  // -1: any
@@ -71,6 +71,7 @@ V1State v1_state(const std::vector<spec::DeviceRule>& rules);
 // none: a short window no order of v1 writes avoids.
 std::vector<spec::DeviceRule> v1_changes(const std::vector<V1State>& from, const V1State& to);
 
+// The BPF_PROG_TYPE_CGROUP_DEVICE program for v1_state(rules).
 std::vector<bpf_insn> program(const std::vector<spec::DeviceRule>& rules);
 // What program() answers, evaluated in C++ (the tests compare the two).
 bool allows(const std::vector<spec::DeviceRule>& rules, char type, uint32_t major, uint32_t minor,

@@ -1,6 +1,7 @@
 // Device rules: the v1 lines, the reference semantics (allows), and the v2
 // BPF program, which is loaded into a real cgroup2 directory and asked,
-// through a child process's open(2)s, the same questions.
+// through a child process's open(2)s, the same questions; a real v1 devices
+// cgroup is asked them too, so v1 and v2 are seen to answer alike.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -44,7 +45,7 @@ TEST_CASE("devices: v1 lines use * for any number") {
   CHECK(devices::v1_line(rule(true, "c", 136, std::nullopt, "rw")) == "c 136:* rw");
 }
 
-TEST_CASE("devices: a reset sets the default, the last matching exception wins, partial access as v1") {
+TEST_CASE("devices: a reset sets the default; allow exceptions cover all the access asked, deny ones any of it") {
   auto rules = spec_rules();
   CHECK(devices::allows(rules, 'c', 1, 3, "rw"));     // /dev/null
   CHECK(devices::allows(rules, 'c', 136, 7, "rw"));   // a pts
@@ -222,20 +223,75 @@ TEST_CASE("devices: the record keeps each list and where each rule came from") {
 }
 
 // The program in a real cgroup2 dir: a child joins it and opens devices.
-TEST_CASE("ROOT_ devices: the BPF program, put in place of another on a cgroup2 dir, answers as the rules say") {
-  std::string base;
+namespace {
+
+// One open(2) a child makes in the cgroup under test.
+struct Probe {
+  const char* name;
+  unsigned major, minor;
+  int flags;
+  const char* access;
+};
+
+// Device nodes of our own for the probes, in a temp dir: mknod is ours
+// (the test runs outside any device cgroup); opening them is the cgroup's.
+void make_nodes(test::TempTree& t, const std::vector<Probe>& probes) {
+  for (auto& p : probes) REQUIRE(mknod(t.at(p.name).c_str(), S_IFCHR | 0600, makedev(p.major, p.minor)) == 0);
+}
+
+// A child joins the cgroup (its cgroup.procs) and opens each probe: 'y'
+// when the open was let through, 'n' for EPERM, the device cgroup's answer.
+std::string ask(const std::string& procs, test::TempTree& t, const std::vector<Probe>& probes) {
+  int pipefd[2];
+  REQUIRE(pipe(pipefd) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::ofstream(procs) << getpid() << std::flush;
+    for (auto& p : probes) {
+      int f = open(t.at(p.name).c_str(), p.flags | O_CLOEXEC);
+      char c = (f >= 0 || errno != EPERM) ? 'y' : 'n';
+      (void)!write(pipefd[1], &c, 1);
+      if (f >= 0) close(f);
+    }
+    _exit(0);
+  }
+  close(pipefd[1]);
+  std::string answers;
+  char buf[64];  // one byte per probe, written as the child goes: read to EOF
+  for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) answers.append(buf, size_t(n));
+  waitpid(pid, nullptr, 0);
+  close(pipefd[0]);
+  REQUIRE(answers.size() == probes.size());
+  return answers;
+}
+
+std::string expected(const std::vector<spec::DeviceRule>& rules, const std::vector<Probe>& probes) {
+  std::string out;
+  for (auto& p : probes) out += devices::allows(rules, 'c', p.major, p.minor, p.access) ? 'y' : 'n';
+  return out;
+}
+
+std::string cgroup2_base() {
   for (const char* c : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
     struct statfs fs;
-    if (statfs(c, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC) base = c;
-    if (!base.empty()) break;
+    if (statfs(c, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC) return c;
   }
+  return "";
+}
+
+struct RemoveDir {  // also when a REQUIRE ends the test early
+  std::string d;
+  ~RemoveDir() { rmdir(d.c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("ROOT_ devices: the BPF program, put in place of another on a cgroup2 dir, answers as the rules say") {
+  std::string base = cgroup2_base();
   REQUIRE_MESSAGE(!base.empty(), "no cgroup2 mount");
   std::string dir = base + "/berth-unit-devices-" + std::to_string(getpid());
   REQUIRE(mkdir(dir.c_str(), 0755) == 0);
-  struct RemoveDir {  // also when a REQUIRE below ends the test early
-    std::string d;
-    ~RemoveDir() { rmdir(d.c_str()); }
-  } remove_dir{dir};
+  RemoveDir remove_dir{dir};
   test::TempTree t;
   auto rules = spec_rules();
   rules.push_back(rule(true, "c", 1, 7, "r"));   // /dev/full read-only: default allows it rwm...
@@ -255,42 +311,70 @@ TEST_CASE("ROOT_ devices: the BPF program, put in place of another on a cgroup2 
   q.query.prog_cnt = 8;
   REQUIRE(syscall(SYS_bpf, BPF_PROG_QUERY, &q, sizeof q) == 0);
   CHECK(q.query.prog_cnt == 1);  // the first one was detached
-  // Device nodes of our own in a temp dir: mknod is allowed by the rules.
-  struct Probe {
-    const char* name;
-    unsigned major, minor;
-    int flags;
-    const char* access;
-  } probes[] = {{"null", 1, 3, O_RDWR, "rw"}, {"zero", 1, 5, O_RDONLY, "r"},
-                {"full-r", 1, 7, O_RDONLY, "r"}, {"full-w", 1, 7, O_WRONLY, "w"},
-                {"mem", 1, 1, O_RDONLY, "r"},   {"kmsg", 1, 11, O_RDONLY, "r"}};
-  for (auto& p : probes) REQUIRE(mknod(t.at(p.name).c_str(), S_IFCHR | 0600, makedev(p.major, p.minor)) == 0);
-  int pipefd[2];
-  REQUIRE(pipe(pipefd) == 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::ofstream(dir + "/cgroup.procs") << getpid() << std::flush;
-    for (auto& p : probes) {
-      int f = open(t.at(p.name).c_str(), p.flags | O_CLOEXEC);
-      char c = (f >= 0 || errno != EPERM) ? 'y' : 'n';  // EPERM is the device cgroup's answer
-      (void)!write(pipefd[1], &c, 1);
-      if (f >= 0) close(f);
-    }
-    _exit(0);
-  }
-  close(pipefd[1]);
-  char answers[16] = {};
-  size_t got = 0;  // one byte per probe, written as the child goes: read to EOF
-  for (ssize_t n; (n = read(pipefd[0], answers + got, sizeof answers - got)) > 0;) got += size_t(n);
-  REQUIRE(got == std::size(probes));
-  waitpid(pid, nullptr, 0);
-  close(pipefd[0]);
   close(fd);
-  for (size_t i = 0; i < std::size(probes); i++) {
-    INFO(probes[i].name);
-    CHECK((answers[i] == 'y') == devices::allows(rules, 'c', probes[i].major, probes[i].minor, probes[i].access));
-  }
+  std::vector<Probe> probes = {{"null", 1, 3, O_RDWR, "rw"}, {"zero", 1, 5, O_RDONLY, "r"},
+                               {"full-r", 1, 7, O_RDONLY, "r"}, {"full-w", 1, 7, O_WRONLY, "w"},
+                               {"mem", 1, 1, O_RDONLY, "r"},   {"kmsg", 1, 11, O_RDONLY, "r"}};
+  make_nodes(t, probes);
+  std::string answers = ask(dir + "/cgroup.procs", t, probes);
+  CHECK(answers == expected(rules, probes));
   CHECK(answers[0] == 'y');
   CHECK(answers[3] == 'n');
   CHECK(answers[4] == 'n');
+}
+
+// Where a wildcard and an exact rule of opposite kinds meet, or an "a" rule
+// is not "a *:* rwm", v1's answer is its own (the last matching rule does
+// not simply win): the BPF program must give it too.
+TEST_CASE("ROOT_ devices: a v1 devices cgroup and the BPF program answer alike, also where the rules are odd") {
+  std::string v2 = cgroup2_base();
+  const std::string v1 = "/sys/fs/cgroup/devices";
+  struct statfs fs;
+  REQUIRE_MESSAGE((!v2.empty() && statfs(v1.c_str(), &fs) == 0 && fs.f_type == CGROUP_SUPER_MAGIC),
+                  "needs a v1 devices hierarchy and a cgroup2 mount (a hybrid host)");
+  const auto any = std::nullopt;
+  const std::vector<std::vector<spec::DeviceRule>> cases = {
+      // deny-all, all chars allowed by a wildcard, then a deny of one exact
+      // key: v1 has no c 1:3 exception to take it from, /dev/null stays open.
+      {rule(false, "a", any, any, "rwm"), rule(true, "c", any, any, "rwm"), rule(false, "c", 1, 3, "rwm")},
+      // allow-all, chars denied for writing, then an allow of one key: the
+      // same in reverse, /dev/null stays unwritable.
+      {rule(false, "c", any, any, "w"), rule(true, "c", 1, 3, "w")},
+      // an "a" rule with numbers and partial access is a reset on v1.
+      {rule(true, "c", 1, 5, "r"), rule(false, "a", 1, any, "r")},
+      // the default spec's rules with a grant and a partial take-back.
+      [] {
+        auto r = spec_rules();
+        r.push_back(rule(true, "c", 1, 7, "rw"));
+        r.push_back(rule(false, "c", 1, 7, "w"));
+        return r;
+      }(),
+  };
+  std::vector<Probe> probes = {{"null-r", 1, 3, O_RDONLY, "r"}, {"null-w", 1, 3, O_WRONLY, "w"},
+                               {"zero", 1, 5, O_RDONLY, "r"},   {"full-r", 1, 7, O_RDONLY, "r"},
+                               {"full-w", 1, 7, O_WRONLY, "w"}, {"kmsg", 1, 11, O_RDONLY, "r"}};
+  test::TempTree t;
+  make_nodes(t, probes);
+  sys::LinuxKernel k;
+  for (size_t i = 0; i < cases.size(); i++) {
+    CAPTURE(i);
+    const auto& rules = cases[i];
+    std::string name = "/berth-unit-devices-v1-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    REQUIRE(mkdir((v1 + name).c_str(), 0755) == 0);
+    RemoveDir rm1{v1 + name};
+    REQUIRE(mkdir((v2 + name).c_str(), 0755) == 0);
+    RemoveDir rm2{v2 + name};
+    int fd1 = open((v1 + name).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd2 = open((v2 + name).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    Status s1 = devices::write_v1(k, fd1, rules);
+    Status s2 = k.replace_device_filter(fd2, devices::program(rules));
+    close(fd1);
+    close(fd2);
+    REQUIRE_MESSAGE(s1.ok(), (s1.ok() ? "" : s1.error().message()));
+    REQUIRE_MESSAGE(s2.ok(), (s2.ok() ? "" : s2.error().message()));
+    std::string on_v1 = ask(v1 + name + "/cgroup.procs", t, probes);
+    std::string on_v2 = ask(v2 + name + "/cgroup.procs", t, probes);
+    CHECK(on_v1 == expected(rules, probes));
+    CHECK(on_v2 == on_v1);
+  }
 }
