@@ -227,12 +227,7 @@ class Cgroups final : public Isolator {
         if (x.mount == e.mount) h = &x;
       if (!h) return Error(Code::NotFound, "the cgroup hierarchy " + e.mount + " is no longer mounted");
       auto fd = BERTH_TRY(kernel_.open_dir_at(AT_FDCWD, e.dir()).context("open the container's cgroup"));
-      if (init > 0) {
-        auto procs = cgroup::read_procs(fd.get());
-        if (std::find(procs.begin(), procs.end(), init) == procs.end())
-          return Error(Code::NotFound, "the container init (pid " + std::to_string(init) + ") is no longer in its cgroup " +
-                                           e.dir());
-      }
+      if (init > 0) BERTH_CHECK(cgroup::check_holds_init(fd.get(), e.dir(), init));
       targets_.push_back({h, e.path, std::move(fd)});
     }
     return {};

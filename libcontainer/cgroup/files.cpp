@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "libcontainer/fd/unique_fd.hpp"
@@ -12,6 +13,12 @@
 namespace berth::cgroup {
 
 Status add_process(sys::Kernel& k, int dirfd, pid_t pid) { return k.write_at(dirfd, "cgroup.procs", std::to_string(pid)); }
+
+Status check_holds_init(int dirfd, const std::string& dir, pid_t init) {
+  auto procs = read_procs(dirfd);
+  if (std::find(procs.begin(), procs.end(), init) != procs.end()) return {};
+  return Error(Code::NotFound, "the container init (pid " + std::to_string(init) + ") is no longer in its cgroup " + dir);
+}
 
 std::string read_value(int dirfd, const std::string& file) {
   UniqueFd fd(openat(dirfd, file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));

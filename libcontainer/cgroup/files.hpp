@@ -19,6 +19,10 @@ namespace berth::cgroup {
 Status add_process(sys::Kernel& k, int dirfd, pid_t pid);
 // The pids listed in cgroup.procs (empty when unreadable).
 std::vector<pid_t> read_procs(int dirfd);
+// The container init is still in the cgroup at dirfd (dir names it):
+// Code::NotFound otherwise. Acting on a cgroup its init was moved out of
+// (update, stats, pause) would act on something else than the container.
+Status check_holds_init(int dirfd, const std::string& dir, pid_t init);
 // A control file's content without the trailing newline; "" when unreadable.
 std::string read_value(int dirfd, const std::string& file);
 // The same as a signed integer ("max" and unreadable files read as 0).

@@ -73,6 +73,8 @@ Status pause(const state::Store& store, const std::string& id) {
   auto leaves = cgroup::leaves(store.dir(id));
   auto t = cgroup::freezer::primary(leaves);
   if (!t) return no_freezer(id);
+  // Frozen without its init, it would be "paused" and still run.
+  BERTH_CHECK(cgroup::check_holds_init(t->fd.get(), t->dir, st.pid).context("pause"));
   BERTH_CHECK(cgroup::freezer::freeze(store.kernel(), t->fd.get(), t->kind).context("pause: freeze " + t->dir));
   return {};
 }

@@ -374,7 +374,7 @@ own_cgroup() {
 	q berth delete "$id"
 }
 
-@test "cgroups: update and stats refuse a container whose init was moved out of its cgroup, naming it" {
+@test "cgroups: update, stats and pause refuse a container whose init was moved out of its cgroup, naming it" {
 	make_bundle sleep 100 >/dev/null
 	local id; id=$(new_id)
 	jq_config '.linux.resources.pids = {"limit": 50}'
@@ -396,6 +396,15 @@ own_cgroup() {
 	run berth stats "$id"
 	assert_failure
 	assert_output_contains "no longer in its cgroup $leaf"
+	# pause would freeze a cgroup without the init: it says so instead,
+	# naming the freezer cgroup the init left.
+	local fleaf; fleaf=$(awk -F'\t' '$1 == "leaf" && $2 == "/sys/fs/cgroup/freezer" { print $2 $3 }' "$ROOT/$id/cgroups")
+	echo "$pid" > /sys/fs/cgroup/freezer/cgroup.procs
+	run berth pause "$id"
+	assert_failure
+	assert_output_contains "no longer in its cgroup $fleaf"
+	[ "$(berth state "$id" | jq -r .status)" = running ]
+	echo "$pid" > "$fleaf/cgroup.procs"
 	# Put it back for delete's sake, as the test made the mess.
 	echo "$pid" > "$leaf/cgroup.procs"
 	q berth delete -f "$id"
