@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PKGS=(
-  g++ make pkg-config                       # toolchain
+  g++ make pkg-config libc6-dev             # toolchain (libc.a: berth is a static PIE)
   libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcli11-dev   # libraries
   doctest-dev                               # unit tests
   clang libclang-rt-14-dev                  # fuzzing (libFuzzer + sanitizers)
