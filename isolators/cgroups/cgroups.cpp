@@ -576,14 +576,17 @@ class Cgroups final : public Isolator {
 
   // rmdir, after killing what is left in it (a container without its own
   // pid namespace can leave processes behind its init); the kernel needs a
-  // moment to take a killed task out of the cgroup.
+  // moment to take a killed task out of the cgroup. cgroup.kill (a cgroup2
+  // leaf, Linux 5.14) also reaches what forks meanwhile; elsewhere each
+  // listed process is signalled.
   Status remove_cgroup(const std::string& path) {
     for (int attempt = 0;; attempt++) {
       Status s = kernel_.remove_dir_at(AT_FDCWD, path);
       if (s.ok() || s.error().sys_errno() == ENOENT) return {};
       if (s.error().sys_errno() != EBUSY || attempt == 100) return s;
       UniqueFd dir(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      for (pid_t pid : cgroup::read_procs(dir.get())) (void)kernel_.signal(pid, kernel_.start_time(pid), SIGKILL);
+      if (!cgroup::freezer::kill(kernel_, dir.get()).ok())
+        for (pid_t pid : cgroup::read_procs(dir.get())) (void)kernel_.signal(pid, kernel_.start_time(pid), SIGKILL);
       timespec ts{0, 10 * 1000 * 1000};
       nanosleep(&ts, nullptr);
     }

@@ -245,6 +245,41 @@ TEST_CASE("cgroups: update with checkBeforeUpdate refuses a memory limit below t
   CHECK(f.cg.read("unified/k/memory.max") == "1048576");
 }
 
+TEST_CASE("cgroups: cleanup kills what is left in a cgroup2 leaf with cgroup.kill, not one pid at a time") {
+  Fixture f(true);
+  auto c = config(R"("cgroupsPath":"/left")");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  auto iso = f.isolator();
+  LaunchPlan plan;
+  REQUIRE(iso->prepare(ctx, plan).ok());
+  REQUIRE(iso->provision(ctx, plan).ok());
+  // A process the init left behind (no pid namespace), still in the leaf.
+  const pid_t left = 4000007;
+  f.kernel.processes[left] = 77;
+  std::ofstream(f.cg.tree.at("unified/left/cgroup.procs")) << left << "\n";
+  std::ofstream(f.cg.tree.at("unified/left/cgroup.kill")).flush();
+  // The kernel's cgroup.kill: every task of the cgroup gets SIGKILL.
+  auto rmdir_hook = f.kernel.before_remove_dir_at;
+  f.kernel.before_remove_dir_at = [&](int dirfd, const std::string& path) {
+    std::string leaf = f.cg.tree.at("unified/left");
+    if (f.cg.read("unified/left/cgroup.kill") == "1") {
+      f.kernel.processes.erase(left);
+      std::ofstream(leaf + "/cgroup.procs").flush();
+    }
+    return rmdir_hook(dirfd, path);
+  };
+  Status s = f.isolator()->cleanup(ctx.state_dir);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  CHECK_FALSE(f.cg.exists("unified/left"));
+  bool killed = false, signalled = false;
+  for (const auto& call : f.kernel.calls) {
+    killed |= call.op == "write_at" && call.arg == "cgroup.kill=1";
+    signalled |= call.op == "signal";
+  }
+  CHECK(killed);
+  CHECK_FALSE(signalled);
+}
+
 TEST_CASE("cgroups: recover finds the init in every leaf, and names the cgroup it was moved out of") {
   Fixture f;
   auto c = config(R"("cgroupsPath":"/r","resources":{"pids":{"limit":7}})");
