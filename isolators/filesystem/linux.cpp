@@ -73,30 +73,29 @@ class FilesystemLinux final : public Isolator {
     return {};
   }
 
-  Status isolate(const ContainerContext& ctx, LaunchPlan&, pid_t) override {
+  // Recorded before the init exists, so an init that binds and then fails
+  // (before any isolate ran) is still undone: the rootfs path and the id of
+  // the mount on top of it now ("-" for none), so cleanup detaches a bind
+  // the init stacked there and never one that was there before.
+  Status provision(const ContainerContext& ctx, LaunchPlan&) override {
     if (!host_mntns_) return {};
-    return kernel_.write_file(ctx.state_dir + "/" + kHostRootfs, ctx.rootfs + "\n", 0600)
+    TopMount before = top_mount_at(ctx.rootfs);
+    return kernel_.write_file(ctx.state_dir + "/" + kHostRootfs,
+                              ctx.rootfs + "\n" + (before.id.empty() ? "-" : before.id) + "\n", 0600)
         .context("record the host rootfs bind");
   }
 
   Status cleanup(const std::string& state_dir) override {
     std::string rec = state_dir + "/" + kHostRootfs;
     std::ifstream f(rec);
-    std::string path;
+    std::string path, before;
     if (!f || !std::getline(f, path) || path.empty()) return {};
-    // Detach only the rootfs bind the init made: the topmost mount at the
-    // path, a bind within the same filesystem as the mount below it.
-    std::ifstream mi("/proc/self/mountinfo");
-    std::map<std::string, std::string> dev_of;  // mount id -> major:minor
-    std::string top_parent, top_dev;
-    for (std::string line; std::getline(mi, line);) {
-      std::istringstream in(line);
-      std::string id, parent, dev, root, mnt;
-      in >> id >> parent >> dev >> root >> mnt;
-      dev_of[id] = dev;
-      if (mnt == path) top_parent = parent, top_dev = dev;
-    }
-    if (!top_dev.empty() && dev_of[top_parent] == top_dev) {
+    std::getline(f, before);
+    // Detach only the rootfs bind the init made: a mount on top of the path
+    // that was not there at provision, a bind within the same filesystem as
+    // the mount below it.
+    TopMount top = top_mount_at(path);
+    if (!top.id.empty() && top.id != before && top.dev == top.parent_dev) {
       Status s = kernel_.unmount(path, MNT_DETACH);
       if (!s.ok() && s.error().sys_errno() != EINVAL) return std::move(s).error().context("detach the rootfs bind");
     }
@@ -105,6 +104,27 @@ class FilesystemLinux final : public Isolator {
 
  private:
   static constexpr const char* kHostRootfs = "host-rootfs-bind";
+
+  // The last mount of /proc/self/mountinfo at exactly path (the one on
+  // top), with its device and its parent's; empty id when none.
+  struct TopMount {
+    std::string id, dev, parent_dev;
+  };
+  static TopMount top_mount_at(const std::string& path) {
+    std::ifstream mi("/proc/self/mountinfo");
+    std::map<std::string, std::string> dev_of;  // mount id -> major:minor
+    std::string top_parent;
+    TopMount top;
+    for (std::string line; std::getline(mi, line);) {
+      std::istringstream in(line);
+      std::string id, parent, dev, root, mnt;
+      in >> id >> parent >> dev >> root >> mnt;
+      dev_of[id] = dev;
+      if (mnt == path) top.id = id, top.dev = dev, top_parent = parent;
+    }
+    if (!top.id.empty()) top.parent_dev = dev_of[top_parent];
+    return top;
+  }
   sys::Kernel& kernel_;
   bool host_mntns_ = false;
 

@@ -88,7 +88,8 @@ expect_clean_failure() {
 }
 
 @test "without a mount namespace: a failing mount leaves no mount on the host" {
-	make_bundle sleep 1000 >/dev/null
+	# A copy: mounts made in the host's namespace must never reach the shared cached rootfs.
+	make_bundle --copy sleep 1000 >/dev/null
 	jq_config '.linux.namespaces |= map(select(.type != "mount"))
 		| .mounts += [{"destination":"/ok","type":"tmpfs","source":"tmpfs"},
 			{"destination":"/bad","type":"nosuchfs","source":"none"}]'
@@ -97,7 +98,7 @@ expect_clean_failure() {
 }
 
 @test "without a mount namespace: delete takes every mount back off the host" {
-	make_bundle sh -c 'echo in; cat /proc/self/mountinfo | wc -l'
+	make_bundle --copy sh -c 'echo in; cat /proc/self/mountinfo | wc -l'
 	jq_config '.linux.namespaces |= map(select(.type != "mount"))'
 	local before; before=$(mount_count)
 	run berth run -b "$BUNDLE" "$(new_id)" </dev/null

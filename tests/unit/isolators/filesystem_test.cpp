@@ -1,0 +1,95 @@
+// The filesystem/linux isolator without a mount namespace: the init binds
+// the rootfs onto itself in the host's mount namespace, so create's undo
+// and delete must detach that bind, and only that one. The record is
+// written at provision, before the init exists: an init that binds and
+// fails before any isolate ran is undone too (errors.bats raced into that).
+#include <doctest/doctest.h>
+#include <sys/mount.h>
+
+#include <fstream>
+#include <string>
+
+#include "isolators/registry.hpp"
+#include "libcontainer/spec/parse.hpp"
+#include "libcontainer/sys/linux_kernel.hpp"
+#include "tests/unit/temp_tree.hpp"
+
+using namespace berth;
+
+namespace {
+
+// How many mounts sit at exactly path.
+int mounts_at(const std::string& path) {
+  std::ifstream mi("/proc/self/mountinfo");
+  int n = 0;
+  for (std::string line; std::getline(mi, line);) {
+    std::istringstream in(line);
+    std::string id, parent, dev, root, mnt;
+    in >> id >> parent >> dev >> root >> mnt;
+    n += mnt == path;
+  }
+  return n;
+}
+
+struct Case {
+  test::TempTree tree;
+  std::string rootfs, state;
+  spec::Config config;
+  sys::LinuxKernel kernel;
+  std::unique_ptr<Isolator> iso = isolators::make_filesystem_linux(kernel);
+  Case() {
+    tree.mkdirs("rootfs");
+    tree.mkdirs("state");
+    rootfs = tree.at("rootfs");
+    state = tree.at("state");
+    auto c = spec::parse_config(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"},
+      "linux":{"namespaces":[{"type":"pid"}]}})");
+    REQUIRE(c.ok());
+    config = std::move(*c);
+  }
+  ContainerContext ctx() { return ContainerContext{config, "fs", tree.path(), rootfs, state}; }
+  // prepare + provision, as create runs them before the init exists.
+  void provision() {
+    LaunchPlan plan;  // no CLONE_NEWNS: the host's mount namespace
+    auto c = ctx();
+    REQUIRE(iso->prepare(c, plan).ok());
+    Status s = iso->provision(c, plan);
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  }
+  void bind() { REQUIRE(mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0); }
+  ~Case() {
+    while (mounts_at(rootfs) > 0 && umount2(rootfs.c_str(), MNT_DETACH) == 0) {
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("ROOT_ filesystem: the rootfs bind of an init that failed before isolate is detached by cleanup") {
+  Case t;
+  t.provision();
+  std::ifstream rec(t.state + "/host-rootfs-bind");
+  std::string path, before;
+  std::getline(rec, path);
+  std::getline(rec, before);
+  CHECK(path == t.rootfs);
+  CHECK(before == "-");
+  t.bind();  // what the init does first; then it fails, before any isolate
+  REQUIRE(mounts_at(t.rootfs) == 1);
+  REQUIRE(t.iso->cleanup(t.state).ok());
+  CHECK(mounts_at(t.rootfs) == 0);
+}
+
+TEST_CASE("ROOT_ filesystem: cleanup leaves a mount that was on the rootfs before the container") {
+  Case t;
+  t.bind();  // the user's own bind of the bundle's rootfs
+  t.provision();
+  t.bind();  // the init's
+  REQUIRE(mounts_at(t.rootfs) == 2);
+  REQUIRE(t.iso->cleanup(t.state).ok());
+  CHECK(mounts_at(t.rootfs) == 1);
+  // An init that never got to bind: nothing of the user's is touched.
+  t.provision();
+  REQUIRE(t.iso->cleanup(t.state).ok());
+  CHECK(mounts_at(t.rootfs) == 1);
+}
