@@ -9,13 +9,8 @@
 
 namespace berth::child {
 
-int send_msg(int sock, SyncKind kind, const ChildError* err, int fd) noexcept {
-  SyncMsg m;
-  sys::memset(&m, 0, sizeof m);
-  m.magic = kSyncMagic;
-  m.kind = kind;
-  if (err) m.error = *err;
-  iovec iov{&m, sizeof m};
+int send_with_fd(int sock, const void* data, size_t len, int fd) noexcept {
+  iovec iov{const_cast<void*>(data), len};
   msghdr h{};
   h.msg_iov = &iov;
   h.msg_iovlen = 1;
@@ -33,7 +28,16 @@ int send_msg(int sock, SyncKind kind, const ChildError* err, int fd) noexcept {
   ssize_t n;
   do n = sys::sendmsg(sock, &h, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
-  return size_t(n) == sizeof m ? 0 : -EMSGSIZE;
+  return size_t(n) == len ? 0 : -EMSGSIZE;
+}
+
+int send_msg(int sock, SyncKind kind, const ChildError* err, int fd) noexcept {
+  SyncMsg m;
+  sys::memset(&m, 0, sizeof m);
+  m.magic = kSyncMagic;
+  m.kind = kind;
+  if (err) m.error = *err;
+  return send_with_fd(sock, &m, sizeof m, fd);
 }
 
 int recv_msg(int sock, SyncMsg* out, int* fd_out) noexcept {

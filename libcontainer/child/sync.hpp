@@ -12,6 +12,7 @@
 // At any point the child may send Failed (with a ChildError) and exit.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace berth::child {
@@ -42,7 +43,10 @@ struct SyncMsg {
 inline constexpr uint32_t kSyncMagic = 0x62657274;  // "bert"
 
 // Raw, allocation-free helpers usable on both sides.
-// send_msg attaches fd when fd >= 0 (SCM_RIGHTS).
+// Sends len bytes of data with fd attached when fd >= 0 (SCM_RIGHTS), in one
+// sendmsg; 0, -errno, or -EMSGSIZE if short. sys::send_fd uses it too.
+int send_with_fd(int sock, const void* data, size_t len, int fd) noexcept;
+// One SyncMsg, with fd attached when fd >= 0.
 int send_msg(int sock, SyncKind kind, const ChildError* err, int fd) noexcept;
 // Receives exactly one SyncMsg; returns 0, -errno, or -EBADMSG for a
 // malformed datagram. *fd_out gets an attached fd or -1.

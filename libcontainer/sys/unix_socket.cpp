@@ -37,26 +37,4 @@ Result<UniqueFd> unix_connect(const std::string& path) {
   return s;
 }
 
-int send_with_fd(int sock, const void* data, size_t len, int fd) noexcept {
-  iovec iov{const_cast<void*>(data), len};
-  msghdr h{};
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-  if (fd >= 0) {
-    memset(cbuf, 0, sizeof cbuf);
-    h.msg_control = cbuf;
-    h.msg_controllen = sizeof cbuf;
-    cmsghdr* c = CMSG_FIRSTHDR(&h);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
-  ssize_t n;
-  do n = sendmsg(sock, &h, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) return -errno;
-  return size_t(n) == len ? 0 : -EMSGSIZE;
-}
-
 }  // namespace berth::sys

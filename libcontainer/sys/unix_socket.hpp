@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 
+#include "libcontainer/child/sync.hpp"
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/fd/unique_fd.hpp"
 
@@ -13,11 +14,10 @@ namespace berth::sys {
 Result<UniqueFd> unix_listen(const std::string& path);
 Result<UniqueFd> unix_connect(const std::string& path);
 
-// Sends len bytes of data with fd attached when fd >= 0. Allocation-free (the
-// init's sync channel uses it). Returns 0 or -errno; -EMSGSIZE if short.
-int send_with_fd(int sock, const void* data, size_t len, int fd) noexcept;
+// payload with fd attached (child::send_with_fd, which the init's sync
+// channel uses too).
 inline Status send_fd(int sock, const std::string& payload, int fd) {
-  int r = send_with_fd(sock, payload.data(), payload.size(), fd);
+  int r = child::send_with_fd(sock, payload.data(), payload.size(), fd);
   return r < 0 ? Status(sys_error(-r, "send fd")) : Status();
 }
 
