@@ -243,11 +243,7 @@ class Cgroups final : public Isolator {
     std::optional<cgroup::devices::Record> device_record;
     if (!r.devices.empty()) device_record = BERTH_TRY(read_device_record(state_dir));
     BERTH_CHECK(check_controllers(r));
-    if (r.memory) BERTH_CHECK(apply_memory(*r.memory));
-    if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
-    if (r.pids_limit && *r.pids_limit != 0)
-      BERTH_CHECK(at(json_root_ + "/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
-    BERTH_CHECK(apply_other(r));
+    BERTH_CHECK(apply_resources(r));
     if (device_record) BERTH_CHECK(update_devices(state_dir, std::move(*device_record), r.devices));
     return {};
   }
@@ -308,13 +304,17 @@ class Cgroups final : public Isolator {
 
 
   Status apply(const std::string& state_dir, const spec::Linux& l) {
-    const spec::Resources& r = l.resources;
+    BERTH_CHECK(apply_resources(l.resources));
+    return apply_devices(state_dir, l);
+  }
+
+  // Every field but the devices, at create and on update.
+  Status apply_resources(const spec::Resources& r) {
     if (r.memory) BERTH_CHECK(apply_memory(*r.memory));
     if (r.cpu) BERTH_CHECK(apply_cpu(*r.cpu));
     if (r.pids_limit && *r.pids_limit != 0)
       BERTH_CHECK(at(json_root_ + "/pids/limit", cgroup::pids::set_max(kernel_, fd_of("pids"), *r.pids_limit)));
-    BERTH_CHECK(apply_other(r));
-    return apply_devices(state_dir, l);
+    return apply_other(r);
   }
 
   // blockIO, hugepageLimits, network, rdma, unified.
