@@ -250,9 +250,9 @@ class Cgroups final : public Isolator {
 
   Status usage(const std::string&, Usage& out) override {
     if (targets_.empty()) return {};
-    std::vector<cgroup::JournalEntry> leaves;
-    for (const auto& t : targets_) leaves.push_back({"leaf", t.h->mount, t.path});
-    out.cgroups = cgroup::read_stats(leaves);
+    std::vector<int> fds;
+    for (const auto& t : targets_) fds.push_back(t.fd.get());
+    out.cgroups = cgroup::read_stats(fds);
     return {};
   }
 

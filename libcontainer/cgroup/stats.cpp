@@ -332,18 +332,14 @@ std::vector<std::string> hugepage_sizes() {
   return out;
 }
 
-Stats read_stats(const std::vector<JournalEntry>& leaves) {
+Stats read_stats(const std::vector<int>& leaf_fds) {
   Stats s;
-  std::vector<UniqueFd> v1, v2;
-  for (const auto& leaf : leaves) {
-    UniqueFd fd = open_dir(leaf.dir());
-    if (!fd) continue;
-    (exists(fd.get(), "cgroup.controllers") ? v2 : v1).push_back(std::move(fd));
-  }
+  std::vector<int> v1, v2;
+  for (int fd : leaf_fds) (exists(fd, "cgroup.controllers") ? v2 : v1).push_back(fd);
   if (!v1.empty()) {
-    for (auto& fd : v1) read_v1(fd.get(), s);
+    for (int fd : v1) read_v1(fd, s);
   } else if (!v2.empty()) {
-    read_v2(v2.front().get(), s);
+    read_v2(v2.front(), s);
   }
   return s;
 }

@@ -73,8 +73,8 @@ struct Stats {
   std::map<std::string, HugetlbEntry> hugetlb;  // by page size: "2MB"
 };
 
-// Every cgroup of the container (journal leaves) read into one Stats.
-Stats read_stats(const std::vector<JournalEntry>& leaves);
+// Every cgroup of the container (its leaves' open dirs) read into one Stats.
+Stats read_stats(const std::vector<int>& leaf_fds);
 
 // runc's `data` object of a stats event (types.Stats, with its omitempty
 // rules), written as one value.

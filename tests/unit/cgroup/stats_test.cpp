@@ -1,6 +1,7 @@
 // Cgroup usage: the parsers of the control files' text, read_stats on a
 // fake v1 and v2 tree, and the JSON in runc 1.1's shape (omitempty rules).
 #include <doctest/doctest.h>
+#include <fcntl.h>
 
 #include <fstream>
 #include <limits>
@@ -14,7 +15,17 @@ using namespace berth::cgroup;
 
 namespace {
 void put(const test::TempTree& t, const std::string& rel, const std::string& text) { std::ofstream(t.at(rel)) << text; }
-JournalEntry leaf(const test::TempTree& t, const std::string& rel) { return {"leaf", t.path(), "/" + rel}; }
+// read_stats over the leaf dirs rel, below t.
+Stats stats_of(const test::TempTree& t, std::initializer_list<const char*> rels) {
+  std::vector<UniqueFd> open;
+  std::vector<int> fds;
+  for (const char* rel : rels) {
+    open.emplace_back(::open(t.at(rel).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(open.back());
+    fds.push_back(open.back().get());
+  }
+  return read_stats(fds);
+}
 }  // namespace
 
 TEST_CASE("stats parsers: key/value files, numbers, lists") {
@@ -66,7 +77,7 @@ TEST_CASE("read_stats on a fake v2 leaf: cpu.stat in ns, memory with swap added 
   put(t, "c/memory.events", "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n");
   put(t, "c/pids.current", "2\n");
   put(t, "c/pids.max", "max\n");
-  Stats s = read_stats({leaf(t, "c")});
+  Stats s = stats_of(t, {"c"});
   CHECK(s.v2);
   CHECK(s.cpu.total == 1500000);
   CHECK(s.cpu.kernel == 500000);
@@ -100,7 +111,7 @@ TEST_CASE("read_stats prefers the v1 leaves on a hybrid host; an OOM event line 
   put(t, "memory/c/memory.max_usage_in_bytes", "8192\n");
   put(t, "memory/c/memory.failcnt", "0\n");
   put(t, "memory/c/memory.limit_in_bytes", "9223372036854771712\n");
-  Stats s = read_stats({leaf(t, "memory/c"), leaf(t, "unified/c")});
+  Stats s = stats_of(t, {"memory/c", "unified/c"});
   CHECK(!s.v2);
   CHECK(s.cpu.total == 0);
   CHECK(s.memory.usage.max == 8192);
