@@ -68,10 +68,7 @@ Result<int> cmd_start(const Globals& g, const std::string& id) {
 Result<int> cmd_state(const Globals& g, const std::string& id) {
   state::Store store = g.store();
   auto st = BERTH_TRY(store.read(id));
-  if (auto rec = state::read_exit_record(store.dir(id))) {
-    st.oom_killed = rec->oom_killed;
-    st.limitations = rec->limitations;
-  }
+  if (auto rec = state::read_exit_record(store.dir(id))) st.limitations = rec->limitations;
   print(state::oci_state_json(st, state::current_status(store, st), true) + "\n");
   return 0;
 }

@@ -204,7 +204,6 @@ std::optional<ExitRecord> read_exit_record(const std::string& dir) {
   if (doc->root().get("exitCode").to_int64(i)) r.exit_code = int(i);
   if (doc->root().get("signal").to_int64(i)) r.signal = int(i);
   r.exited_at = std::string(doc->root().get("exitedAt").as_string());
-  r.oom_killed = doc->root().get("oomKilled").as_bool();
   json::Value l = doc->root().get("limitations");
   for (size_t k = 0; k < l.size(); k++)
     if (l.value_at(k).to_int64(i)) r.limitations[std::string(l.key_at(k))] = i;
@@ -233,7 +232,7 @@ void write_oci_state(json::Writer& w, const ContainerState& s, RunState st) {
       .field("created", s.created)
       .field("owner", s.owner);
   write_annotations(w, s.annotations);
-  if (s.oom_killed && st == RunState::Stopped) w.field_bool("oomKilled", true);
+  if (s.limitations.count("oom") && st == RunState::Stopped) w.field_bool("oomKilled", true);
   if (!s.limitations.empty() && st == RunState::Stopped) {
     w.key("limitations").begin_object();
     for (const auto& [name, count] : s.limitations) w.field_int(name, count);

@@ -34,17 +34,16 @@ struct ExitRecord {
   int exit_code = 0;   // WEXITSTATUS, or 128+signal
   int signal = 0;      // terminating signal, 0 if exited
   std::string exited_at;
-  bool oom_killed = false;  // the OOM killer killed a process of the container
-  // What the isolators' watches counted ("oom" -> 1, "pids" -> 3), non-zero only.
+  // What the isolators' watches counted ("oom" -> 1, "pids" -> 3), non-zero
+  // only; "oom": the OOM killer killed a process of the container.
   std::map<std::string, int64_t> limitations;
 };
 
 struct ContainerState {
   std::string oci_version = "1.2.0";
   // Not stored: set from the exit record for `state`, which then adds
-  // "oomKilled": true and "limitations": {...} (keys the OCI state leaves
-  // open; runc has neither).
-  bool oom_killed = false;
+  // "limitations": {...} and, with an "oom" among them, "oomKilled": true
+  // (keys the OCI state leaves open; runc has neither).
   std::map<std::string, int64_t> limitations;
   std::string id;
   pid_t pid = 0;
