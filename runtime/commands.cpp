@@ -24,12 +24,10 @@ namespace berth::cli {
 
 namespace {
 
-std::string shim_path() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "berth-shim";
-  buf[n] = 0;
-  std::string p(buf);
+// berth-shim lives beside the berth binary.
+std::string shim_path(const Globals& g) {
+  const std::string& p = g.self_exe;
+  if (p.empty()) return "berth-shim";
   return p.substr(0, p.rfind('/') + 1) + "berth-shim";
 }
 
@@ -48,7 +46,7 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.no_new_keyring = f.no_new_keyring;
   o.preserve_fds = f.preserve_fds;
   o.keep_console = keep_console;
-  o.shim_path = shim_path();
+  o.shim_path = shim_path(g);
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
   state::Store store = g.store();
   auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);

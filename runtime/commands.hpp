@@ -20,6 +20,7 @@ struct Globals {
   bool systemd_cgroup = false;
   log::Sink* log = nullptr;
   sys::Kernel* kernel = nullptr;  // main's LinuxKernel
+  std::string self_exe;           // the berth binary's host path (create, run)
   state::Store store() const { return state::Store(*kernel, root); }
 };
 

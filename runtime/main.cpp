@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "libcontainer/sys/linux_kernel.hpp"
+#include "libcontainer/sys/sealed_exe.hpp"
 #include "runtime/commands.hpp"
 #include "runtime/events.hpp"
 #include "runtime/update.hpp"
@@ -147,9 +148,18 @@ Result<int> dispatch(Parsed& p) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv, char** envp) {
   Parsed p;
   if (int code = parse(argc, argv, p); code >= 0) return code;
+  // Commands whose clone enters a container run from a read-only view of the
+  // binary (libcontainer/sys/sealed_exe.hpp); this may re-execute main.
+  if (p.cmd == Cmd::Create || p.cmd == Cmd::Run) {
+    if (auto r = sys::reexec_from_sealed_exe(argv, envp); !r.ok()) {
+      fprintf(stderr, "berth: %s\n", r.error().message().c_str());
+      return 1;
+    }
+    p.g.self_exe = sys::self_exe_path(argv[0]);
+  }
   log::Sink sink;
   if (!sink.open(p.g.log_path, p.g.log_format == "json" ? log::Format::Json : log::Format::Text, p.g.debug)) {
     fprintf(stderr, "berth: cannot open log file %s\n", p.g.log_path.c_str());

@@ -135,32 +135,26 @@ BERTH_CHILD bool same_file_as_runtime(const ChildPlan& p, int fd) {
   return sys::fstat(fd, &st) == 0 && st.st_dev == p.self_exe_dev && st.st_ino == p.self_exe_ino;
 }
 
-// Refuses to exec the berth binary inside the container (CVE-2019-5736:
-// "#!/proc/self/exe"), following a chain of "#!" interpreters.
-BERTH_CHILD void check_not_runtime(const ChildPlan& p, int procfd, int fd, const char* path, bool* is_script) {
-  *is_script = false;
-  int cur = fd;
-  for (int depth = 0; depth < 5; depth++) {
-    if (same_file_as_runtime(p, cur)) fail(p, EPERM, "refusing to execute the runtime binary:", path, "/process/args/0", -1);
-    char head[256];
-    char self[48];
-    sys::concat(self, sizeof self, "self/fd/", cur);
-    int rfd = sys::openat(procfd, self, O_RDONLY | O_CLOEXEC);
-    if (rfd < 0) break;
-    ssize_t n = sys::pread(rfd, head, sizeof head - 1, 0);
-    sys::close(rfd);
-    if (cur != fd) sys::close(cur);
-    if (n < 2 || head[0] != '#' || head[1] != '!') return;
-    if (depth == 0) *is_script = true;
-    head[n] = 0;
-    char* s = head + 2;
-    while (*s == ' ' || *s == '\t') s++;
-    char* e = s;
-    while (*e && *e != ' ' && *e != '\t' && *e != '\n') e++;
-    *e = 0;
-    cur = sys::open(s, O_PATH | O_CLOEXEC);
-    if (cur < 0) return;  // exec will report the missing interpreter
-  }
+// The program itself must not be the berth binary (a clear error for the plain
+// case, args [/proc/self/exe] or a bind of the binary): t.fd is what execveat
+// runs, so the check is exact. "#!" chains are not walked: an interpreter is
+// resolved by the kernel at exec, and whatever it resolves to, the runtime's
+// own exe is a read-only view (sys/sealed_exe.hpp), which is the defence.
+BERTH_CHILD void check_not_runtime(const ChildPlan& p, int fd, const char* path) {
+  if (same_file_as_runtime(p, fd)) fail(p, EPERM, "refusing to execute the runtime binary:", path, "/process/args/0", -1);
+}
+
+// A "#!" script is exec'd by path (through its fd, the interpreter would get a
+// /dev/fd/N that close-on-exec has closed).
+BERTH_CHILD bool starts_with_shebang(int procfd, int fd) {
+  char self[48];
+  sys::concat(self, sizeof self, "self/fd/", fd);
+  int rfd = sys::openat(procfd, self, O_RDONLY | O_CLOEXEC);
+  if (rfd < 0) return false;
+  char head[2];
+  ssize_t n = sys::pread(rfd, head, sizeof head, 0);
+  sys::close(rfd);
+  return n == 2 && head[0] == '#' && head[1] == '!';
 }
 
 // faccessat2 may be denied by the container's seccomp profile (EPERM or ENOSYS):
@@ -234,7 +228,8 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
     sys::concat(what, sizeof what, "exec: \"", p.argv[0], "\"", why ? ": " : "", why);
     fail(p, -t.fd, what, nullptr, "/process/args/0", -1);
   }
-  check_not_runtime(p, procfd, t.fd, t.path, &t.is_script);
+  check_not_runtime(p, t.fd, t.path);
+  t.is_script = starts_with_shebang(procfd, t.fd);
   if (p.no_new_privs && sys::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail(p, errno, "set no_new_privs", nullptr, "/process/noNewPrivileges", -1);
   // The notify fd must reach the listener before create returns.
