@@ -13,7 +13,9 @@
 # adds roughly 3 ms to each crun call. A runtime whose binary is missing is skipped.
 #
 # Environment: BENCH_RUNS (30), BENCH_WARMUP (3), BENCH_MEM_N (10, 0 to skip),
-#   BENCH_RUNTIMES ("berth runc crun"), BERTH_BIN (bin/berth), BENCH_OUT (bench-out).
+#   BENCH_RUNTIMES ("berth berth-ro runc crun"; berth-ro is the same binary on a read-only
+#   bind mount, where create/run skip their re-exec from a read-only view of the binary:
+#   the difference is what the CVE-2019-5736 defence costs), BERTH_BIN (bin/berth), BENCH_OUT (bench-out).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +23,7 @@ cd "$top" || exit 2
 RUNS=${BENCH_RUNS:-30}
 WARMUP=${BENCH_WARMUP:-3}
 MEM_N=${BENCH_MEM_N:-10}
-RUNTIMES=${BENCH_RUNTIMES:-berth runc crun}
+RUNTIMES=${BENCH_RUNTIMES:-berth berth-ro runc crun}
 BERTH_BIN=${BERTH_BIN:-$top/bin/berth}
 OUT=${BENCH_OUT:-$top/bench-out}
 export BERTH_TEST_CACHE=${BERTH_TEST_CACHE:-/var/tmp/berth-test-cache}
@@ -43,6 +45,12 @@ for rt in $RUNTIMES; do
 	berth)
 		if [ -x "$BERTH_BIN" ]; then CMD[berth]="$BERTH_BIN --root $tmp/root-berth"
 		else echo "bench: skipping berth: $BERTH_BIN not built (make)"; continue; fi ;;
+	berth-ro)
+		[ -x "$BERTH_BIN" ] || continue
+		mkdir -p "$tmp/robin" && cp "$BERTH_BIN" "$(dirname "$BERTH_BIN")/berth-shim" "$tmp/robin/" &&
+			mount --bind "$tmp/robin" "$tmp/robin" && mount -o remount,bind,ro "$tmp/robin" ||
+			{ echo "bench: skipping berth-ro: cannot make a read-only bind mount"; continue; }
+		CMD[berth-ro]="$tmp/robin/berth --root $tmp/root-berth-ro" ;;
 	runc)
 		if command -v runc >/dev/null; then CMD[runc]="$(command -v runc) --root $tmp/root-runc"
 		else echo "bench: skipping runc: not installed"; continue; fi ;;
@@ -64,6 +72,7 @@ cleanup() {
 			${CMD[$rt]} delete -f "$id" >/dev/null 2>&1
 		done
 	done
+	mountpoint -q "$tmp/robin" && umount "$tmp/robin"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -168,11 +177,12 @@ fi
 # ---- table -------------------------------------------------------------------------
 ratio() { [ -n "${1:-}" ] && [ -n "${2:-}" ] && awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }' || echo -; }
 echo
-printf '%-22s %10s %10s %10s %11s %11s\n' scenario berth runc crun berth/crun berth/runc
+printf '%-22s %10s %10s %10s %10s %11s %11s\n' scenario berth berth-ro runc crun berth/crun berth/runc
 for sc in "${scenarios[@]}"; do
-	b=${MED["$sc berth"]:-} r=${MED["$sc runc"]:-} c=${MED["$sc crun"]:-}
-	printf '%-22s %10s %10s %10s %11s %11s\n' "$sc" "${b:--}" "${r:--}" "${c:--}" \
+	b=${MED["$sc berth"]:-} bro=${MED["$sc berth-ro"]:-} r=${MED["$sc runc"]:-} c=${MED["$sc crun"]:-}
+	printf '%-22s %10s %10s %10s %10s %11s %11s\n' "$sc" "${b:--}" "${bro:--}" "${r:--}" "${c:--}" \
 		"$(ratio "$b" "$c")" "$(ratio "$b" "$r")"
 done
+echo "(berth-ro: berth installed on a read-only mount, so create/run need no re-exec from a read-only view)"
 echo "(medians in ms; created-mem in kB of PSS per container; crun includes ~3 ms of crun-hybrid)"
 echo "(hyperfine JSON and text in $OUT)"
