@@ -5,7 +5,8 @@
 # Gives each test its own state roots under $BATS_TEST_TMPDIR, runtime wrappers that use
 # them (berth, runc_, crun_), unique container ids, bundle helpers, and a teardown that
 # force-deletes exactly the containers this test made. A file that defines its own
-# setup/teardown should call common_setup / common_teardown from them.
+# setup/teardown should call common_setup / common_teardown from them. common_teardown
+# fails the test when anything of it is left afterwards (tests/lib/leaks.bash).
 #
 # Environment: BERTH_BIN (default <repo>/bin/berth), RUNC_BIN (runc), CRUN_BIN (crun,
 # run through the crun-hybrid wrapper), BERTH_TEST_CACHE (/var/tmp/berth-test-cache).
@@ -17,6 +18,8 @@ BERTH_LIB=$BERTH_TOP/tests/lib
 : "${CRUN_BIN:=crun}"
 : "${BERTH_TEST_CACHE:=/var/tmp/berth-test-cache}"
 export BERTH_BIN RUNC_BIN CRUN_BIN BERTH_TEST_CACHE
+
+source "$BERTH_LIB/leaks.bash"
 
 # ---- setup / teardown ---------------------------------------------------------------
 
@@ -32,7 +35,8 @@ common_setup() {
 }
 
 common_teardown() {
-	local id
+	local id rc=0
+	[ -n "${BATS_TEST_TMPDIR:-}" ] && leak_collect
 	if [ -n "${_IDS_FILE:-}" ] && [ -f "$_IDS_FILE" ]; then
 		# Newest first, so that children go before the parents they were made in.
 		while read -r id; do
@@ -48,7 +52,11 @@ common_teardown() {
 			fi
 		done < <(tac "$_IDS_FILE" | awk '!seen[$0]++')
 	fi
+	# Fails the test naming whatever is still there (tests/lib/leaks.bash), then removes
+	# it so that the next test starts clean.
+	leak_check || { rc=1; leak_cleanup; }
 	rm -rf "${ROOT:-}" "${RUNC_ROOT:-}" "${CRUN_ROOT:-}"
+	return $rc
 }
 
 # Defaults; a test file that defines setup()/teardown() after `load` replaces these.
