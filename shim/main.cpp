@@ -1,10 +1,13 @@
 // berth-shim: one per container, the init's parent. It reaps the init (and,
 // as a subreaper, any orphan of the container), writes the exit record
 // atomically with the limitations the isolators' watch() named (their
-// counters, read from <state>/watch when the init exits), and answers the CLI on <state>/shim.sock with one line per
-// request: "wait" -> "exit CODE SIGNAL" once the init is gone, "shutdown" ->
-// "ok" and exit. It exits on its own if the create that started it never
-// completed (no state.json once the init is gone).
+// counters, read from <state>/watch when the init exits) durably, and
+// answers the CLI on <state>/shim.sock with one line per request: "wait" ->
+// "exit CODE SIGNAL" once the init is gone (a waiter that hangs up first is
+// dropped), "shutdown" -> "ok" and exit. It exits on its own once the init is
+// gone if the create that started it never completed (no state.json), or if
+// its state directory was removed without a delete: then it first removes
+// the cgroups create made (orphan.hpp), which nothing else could find.
 // It is a static binary that uses libc only (no C++ library): one lives per
 // container, so every page of text and heap it touches counts many times.
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include "libcontainer/state/rfc3339.hpp"
+#include "shim/orphan.hpp"
 #include "libcontainer/state/watch_file.hpp"
 
 namespace {
@@ -39,6 +44,7 @@ struct Shim {
   char dir[4096];
   pid_t init = 0;
   int listen_fd = -1;
+  berth::shim::StateDirWatch dir_watch;
   bool exited = false;
   int exit_code = 0, signal = 0;
   int waiters[kMaxClients];
@@ -108,7 +114,9 @@ struct Shim {
     return true;
   }
 
-  // exit.json, written to a temp file and renamed so readers see all or nothing.
+  // exit.json, written to a temp file, fsync'ed, renamed so readers see all
+  // or nothing, and the directory fsync'ed so the rename itself survives a
+  // crash of the host (ARCHITECTURE.md: the exit record is durable).
   void write_record() {
     char when[64];
     berth::state::format_rfc3339_now(when, sizeof when);
@@ -122,9 +130,13 @@ struct Shim {
     snprintf(path, sizeof path, "%s/exit.json", dir);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return;
-    bool ok = write(fd, rec, size_t(len)) == len;
+    bool ok = write(fd, rec, size_t(len)) == len && fsync(fd) == 0;
     close(fd);
-    if (ok) rename(tmp, path);
+    if (!ok || rename(tmp, path) != 0) return;
+    int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d < 0) return;
+    (void)fsync(d);
+    close(d);
   }
 
   void record_exit(int status) {
@@ -194,6 +206,13 @@ struct Shim {
     return handle_line(c.fd, c.buf);
   }
 
+  // A waiter whose client hung up (poll said POLLHUP/POLLERR/POLLRDHUP)
+  // leaves the list, and its fd is closed.
+  void drop_waiter(int i) {
+    close(waiters[i]);
+    waiters[i] = waiters[--n_waiters];
+  }
+
   int run();
 };
 
@@ -208,13 +227,27 @@ int Shim::run() {
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return 1;
   reap();  // the init may have exited before the signalfd existed
-  pollfd p[2 + kMaxClients];
+  dir_watch.open(dir);
+  // p: the signalfd, the listener, the state dir watch (fd -1: ignored),
+  // then the clients being read, then the parked waiters.
+  pollfd p[3 + 2 * kMaxClients];
   for (;;) {
-    if (exited && n_waiters == 0 && !created()) return 0;  // its create failed
+    if (exited) {
+      dir_watch.arm();
+      if (dir_watch.gone()) {  // orphaned: no delete will ever come
+        dir_watch.remove_cgroups();
+        return 0;
+      }
+      if (n_waiters == 0 && !created()) return 0;  // its create failed
+    }
     p[0] = {sfd, POLLIN, 0};
     p[1] = {listen_fd, n_clients < kMaxClients ? short(POLLIN) : short(0), 0};
-    for (int i = 0; i < n_clients; i++) p[2 + i] = {clients[i].fd, POLLIN, 0};
-    int r = poll(p, nfds_t(2 + n_clients), -1);
+    p[2] = {dir_watch.fd(), POLLIN, 0};
+    for (int i = 0; i < n_clients; i++) p[3 + i] = {clients[i].fd, POLLIN, 0};
+    // A parked waiter sends nothing more: watch only for its hang-up.
+    for (int i = 0; i < n_waiters; i++) p[3 + n_clients + i] = {waiters[i], POLLRDHUP, 0};
+    int polled = n_clients, parked = n_waiters;
+    int r = poll(p, nfds_t(3 + polled + parked), dir_watch.timeout_ms());
     if (r < 0 && errno != EINTR) return 1;
     if (r <= 0) continue;
     if (p[0].revents & POLLIN) {
@@ -223,10 +256,14 @@ int Shim::run() {
       }
       reap();
     }
-    int polled = n_clients;
+    if (p[2].revents) dir_watch.drain();
+    // Before serving: serve() may park new waiters at the end of the list.
+    // After reap(): record_exit() answered and emptied it.
+    for (int i = parked - 1; i >= 0 && n_waiters == parked; i--)
+      if (p[3 + polled + i].revents & (POLLHUP | POLLERR | POLLRDHUP)) drop_waiter(i), parked--;
     bool quit = false;
     for (int i = polled - 1; i >= 0; i--) {
-      if (!(p[2 + i].revents & (POLLIN | POLLHUP))) continue;
+      if (!(p[3 + i].revents & (POLLIN | POLLHUP))) continue;
       bool done;
       if (!serve(i, &done)) quit = true;
       if (done) clients[i] = clients[--n_clients];
@@ -254,5 +291,8 @@ int main(int argc, char** argv) {
     fprintf(stderr, "berth-shim: started without --state-dir, --init-pid and --socket-fd\n");
     return 2;
   }
+  // Not the caller's cwd (often the bundle): the shim would keep that
+  // directory, and the filesystem it is on, busy for the container's life.
+  if (chdir("/") != 0) return 1;
   return s.run();
 }

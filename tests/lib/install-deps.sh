@@ -11,7 +11,7 @@ PKGS=(
   doctest-dev                               # unit tests
   clang libclang-rt-14-dev                  # fuzzing (libFuzzer + sanitizers)
   runc crun busybox-static                  # peers and test root filesystems
-  jq hyperfine bats                         # test and bench tools
+  jq hyperfine bats strace                  # test and bench tools (strace: shim.bats)
   qemu-system-x86                           # tests/vm: a pure cgroup v2 guest (kernel fetched on first use)
 )
 PKGS+=("$@")

@@ -1,0 +1,135 @@
+// What the shim does when its container is orphaned: the init has exited
+// and the state directory is gone without a `delete` (removed by hand, or
+// by a caller that never deleted). Nothing could find the container's
+// cgroups any more, so the shim removes the ones create made, from the
+// cgroups journal (libcontainer/cgroup/journal.hpp) it opened at start, and
+// exits. libc only, like the shim.
+//
+// Noticing: when the init exits the shim checks the directory at once, then
+// watches its parent (the --root) with inotify for entries removed or moved
+// away: no wakeups while nothing happens, and an inotify instance is taken
+// only by a stopped container that was not deleted yet
+// (fs.inotify.max_user_instances is 128 per user by default). Without an
+// instance it checks once a minute. Not IN_DELETE_SELF on the directory
+// itself: the kernel sends it only when the last reference to the
+// directory's dentry goes, and the shim's own bound socket and journal fd
+// pin it, so it would never come. The
+// directory counts as gone when its path no longer names the inode it had
+// at start (removed, renamed, or removed and made again for a new
+// container with the same id).
+#pragma once
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace berth::shim {
+
+class StateDirWatch {
+ public:
+  static constexpr int kFallbackMs = 60 * 1000;
+
+  // At start, while the directory is certainly ours: its identity, and the
+  // journal, kept open so it can still be read once the directory is gone.
+  void open(const char* dir) {
+    snprintf(dir_, sizeof dir_, "%s", dir);
+    struct stat st;
+    if (stat(dir, &st) == 0) dev_ = st.st_dev, ino_ = st.st_ino, known_ = true;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cgroups", dir);
+    journal_fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
+  }
+
+  bool gone() const {
+    if (!known_) return false;  // never seen: never ours to clean
+    struct stat st;
+    if (stat(dir_, &st) != 0) return errno == ENOENT || errno == ENOTDIR;
+    return st.st_dev != dev_ || st.st_ino != ino_;
+  }
+
+  // Once the init has exited: start watching (idempotent).
+  void arm() {
+    if (armed_ || !known_) return;
+    armed_ = true;
+    int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0) return;
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", dir_);
+    char* slash = strrchr(parent, '/');
+    if (!slash) snprintf(parent, sizeof parent, ".");
+    else if (slash == parent) slash[1] = 0;
+    else *slash = 0;
+    if (inotify_add_watch(fd, parent, IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0) {
+      close(fd);
+      return;
+    }
+    inotify_fd_ = fd;
+  }
+
+  // For poll: the inotify fd (-1 when none) and the timeout to use.
+  int fd() const { return inotify_fd_; }
+  int timeout_ms() const { return armed_ && inotify_fd_ < 0 ? kFallbackMs : -1; }
+  void drain() const {
+    char buf[512];
+    while (read(inotify_fd_, buf, sizeof buf) > 0) {
+    }
+  }
+
+  // rmdir of each directory the journal says create made, innermost first
+  // (the journal lists parents before children, so from the end). A leaf
+  // the kernel still calls busy is retried briefly: its last task may still
+  // be leaving. A parent another container now uses stays (EBUSY). Joined
+  // cgroups ("leaf" without "made") are not ours and stay.
+  void remove_cgroups() const { remove_made(journal_fd_); }
+
+  static void remove_made(int journal_fd) {
+    if (journal_fd < 0) return;
+    char buf[16384];
+    ssize_t n = pread(journal_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return;
+    buf[n] = 0;
+    for (char* end = buf + n; end > buf;) {
+      char* line = end;
+      while (line > buf && line[-1] != '\n') line--;
+      char* next_end = line > buf ? line - 1 : buf;
+      if (end > line && end[-1] == '\n') end[-1] = 0;
+      else *end = 0;
+      remove_line(line);
+      end = next_end;
+    }
+  }
+
+ private:
+  // "made<TAB>MOUNT<TAB>PATH": rmdir MOUNT+PATH (MOUNT itself for "/").
+  static void remove_line(char* line) {
+    if (strncmp(line, "made\t", 5)) return;
+    char* mount = line + 5;
+    char* tab = strchr(mount, '\t');
+    if (!tab || mount[0] != '/' || tab[1] != '/') return;
+    *tab = 0;
+    const char* path = tab + 1;
+    if (!strcmp(path, "/")) return;  // never the hierarchy's root
+    char dir[4200];
+    if (snprintf(dir, sizeof dir, "%s%s", mount, path) >= int(sizeof dir)) return;
+    for (int attempt = 0; attempt < 50; attempt++) {
+      if (rmdir(dir) == 0 || errno != EBUSY) return;
+      timespec ts{0, 20 * 1000 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+  }
+
+  char dir_[4096] = {};
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  bool known_ = false;
+  bool armed_ = false;
+  int inotify_fd_ = -1;
+  int journal_fd_ = -1;
+};
+
+}  // namespace berth::shim
