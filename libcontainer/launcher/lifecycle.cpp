@@ -48,11 +48,19 @@ Result<std::string> shim_call(const std::string& dir, const std::string& req) {
   return reply;
 }
 
+// SIGKILL, then wait (bounded) until it is gone: a shim still alive writes
+// exit.json into the state directory when the init dies, and a removal of
+// the directory meanwhile fails with ENOTEMPTY (crash.bats saw it).
+void kill_shim(pid_t pid, uint64_t start_time) {
+  UniqueFd fd = open_pidfd(pid, start_time);
+  if (fd && syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0) == 0) (void)wait_exit(fd.get(), kKillWaitMs);
+}
+
+// "shutdown" is answered after anything the shim writes, and it exits at once.
 void stop_shim(const std::string& dir, const state::ContainerState& st) {
   auto r = shim_call(dir, "shutdown");
   if (r.ok()) return;
-  UniqueFd fd = open_pidfd(st.shim_pid, st.shim_start_time);
-  if (fd) syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+  kill_shim(st.shim_pid, st.shim_start_time);
 }
 
 }  // namespace
@@ -142,8 +150,7 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
             return Error(Code::Busy, "the container's init did not exit within " +
                                          std::to_string(kKillWaitMs / 1000) + " s of SIGKILL");
         }
-        UniqueFd shim = open_pidfd(rec.shim_pid, rec.shim_start_time);
-        if (shim) syscall(SYS_pidfd_send_signal, shim.get(), SIGKILL, nullptr, 0);
+        kill_shim(rec.shim_pid, rec.shim_start_time);
       }
       for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) (void)(*it)->cleanup(dir);
       return store.remove(id);

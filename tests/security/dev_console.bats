@@ -19,13 +19,15 @@ awk '"'"'{ for (i = 7; $i != "-"; i++); if ($(i + 1) == "devpts" && $4 != "/") p
 # console_run ID -- create with a console receiver, start, and wait until the pty is
 # closed; the container's terminal output is in $BATS_TEST_TMPDIR/scratch-tty-ID.
 console_run() {
-	local id=$1 out=$BATS_TEST_TMPDIR/scratch-tty-$1 sock=$BATS_TEST_TMPDIR/$1.sock
-	"$RECVTTY" "$sock" "$out" 3>&-
+	local id=$1 out=$BATS_TEST_TMPDIR/scratch-tty-$1 sock=$BATS_TEST_TMPDIR/$1.sock rpid
+	rpid=$("$RECVTTY" "$sock" "$out" 3>&-)
+	# A create that fails never connects: stop the receiver (or it outlives the test).
 	"$BERTH_BIN" --root "$ROOT" create --console-socket "$sock" --bundle "$BUNDLE" "$id" \
-		> "$BATS_TEST_TMPDIR/create-$id.log" 2>&1 3>&- || return 1
+		> "$BATS_TEST_TMPDIR/create-$id.log" 2>&1 3>&- || { kill "$rpid" 2>/dev/null; return 1; }
 	"$BERTH_BIN" --root "$ROOT" start "$id"
 	local i
 	for i in $(seq 200); do [ -e "$out.done" ] && return 0; sleep 0.05; done
+	kill "$rpid" 2>/dev/null
 	echo "console receiver for $id did not finish" >&2
 	return 1
 }

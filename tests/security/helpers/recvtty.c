@@ -1,5 +1,6 @@
 // recvtty SOCKET OUTFILE -- a --console-socket receiver for the security tests. Listens
-// on SOCKET, then forks and the parent exits (so the socket exists when it returns).
+// on SOCKET, then forks and the parent prints the child's pid and exits (so the socket
+// exists when it returns, and a test whose create failed can stop the receiver).
 // The child accepts one connection, receives the pty master (SCM_RIGHTS), copies what
 // the container writes to OUTFILE until the pty closes, then creates OUTFILE.done.
 #define _GNU_SOURCE
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
   if (bind(s, (struct sockaddr*)&a, sizeof a) < 0 || listen(s, 1) < 0) return perror("bind"), 3;
   pid_t pid = fork();
   if (pid < 0) return 3;
-  if (pid > 0) return 0;
+  if (pid > 0) return printf("%d\n", (int)pid) < 0 ? 3 : 0;
   setsid();
   int null = open("/dev/null", O_RDWR);
   dup2(null, 0), dup2(null, 1), dup2(null, 2);
