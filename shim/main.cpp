@@ -206,7 +206,7 @@ struct Shim {
     return handle_line(c.fd, c.buf);
   }
 
-  // A waiter whose client hung up (poll said POLLHUP/POLLERR/POLLRDHUP)
+  // A waiter whose client hung up (poll said POLLHUP or POLLERR)
   // leaves the list, and its fd is closed.
   void drop_waiter(int i) {
     close(waiters[i]);
@@ -244,8 +244,10 @@ int Shim::run() {
     p[1] = {listen_fd, n_clients < kMaxClients ? short(POLLIN) : short(0), 0};
     p[2] = {dir_watch.fd(), POLLIN, 0};
     for (int i = 0; i < n_clients; i++) p[3 + i] = {clients[i].fd, POLLIN, 0};
-    // A parked waiter sends nothing more: watch only for its hang-up.
-    for (int i = 0; i < n_waiters; i++) p[3 + n_clients + i] = {waiters[i], POLLRDHUP, 0};
+    // A parked waiter sends nothing more: watch only for its hang-up
+    // (POLLHUP, always reported: the peer closed both ways; a client that
+    // only shut down its writing side still waits for the answer).
+    for (int i = 0; i < n_waiters; i++) p[3 + n_clients + i] = {waiters[i], 0, 0};
     int polled = n_clients, parked = n_waiters;
     int r = poll(p, nfds_t(3 + polled + parked), dir_watch.timeout_ms());
     if (r < 0 && errno != EINTR) return 1;
@@ -260,7 +262,7 @@ int Shim::run() {
     // Before serving: serve() may park new waiters at the end of the list.
     // After reap(): record_exit() answered and emptied it.
     for (int i = parked - 1; i >= 0 && n_waiters == parked; i--)
-      if (p[3 + polled + i].revents & (POLLHUP | POLLERR | POLLRDHUP)) drop_waiter(i), parked--;
+      if (p[3 + polled + i].revents & (POLLHUP | POLLERR)) drop_waiter(i), parked--;
     bool quit = false;
     for (int i = polled - 1; i >= 0; i--) {
       if (!(p[3 + i].revents & (POLLIN | POLLHUP))) continue;
