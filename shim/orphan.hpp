@@ -36,8 +36,9 @@ class StateDirWatch {
 
   // At start, while the directory is certainly ours: its identity, and the
   // journal, kept open so it can still be read once the directory is gone.
+  // dir is kept, not copied (a page less per shim): it must outlive this.
   void open(const char* dir) {
-    snprintf(dir_, sizeof dir_, "%s", dir);
+    dir_ = dir;
     struct stat st;
     if (stat(dir, &st) == 0) dev_ = st.st_dev, ino_ = st.st_ino, known_ = true;
     char path[4200];
@@ -123,7 +124,7 @@ class StateDirWatch {
     }
   }
 
-  char dir_[4096] = {};
+  const char* dir_ = ".";
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   bool known_ = false;

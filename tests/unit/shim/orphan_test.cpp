@@ -32,7 +32,8 @@ TEST_CASE("orphan: removes what create made, innermost first, and never a joined
                         "\t/a/b/c\nleaf\t" + m2 + "\t/joined\nmade\t" + m3 + "\t/\nleaf\t" + m3 + "\t/\n";
   put(t.at("state/cgroups"), journal);
   StateDirWatch w;
-  w.open(t.at("state").c_str());
+  std::string state = t.at("state");
+  w.open(state.c_str());
   w.remove_cgroups();
   CHECK_FALSE(exists(t, "h1/a"));
   CHECK(exists(t, "h1"));
@@ -48,13 +49,15 @@ TEST_CASE("orphan: a parent that now holds another cgroup stays; no journal is n
   std::string m = t.at("h");
   put(t.at("state/cgroups"), "made\t" + m + "\t/p\nmade\t" + m + "\t/p/mine\nleaf\t" + m + "\t/p/mine");
   StateDirWatch w;
-  w.open(t.at("state").c_str());
+  std::string state = t.at("state");
+  w.open(state.c_str());
   w.remove_cgroups();
   CHECK_FALSE(exists(t, "h/p/mine"));
   CHECK(exists(t, "h/p/theirs"));
   t.mkdirs("empty-state");
   StateDirWatch none;
-  none.open(t.at("empty-state").c_str());
+  std::string empty = t.at("empty-state");
+  none.open(empty.c_str());
   none.remove_cgroups();
 }
 
@@ -64,7 +67,8 @@ TEST_CASE("orphan: the journal is read from the fd opened at start, after the st
   t.mkdirs("state");
   put(t.at("state/cgroups"), "made\t" + t.at("h") + "\t/c\nleaf\t" + t.at("h") + "\t/c\n");
   StateDirWatch w;
-  w.open(t.at("state").c_str());
+  std::string state = t.at("state");
+  w.open(state.c_str());
   CHECK_FALSE(w.gone());
   std::filesystem::remove_all(t.at("state"));
   CHECK(w.gone());
@@ -76,7 +80,8 @@ TEST_CASE("orphan: a state directory removed and made again (a new container, sa
   TempTree t;
   t.mkdirs("state");
   StateDirWatch w;
-  w.open(t.at("state").c_str());
+  std::string state = t.at("state");
+  w.open(state.c_str());
   // The old one lives on under another name, so the new one has another inode.
   std::filesystem::rename(t.at("state"), t.at("old"));
   t.mkdirs("state");
