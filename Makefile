@@ -9,6 +9,8 @@ LDLIBS_LIB = -lseccomp -lcap -lyajl
 # (see owner_name in runtime/commands.cpp) and keeps ASLR.
 LDLIBS_STATIC = -static-pie -lseccomp -lcap -lyajl_s
 PREFIX  ?= /usr/local
+# demo and check build with every core (they are the README's two commands).
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 BUILD   := build
 VERSION := 0.1.0
 
@@ -76,13 +78,13 @@ deps:
 
 # The quick start: a busybox container (from Debian's busybox-static) greets you.
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@rm -rf $(BUILD)/demo && tests/lib/make-bundle.sh --copy $(BUILD)/demo \
 	  sh -c 'echo "Hello from a berth container: pid $$$$ of its own pid namespace, uid $$(id -u), $$(uname -sr)"' >/dev/null
 	@bin/berth --root $(BUILD)/demo-state run --bundle $(BUILD)/demo demo-$$$$
 
 check: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fuzz-config $(BUILD)/fuzz-sync
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(BUILD)/unit-tests $(BUILD)/fuzz-config $(BUILD)/fuzz-sync
 	tests/run-all.sh
 
 bench: all

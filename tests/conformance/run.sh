@@ -3,7 +3,7 @@
 #
 # Usage: tests/conformance/run.sh [-s RT_SRC] [-o OUTDIR] [-r RUNTIMES] [-b] [TEST...]
 #   -s RT_SRC    checkout (or `git archive`) of opencontainers/runtime-tools
-#                (default: $RT_SRC or /work/rt/src). Never inside this repository.
+#                (default: $RT_SRC; one of the two is required). Never inside this repository.
 #   -o OUTDIR    where TAP logs go (default: /tmp/berth-conformance)
 #   -r RUNTIMES  comma-separated list among berth,runc,crun (default: berth)
 #   -b           (re)build the validation binaries even if they exist
@@ -18,7 +18,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-src=${RT_SRC:-/work/rt/src}
+src=${RT_SRC:-}
 out=/tmp/berth-conformance
 runtimes=berth
 rebuild=0
@@ -33,6 +33,10 @@ while getopts "s:o:r:bh" opt; do
   esac
 done
 shift $((OPTIND - 1))
+if [ -z "$src" ]; then
+  echo "run.sh: where is the runtime-tools suite? pass -s DIR or set RT_SRC (see tests/conformance/README.md)" >&2
+  exit 2
+fi
 
 DEFAULT_TESTS="config_updates_without_affect create default delete_only_create_resources
 delete_resources hooks_stdin hostname kill kill_no_effect killsig linux_devices
