@@ -13,6 +13,7 @@
 #include <map>
 #include <sstream>
 
+#include "isolators/filesystem/sysctl_rules.hpp"
 #include "isolators/registry.hpp"
 #include "libcontainer/rootfs/mount_options.hpp"
 #include "libcontainer/sys/userns.hpp"
@@ -66,9 +67,15 @@ class FilesystemLinux final : public Isolator {
     add_devices(ctx, plan);
     for (const auto& p : c.linux.masked_paths) plan.masked_paths.push_back(plan.arena.str(p));
     for (const auto& p : c.linux.readonly_paths) plan.readonly_paths.push_back(plan.arena.str(p));
-    for (const auto& [k, v] : c.linux.sysctl) {
-      BERTH_CHECK(check_sysctl(ctx, ch, k));
-      plan.sysctls.push_back(child::ChildSysctl{plan.arena.str(k), plan.arena.str(v)});
+    if (!c.linux.sysctl.empty()) {
+      sysctl::OwnNamespaces own{own_namespace(ch, CLONE_NEWIPC, "/proc/self/ns/ipc"),
+                                own_namespace(ch, CLONE_NEWNET, "/proc/self/ns/net"),
+                                own_namespace(ch, CLONE_NEWUTS, "/proc/self/ns/uts")};
+      for (const auto& [k, v] : c.linux.sysctl) {
+        BERTH_CHECK(sysctl::check(k, own));
+        // The key as written: the init maps either form to its /proc/sys path.
+        plan.sysctls.push_back(child::ChildSysctl{plan.arena.str(k), plan.arena.str(v)});
+      }
     }
     return {};
   }
@@ -128,24 +135,20 @@ class FilesystemLinux final : public Isolator {
   sys::Kernel& kernel_;
   bool host_mntns_ = false;
 
-  // runc's rule: a sysctl is allowed only where the container has its own
-  // namespace for it, so a write cannot reach the host's value.
-  static Status check_sysctl(const ContainerContext&, const child::ChildPlan& ch, const std::string& k) {
-    std::string jp = "/linux/sysctl/" + k;
-    bool ipc = k.rfind("fs.mqueue.", 0) == 0 || k == "kernel.msgmax" || k == "kernel.msgmnb" ||
-               k == "kernel.msgmni" || k == "kernel.sem" || k == "kernel.shmall" || k == "kernel.shmmax" ||
-               k == "kernel.shmmni" || k == "kernel.shm_rmid_forced";
-    if (ipc && !(ch.clone_flags & CLONE_NEWIPC)) return config_error(jp, "needs a new ipc namespace");
-    if (ipc) return {};
-    if (k.rfind("net.", 0) == 0) {
-      if (!(ch.clone_flags & CLONE_NEWNET)) return config_error(jp, "needs a new network namespace");
-      return {};
+  // A namespace of the container's own: new at clone, or joined by a path
+  // (opened by the namespaces isolator, which runs first) that names another
+  // namespace than the runtime's. runc 1.1.5 checks this for net only; a
+  // joined ipc or uts namespace that is the runtime's is refused here too, so
+  // that no sysctl write reaches the host's value.
+  static bool own_namespace(const child::ChildPlan& ch, int flag, const char* self_ns) {
+    if (ch.clone_flags & uint64_t(flag)) return true;
+    for (int i = 0; i < ch.n_joins; i++) {
+      if (ch.joins[i].nstype != flag) continue;
+      struct stat a, b;
+      return fstat(ch.joins[i].fd, &a) == 0 && stat(self_ns, &b) == 0 &&
+             (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
     }
-    if (k == "kernel.hostname" || k == "kernel.domainname") {
-      if (!(ch.clone_flags & CLONE_NEWUTS)) return config_error(jp, "needs a new uts namespace");
-      return {};
-    }
-    return config_error(jp, "is not namespaced and cannot be set in a container");
+    return false;
   }
 
   Status add_mount(const ContainerContext& ctx, LaunchPlan& plan, const spec::Mount& m, int idx) {

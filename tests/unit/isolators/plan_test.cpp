@@ -126,6 +126,22 @@ TEST_CASE("plan: sysctls need the namespace they belong to") {
   REQUIRE_FALSE(host.status.ok());
 }
 
+TEST_CASE("plan: a sysctl in a joined namespace that is the runtime's own is refused; kernel.hostname always") {
+  auto host_net = prepare(R"("namespaces":[{"type":"mount"},{"type":"network","path":"/proc/self/ns/net"}],
+    "sysctl":{"net.ipv4.ip_forward":"1"})");
+  REQUIRE_FALSE(host_net.status.ok());
+  CHECK(host_net.status.error().json_path() == "/linux/sysctl/net.ipv4.ip_forward");
+  auto host_ipc = prepare(R"("namespaces":[{"type":"mount"},{"type":"ipc","path":"/proc/self/ns/ipc"}],
+    "sysctl":{"kernel.shmmax":"1"})");
+  REQUIRE_FALSE(host_ipc.status.ok());
+  CHECK(host_ipc.status.error().json_path() == "/linux/sysctl/kernel.shmmax");
+  auto domain = prepare(R"("namespaces":[{"type":"mount"},{"type":"uts"}],"sysctl":{"kernel.domainname":"d"})");
+  CHECK(domain.status.ok());
+  auto hostname = prepare(R"("namespaces":[{"type":"mount"},{"type":"uts"}],"sysctl":{"kernel.hostname":"h"})");
+  REQUIRE_FALSE(hostname.status.ok());
+  CHECK(hostname.status.error().json_path() == "/linux/sysctl/kernel.hostname");
+}
+
 TEST_CASE("plan: no mount namespace means the host's, as runc (runtime-tools linux_ns_itype)") {
   auto p = prepare(R"("namespaces":[{"type":"pid"}])");
   CHECK(p.status.ok());
