@@ -2,6 +2,7 @@
 // It reads only the ChildPlan, allocates nothing, and reports a failed step
 // over the sync channel (see sync.hpp for the order of messages).
 #include <linux/keyctl.h>
+#include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -70,6 +71,21 @@ BERTH_CHILD void write_sysctls(const ChildPlan& p, int procfd) {
       fail(p, r, "write sysctl", p.sysctls[i].key, jp, -1);
     }
   }
+}
+
+// A new network namespace starts with lo down; runc and crun bring it up, and
+// programs expect 127.0.0.1 to work. SIOCSIFFLAGS on any socket of the
+// namespace does it: no netlink needed.
+BERTH_CHILD void bring_up_loopback(const ChildPlan& p) {
+  int s = sys::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) fail(p, errno, "bring up lo: socket", nullptr, "/linux/namespaces", -1);
+  ifreq ifr;
+  sys::memset(&ifr, 0, sizeof ifr);
+  sys::memcpy(ifr.ifr_name, "lo", 3);
+  if (sys::ioctl(s, SIOCGIFFLAGS, &ifr) < 0) fail(p, errno, "bring up lo: get flags", nullptr, "/linux/namespaces", -1);
+  ifr.ifr_flags = short(ifr.ifr_flags | IFF_UP);
+  if (sys::ioctl(s, SIOCSIFFLAGS, &ifr) < 0) fail(p, errno, "bring up lo", nullptr, "/linux/namespaces", -1);
+  sys::close(s);
 }
 
 BERTH_CHILD void run_init_hooks(const ChildPlan& p, const ChildHook* hooks, size_t n, const char* kind,
@@ -160,6 +176,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
     fail(p, errno, "sethostname", p.hostname, "/hostname", -1);
   if (p.domainname && sys::setdomainname(p.domainname, sys::strlen(p.domainname)) < 0)
     fail(p, errno, "setdomainname", p.domainname, "/domainname", -1);
+  if (p.clone_flags & CLONE_NEWNET) bring_up_loopback(p);
   if (p.session_keyring) join_session_keyring(p);
   int procfd = private_procfs(p);
   int root = -1;

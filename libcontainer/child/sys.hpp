@@ -87,6 +87,7 @@ using ::setrlimit;      // prlimit64
 using ::setsid;
 using ::sigemptyset;    // fills a local sigset_t
 using ::sigprocmask;    // rt_sigprocmask; glibc only keeps its two internal signals usable
+using ::socket;         // the loopback's SIOCSIFFLAGS
 using ::socketpair;
 using ::symlinkat;
 using ::umask;

@@ -31,6 +31,17 @@ start_pod() {
 	BUNDLE=$saved
 }
 
+# ---- network ------------------------------------------------------------------------
+
+# runc and crun: lo is UP in a new network namespace (runc via netlink, crun via ioctl).
+@test "loopback: a new network namespace has lo up with 127.0.0.1" {
+	sh_bundle 'ip -o link show lo; ip -o addr show lo'
+	run_berth
+	assert_success
+	[[ "${lines[0]}" == *"<LOOPBACK,UP"* ]]
+	assert_output_contains "inet 127.0.0.1/8"
+}
+
 # ---- sysctl -------------------------------------------------------------------------
 
 # runc and crun: with a uts namespace kernel.domainname is set; kernel.hostname is
