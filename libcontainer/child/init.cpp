@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "libcontainer/child/child.hpp"
+#include "libcontainer/child/home_env.hpp"
 #include "libcontainer/child/process_setup.hpp"
 #include "libcontainer/child/rootfs_setup.hpp"
 #include "libcontainer/child/sys.hpp"
@@ -194,6 +195,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
     enter_rootfs(p, root);
     sys::close(root);
   }
+  fill_home_env(p);
   write_sysctls(p, procfd);
   if (p.terminal) setup_console(p);
   ExecTarget target = prepare_process(p, procfd);

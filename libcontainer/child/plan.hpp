@@ -130,6 +130,13 @@ struct ChildPlan {
   int preserve_fds;         // fds 3 .. 3+N-1 stay open in the container
   const char* session_keyring;  // "_ses.<id>", or nullptr with --no-new-keyring
 
+  // --- HOME from the container's /etc/passwd (runc's rule; home_env.hpp) -----
+  // When process.env has no HOME (or an empty one) envp holds home_buf, which
+  // the parent fills with "HOME=/" and the init rewrites with the home of uid
+  // from the container's /etc/passwd. nullptr: the env has its own HOME.
+  char* home_buf;
+  size_t home_buf_len;
+
   // --- hooks run by the init ------------------------------------------------
   ChildHook* create_container_hooks;
   size_t n_create_container_hooks;

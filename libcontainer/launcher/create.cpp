@@ -41,7 +41,7 @@ Status fill_process(const spec::Config& c, const CreateOptions& o, LaunchPlan& p
   const spec::Process& p = *c.process;
   auto& ch = plan.child;
   ch.argv = plan.arena.strv(p.args);
-  ch.envp = plan.arena.strv(p.env);
+  plan.set_env(p.env);
   for (const auto& e : p.env)
     if (e.rfind("PATH=", 0) == 0) ch.path_env = plan.arena.str(e.substr(5));
   ch.cwd = plan.arena.str(p.cwd);

@@ -24,6 +24,34 @@ char* const* Arena::strv(const std::vector<std::string>& v) {
   return p;
 }
 
+namespace {
+char* buffer_with(Arena& a, size_t n, std::string_view init) {
+  char* p = a.buffer(n);
+  memcpy(p, init.data(), init.size());
+  return p;
+}
+}  // namespace
+
+void LaunchPlan::set_env(const std::vector<std::string>& env) {
+  // runc's rule: HOME unset or empty takes the user's home. The last HOME
+  // entry is the one that counts (each entry is set in order).
+  size_t home = env.size();
+  for (size_t i = 0; i < env.size(); i++)
+    if (env[i].rfind("HOME=", 0) == 0) home = i;
+  if (home < env.size() && env[home].size() > 5) {
+    child.envp = arena.strv(env);
+    return;
+  }
+  std::vector<std::string> v = env;
+  if (home == v.size()) v.emplace_back();
+  auto** envp = const_cast<char**>(arena.strv(v));
+  // "HOME=" and a home of up to PATH_MAX bytes; "/" until the init reads passwd.
+  child.home_buf_len = 5 + 4096 + 1;
+  child.home_buf = buffer_with(arena, child.home_buf_len, "HOME=/");
+  envp[home] = child.home_buf;
+  child.envp = envp;
+}
+
 void LaunchPlan::finalize() {
   child.mounts = arena.copy(mounts);
   child.n_mounts = mounts.size();

@@ -60,6 +60,9 @@ struct LaunchPlan {
   std::string seccomp_listener_path;
   std::string seccomp_listener_metadata;
 
+  // child.envp from process.env; without a HOME (or with an empty one) it
+  // gets a "HOME=" entry the init fills from the container's /etc/passwd.
+  void set_env(const std::vector<std::string>& env);
   void finalize();
 };
 

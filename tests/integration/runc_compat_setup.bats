@@ -42,6 +42,66 @@ start_pod() {
 	assert_output_contains "inet 127.0.0.1/8"
 }
 
+# ---- HOME ---------------------------------------------------------------------------
+
+# runc: HOME unset (or empty) takes the home of process.user.uid from the container's
+# /etc/passwd, "/" when the uid has no entry. (crun leaves HOME unset without an entry
+# and keeps an empty HOME=; berth follows runc.)
+@test "HOME: from the container's /etc/passwd for the process's uid, / without an entry" {
+	sh_bundle 'echo "HOME=$HOME"'
+	run_berth
+	assert_success
+	[ "$output" = HOME=/root ]
+	jq_config '.process.user.uid = 65534'
+	run_berth
+	assert_success
+	[ "$output" = HOME=/nonexistent ]
+	jq_config '.process.user.uid = 4242'
+	run_berth
+	assert_success
+	[ "$output" = HOME=/ ]
+}
+
+@test "HOME: a HOME in process.env is kept; an empty one is filled in (runc)" {
+	sh_bundle 'env | grep -c "^HOME="; echo "HOME=$HOME"'
+	jq_config '.process.env += ["HOME=/elsewhere"]'
+	run_berth
+	assert_success
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = HOME=/elsewhere ]
+	jq_config '.process.env = (.process.env | map(select(startswith("HOME=") | not))) + ["HOME="]'
+	run_berth
+	assert_success
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = HOME=/root ]
+}
+
+# /etc/passwd is read inside the root, after the mounts: a bind-mounted passwd counts,
+# and a symlink to an absolute path is resolved in the container, never on the host.
+@test "HOME: /etc/passwd is read in the container, after its mounts, never through a host path" {
+	local pw=$BATS_TEST_TMPDIR/passwd
+	printf 'root:x:0:0:root:/from-mount:/bin/sh\n' > "$pw"
+	sh_bundle 'echo "HOME=$HOME"'
+	jq_config --arg p "$pw" '.mounts += [{"destination":"/etc/passwd","type":"bind","source":$p,"options":["bind","ro"]}]'
+	run_berth
+	assert_success
+	[ "$output" = HOME=/from-mount ]
+	# a symlink to a path that exists only on the host: HOME=/, the host file is not read
+	local host=$BATS_TEST_TMPDIR/host-passwd
+	printf 'root:x:0:0:root:/host-escape:/bin/sh\n' > "$host"
+	sh_bundle_copy 'echo "HOME=$HOME"'
+	ln -sfn "$host" "$BUNDLE/rootfs/etc/passwd"
+	run_berth
+	assert_success
+	[ "$output" = HOME=/ ]
+	# a fifo does not hang the init
+	rm -f "$BUNDLE/rootfs/etc/passwd"
+	mkfifo "$BUNDLE/rootfs/etc/passwd"
+	run timeout 20 "$BERTH_BIN" --root "$ROOT" run -b "$BUNDLE" "$(new_id)" </dev/null
+	assert_success
+	[ "$output" = HOME=/ ]
+}
+
 # ---- sysctl -------------------------------------------------------------------------
 
 # runc and crun: with a uts namespace kernel.domainname is set; kernel.hostname is
