@@ -46,6 +46,11 @@ BERTH_CHILD void setup_console(const ChildPlan& p) {
   // The peer by fd (TIOCGPTPEER), never by a /dev/pts path a racer could swap.
   int peer = sys::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (peer < 0) fail(p, errno, "open pty peer", nullptr, nullptr, -1);
+  // The process's user owns its terminal (runc and crun chown the peer's uid);
+  // the group stays devpts's (the mount's gid=, tty), as with both. EINVAL or
+  // EPERM: an id not mapped in the user namespace, which runc skips too.
+  if (sys::fchownat(peer, "", p.uid, gid_t(-1), AT_EMPTY_PATH) < 0 && errno != EINVAL && errno != EPERM)
+    fail(p, errno, "chown the pty to process.user.uid", nullptr, "/process/user/uid", -1);
   if (p.console_rows || p.console_cols) {
     winsize ws{p.console_rows, p.console_cols, 0, 0};
     sys::ioctl(master, TIOCSWINSZ, &ws);
