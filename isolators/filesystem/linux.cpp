@@ -42,6 +42,27 @@ constexpr DefaultDevice kDefaultDevices[] = {
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
+// A device path as runc uses it (joined onto the rootfs, which cleans it):
+// "/dev/mydev/" and "/dev//./mydev" are /dev/mydev; ".." stops at "/".
+std::string clean_absolute(const std::string& path) {
+  std::vector<std::string_view> parts;
+  std::string_view rest(path);
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string_view c = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (c.empty() || c == ".") continue;
+    if (c == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(c);
+  }
+  std::string out;
+  for (auto c : parts) out.append("/").append(c);
+  return out.empty() ? "/" : out;
+}
+
 // The container's view of cgroup v1 on a hybrid host (until the cgroups
 // isolators land): a tmpfs with each hierarchy's own cgroup bound read-only.
 
@@ -64,7 +85,7 @@ class FilesystemLinux final : public Isolator {
     }
     ch.setup_dev = true;
     for (size_t i = 0; i < c.mounts.size(); i++) BERTH_CHECK(add_mount(ctx, plan, c.mounts[i], int(i)));
-    add_devices(ctx, plan);
+    BERTH_CHECK(add_devices(ctx, plan));
     for (const auto& p : c.linux.masked_paths) plan.masked_paths.push_back(plan.arena.str(p));
     for (const auto& p : c.linux.readonly_paths) plan.readonly_paths.push_back(plan.arena.str(p));
     if (!c.linux.sysctl.empty()) {
@@ -231,11 +252,17 @@ class FilesystemLinux final : public Isolator {
     return {};
   }
 
-  void add_devices(const ContainerContext& ctx, LaunchPlan& plan) {
+  Status add_devices(const ContainerContext& ctx, LaunchPlan& plan) {
     const auto& devs = ctx.config.linux.devices;
+    std::vector<std::string> paths;
+    for (size_t i = 0; i < devs.size(); i++) {
+      paths.push_back(clean_absolute(devs[i].path));
+      if (paths.back() == "/")
+        return config_error("/linux/devices/" + std::to_string(i) + "/path", "a device path must name a file below /, got \"" + devs[i].path + "\"");
+    }
     auto listed = [&](const char* p) {
-      for (const auto& d : devs)
-        if (d.path == p) return true;
+      for (const auto& d : paths)
+        if (d == p) return true;
       return false;
     };
     for (const auto& d : kDefaultDevices)
@@ -244,10 +271,11 @@ class FilesystemLinux final : public Isolator {
     for (size_t i = 0; i < devs.size(); i++) {
       const auto& d = devs[i];
       mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
-      plan.devices.push_back(child::ChildDevice{plan.arena.str(d.path), mode_t(type | (d.file_mode.value_or(0666) & 07777)),
+      plan.devices.push_back(child::ChildDevice{plan.arena.str(paths[i]), mode_t(type | (d.file_mode.value_or(0666) & 07777)),
                                                 makedev(unsigned(d.major), unsigned(d.minor)), d.uid.value_or(0),
                                                 d.gid.value_or(0), int(i)});
     }
+    return {};
   }
 };
 

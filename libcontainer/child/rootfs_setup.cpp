@@ -38,8 +38,9 @@ BERTH_CHILD int apply_propagation(int tree, const rootfs::MountOpts& o) {
                  o.propagation);
 }
 
-// fsopen + fsconfig (source and every data option) + fsmount.
-BERTH_CHILD int make_fs(const ChildMount& m, const char** failed_key) {
+// fsopen + fsconfig (source and every data option) + fsmount. default_mode
+// (nullable) is set as "mode" when the options have none.
+BERTH_CHILD int make_fs(const ChildMount& m, const char** failed_key, const char* default_mode = nullptr) {
   int fs = sys::fsopen(m.fstype, FSOPEN_CLOEXEC);
   if (fs < 0) return *failed_key = "fsopen", -errno;
   if (m.source && m.source[0] && sys::fsconfig(fs, FSCONFIG_SET_STRING, "source", m.source, 0) < 0) {
@@ -52,6 +53,7 @@ BERTH_CHILD int make_fs(const ChildMount& m, const char** failed_key) {
   bool has_val;
   static char failed[256];
   while (rootfs::next_data_option(&cur, key, sizeof key, val, sizeof val, &has_val) > 0) {
+    if (sys::strcmp(key, "mode") == 0) default_mode = nullptr;
     int r = has_val ? sys::fsconfig(fs, FSCONFIG_SET_STRING, key, val, 0)
                     : sys::fsconfig(fs, FSCONFIG_SET_FLAG, key, nullptr, 0);
     if (r < 0) {
@@ -60,6 +62,11 @@ BERTH_CHILD int make_fs(const ChildMount& m, const char** failed_key) {
       sys::memcpy(failed, key, sizeof failed);
       return *failed_key = failed, -e;
     }
+  }
+  if (default_mode && sys::fsconfig(fs, FSCONFIG_SET_STRING, "mode", default_mode, 0) < 0) {
+    int e = errno;
+    sys::close(fs);
+    return *failed_key = "mode", -e;
   }
   if (sys::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
     int e = errno;
@@ -71,6 +78,23 @@ BERTH_CHILD int make_fs(const ChildMount& m, const char** failed_key) {
   sys::close(fs);
   if (mnt < 0) return *failed_key = "fsmount", -e;
   return mnt;
+}
+
+// A tmpfs without "mode=" takes the mode of the directory it covers, as runc
+// does (a new directory leaves tmpfs's 1777). Set at creation, so a read-only
+// tmpfs gets it too. Returns the octal text in buf, or nullptr.
+BERTH_CHILD const char* covered_dir_mode(int root, const ChildMount& m, char (&buf)[8]) {
+  if (m.kind != MountKind::Fs || sys::strcmp(m.fstype, "tmpfs") != 0) return nullptr;
+  int fd = rootfs::open_in_root(root, m.dest, O_PATH | O_DIRECTORY, 0);
+  if (fd < 0) return nullptr;  // made by open_dest: tmpfs's own default
+  struct stat st;
+  int r = sys::fstat(fd, &st);
+  sys::close(fd);
+  if (r < 0) return nullptr;
+  unsigned mode = st.st_mode & 07777;
+  for (int i = 3; i >= 0; i--, mode >>= 3) buf[i] = char('0' + (mode & 7));
+  buf[4] = 0;
+  return buf;
 }
 
 BERTH_CHILD int attach(int tree, int dest_fd) {
@@ -105,7 +129,8 @@ BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.opts.recursive ? AT_RECURSIVE : 0));
     if (tree < 0) fail(p, errno, "mount: open_tree", what, "/mounts", m.json_index);
   } else {
-    tree = make_fs(m, &key);
+    char mode[8];
+    tree = make_fs(m, &key, covered_dir_mode(root, m, mode));
     if (tree < 0 && tree == -EPERM && sys::strcmp(m.fstype, "sysfs") == 0) {
       // sysfs cannot be mounted from a user namespace without its own network
       // namespace: bind the host's /sys instead (read-only below), as runc does.

@@ -129,6 +129,50 @@ start_pod() {
 	[ "$(grep -c '^owner 1000 5 620' "$out")" -eq 2 ]
 }
 
+# ---- tmpfs and devices ----------------------------------------------------------------
+
+# runc: a tmpfs without mode= takes the mode of the directory it covers (read-only ones
+# too); a new directory keeps tmpfs's 1777. An explicit mode= wins (as crun and the
+# kernel; runc 1.1.5 overrides even that with the directory's mode).
+@test "tmpfs: without mode= it takes the covered directory's mode; mode= wins" {
+	sh_bundle_copy 'stat -c "%a %n" /m700 /m1777 /opt755 /new /ro750'
+	mkdir -m 700 "$BUNDLE/rootfs/m700"
+	mkdir -m 1777 "$BUNDLE/rootfs/m1777"
+	mkdir -m 700 "$BUNDLE/rootfs/opt755"
+	mkdir -m 750 "$BUNDLE/rootfs/ro750"
+	chmod 700 "$BUNDLE/rootfs/m700" "$BUNDLE/rootfs/opt755"
+	chmod 1777 "$BUNDLE/rootfs/m1777"
+	chmod 750 "$BUNDLE/rootfs/ro750"
+	jq_config '.root.readonly = false | .mounts += [
+		{"destination":"/m700","type":"tmpfs","source":"tmpfs"},
+		{"destination":"/m1777","type":"tmpfs","source":"tmpfs","options":["size=1m"]},
+		{"destination":"/opt755","type":"tmpfs","source":"tmpfs","options":["mode=755"]},
+		{"destination":"/new","type":"tmpfs","source":"tmpfs"},
+		{"destination":"/ro750","type":"tmpfs","source":"tmpfs","options":["ro"]}]'
+	run_berth
+	assert_success
+	[ "${lines[0]}" = "700 /m700" ]
+	[ "${lines[1]}" = "1777 /m1777" ]
+	[ "${lines[2]}" = "755 /opt755" ]
+	[ "${lines[3]}" = "1777 /new" ]
+	[ "${lines[4]}" = "750 /ro750" ]
+}
+
+# runc: a device path is cleaned ("/dev/mydev/" is /dev/mydev). crun fails at mknod.
+# A path that cleans to "/" names no file: refused naming the field.
+@test "linux.devices: a trailing slash is normalised; a path naming / is refused by name" {
+	sh_bundle 'stat -c "%F %t:%T" /dev/mydev /dev/sub/other'
+	jq_config '.linux.devices = [
+		{"path":"/dev/mydev/","type":"c","major":1,"minor":5,"fileMode":438},
+		{"path":"/dev//sub/./other//","type":"c","major":1,"minor":3,"fileMode":438}]'
+	run_berth
+	assert_success
+	[ "${lines[0]}" = "character special file 1:5" ]
+	[ "${lines[1]}" = "character special file 1:3" ]
+	jq_config '.linux.devices = [{"path":"/dev/..","type":"c","major":1,"minor":5}]'
+	expect_refused "/linux/devices/0/path"
+}
+
 # ---- sysctl -------------------------------------------------------------------------
 
 # runc and crun: with a uts namespace kernel.domainname is set; kernel.hostname is

@@ -176,3 +176,20 @@ TEST_CASE("plan: a compiled seccomp program is cached by profile and a bad cache
   CHECK(third.plan.seccomp_bpf == first.plan.seccomp_bpf);
   CHECK(std::filesystem::file_size(entry) > 16);
 }
+
+TEST_CASE("plan: device paths are cleaned as runc joins them onto the rootfs; one naming / is refused") {
+  auto p = prepare(R"("devices":[{"path":"/dev/mydev/","type":"c","major":1,"minor":5},
+    {"path":"/dev//null/.","type":"c","major":1,"minor":3}])");
+  REQUIRE(p.status.ok());
+  int mydev = 0, null = 0;
+  for (size_t i = 0; i < p.plan.child.n_devices; i++) {
+    std::string path = p.plan.child.devices[i].path;
+    mydev += path == "/dev/mydev";
+    null += path == "/dev/null";
+  }
+  CHECK(mydev == 1);
+  CHECK(null == 1);  // the listed one replaces the default
+  auto bad = prepare(R"("devices":[{"path":"/dev/..","type":"c","major":1,"minor":5}])");
+  REQUIRE_FALSE(bad.status.ok());
+  CHECK(bad.status.error().json_path() == "/linux/devices/0/path");
+}
