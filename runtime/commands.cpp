@@ -76,7 +76,8 @@ Result<int> parse_signal(const std::string& s) {
   if (isdigit(static_cast<unsigned char>(s[0]))) {
     char* end;
     long v = strtol(s.c_str(), &end, 10);
-    if (*end || v <= 0 || v > SIGRTMAX) return Error(Code::Config, "invalid signal: " + s);
+    // 0 sends nothing but checks that the init is alive (kill(2)), as runc.
+    if (*end || v < 0 || v > SIGRTMAX) return Error(Code::Config, "invalid signal: " + s);
     return int(v);
   }
   std::string n = s;

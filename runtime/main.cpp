@@ -49,6 +49,40 @@ struct Parsed {
   cli::EventsFlags ef;
 };
 
+// runc commands berth does not implement yet: named as such, not as unknown.
+constexpr const char* kNotYet[] = {"exec", "checkpoint", "restore"};
+
+// The first argument that is not a global option or its value: the command
+// the user meant. CLI11 alone says "A subcommand is required" for a word it
+// does not know, and prints the top-level help (exit 0) for `WORD -h`.
+const char* command_word(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--") return i + 1 < argc ? argv[i + 1] : nullptr;
+    if (a.size() < 2 || a[0] != '-') return argv[i];
+    if (a.find('=') != std::string::npos) continue;  // --root=DIR
+    const CLI::Option* o = app.get_option_no_throw(a);
+    if (o && o->get_items_expected_max() > 0) i++;  // --root DIR
+  }
+  return nullptr;
+}
+
+// Exit code 1 with a message for an unknown or unimplemented command, or -1.
+int refuse_command(const CLI::App& app, int argc, char** argv) {
+  const char* word = command_word(app, argc, argv);
+  if (!word) return -1;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (sub->check_name(word)) return -1;
+  for (const char* c : kNotYet)
+    if (std::string_view(word) == c) {
+      fprintf(stderr, "berth: %s is not supported yet\n", word);
+      return 1;
+    }
+  // As crun ("unknown command"); runc says "No help topic for 'WORD'", exit 3.
+  fprintf(stderr, "berth: unknown command \"%s\" (see berth --help)\n", word);
+  return 1;
+}
+
 // Returns -1 to go on, or the exit code (help, version, usage errors).
 int parse(int argc, char** argv, Parsed& p) {
   CLI::App app{"berth: a runc-compatible OCI container runtime", "berth"};
@@ -105,6 +139,7 @@ int parse(int argc, char** argv, Parsed& p) {
   auto* stats = app.add_subcommand("stats", "print a human-readable snapshot of a container's resource usage");
   stats->add_option("container-id", p.id)->required();
 
+  if (int code = refuse_command(app, argc, argv); code >= 0) return code;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
