@@ -59,7 +59,9 @@ Result<int> cmd_create(const Globals& g, const CreateFlags& f) {
 }
 
 Result<int> cmd_start(const Globals& g, const std::string& id) {
-  BERTH_CHECK(launcher::start(g.store(), id));
+  std::vector<std::string> warnings;
+  BERTH_CHECK(launcher::start(g.store(), id, &warnings));
+  for (const auto& w : warnings) g.log->warn(w);
   return 0;
 }
 
@@ -204,9 +206,9 @@ Result<int> cmd_resume(const Globals& g, const std::string& id) {
 
 Result<int> cmd_delete(const Globals& g, const std::string& id, bool force) {
   auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
-  std::string warning;
-  BERTH_CHECK(launcher::remove(g.store(), id, force, isos, &warning));
-  if (!warning.empty()) g.log->warn(warning);
+  std::vector<std::string> warnings;
+  BERTH_CHECK(launcher::remove(g.store(), id, force, isos, &warnings));
+  for (const auto& w : warnings) g.log->warn(w);
   return 0;
 }
 

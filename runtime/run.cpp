@@ -79,14 +79,16 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   auto remove_container = [&] {
     if (f.keep) return;
     auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
-    std::string warning;
-    Status s = launcher::remove(store, f.id, true, isos, &warning);
+    std::vector<std::string> warnings;
+    Status s = launcher::remove(store, f.id, true, isos, &warnings);
     if (!s.ok()) g.log->error(s.error().message());
-    if (!warning.empty()) g.log->warn(warning);
+    for (const auto& w : warnings) g.log->warn(w);
   };
   timeline.mark("created");
   auto waiter = request_wait(dir);
-  Status started = waiter.ok() ? launcher::start(store, f.id) : Status(std::move(waiter).error());
+  std::vector<std::string> start_warnings;
+  Status started = waiter.ok() ? launcher::start(store, f.id, &start_warnings) : Status(std::move(waiter).error());
+  for (const auto& w : start_warnings) g.log->warn(w);
   timeline.mark("started");
   if (!started.ok()) {
     remove_container();

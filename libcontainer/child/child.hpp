@@ -28,6 +28,12 @@ namespace berth::child {
 int run_hook_raw(const char* path, char* const* argv, char* const* envp, int timeout_s,
                  const char* stdin_data, size_t stdin_len, int* wstatus) noexcept;
 
+// Runs hooks[0..n) in order, each with the state on its stdin; stops at the
+// first failure and describes it in *err (step, errno or 0, and the json path
+// "/hooks/<kind>/<index>"). Returns true when every hook passed.
+bool run_hooks(const ChildHook* hooks, size_t n, const char* kind, const char* state, size_t state_len,
+               ChildError* err) noexcept;
+
 // Fills err and sends it as Failed, then _exit(1).
 [[noreturn]] void fail(const ChildPlan& plan, int err, const char* step, const char* arg,
                        const char* json_path, int json_index);

@@ -54,4 +54,30 @@ BERTH_CHILD int run_hook_raw(const char* path, char* const* argv, char* const* e
   return w < 0 ? -errno : 0;
 }
 
+BERTH_CHILD bool run_hooks(const ChildHook* hooks, size_t n, const char* kind, const char* state, size_t state_len,
+                           ChildError* err) noexcept {
+  for (size_t i = 0; i < n; i++) {
+    const ChildHook& h = hooks[i];
+    int st = 0;
+    int r = run_hook_raw(h.path, h.argv, h.envp, h.timeout_s, state, state_len, &st);
+    if (r == 0 && st == 0) continue;
+    sys::memset(err, 0, sizeof *err);
+    sys::concat(err->json_path, sizeof err->json_path, "/hooks/", kind, "/", h.json_index);
+    if (r == -ETIMEDOUT) {
+      sys::concat(err->step, sizeof err->step, kind, " hook ", h.path, " timed out after ", h.timeout_s, "s");
+    } else if (r < 0) {
+      err->sys_errno = -r;
+      sys::concat(err->step, sizeof err->step, "run ", kind, " hook ", h.path);
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+      err->sys_errno = ENOENT;  // the hook's child could not exec it
+      sys::concat(err->step, sizeof err->step, kind, " hook ", h.path, ": cannot execute");
+    } else {
+      sys::concat(err->step, sizeof err->step, kind, " hook ", h.path, " failed with status ",
+                  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    }
+    return false;
+  }
+  return true;
+}
+
 }  // namespace berth::child

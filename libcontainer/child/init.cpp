@@ -10,6 +10,8 @@
 #include "libcontainer/child/home_env.hpp"
 #include "libcontainer/child/process_setup.hpp"
 #include "libcontainer/child/rootfs_setup.hpp"
+#include "libcontainer/child/start_gate.hpp"
+#include "libcontainer/child/start_hooks.hpp"
 #include "libcontainer/child/sys.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
 
@@ -89,22 +91,15 @@ BERTH_CHILD void bring_up_loopback(const ChildPlan& p) {
   sys::close(s);
 }
 
-BERTH_CHILD void run_init_hooks(const ChildPlan& p, const ChildHook* hooks, size_t n, const char* kind,
-                                const char* state, size_t state_len) {
-  for (size_t i = 0; i < n; i++) {
-    int st = 0;
-    int r = run_hook_raw(hooks[i].path, hooks[i].argv, hooks[i].envp, hooks[i].timeout_s, state,
-                         state_len, &st);
-    char jp[64];
-    sys::concat(jp, sizeof jp, "/hooks/", kind);
-    if (r < 0) fail(p, r, kind, hooks[i].path, jp, int(i));
-    if (st != 0) {
-      char what[200];
-      sys::concat(what, sizeof what, "hook ", kind, " ", hooks[i].path, " failed with status ",
-                  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-      fail(p, ECANCELED, what, nullptr, jp, int(i));
-    }
-  }
+// createContainer hooks: in the container's namespaces before the pivot,
+// from the rootfs as their cwd (as runc, which chdirs there first).
+BERTH_CHILD void run_create_container_hooks(const ChildPlan& p, int root, const char* state, size_t state_len) {
+  if (p.n_create_container_hooks == 0) return;
+  if (root >= 0 && sys::fchdir(root) < 0) fail(p, errno, "chdir to rootfs", p.rootfs, "/root/path", -1);
+  ChildError e;
+  if (run_hooks(p.create_container_hooks, p.n_create_container_hooks, "createContainer", state, state_len, &e)) return;
+  send_msg(p.sync_fd, SyncKind::Failed, &e, -1);
+  sys::_exit(1);
 }
 
 // Maps the state JSON the parent sent with HooksDone (a memfd).
@@ -113,7 +108,7 @@ BERTH_CHILD const char* map_state(const ChildPlan& p, int fd, size_t* len) {
   if (fd < 0) return "";
   struct stat st;
   if (sys::fstat(fd, &st) < 0 || st.st_size <= 0) return "";
-  // Writable private copy: mark_created patches it for startContainer.
+  // Writable private copy: start_hooks patches it for startContainer.
   void* m = sys::mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   sys::close(fd);
   if (m == MAP_FAILED) fail(p, errno, "map hook state", nullptr, nullptr, -1);
@@ -121,28 +116,23 @@ BERTH_CHILD const char* map_state(const ChildPlan& p, int fd, size_t* len) {
   return static_cast<const char*>(m);
 }
 
-// startContainer hooks run after `start`: they see "created" (as runc), not
-// the "creating" the parent wrote for createContainer. Same length, so the
-// private mapping is patched in place ("created" plus a space).
-BERTH_CHILD void mark_created(const char* state, size_t len) {
-  static const char from[] = "\"status\":\"creating\"";
-  static const char to[] = "\"status\":\"created\" ";
-  static_assert(sizeof from == sizeof to);
-  void* at = sys::memmem(state, len, from, sizeof from - 1);
-  if (at) sys::memcpy(at, to, sizeof to - 1);
-}
-
-// The start gate: blocks in open(O_WRONLY) of exec.fifo until `start`
-// opens it for reading (reopened through our procfs, never by path).
-BERTH_CHILD void wait_for_start(const ChildPlan& p, int procfd) {
+// The start gate (start_gate.hpp): blocks in open(O_WRONLY) of exec.fifo
+// until `start` opens it for reading (reopened through our procfs, never by
+// path), runs the startContainer hooks and tells `start` how they went.
+// Returns only when they passed.
+BERTH_CHILD void pass_start_gate(const ChildPlan& p, int procfd) {
   char path[64];
   sys::concat(path, sizeof path, "self/fd/", p.fifo_fd);
   int fd;
   do fd = sys::openat(procfd, path, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) sys::_exit(1);
-  if (sys::write(fd, "0", 1) != 1) sys::_exit(1);
-  sys::close(fd);
   sys::close(p.fifo_fd);
+  StartReport rep;
+  sys::memset(&rep, 0, sizeof rep);
+  rep.ok = start_hooks::run(p, &rep.error) ? 1 : 0;
+  if (sys::write(fd, &rep, sizeof rep) != ssize_t(sizeof rep)) sys::_exit(1);
+  sys::close(fd);
+  if (!rep.ok) sys::_exit(1);
 }
 
 // A keyring of the container's own, so it cannot see the caller's keys;
@@ -188,7 +178,8 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   expect(p, SyncKind::HooksDone, &state_fd);
   size_t state_len = 0;
   const char* state = map_state(p, state_fd, &state_len);
-  run_init_hooks(p, p.create_container_hooks, p.n_create_container_hooks, "createContainer", state, state_len);
+  run_create_container_hooks(p, root, state, state_len);
+  start_hooks::arm(state, state_len);
 
   if (root >= 0) {
     mask_and_protect(p, root);
@@ -202,9 +193,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
 
   // A runtime that died during create never records us: do not wait forever.
   if (send_msg(p.sync_fd, SyncKind::Created, nullptr, -1) < 0) sys::_exit(1);
-  wait_for_start(p, procfd);
-  mark_created(state, state_len);
-  run_init_hooks(p, p.start_container_hooks, p.n_start_container_hooks, "startContainer", state, state_len);
+  pass_start_gate(p, procfd);
   sys::close(procfd);
   exec_process(p, target);
 }

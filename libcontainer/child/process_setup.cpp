@@ -11,6 +11,7 @@
 
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/child/caps.hpp"
+#include "libcontainer/child/start_hooks.hpp"
 #include "libcontainer/child/sys.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
 
@@ -135,6 +136,12 @@ BERTH_CHILD bool change_dir(const ChildPlan& p, bool retry) {
   return true;
 }
 
+// For the startContainer hook runner when root could not enter the cwd.
+BERTH_CHILD void set_user_and_cwd(const ChildPlan& p) {
+  set_user(p);
+  change_dir(p, false);
+}
+
 BERTH_CHILD bool same_file_as_runtime(const ChildPlan& p, int fd) {
   struct stat st;
   return sys::fstat(fd, &st) == 0 && st.st_dev == p.self_exe_dev && st.st_ino == p.self_exe_ino;
@@ -218,7 +225,12 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
   // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it before the
   // capabilities are dropped; otherwise as late as possible (exec_process).
   bool in_cwd = change_dir(p, true);
-  if (!p.no_new_privs) load_seccomp(p);
+  if (!p.no_new_privs) {
+    // The startContainer hooks' runner forks first (start_hooks.hpp) and
+    // takes the user, and the cwd if root could not, as we do next.
+    start_hooks::fork_runner(p, in_cwd ? set_user : set_user_and_cwd);
+    load_seccomp(p);
+  }
   set_user(p);
   if (!in_cwd) change_dir(p, false);
 
@@ -238,7 +250,10 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
   if (p.no_new_privs && sys::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail(p, errno, "set no_new_privs", nullptr, "/process/noNewPrivileges", -1);
   // The notify fd must reach the listener before create returns.
-  if (p.no_new_privs && p.seccomp_listener) load_seccomp(p);
+  if (p.no_new_privs && p.seccomp_listener) {
+    start_hooks::fork_runner(p, nullptr);
+    load_seccomp(p);
+  }
   // Every fd is close-on-exec except stdio and --preserve-fds.
   unsigned first = 3 + unsigned(p.preserve_fds);
   if (sys::close_range_cloexec(first, ~0U) < 0) {

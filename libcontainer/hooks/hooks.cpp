@@ -2,46 +2,62 @@
 #include "libcontainer/hooks/hooks.hpp"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/launcher/launch_plan.hpp"
 
 namespace berth::hooks {
+namespace {
 
-static std::vector<std::string> argv_of(const spec::Hook& h) {
+std::vector<std::string> argv_of(const spec::Hook& h) {
   // The spec's args include argv[0]; with none, argv[0] is the path.
   if (!h.args.empty()) return h.args;
   return {h.path};
 }
 
-Status run(const std::vector<spec::Hook>& list, const char* kind, const std::string& state_json) {
-  for (size_t i = 0; i < list.size(); i++) {
-    const spec::Hook& h = list[i];
-    Arena arena;
-    int st = 0;
-    int r = child::run_hook_raw(h.path.c_str(), arena.strv(argv_of(h)), arena.strv(h.env), h.timeout.value_or(0),
-                                state_json.data(), state_json.size(), &st);
-    std::string where = std::string("/hooks/") + kind + "/" + std::to_string(i);
-    if (r == -ETIMEDOUT)
-      return Error(Code::Child, std::string(kind) + " hook " + h.path + " timed out after " +
-                                    std::to_string(*h.timeout) + "s", 0, where);
-    if (r < 0) return Error(Code::Child, std::string("run ") + kind + " hook " + h.path, -r, where);
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-      return Error(Code::Child, std::string(kind) + " hook " + h.path + ": cannot execute", ENOENT, where);
-    if (st != 0) {
-      int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      return Error(Code::Child, std::string(kind) + " hook " + h.path + " failed with status " + std::to_string(code),
-                   0, where);
-    }
+Status run_one(const spec::Hook& h, size_t i, const char* kind, const std::string& state_json) {
+  Arena arena;
+  int st = 0;
+  char* const* envp = h.env ? arena.strv(*h.env) : environ;
+  int r = child::run_hook_raw(h.path.c_str(), arena.strv(argv_of(h)), envp, h.timeout.value_or(0), state_json.data(),
+                              state_json.size(), &st);
+  std::string where = std::string("/hooks/") + kind + "/" + std::to_string(i);
+  if (r == -ETIMEDOUT)
+    return Error(Code::Child, std::string(kind) + " hook " + h.path + " timed out after " +
+                                  std::to_string(*h.timeout) + "s", 0, where);
+  if (r < 0) return Error(Code::Child, std::string("run ") + kind + " hook " + h.path, -r, where);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+    return Error(Code::Child, std::string(kind) + " hook " + h.path + ": cannot execute", ENOENT, where);
+  if (st != 0) {
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return Error(Code::Child, std::string(kind) + " hook " + h.path + " failed with status " + std::to_string(code), 0,
+                 where);
   }
   return {};
 }
 
-std::vector<child::ChildHook> to_child(const std::vector<spec::Hook>& list, Arena& arena) {
+}  // namespace
+
+Status run(const std::vector<spec::Hook>& list, const char* kind, const std::string& state_json) {
+  for (size_t i = 0; i < list.size(); i++) BERTH_CHECK(run_one(list[i], i, kind, state_json));
+  return {};
+}
+
+void run_all(const std::vector<spec::Hook>& list, const char* kind, const std::string& state_json,
+             std::vector<std::string>* warnings) {
+  for (size_t i = 0; i < list.size(); i++) {
+    Status s = run_one(list[i], i, kind, state_json);
+    if (!s.ok() && warnings) warnings->push_back(s.error().message());
+  }
+}
+
+std::vector<child::ChildHook> to_child(const std::vector<spec::Hook>& list, const std::vector<std::string>& process_env,
+                                       Arena& arena) {
   std::vector<child::ChildHook> out;
   for (size_t i = 0; i < list.size(); i++) {
     const spec::Hook& h = list[i];
-    out.push_back(child::ChildHook{arena.str(h.path), arena.strv(argv_of(h)), arena.strv(h.env),
+    out.push_back(child::ChildHook{arena.str(h.path), arena.strv(argv_of(h)), arena.strv(h.env.value_or(process_env)),
                                    h.timeout.value_or(0), int(i)});
   }
   return out;

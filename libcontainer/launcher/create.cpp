@@ -65,8 +65,8 @@ Status fill_process(const spec::Config& c, const CreateOptions& o, LaunchPlan& p
   ch.preserve_fds = o.preserve_fds;
   ch.no_pivot = o.no_pivot;
   if (!o.no_new_keyring) ch.session_keyring = plan.arena.str("_ses." + o.id);
-  plan.create_container_hooks = hooks::to_child(c.hooks.create_container, plan.arena);
-  plan.start_container_hooks = hooks::to_child(c.hooks.start_container, plan.arena);
+  plan.create_container_hooks = hooks::to_child(c.hooks.create_container, p.env, plan.arena);
+  plan.start_container_hooks = hooks::to_child(c.hooks.start_container, p.env, plan.arena);
   struct stat st;
   if (stat("/proc/self/exe", &st) < 0) return sys_error(errno, "stat /proc/self/exe");
   ch.self_exe_dev = st.st_dev;

@@ -42,14 +42,16 @@ struct Created {
 Result<Created> create(const state::Store& store, const CreateOptions& opts, const spec::Config& config,
                        IsolatorList& isolators);
 
-// Opens the start gate, then runs the poststart hooks.
-Status start(const state::Store& store, const std::string& id);
+// Opens the start gate, then runs the poststart hooks; a failing one is
+// put in *warnings and the container keeps running (runtime-spec 1.2).
+Status start(const state::Store& store, const std::string& id, std::vector<std::string>* warnings);
 // sig: a signal number, to the init. SIGKILL to a paused one thaws it after.
 Status kill(const state::Store& store, const std::string& id, int sig);
 // force: kill a live container first. Idempotent cleanup; poststop hooks.
-// A failing poststop hook does not fail the delete: it is put in *warning.
+// Every poststop hook runs; a failing one does not fail the delete: it is
+// put in *warnings.
 Status remove(const state::Store& store, const std::string& id, bool force, IsolatorList& isolators,
-              std::string* warning);
+              std::vector<std::string>* warnings);
 
 // Every isolator's recover() for an existing container (init: st.pid, or 0
 // once stopped): the first step of a command that updates or reads it.

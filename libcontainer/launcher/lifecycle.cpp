@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "libcontainer/cgroup/freezer.hpp"
+#include "libcontainer/child/start_gate.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/sys/proc.hpp"
@@ -63,9 +64,36 @@ void stop_shim(const std::string& dir, const state::ContainerState& st) {
   kill_shim(st.shim_pid, st.shim_start_time);
 }
 
+// What the init wrote through the start gate (start_gate.hpp), once it has
+// run the startContainer hooks.
+Result<child::StartReport> read_start_report(int fifo, int pidfd) {
+  pollfd p[2] = {{fifo, POLLIN, 0}, {pidfd, POLLIN, 0}};
+  for (;;) {
+    int r = poll(p, 2, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return sys_error(errno, "wait for the container to start");
+    if (p[0].revents & (POLLIN | POLLHUP)) {
+      child::StartReport rep;
+      ssize_t n = read(fifo, &rep, sizeof rep);
+      if (n == ssize_t(sizeof rep)) return rep;
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (n == 0) p[0].fd = -1;  // no writer (yet, or any more): the pidfd tells
+      else if (n > 0) return Error(Code::Child, "a malformed report from the container init");
+    }
+    if (p[1].revents & POLLIN) return Error(Code::Child, "the container init exited before it was started");
+  }
+}
+
+// The init's words are untrusted (anyone who can write the fifo): bounded.
+Error start_failure(const child::ChildError& e) {
+  std::string step(e.step, strnlen(e.step, sizeof e.step));
+  std::string path(e.json_path, strnlen(e.json_path, sizeof e.json_path));
+  return Error(Code::Child, step, e.sys_errno, path);
+}
+
 }  // namespace
 
-Status start(const state::Store& store, const std::string& id) {
+Status start(const state::Store& store, const std::string& id, std::vector<std::string>* warnings) {
   auto lock = BERTH_TRY(store.lock(id));
   auto st = BERTH_TRY(store.read(id));
   auto status = state::current_status(store, st);
@@ -83,26 +111,22 @@ Status start(const state::Store& store, const std::string& id) {
   // Non-blocking open: the init, blocked opening the write side, goes on.
   UniqueFd f(open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!f) return sys_error(errno, "open " + fifo);
-  pollfd p[2] = {{f.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
-  for (;;) {
-    int r = poll(p, 2, -1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return sys_error(errno, "wait for the container to start");
-    if (p[0].revents & POLLIN) {
-      char c;
-      if (read(f.get(), &c, 1) == 1) break;
-    }
-    if (p[1].revents & POLLIN) return Error(Code::Child, "the container init exited before it was started");
-  }
+  auto report = read_start_report(f.get(), pidfd.get());
   (void)store.kernel().remove_file(fifo);
-  st.oci_version = st.oci_version.empty() ? "1.2.0" : st.oci_version;
-  Status hs = hooks::run(st.poststart, "poststart", state::oci_state_json(st, state::RunState::Running, false));
-  if (!hs.ok()) {
-    // runtime-spec: a failing poststart hook fails the operation and the
-    // container is stopped.
+  if (!report.ok()) return std::move(report).error();
+  if (!report->ok) {
+    // runtime-spec 1.2: a failing startContainer hook stops the container.
+    // The init exits by itself; make sure, so that it is "stopped" when we
+    // return. Its state stays until `delete`, as runc and crun keep it.
     syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-    return hs;
+    (void)wait_exit(pidfd.get(), kKillWaitMs);
+    return start_failure(report->error);
   }
+  st.oci_version = st.oci_version.empty() ? "1.2.0" : st.oci_version;
+  // runtime-spec 1.2: a failing poststart hook is a warning; the container
+  // keeps running and the other hooks run (as crun 1.8; runc 1.1 runs them
+  // in create and destroys the container, a bug it fixed in 1.2).
+  hooks::run_all(st.poststart, "poststart", state::oci_state_json(st, state::RunState::Running, false), warnings);
   return {};
 }
 
@@ -127,7 +151,7 @@ Result<int> wait(const state::Store& store, const std::string& id) {
 }
 
 Status remove(const state::Store& store, const std::string& id, bool force, IsolatorList& isolators,
-              std::string* warning) {
+              std::vector<std::string>* warnings) {
   BERTH_CHECK(state::validate_id(id));
   auto lock = store.lock(id);
   if (!lock.ok()) {
@@ -183,10 +207,10 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
     Status s = (*it)->cleanup(dir);
     if (!s.ok()) errs.add_note(s.error().message()), failed = true;
   }
-  // runtime-spec: a failing poststop hook is logged; deletion goes on.
-  Status hs = hooks::run(st->poststop, "poststop", state::oci_state_json(*st, state::RunState::Stopped, false));
+  // runtime-spec 1.2: every poststop hook runs; a failing one is logged and
+  // deletion goes on (as crun; runc 1.1 stops at the first failure).
+  hooks::run_all(st->poststop, "poststop", state::oci_state_json(*st, state::RunState::Stopped, false), warnings);
   BERTH_CHECK(store.remove(id));
-  if (!hs.ok() && warning) *warning = hs.error().message();
   if (failed) return errs;
   return {};
 }

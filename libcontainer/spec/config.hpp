@@ -74,7 +74,9 @@ struct Mount {
 struct Hook {
   std::string path;  // absolute
   std::vector<std::string> args;
-  std::vector<std::string> env;
+  // Absent: the hook inherits an environment (hooks.hpp says which), as in
+  // runc; present but empty: it runs with none.
+  std::optional<std::vector<std::string>> env;
   std::optional<int> timeout;  // seconds, > 0
 };
 

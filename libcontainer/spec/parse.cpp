@@ -58,7 +58,7 @@ void parse_hook(Walker& w, Value v, Hook& h) {
     w.fail("must be an absolute path, got " + quoted(h.path));
   }
   w.strings(v, "args", h.args);
-  w.strings(v, "env", h.env);
+  if (Value e = member(v, "env"); e.present() && !e.is_null()) w.strings(v, "env", h.env.emplace());
   int timeout = 0;
   if (w.i32(v, "timeout", timeout)) {
     if (timeout <= 0) {

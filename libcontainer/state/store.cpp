@@ -70,7 +70,7 @@ static void write_hooks(json::Writer& w, const char* key, const std::vector<spec
   for (const auto& h : hooks) {
     w.begin_object().field("path", h.path);
     if (!h.args.empty()) w.field_strings("args", h.args);
-    if (!h.env.empty()) w.field_strings("env", h.env);
+    if (h.env) w.field_strings("env", *h.env);  // absent and empty differ (config.hpp)
     if (h.timeout) w.field_int("timeout", *h.timeout);
     w.end_object();
   }
@@ -90,7 +90,7 @@ static std::vector<spec::Hook> read_hooks(json::Value v) {
     spec::Hook hook;
     hook.path = std::string(h.get("path").as_string());
     hook.args = strings_of(h.get("args"));
-    hook.env = strings_of(h.get("env"));
+    if (h.get("env").present()) hook.env = strings_of(h.get("env"));
     int64_t t;
     if (h.get("timeout").to_int64(t)) hook.timeout = int(t);
     out.push_back(std::move(hook));

@@ -161,6 +161,15 @@ TEST_CASE("hooks: every list is read") {
   CHECK(c.hooks.poststop.size() == 2);
 }
 
+TEST_CASE("hooks: an absent or null env differs from an empty one (runc inherits for absent)") {
+  Config c = parsed(config(R"("hooks":{"poststop":[{"path":"/a"},{"path":"/b","env":null},{"path":"/c","env":[]}]})"));
+  REQUIRE(c.hooks.poststop.size() == 3);
+  CHECK_FALSE(c.hooks.poststop[0].env);
+  CHECK_FALSE(c.hooks.poststop[1].env);
+  REQUIRE(c.hooks.poststop[2].env);
+  CHECK(c.hooks.poststop[2].env->empty());
+}
+
 TEST_CASE("hooks: path must be absolute and timeout positive") {
   CHECK_REFUSED(config(R"("hooks":{"poststop":[{"path":"hook"}]})"), "/hooks/poststop/0/path", "absolute");
   CHECK_REFUSED(config(R"("hooks":{"prestart":[{"args":[]}]})"), "/hooks/prestart/0/path", "required");

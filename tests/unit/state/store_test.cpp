@@ -32,7 +32,10 @@ state::ContainerState sample(const std::string& id) {
   h.path = "/bin/true";
   h.args = {"true", "a"};
   h.timeout = 3;
-  s.poststop = {h};
+  spec::Hook empty_env;
+  empty_env.path = "/bin/env";
+  empty_env.env.emplace();
+  s.poststop = {h, empty_env};
   return s;
 }
 
@@ -66,9 +69,13 @@ TEST_CASE("store: state.json round trip keeps every field") {
   CHECK(out->init_start_time == in.init_start_time);
   CHECK(out->bundle == "/b");
   CHECK(out->annotations == in.annotations);
-  REQUIRE(out->poststop.size() == 1);
+  REQUIRE(out->poststop.size() == 2);
   CHECK(out->poststop[0].args == std::vector<std::string>{"true", "a"});
   CHECK(out->poststop[0].timeout == 3);
+  // absent env (inherit) and an empty one (none) stay apart
+  CHECK_FALSE(out->poststop[0].env);
+  REQUIRE(out->poststop[1].env);
+  CHECK(out->poststop[1].env->empty());
 }
 
 TEST_CASE("store: a directory without state.json is a create in progress") {
