@@ -131,8 +131,9 @@ BERTH_CHILD void pass_start_gate(const ChildPlan& p, int procfd) {
   sys::memset(&rep, 0, sizeof rep);
   rep.ok = start_hooks::run(p, &rep.error) ? 1 : 0;
   if (sys::write(fd, &rep, sizeof rep) != ssize_t(sizeof rep)) sys::_exit(1);
-  sys::close(fd);
   if (!rep.ok) sys::_exit(1);
+  // fd stays open (O_CLOEXEC): its close by our exec tells `start` that the
+  // program runs, so poststart hooks come after it, as the spec says.
 }
 
 // A keyring of the container's own, so it cannot see the caller's keys;

@@ -2,7 +2,8 @@
 // The init blocks opening the fifo for writing until `start` opens it for
 // reading, runs the startContainer hooks, then writes one StartReport (in
 // one write(2), smaller than PIPE_BUF, so it is read whole) and execs the
-// user's program only when ok is 1. The fifo is writable by anyone who can
+// user's program only when ok is 1, keeping the fifo open until that exec
+// closes it (O_CLOEXEC): EOF then tells `start` the program has replaced it. The fifo is writable by anyone who can
 // reach the state directory: `start` treats the text as untrusted.
 #pragma once
 

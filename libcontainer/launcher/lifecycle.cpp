@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "libcontainer/cgroup/freezer.hpp"
@@ -64,6 +65,27 @@ void stop_shim(const std::string& dir, const state::ContainerState& st) {
   kill_shim(st.shim_pid, st.shim_start_time);
 }
 
+// The init keeps the fifo open until its exec closes it (start_gate.hpp):
+// EOF, or its exit when the exec failed. Bounded: another writer holding the
+// fifo open (it is 0622) must not keep `start` waiting.
+void wait_exec(int fifo, int pidfd) {
+  pollfd p[2] = {{fifo, POLLIN, 0}, {pidfd, POLLIN, 0}};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kKillWaitMs);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    int r = poll(p, 2, int(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 || (p[1].revents & POLLIN)) return;
+    if (p[0].revents & (POLLIN | POLLHUP)) {
+      char c;
+      ssize_t n = read(fifo, &c, 1);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+      // more bytes: someone else writes to the fifo; go on until EOF
+    }
+  }
+}
+
 // What the init wrote through the start gate (start_gate.hpp), once it has
 // run the startContainer hooks.
 Result<child::StartReport> read_start_report(int fifo, int pidfd) {
@@ -75,7 +97,10 @@ Result<child::StartReport> read_start_report(int fifo, int pidfd) {
     if (p[0].revents & (POLLIN | POLLHUP)) {
       child::StartReport rep;
       ssize_t n = read(fifo, &rep, sizeof rep);
-      if (n == ssize_t(sizeof rep)) return rep;
+      if (n == ssize_t(sizeof rep)) {
+        if (rep.ok == 1) wait_exec(fifo, pidfd);
+        return rep;
+      }
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
       if (n == 0) p[0].fd = -1;  // no writer (yet, or any more): the pidfd tells
       else if (n > 0) return Error(Code::Child, "a malformed report from the container init");
