@@ -172,6 +172,15 @@ class FilesystemLinux final : public Isolator {
     return false;
   }
 
+  // "/dev", "/dev/", "//dev": the destination is the container's /dev.
+  static bool names_dev(const std::string& dest) {
+    std::string d;
+    for (char c : dest)
+      if (c != '/' || d.empty() || d.back() != '/') d += c;
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    return d == "/dev";
+  }
+
   Status add_mount(const ContainerContext& ctx, LaunchPlan& plan, const spec::Mount& m, int idx) {
     std::string jp = "/mounts/" + std::to_string(idx);
     std::vector<const char*> opts;
@@ -197,7 +206,14 @@ class FilesystemLinux final : public Isolator {
     cm.json_index = idx;
     cm.dest = plan.arena.str(m.destination);
     cm.dest_is_proc_or_sys = m.type == "proc" || m.type == "sysfs";
-    if (m.destination == "/dev" && cm.opts.bind) plan.child.setup_dev = false;
+    bool is_dev = names_dev(m.destination);
+    if (is_dev && cm.opts.bind) plan.child.setup_dev = false;
+    if (is_dev && (cm.opts.attr_set & MOUNT_ATTR_RDONLY)) {
+      // A read-only /dev still gets its submounts, devices and links (as
+      // runc and crun): it is made read-only once they are in place.
+      cm.opts.attr_set &= ~uint64_t(MOUNT_ATTR_RDONLY);
+      cm.readonly_after_children = true;
+    }
     if (cm.opts.bind) {
       std::string src = m.source;
       if (src.empty() || src[0] != '/') src = ctx.bundle + "/" + src;

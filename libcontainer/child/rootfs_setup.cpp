@@ -214,6 +214,35 @@ BERTH_CHILD void make_device(const ChildPlan& p, int root, const ChildDevice& d)
   sys::close(dir);
 }
 
+// /dev/ptmx is always the link to the devpts instance on /dev/pts, as in
+// runc and crun: whatever is there (a node of the rootfs, or a mount of
+// /dev/ptmx from the config, which engines add as a bind of /dev/pts/ptmx)
+// is replaced. A mount is detached first, as crun does (runc fails with
+// EBUSY); only /dev's own entry is touched, through the /dev dirfd.
+BERTH_CHILD void link_ptmx(const ChildPlan& p, int dev) {
+  for (int tries = 0; tries < 8; tries++) {
+    if (sys::symlinkat("pts/ptmx", dev, "ptmx") == 0) return;
+    if (errno != EEXIST) break;
+    char target[16];
+    ssize_t n = sys::readlinkat(dev, "ptmx", target, sizeof target - 1);
+    if (n >= 0) target[n] = 0;
+    if (n >= 0 && sys::strcmp(target, "pts/ptmx") == 0) return;
+    if (sys::unlinkat(dev, "ptmx", 0) == 0 || (errno == EISDIR && sys::unlinkat(dev, "ptmx", AT_REMOVEDIR) == 0))
+      continue;
+    if (errno != EBUSY) break;
+    // A mount point: detach what is mounted there, through an fd of it.
+    int fd = sys::openat(dev, "ptmx", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) break;
+    char path[40];
+    sys::concat(path, sizeof path, "/proc/self/fd/", fd);
+    int r = sys::umount2(path, MNT_DETACH);
+    int e = errno;
+    sys::close(fd);
+    if (r < 0) fail(p, e, "detach the mount on /dev/ptmx", nullptr, nullptr, -1);
+  }
+  fail(p, errno, "symlink /dev/ptmx", nullptr, nullptr, -1);
+}
+
 BERTH_CHILD void make_dev_links(const ChildPlan& p, int root) {
   int dev = rootfs::open_in_root(root, "/dev", O_PATH | O_DIRECTORY, 0);
   if (dev < 0) fail(p, dev, "open /dev", nullptr, nullptr, -1);
@@ -221,12 +250,7 @@ BERTH_CHILD void make_dev_links(const ChildPlan& p, int root) {
     if (sys::symlinkat(l.target, dev, l.name) < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/", l.name, nullptr, -1);
   if (sys::access("/proc/kcore", F_OK) == 0 && sys::symlinkat("/proc/kcore", dev, "core") < 0 && errno != EEXIST)
     fail(p, errno, "symlink /dev/core", nullptr, nullptr, -1);
-  // /dev/ptmx points at the devpts instance mounted on /dev/pts.
-  struct stat st;
-  if (sys::fstatat(dev, "ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) == false &&
-      !S_ISLNK(st.st_mode) && !S_ISCHR(st.st_mode))
-    sys::unlinkat(dev, "ptmx", 0);
-  if (sys::symlinkat("pts/ptmx", dev, "ptmx") < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/ptmx", nullptr, nullptr, -1);
+  link_ptmx(p, dev);
   sys::close(dev);
 }
 
@@ -258,6 +282,12 @@ BERTH_CHILD int populate_rootfs(const ChildPlan& p) {
   int root = sys::open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) fail(p, errno, "open rootfs", p.rootfs, "/root/path", -1);
   for (size_t i = 0; i < p.n_mounts; i++) mount_one(p, root, p.mounts[i]);
+  if (p.setup_dev) {
+    for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
+    make_dev_links(p, root);
+  }
+  // Last, so that the submounts, devices and links below a read-only /dev
+  // (or cgroup tmpfs) could be made in it first.
   for (size_t i = 0; i < p.n_mounts; i++) {
     const ChildMount& m = p.mounts[i];
     if (!m.readonly_after_children) continue;
@@ -265,10 +295,6 @@ BERTH_CHILD int populate_rootfs(const ChildPlan& p) {
     int r = fd < 0 ? fd : setattr(fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0);
     if (r < 0) fail(p, r, "make read-only", m.dest, "/mounts", m.json_index);
     sys::close(fd);
-  }
-  if (p.setup_dev) {
-    for (size_t i = 0; i < p.n_devices; i++) make_device(p, root, p.devices[i]);
-    make_dev_links(p, root);
   }
   return root;
 }

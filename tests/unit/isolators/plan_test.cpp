@@ -110,6 +110,20 @@ TEST_CASE("plan: mounts keep their options; binds resolve relative sources again
   CHECK(p.plan.child.mounts[1].opts.recursive);
 }
 
+TEST_CASE("plan: a read-only /dev is made read-only after its submounts and devices") {
+  auto p = prepare("", R"("mounts":[{"destination":"/dev/","type":"tmpfs","source":"tmpfs","options":["ro","nosuid"]},
+                               {"destination":"/t","type":"tmpfs","source":"tmpfs","options":["ro"]}])");
+  REQUIRE(p.status.ok());
+  REQUIRE(p.plan.child.n_mounts == 2);
+  const auto& dev = p.plan.child.mounts[0];
+  CHECK(dev.readonly_after_children);
+  CHECK((dev.opts.attr_set & MOUNT_ATTR_RDONLY) == 0);
+  CHECK((dev.opts.attr_set & MOUNT_ATTR_NOSUID) != 0);
+  // Any other read-only mount is read-only from the start.
+  CHECK_FALSE(p.plan.child.mounts[1].readonly_after_children);
+  CHECK((p.plan.child.mounts[1].opts.attr_set & MOUNT_ATTR_RDONLY) != 0);
+}
+
 TEST_CASE("plan: a bind source that does not exist is refused before any side effect") {
   auto p = prepare("", R"("mounts":[{"destination":"/b","type":"bind","source":"/nonexistent-src","options":["bind"]}])");
   REQUIRE_FALSE(p.status.ok());
