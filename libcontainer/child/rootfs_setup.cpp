@@ -329,6 +329,7 @@ BERTH_CHILD void enter_rootfs(const ChildPlan& p, int root) {
     if (sys::chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
   } else if (p.no_pivot) {
     if (sys::mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail(p, errno, "move rootfs to /", nullptr, nullptr, -1);
+    hide_host_mounts(p);
     if (sys::chroot(".") < 0) fail(p, errno, "chroot", p.rootfs, nullptr, -1);
   } else {
     // pivot_root(".", ".") stacks the old root under the new one; detaching

@@ -13,6 +13,9 @@ namespace berth::child {
 int prepare_rootfs(const ChildPlan& p);
 // pivot_root (or MS_MOVE + chroot with no_pivot) into the rootfs.
 void enter_rootfs(const ChildPlan& p, int root);
+// --no-pivot, between the MS_MOVE and the chroot: detaches (or covers) every
+// host mount left under the new root (old_root.cpp).
+void hide_host_mounts(const ChildPlan& p);
 // maskedPaths, readonlyPaths and a read-only root, through the rootfs fd.
 void mask_and_protect(const ChildPlan& p, int root);
 

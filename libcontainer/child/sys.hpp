@@ -66,6 +66,7 @@ using ::fchownat;
 using ::fstat;
 using ::fstatat;
 using ::fstatfs;
+using ::statx;          // the mount id of a path (STATX_MNT_ID)
 using ::getrlimit;      // prlimit64
 using ::kill;
 using ::mknodat;

@@ -61,3 +61,38 @@ ro_dev() { jq_config '(.mounts[] | select(.destination == "/dev") | .options) +=
 	assert_success
 	[ "${lines[0]}" = pts/ptmx ]
 }
+
+# ---- --no-pivot -------------------------------------------------------------------
+
+# runc 1.1.5 and crun detach (or cover) the host's procfs and sysfs before MS_MOVE +
+# chroot, so a nested user namespace cannot mount a fresh procfs: runc refuses the mount
+# below. berth goes further than both: no mount of the host's is left in the container's
+# mount namespace (runc leaves every other host mount under the moved root).
+@test "--no-pivot: a nested user namespace cannot mount procfs, no host mount is left" {
+	make_bundle --copy sh -c 'mkdir -p /tmp/p
+		unshare -Urmpf sh -c "mount -t proc proc /tmp/p && echo PROC-MOUNTED; true"
+		echo nested-done' >/dev/null
+	# uid 1000: mapping it to root in a nested user namespace needs no capability
+	jq_config '.process.user = {"uid":1000,"gid":1000}'
+	local before; before=$(mount_count)
+	run berth run --no-pivot -b "$BUNDLE" "$(new_id)" </dev/null
+	assert_success
+	assert_output_contains nested-done
+	[[ "$output" != *PROC-MOUNTED* ]]
+	# The whole namespace of a created container (set up, waiting for start): the
+	# container's own mounts (all it sees), the namespace's root mount and the host's
+	# mounts stacked on "/" (the host's root filesystem, which holds the rootfs moved
+	# onto it), and nothing else of the host's.
+	local id; id=$(new_id)
+	q berth create --no-pivot -b "$BUNDLE" "$id"
+	local pid; pid=$(state_field berth "$id" .pid)
+	local all mine on_root
+	all=$("$(fixture ns_mounts)" "$pid" | wc -l)
+	mine=$(wc -l < /proc/$pid/mountinfo)
+	on_root=$(awk '$5 == "/" && $1 != $2' /proc/self/mountinfo | wc -l)
+	echo "mounts in the namespace: $all, seen by the container: $mine, host's on /: $on_root" >&2
+	[ "$all" -eq $((mine + 1 + on_root)) ]
+	q berth delete --force "$id"
+	# nothing of it reached the host
+	[ "$(mount_count)" -eq "$before" ]
+}
