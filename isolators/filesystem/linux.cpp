@@ -84,6 +84,10 @@ class FilesystemLinux final : public Isolator {
       host_mntns_ = !joined;
     }
     ch.setup_dev = true;
+    // A user namespace of its own and a mount namespace made with it: the
+    // parent opens the bind sources (isolate), so that a source only the
+    // host can reach still works, as in runc.
+    ch.bind_sources_from_parent = ch.new_userns && (ch.clone_flags & CLONE_NEWNS);
     for (size_t i = 0; i < c.mounts.size(); i++) BERTH_CHECK(add_mount(ctx, plan, c.mounts[i], int(i)));
     BERTH_CHECK(add_devices(ctx, plan));
     for (const auto& p : c.linux.masked_paths) plan.masked_paths.push_back(plan.arena.str(p));
@@ -99,6 +103,12 @@ class FilesystemLinux final : public Isolator {
       }
     }
     return {};
+  }
+
+  // The init waits for Isolated: the bind sources go to it first.
+  Status isolate(const ContainerContext&, LaunchPlan& plan, pid_t init) override {
+    if (!plan.child.bind_sources_from_parent) return {};
+    return kernel_.send_bind_sources(init, plan.child);
   }
 
   // Recorded before the init exists, so an init that binds and then fails
@@ -172,6 +182,16 @@ class FilesystemLinux final : public Isolator {
     return false;
   }
 
+  // The fd number the init receives this bind's source on: a placeholder
+  // open here, so that the number is free in the init (which inherits it).
+  static Status reserve_source_fd(LaunchPlan& plan, child::ChildMount& cm) {
+    UniqueFd fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!fd) return sys_error(errno, "open /dev/null");
+    cm.source_fd = fd.get();
+    plan.owned_fds.push_back(std::move(fd));
+    return {};
+  }
+
   // "/dev", "/dev/", "//dev": the destination is the container's /dev.
   static bool names_dev(const std::string& dest) {
     std::string d;
@@ -191,6 +211,7 @@ class FilesystemLinux final : public Isolator {
     if (r == -EOPNOTSUPP) return Error(Code::Unsupported, "mount option " + m.options[bad] + " is not supported", 0, jp + "/options/" + std::to_string(bad));
     if (r < 0) return Error(Code::Config, "bad mount option", -r, jp + "/options/" + std::to_string(bad));
     cm.userns_fd = -1;
+    cm.source_fd = -1;
     if (cm.opts.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty()) {
       if (!cm.opts.bind) return config_error(jp, "an idmapped mount must be a bind mount");
       // The mount's own maps, or the container's user namespace maps.
@@ -222,6 +243,7 @@ class FilesystemLinux final : public Isolator {
       cm.kind = child::MountKind::Bind;
       cm.source = plan.arena.str(src);
       cm.source_is_dir = S_ISDIR(st.st_mode);
+      if (plan.child.bind_sources_from_parent) BERTH_CHECK(reserve_source_fd(plan, cm));
       plan.mounts.push_back(cm);
       return {};
     }
@@ -257,6 +279,7 @@ class FilesystemLinux final : public Isolator {
     for (const auto& [name, host] : plan.cgroup_binds) {
       child::ChildMount b{};
       b.userns_fd = -1;
+      b.source_fd = -1;
       b.kind = child::MountKind::Cgroup;
       b.json_index = cm.json_index;
       b.source = plan.arena.str(host);

@@ -22,6 +22,20 @@ namespace berth::child {
 // The container init. Never returns: execs the user's program or _exits.
 [[noreturn]] void init_main(const ChildPlan& plan);
 
+// What send_bind_sources reports on its pipe: 0, or the errno of the mount
+// (index into plan.mounts) whose source could not be opened or sent.
+struct BindSourcesResult {
+  int sys_errno;
+  int mount_index;
+};
+
+// Runs in a process forked from the CLI: joins the init's mount namespace
+// (mntns_fd) keeping the host's credentials, clones the source of every
+// Bind mount (open_tree) and sends each as a MountSource message on
+// plan.parent_sync_fd, in mount order; writes a BindSourcesResult to
+// result_fd and _exits. Never returns.
+[[noreturn]] void send_bind_sources(const ChildPlan& plan, int mntns_fd, int result_fd);
+
 // Runs one hook program with `stdin_data` on its stdin, waiting at most
 // timeout_s seconds (0: no limit). Returns 0 and sets *wstatus, or -errno.
 // Allocation-free so that both the CLI and the init use it.

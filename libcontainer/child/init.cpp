@@ -157,6 +157,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   // Not dumpable until exec: no process in the container can ptrace us or
   // open /proc/<pid>/exe (the host's berth binary) while we set up.
   sys::prctl(PR_SET_DUMPABLE, 0);
+  if (p.bind_sources_from_parent) receive_bind_sources(p);
   if (p.await_parent) expect(p, SyncKind::Isolated, nullptr);
   if (p.new_userns) {
     if (sys::setresgid(0, 0, 0) < 0 || sys::setresuid(0, 0, 0) < 0)

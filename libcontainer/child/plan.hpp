@@ -27,6 +27,9 @@ struct ChildMount {
   bool readonly_after_children;  // made read-only once every mount is in place
   int json_index;        // index in /mounts, for errors
   int userns_fd;         // idmapped mount: the user namespace of its maps, or -1
+  int source_fd;         // Bind with ChildPlan::bind_sources_from_parent: the fd
+                         // number (a placeholder the parent reserved) the init
+                         // puts the received source tree on; otherwise -1
   const char* source;
   const char* fstype;
   const char* dest;      // absolute, inside the rootfs
@@ -100,6 +103,14 @@ struct ChildPlan {
   size_t n_readonly;
   ChildSysctl* sysctls;
   size_t n_sysctls;
+  // --- bind sources opened on the host's side (issue 10) --------------------
+  // With a new user namespace its root may not reach a bind source the host
+  // can (a 0700 parent directory). The parent then clones each Bind source
+  // (open_tree, joined to the init's mount namespace with the host's
+  // credentials, as runc 1.1 opens them) and sends them as MountSource
+  // messages, in mount order, before Isolated; the init dup2()s each onto
+  // its ChildMount::source_fd and attaches it as before.
+  bool bind_sources_from_parent;
   const char* hostname;     // nullptr: leave as is
   const char* domainname;
 

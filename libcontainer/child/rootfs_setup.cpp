@@ -124,7 +124,9 @@ BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
   sys::concat(what, sizeof what, bind ? m.source : m.fstype, " on ", m.dest);
   int tree;
   const char* key = nullptr;
-  if (bind) {
+  if (m.kind == MountKind::Bind && p.bind_sources_from_parent) {
+    tree = m.source_fd;  // cloned on the host's side (bind_sources.cpp)
+  } else if (bind) {
     tree = sys::open_tree(AT_FDCWD, m.source,
                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.opts.recursive ? AT_RECURSIVE : 0));
     if (tree < 0) fail(p, errno, "mount: open_tree", what, "/mounts", m.json_index);

@@ -8,6 +8,9 @@
 
 namespace berth::child {
 
+// With plan.bind_sources_from_parent, first of all (before Isolated): the
+// MountSource messages, each onto its ChildMount::source_fd (bind_sources.cpp).
+void receive_bind_sources(const ChildPlan& p);
 // Sets / propagation, binds the rootfs, performs every mount and device;
 // returns an O_PATH fd of the rootfs.
 int prepare_rootfs(const ChildPlan& p);

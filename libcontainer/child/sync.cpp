@@ -59,7 +59,7 @@ int recv_msg(int sock, SyncMsg* out, int* fd_out) noexcept {
   }
   if (n == 0) return -EPIPE;  // peer closed: the child died
   if (n != sizeof *out || (h.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || out->magic != kSyncMagic ||
-      static_cast<uint32_t>(out->kind) < 1 || static_cast<uint32_t>(out->kind) > 7) {
+      static_cast<uint32_t>(out->kind) < 1 || static_cast<uint32_t>(out->kind) > static_cast<uint32_t>(SyncKind::MountSource)) {
     if (*fd_out >= 0) sys::close(*fd_out), *fd_out = -1;
     return -EBADMSG;
   }

@@ -2,6 +2,8 @@
 // one fixed-size message per step over a SOCK_SEQPACKET socketpair, so every
 // read is bounds-checked by construction (a short or long datagram is an
 // error, never a parse). The order of steps is:
+//   parent: MountSource (one per Bind mount, fd attached; only with
+//           plan.bind_sources_from_parent, sent by a helper process)
 //   parent: Isolated (only with plan.await_parent: the isolators' isolate()
 //           steps are done: id maps written, the init placed in its cgroups)
 //   child : RuntimeReady      -> parent runs prestart + createRuntime hooks
@@ -25,6 +27,7 @@ enum class SyncKind : uint32_t {
   Created = 5,
   Failed = 6,
   SeccompFd = 7,
+  MountSource = 8,  // the last: recv_msg refuses a kind above it
 };
 
 // What the child reports when a setup step fails.

@@ -71,6 +71,12 @@ class Kernel {
   // plan's fd fields for the sync channel. On failure nothing is left
   // running.
   virtual Result<SpawnedInit> spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) = 0;
+  // For a user-namespaced init waiting for Isolated: clones the source of
+  // every Bind mount of the plan inside the init's mount namespace with the
+  // host's credentials (a forked helper) and sends them to the init on
+  // plan.parent_sync_fd (child::send_bind_sources). The error names the
+  // mount's source.
+  virtual Status send_bind_sources(pid_t init, const child::ChildPlan& plan) = 0;
   // Signals pid if it is still the process that started at start_time (a
   // pid alone can be reused). Code::NotFound when it is gone.
   virtual Status signal(pid_t pid, uint64_t start_time, int sig) = 0;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "libcontainer/child/child.hpp"
+#include "libcontainer/child/sys.hpp"
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/sys/proc.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
@@ -245,6 +246,29 @@ Result<SpawnedInit> LinuxKernel::spawn_init(child::ChildPlan& plan, const char* 
   out.shim = pid;
   out.init = init;
   return out;
+}
+
+Status LinuxKernel::send_bind_sources(pid_t init, const child::ChildPlan& plan) {
+  UniqueFd ns(open(("/proc/" + std::to_string(init) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns) return sys_error(errno, "open the mount namespace of the container init");
+  int pp[2];
+  if (pipe2(pp, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  UniqueFd result_read(pp[0]), result_write(pp[1]);
+  // setns(CLONE_NEWNS) needs a process of its own (and would move our root).
+  pid_t pid = child::sys::fork();
+  if (pid < 0) return sys_error(errno, "fork the bind source opener");
+  if (pid == 0) child::send_bind_sources(plan, ns.get(), result_write.get());
+  result_write.reset();
+  child::BindSourcesResult r{};
+  ssize_t n;
+  do n = read(result_read.get(), &r, sizeof r); while (n < 0 && errno == EINTR);
+  reap(pid);
+  if (n != sizeof r) return Error(Code::Child, "the bind source opener died");
+  if (r.sys_errno == 0) return {};
+  if (r.mount_index < 0) return sys_error(r.sys_errno, "join the mount namespace of the container init");
+  const auto& m = plan.mounts[r.mount_index];
+  return sys_error(r.sys_errno, std::string("open bind source ") + m.source)
+      .with_path("/mounts/" + std::to_string(m.json_index) + "/source");
 }
 
 Status LinuxKernel::signal(pid_t pid, uint64_t start_time, int sig) {

@@ -22,6 +22,7 @@ class LinuxKernel final : public Kernel {
   Status write_at(int dirfd, const std::string& file, std::string_view data) override;
   Status replace_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) override;
   Result<SpawnedInit> spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) override;
+  Status send_bind_sources(pid_t init, const child::ChildPlan& plan) override;
   Status signal(pid_t pid, uint64_t start_time, int sig) override;
   void reap(pid_t pid) override;
   uint64_t start_time(pid_t pid) override;

@@ -62,6 +62,38 @@ ro_dev() { jq_config '(.mounts[] | select(.destination == "/dev") | .options) +=
 	[ "${lines[0]}" = pts/ptmx ]
 }
 
+# ---- bind sources in a user namespace ------------------------------------------------
+
+# userns -- a user namespace mapping container root to host uid/gid 100000
+userns() {
+	jq_config '.linux.namespaces += [{"type":"user"}]
+		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'
+}
+
+# As runc (and crun): the source is opened on the host's side, so a directory under a
+# 0700 root-owned one, which the container's mapped root could not traverse, is bound.
+@test "user namespace: a bind source only the host can reach is mounted (as runc)" {
+	local hidden=$BATS_TEST_TMPDIR/hidden
+	mkdir -p "$hidden/pub"
+	echo from-the-host > "$hidden/pub/f"
+	chmod 700 "$hidden"
+	chmod 755 "$hidden/pub"
+	make_bundle sh -c 'cat /tmp/f; echo x > /tmp/f 2>/dev/null || echo read-only' >/dev/null
+	userns
+	jq_config --arg s "$hidden/pub" '.mounts += [{"destination":"/tmp","type":"bind","source":$s,"options":["rbind","ro"]}]'
+	run berth run -b "$BUNDLE" "$(new_id)" </dev/null
+	assert_success
+	assert_output_contains from-the-host
+	assert_output_contains read-only
+	[ "$(cat "$hidden/pub/f")" = from-the-host ]
+	# a missing source is still refused naming it
+	jq_config --arg s "$hidden/none" '.mounts[-1].source = $s'
+	run berth run -b "$BUNDLE" "$(new_id)" </dev/null
+	assert_failure
+	assert_output_contains "/source"
+}
+
 # ---- --no-pivot -------------------------------------------------------------------
 
 # runc 1.1.5 and crun detach (or cover) the host's procfs and sysfs before MS_MOVE +

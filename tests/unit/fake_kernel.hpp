@@ -132,6 +132,10 @@ class FakeKernel final : public sys::Kernel {
     processes[out.init] = 1000 + uint64_t(out.init);
     return out;
   }
+  Status send_bind_sources(pid_t init, const child::ChildPlan&) override {
+    if (auto e = step("send_bind_sources", std::to_string(init))) return *e;
+    return {};
+  }
   Status signal(pid_t pid, uint64_t t, int sig) override {
     if (auto e = step("signal", std::to_string(pid))) return *e;
     auto it = processes.find(pid);

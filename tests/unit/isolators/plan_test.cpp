@@ -1,6 +1,7 @@
 // Launch plans built from configs by the isolators' prepare steps (pure:
 // no container is created), and the errors they report with JSON paths.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -122,6 +123,26 @@ TEST_CASE("plan: a read-only /dev is made read-only after its submounts and devi
   // Any other read-only mount is read-only from the start.
   CHECK_FALSE(p.plan.child.mounts[1].readonly_after_children);
   CHECK((p.plan.child.mounts[1].opts.attr_set & MOUNT_ATTR_RDONLY) != 0);
+}
+
+TEST_CASE("plan: with a new user namespace the parent opens the bind sources onto reserved fds") {
+  std::string userns = R"("uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
+    "gidMappings":[{"containerID":0,"hostID":100000,"size":65536}])";
+  auto mounts = R"("mounts":[{"destination":"/t","type":"tmpfs","source":"tmpfs"},
+                             {"destination":"/b","type":"bind","source":"/","options":["rbind"]}])";
+  auto p = prepare(R"("namespaces":[{"type":"mount"},{"type":"user"}],)" + userns, mounts);
+  REQUIRE(p.status.ok());
+  CHECK(p.plan.child.bind_sources_from_parent);
+  REQUIRE(p.plan.child.n_mounts == 2);
+  CHECK(p.plan.child.mounts[0].source_fd == -1);
+  int fd = p.plan.child.mounts[1].source_fd;
+  CHECK(fd > 2);
+  CHECK(fcntl(fd, F_GETFD) == FD_CLOEXEC);  // kept open by the plan, not across exec
+  // Without a user namespace the init opens them itself.
+  auto q = prepare("", mounts);
+  REQUIRE(q.status.ok());
+  CHECK_FALSE(q.plan.child.bind_sources_from_parent);
+  CHECK(q.plan.child.mounts[1].source_fd == -1);
 }
 
 TEST_CASE("plan: a bind source that does not exist is refused before any side effect") {
