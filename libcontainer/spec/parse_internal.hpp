@@ -76,6 +76,11 @@ class Walker {
   bool as_u32(Value v, uint32_t& out);
   bool as_u64(Value v, uint64_t& out);
   bool as_i64(Value v, int64_t& out);
+  // A uid or gid: 0..2147483647, as runc requires. Larger values are refused:
+  // 4294967295 is (uid_t)-1, which setresuid/setgroups/chown read as "leave
+  // unchanged", so a process asked to be 4294967295 would stay root.
+  bool as_id(Value v, uint32_t& out);
+  bool id(Value obj, std::string_view name, uint32_t& out);
   bool as_object(Value v);  // records a type error unless v is an object
   bool as_array(Value v);
 
@@ -107,6 +112,10 @@ class Walker {
   std::string path_;
   std::vector<Problem> problems_;
 };
+
+// The largest uid/gid berth accepts (runc: "uids and gids must be in range
+// 0-2147483647").
+inline constexpr uint32_t kMaxId = 2147483647;
 
 bool is_absolute(std::string_view p);
 std::string quoted(std::string_view s);  // "\"s\"" with JSON escaping

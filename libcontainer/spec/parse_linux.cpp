@@ -2,6 +2,7 @@
 // resources.devices, sysctl, propagation, masked/readonly paths; plus the
 // rules that tie namespaces to other fields. Resource controllers and other
 // spec features berth does not implement are refused by name.
+#include <algorithm>
 #include <cstring>
 
 #include "libcontainer/spec/parse_internal.hpp"
@@ -9,6 +10,8 @@
 namespace berth::spec::detail {
 
 namespace {
+
+constexpr uint64_t kLastMappableId = 4294967294;
 
 bool ns_type_from_name(std::string_view name, NsType& out) {
   constexpr NsType kAll[] = {NsType::Pid, NsType::Network, NsType::Mount,  NsType::Ipc,
@@ -324,11 +327,21 @@ void parse_id_mappings(Walker& w, Value obj, std::string_view name, std::vector<
   w.each_object(obj, name, [&](Value v) {
     IdMapping m;
     bool all = w.require(v, "containerID") & w.require(v, "hostID") & w.require(v, "size");
-    all = w.u32(v, "containerID", m.container_id) & w.u32(v, "hostID", m.host_id) &
+    all = w.id(v, "containerID", m.container_id) & w.id(v, "hostID", m.host_id) &
           w.u32(v, "size", m.size) & all;
     if (all && m.size == 0) {
       auto s = w.enter("size");
       w.fail("must be greater than 0");
+    } else if (all) {
+      // The range may reach past kMaxId (the whole-range map "0 0 4294967295"
+      // is common) but not wrap or include 4294967295, (uid_t)-1; the kernel
+      // refuses those with a bare EINVAL at uid_map write time.
+      uint64_t last = uint64_t(std::max(m.container_id, m.host_id)) + m.size - 1;
+      if (last > kLastMappableId) {
+        auto s = w.enter("size");
+        w.fail("the range " + std::to_string(std::max(m.container_id, m.host_id)) + "+" + std::to_string(m.size) +
+               " reaches past id " + std::to_string(kLastMappableId));
+      }
     }
     out.push_back(m);
   });

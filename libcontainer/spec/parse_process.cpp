@@ -49,8 +49,8 @@ void parse_user(Walker& w, Value p, User& u) {
   if (!v.present()) return;
   auto s = w.enter("user");
   if (!w.as_object(v)) return;
-  w.u32(v, "uid", u.uid);
-  w.u32(v, "gid", u.gid);
+  w.id(v, "uid", u.uid);
+  w.id(v, "gid", u.gid);
   uint32_t umask = 0;
   if (w.u32(v, "umask", umask)) {
     if (umask > 0777) {
@@ -63,7 +63,7 @@ void parse_user(Walker& w, Value p, User& u) {
   u.additional_gids.clear();
   w.each(v, "additionalGids", [&](Value g) {
     uint32_t gid;
-    if (w.as_u32(g, gid)) u.additional_gids.push_back(gid);
+    if (w.as_id(g, gid)) u.additional_gids.push_back(gid);
   });
 }
 

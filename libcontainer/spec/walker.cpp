@@ -110,6 +110,24 @@ bool Walker::as_u32(Value v, uint32_t& out) {
   return true;
 }
 
+bool Walker::as_id(Value v, uint32_t& out) {
+  uint64_t x;
+  if (!as_u64(v, x)) return false;
+  if (x > kMaxId) {
+    fail("uids and gids must be in range 0-" + std::to_string(kMaxId) + ", got " + std::to_string(x));
+    return false;
+  }
+  out = static_cast<uint32_t>(x);
+  return true;
+}
+
+bool Walker::id(Value obj, std::string_view name, uint32_t& out) {
+  Value v = member(obj, name);
+  if (!v.present()) return false;
+  auto s = enter(name);
+  return as_id(v, out);
+}
+
 bool Walker::as_i64(Value v, int64_t& out) {
   if (!v.is_number()) {
     type_error(v, "an integer");

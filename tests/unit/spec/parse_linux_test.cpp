@@ -86,8 +86,31 @@ TEST_CASE("linux: id mapping entries are complete unsigned 32-bit values") {
                 "required");
   CHECK_REFUSED(with_linux(userns + R"("uidMappings":[{"containerID":0,"hostID":0,"size":0}])"),
                 "/linux/uidMappings/0/size", "greater than 0");
-  CHECK_REFUSED(with_linux(userns + R"("uidMappings":[{"containerID":0,"hostID":4294967296,"size":1}])"),
-                "/linux/uidMappings/0/hostID", "at most 4294967295");
+  CHECK_REFUSED(with_linux(userns + R"("uidMappings":[{"containerID":0,"hostID":0,"size":4294967296}])"),
+                "/linux/uidMappings/0/size", "at most 4294967295");
+}
+
+TEST_CASE("linux: id mapping ids above 2147483647 and ranges reaching 4294967295 are refused") {
+  std::string userns = R"("namespaces":[{"type":"user"}],"uidMappings":[{"containerID":0,"hostID":0,"size":1}],)";
+  auto gid = [&](const std::string& m) { return with_linux(userns + R"("gidMappings":[{"containerID":0,"hostID":0,"size":1},)" + m + "]"); };
+  CHECK_REFUSED(gid(R"({"containerID":0,"hostID":4294967295,"size":1})"), "/linux/gidMappings/1/hostID",
+                "uids and gids must be in range 0-2147483647, got 4294967295");
+  CHECK_REFUSED(gid(R"({"containerID":2147483648,"hostID":1,"size":1})"), "/linux/gidMappings/1/containerID",
+                "range 0-2147483647");
+  CHECK_REFUSED(gid(R"({"containerID":0,"hostID":4294967296,"size":1})"), "/linux/gidMappings/1/hostID",
+                "range 0-2147483647");
+  CHECK_REFUSED(gid(R"({"containerID":1,"hostID":100000,"size":4294967295})"), "/linux/gidMappings/1/size",
+                "reaches past id 4294967294");
+  CHECK_REFUSED(gid(R"({"containerID":2147483647,"hostID":0,"size":2147483649})"), "/linux/gidMappings/1/size",
+                "reaches past id 4294967294");
+  // What the kernel and runc accept: a range past 2147483647, and the whole-range map.
+  CHECK(parse_config(gid(R"({"containerID":1,"hostID":2147483000,"size":65536})")).ok());
+  CHECK(parse_config(gid(R"({"containerID":0,"hostID":0,"size":4294967295})")).ok());
+  // Idmapped mounts share the reader.
+  CHECK_REFUSED(config(R"("mounts":[{"destination":"/m","source":"/s","options":["bind"],
+      "uidMappings":[{"containerID":0,"hostID":0,"size":1}],
+      "gidMappings":[{"containerID":0,"hostID":4294967295,"size":1}]}])"),
+                "/mounts/0/gidMappings/0/hostID", "range 0-2147483647");
 }
 
 TEST_CASE("linux: timeOffsets need a time namespace and known clocks") {

@@ -12,7 +12,7 @@ using namespace berth::spec::test;
 TEST_CASE("process: every field is read") {
   Config c = parsed(with_process(R"(
       "terminal":true,"consoleSize":{"height":24,"width":80},
-      "user":{"uid":1000,"gid":1001,"umask":18,"additionalGids":[5,4294967295]},
+      "user":{"uid":1000,"gid":1001,"umask":18,"additionalGids":[5,2147483647]},
       "args":["/bin/sh","-c","true"],"env":["PATH=/bin","EMPTY="],"cwd":"/home",
       "capabilities":{"bounding":["CAP_CHOWN","CAP_KILL"],"effective":[],"permitted":["CAP_SYS_ADMIN"],
                       "inheritable":["CAP_NET_RAW"],"ambient":["CAP_BPF"]},
@@ -29,7 +29,7 @@ TEST_CASE("process: every field is read") {
   CHECK(p.user.uid == 1000);
   CHECK(p.user.gid == 1001);
   CHECK(p.user.umask == 18u);
-  CHECK(p.user.additional_gids == std::vector<uint32_t>{5, 4294967295u});
+  CHECK(p.user.additional_gids == std::vector<uint32_t>{5, 2147483647u});
   CHECK(p.args.size() == 3);
   CHECK(p.env == std::vector<std::string>{"PATH=/bin", "EMPTY="});
   CHECK(p.cwd == "/home");
@@ -77,7 +77,7 @@ TEST_CASE("process: env entries are NAME=VALUE") {
 
 TEST_CASE("process: uid and gid are unsigned 32-bit integers") {
   CHECK_REFUSED(with_process(R"("user":{"uid":-1})"), "/process/user/uid", "must not be negative");
-  CHECK_REFUSED(with_process(R"("user":{"uid":4294967296})"), "/process/user/uid", "at most 4294967295");
+  CHECK_REFUSED(with_process(R"("user":{"uid":4294967296})"), "/process/user/uid", "range 0-2147483647");
   CHECK_REFUSED(with_process(R"("user":{"gid":"0"})"), "/process/user/gid", "expected an unsigned integer, got string");
   CHECK_REFUSED(with_process(R"("user":{"uid":1.5})"), "/process/user/uid", "expected an integer");
   CHECK_REFUSED(with_process(R"("user":{"uid":1e3})"), "/process/user/uid", "expected an integer");
@@ -87,6 +87,20 @@ TEST_CASE("process: uid and gid are unsigned 32-bit integers") {
   CHECK_REFUSED(with_process(R"("user":{"umask":512})"), "/process/user/umask", "at most 0777");
   CHECK_REFUSED(with_process(R"("consoleSize":{"height":-1,"width":1})"), "/process/consoleSize/height",
                 "must not be negative");
+}
+
+// (uid_t)-1 = 4294967295 means "unchanged" to setresuid: the process would
+// stay root. runc 1.1.5: "uids and gids must be in range 0-2147483647".
+TEST_CASE("process: uid, gid and additionalGids above 2147483647 are refused") {
+  CHECK(parse_config(with_process(R"("user":{"uid":2147483647,"gid":2147483647,"additionalGids":[2147483647]})")).ok());
+  for (const char* id : {"2147483648", "4294967294", "4294967295"}) {
+    std::string n(id);
+    CHECK_REFUSED(with_process(R"("user":{"uid":)" + n + "}"), "/process/user/uid",
+                  "uids and gids must be in range 0-2147483647, got " + n);
+    CHECK_REFUSED(with_process(R"("user":{"gid":)" + n + "}"), "/process/user/gid", "range 0-2147483647");
+    CHECK_REFUSED(with_process(R"("user":{"additionalGids":[1,2,)" + n + "]}"), "/process/user/additionalGids/2",
+                  "range 0-2147483647");
+  }
 }
 
 TEST_CASE("process: capability names are checked with libcap") {
