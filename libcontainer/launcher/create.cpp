@@ -22,6 +22,7 @@
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/log/timeline.hpp"
+#include "libcontainer/spec/root_path.hpp"
 #include "libcontainer/state/watch_file.hpp"
 #include "libcontainer/sys/kernel.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
@@ -238,11 +239,7 @@ Status Launch::talk_to_init() {
 Status Launch::run() {
   timeline.start();
   ctx.bundle = BERTH_TRY(absolute(opts.bundle.empty() ? "." : opts.bundle).context("bundle"));
-  std::string root = config.root.path;
-  if (root.empty() || root[0] != '/') root = ctx.bundle + "/" + root;
-  auto rootfs = absolute(root);
-  if (!rootfs) return std::move(rootfs).error().with_path("/root/path").context("rootfs");
-  ctx.rootfs = *rootfs;
+  ctx.rootfs = BERTH_TRY(spec::resolve_root_path(ctx.bundle, config.root.path).context("rootfs"));
   ctx.state_dir = store.dir(ctx.id);
   BERTH_CHECK(fill_process(config, opts, plan));
   plan.child.rootfs = plan.arena.str(ctx.rootfs);

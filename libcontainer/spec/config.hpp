@@ -64,7 +64,7 @@ struct Root {
 };
 
 struct Mount {
-  std::string destination;  // absolute (relative is accepted and made absolute, as runc does)
+  std::string destination;  // absolute and lexically clean (relative is taken from "/", ".." stops there)
   std::string type;         // "" for a bind mount without type
   std::string source;
   std::vector<std::string> options;

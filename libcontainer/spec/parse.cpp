@@ -36,9 +36,13 @@ void parse_root(Walker& w, Value top, Root& out) {
 void parse_mount(Walker& w, Value v, Mount& m) {
   if (w.require(v, "destination") && w.str(v, "destination", m.destination)) {
     auto s = w.enter("destination");
+    // A relative destination is relative to "/" (runtime-spec, deprecated;
+    // runc accepts it), and ".." is cleaned lexically and stops at "/", as
+    // runc's SecureJoin does: later checks that compare destinations
+    // ("/dev" bound from the host, proc/sys targets) see the path that is
+    // mounted on, and "/tmp/../dev" or "dev/" cannot pass for another one.
     if (m.destination.empty()) w.fail("must not be empty");
-    // runc accepts a relative destination and resolves it from "/".
-    else if (!is_absolute(m.destination)) m.destination.insert(0, 1, '/');
+    else m.destination = clean_absolute(m.destination);
   }
   w.str(v, "type", m.type);
   w.str(v, "source", m.source);

@@ -118,6 +118,10 @@ class Walker {
 inline constexpr uint32_t kMaxId = 2147483647;
 
 bool is_absolute(std::string_view p);
+// p taken from "/" and cleaned lexically as Go's path.Clean does: "/" joins,
+// "." and empty components dropped, ".." removes the previous component and
+// stops at "/", no trailing "/". "a/../../b/" -> "/b".
+std::string clean_absolute(std::string_view p);
 std::string quoted(std::string_view s);  // "\"s\"" with JSON escaping
 
 void parse_process(Walker& w, Value v, Process& out);

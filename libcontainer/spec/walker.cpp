@@ -10,6 +10,26 @@ namespace berth::spec::detail {
 
 bool is_absolute(std::string_view p) { return !p.empty() && p[0] == '/'; }
 
+std::string clean_absolute(std::string_view p) {
+  std::string out;
+  size_t i = 0;
+  while (i < p.size()) {
+    size_t end = p.find('/', i);
+    if (end == std::string_view::npos) end = p.size();
+    std::string_view c = p.substr(i, end - i);
+    i = end + 1;
+    if (c.empty() || c == ".") continue;
+    if (c == "..") {
+      size_t cut = out.rfind('/');
+      out.resize(cut == std::string::npos ? 0 : cut);
+      continue;
+    }
+    out += '/';
+    out += c;
+  }
+  return out.empty() ? "/" : out;
+}
+
 std::string quoted(std::string_view s) {
   std::string out;
   json::append_quoted(out, s);

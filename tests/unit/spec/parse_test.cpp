@@ -129,6 +129,22 @@ TEST_CASE("mounts: fields are read and a relative destination is made absolute")
   CHECK(c.mounts[1].gid_mappings[0].host_id == 2000);
 }
 
+// runtime-spec: a relative destination is relative to "/" (deprecated); ".."
+// is cleaned lexically and stops at "/", as runc's SecureJoin does.
+TEST_CASE("mounts: destinations are made absolute and cleaned lexically, never above /") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"/dev", "/dev"},          {"/dev/", "/dev"},       {"dev", "/dev"},          {"dev/", "/dev"},
+      {"/tmp/../dev", "/dev"},   {"./dev/.", "/dev"},     {"//a//b/", "/a/b"},      {"../../../etc", "/etc"},
+      {"/a/../../../b", "/b"},   {"a/b/../c", "/a/c"},    {"/..", "/"},             {".", "/"},
+      {"/a/..b/c..", "/a/..b/c.."}, {"/a/.../b", "/a/.../b"},
+  };
+  for (const auto& [in, want] : cases) {
+    std::string m = std::string(R"("mounts":[{"destination":")") + in + R"(","type":"tmpfs","source":"t"}])";
+    Config c = parsed(config(m));
+    CHECK_MESSAGE(c.mounts[0].destination == want, in);
+  }
+}
+
 TEST_CASE("mounts: invalid entries name their index") {
   CHECK_REFUSED(config(R"("mounts":[{"destination":"/a"},{"type":"tmpfs"}])"), "/mounts/1/destination", "required");
   CHECK_REFUSED(config(R"("mounts":[{"destination":""}])"), "/mounts/0/destination", "must not be empty");
