@@ -23,6 +23,7 @@
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/log/timeline.hpp"
 #include "libcontainer/spec/root_path.hpp"
+#include "libcontainer/state/agent_state.hpp"
 #include "libcontainer/state/watch_file.hpp"
 #include "libcontainer/sys/kernel.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
@@ -151,10 +152,7 @@ Status Launch::write_watches() {
 Status Launch::handle_seccomp_fd(int fd) {
   UniqueFd notify(fd);
   auto sock = BERTH_TRY(sys::unix_connect(plan.seccomp_listener_path).context("connect to the seccomp listener"));
-  // The container process state the spec defines for the seccomp agent.
-  std::string state = state::oci_state_json(st, state::RunState::Creating, false);
-  std::string msg = "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(st.pid) +
-                    ",\"metadata\":\"" + plan.seccomp_listener_metadata + "\",\"state\":" + state + "}";
+  std::string msg = state::seccomp_agent_state(st, plan.seccomp_listener_metadata);
   return sys::send_fd(sock.get(), msg, notify.get()).context("send the seccomp notify fd to " + plan.seccomp_listener_path);
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bats
+# Config text that reaches other documents or error messages (issue 10, 1.5).
+#
+# linux.seccomp.listenerMetadata is the config's text: berth writes it into the
+# container process state it sends to the seccomp agent through its JSON writer, so
+# quotes or braces in it cannot add keys or break the document (runc 1.1.5 marshals it
+# with encoding/json, the same result).
+
+load ../lib/common
+load helpers/security
+
+@test "config_escapes: listenerMetadata with quotes and braces reaches the seccomp agent escaped" {
+	sec_bundle true
+	local agent sock=$BATS_TEST_TMPDIR/agent.sock out=$BATS_TEST_TMPDIR/scratch-agent
+	agent=$(sec_helper seccomp_agent)
+	"$agent" "$sock" "$out"
+	local meta='x","pid":1,"injected":{"a":"\\"}'
+	jq_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s, listenerMetadata: $m,
+		syscalls: [{names: ["mknodat"], action: "SCMP_ACT_NOTIFY"}]}' --arg s "$sock" --arg m "$meta"
+	local id
+	id=$(new_id)
+	# The agent receives the state at create; run carries on to start and wait.
+	run berth run --bundle "$BUNDLE" "$id"
+	assert_success
+	[ -e "$out.done" ]
+	run jq -e . "$out"
+	assert_success
+	run jq -r .metadata "$out"
+	[ "$output" = "$meta" ]
+	run jq -r 'has("injected")' "$out"
+	[ "$output" = false ]
+	run jq -r .pid "$out"
+	[ "$output" != 1 ]
+	run jq -r .state.id "$out"
+	[ "$output" = "$id" ]
+	assert_host_untouched
+}
