@@ -11,11 +11,11 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "isolators/filesystem/sysctl_rules.hpp"
 #include "isolators/registry.hpp"
 #include "libcontainer/rootfs/mount_options.hpp"
+#include "libcontainer/sys/mountinfo.hpp"
 #include "libcontainer/sys/userns.hpp"
 
 namespace berth::isolators {
@@ -149,16 +149,15 @@ class FilesystemLinux final : public Isolator {
     std::string id, dev, parent_dev;
   };
   static TopMount top_mount_at(const std::string& path) {
-    std::ifstream mi("/proc/self/mountinfo");
+    auto mounts = sys::read_mountinfo();
+    if (!mounts) return {};
     std::map<std::string, std::string> dev_of;  // mount id -> major:minor
     std::string top_parent;
     TopMount top;
-    for (std::string line; std::getline(mi, line);) {
-      std::istringstream in(line);
-      std::string id, parent, dev, root, mnt;
-      in >> id >> parent >> dev >> root >> mnt;
-      dev_of[id] = dev;
-      if (mnt == path) top.id = id, top.dev = dev, top_parent = parent;
+    // Decoded mount points: a rootfs path with a space is "\040" in the file.
+    for (const auto& m : *mounts) {
+      dev_of[m.id] = m.dev;
+      if (m.mount_point == path) top.id = m.id, top.dev = m.dev, top_parent = m.parent;
     }
     if (!top.id.empty()) top.parent_dev = dev_of[top_parent];
     return top;

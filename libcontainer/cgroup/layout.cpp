@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "libcontainer/state/files.hpp"
+#include "libcontainer/sys/mountinfo.hpp"
 
 namespace berth::cgroup {
 namespace {
@@ -20,20 +21,6 @@ std::vector<std::string> split(std::string_view s, char sep) {
     if (end == std::string_view::npos) return out;
     start = end + 1;
   }
-}
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); i++) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      out += char((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 // Lexically clean an absolute path: "/a/./b/../c//" -> "/a/c"; ".." stops at "/".
@@ -86,20 +73,14 @@ const Hierarchy* Layout::unified() const {
 Layout parse_layout(std::string_view mountinfo, std::string_view proc_self_cgroup) {
   Layout l;
   std::vector<std::string> mount_roots;
-  std::istringstream in{std::string(mountinfo)};
-  for (std::string line; std::getline(in, line);) {
-    size_t dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    auto pre = split(line.substr(0, dash), ' ');
-    auto post = split(line.substr(dash + 3), ' ');
-    if (pre.size() < 5 || post.size() < 3) continue;
+  for (const auto& m : sys::parse_mountinfo(mountinfo)) {
     Hierarchy h;
-    h.mount = unescape(pre[4]);
-    if (post[0] == "cgroup2") {
+    h.mount = m.mount_point;
+    if (m.fstype == "cgroup2") {
       if (l.unified()) continue;  // the first mount of a hierarchy wins
       h.v2 = true;
-    } else if (post[0] == "cgroup") {
-      for (auto& opt : split(post[2], ','))
+    } else if (m.fstype == "cgroup") {
+      for (auto& opt : split(m.super_options, ','))
         if (opt.rfind("name=", 0) == 0 || std::find(std::begin(kV1Controllers), std::end(kV1Controllers), opt) !=
                                               std::end(kV1Controllers))
           h.controllers.push_back(opt);
@@ -111,7 +92,7 @@ Layout parse_layout(std::string_view mountinfo, std::string_view proc_self_cgrou
       continue;
     }
     l.hierarchies.push_back(std::move(h));
-    mount_roots.push_back(unescape(pre[3]));
+    mount_roots.push_back(m.root);
   }
   // Our own cgroup in each: "ID:controllers:path"; the v2 line is "0::path".
   std::istringstream cg{std::string(proc_self_cgroup)};

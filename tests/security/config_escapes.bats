@@ -35,3 +35,28 @@ load helpers/security
 	[ "$output" = "$id" ]
 	assert_host_untouched
 }
+
+# mountinfo writes a space as \040 and a tab as \011: berth's one mountinfo parser
+# decodes them, so the host rootfs bind made without a mount namespace is found and
+# detached by delete (runc 1.1.5 does the same for such a path).
+@test "config_escapes: a rootfs path with a space and a tab leaves no host mount after delete" {
+	local dir=$BATS_TEST_TMPDIR/$'bundle with space\tand tab'
+	make_bundle --copy --dir "$dir" sh -c 'echo in'
+	ROOTFS=$BUNDLE/rootfs
+	jq_config '.linux.namespaces |= map(select(.type != "mount")) | .root.readonly = false'
+	local id
+	id=$(new_id)
+	# create, start, wait, delete: each step of the lifecycle, not run's shortcut.
+	berth create --bundle "$BUNDLE" "$id" > "$BATS_TEST_TMPDIR/scratch-create" 2>&1
+	grep -qF "$(printf '%s' "$ROOTFS" | sed 's/ /\\040/g; s/\t/\\011/g')" /proc/self/mountinfo
+	berth start "$id"
+	wait_status berth "$id" stopped
+	berth delete "$id"
+	local escaped
+	escaped=$(printf '%s' "$ROOTFS" | sed 's/ /\\040/g; s/\t/\\011/g')
+	if grep -F "$escaped" /proc/self/mountinfo >&2; then
+		echo "a mount of $ROOTFS is left on the host after delete" >&2
+		return 1
+	fi
+	assert_host_untouched
+}

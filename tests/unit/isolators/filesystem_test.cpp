@@ -12,6 +12,7 @@
 #include "isolators/registry.hpp"
 #include "libcontainer/spec/parse.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
+#include "libcontainer/sys/mountinfo.hpp"
 #include "tests/unit/temp_tree.hpp"
 
 using namespace berth;
@@ -20,14 +21,10 @@ namespace {
 
 // How many mounts sit at exactly path.
 int mounts_at(const std::string& path) {
-  std::ifstream mi("/proc/self/mountinfo");
+  auto mounts = sys::read_mountinfo();
+  REQUIRE(mounts.ok());
   int n = 0;
-  for (std::string line; std::getline(mi, line);) {
-    std::istringstream in(line);
-    std::string id, parent, dev, root, mnt;
-    in >> id >> parent >> dev >> root >> mnt;
-    n += mnt == path;
-  }
+  for (const auto& m : *mounts) n += m.mount_point == path;
   return n;
 }
 
@@ -37,10 +34,10 @@ struct Case {
   spec::Config config;
   sys::LinuxKernel kernel;
   std::unique_ptr<Isolator> iso = isolators::make_filesystem_linux(kernel);
-  Case() {
-    tree.mkdirs("rootfs");
+  explicit Case(const std::string& rootfs_name = "rootfs") {
+    tree.mkdirs(rootfs_name);
     tree.mkdirs("state");
-    rootfs = tree.at("rootfs");
+    rootfs = tree.at(rootfs_name);
     state = tree.at("state");
     auto c = spec::parse_config(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"},
       "linux":{"namespaces":[{"type":"pid"}]}})");
@@ -92,4 +89,15 @@ TEST_CASE("ROOT_ filesystem: cleanup leaves a mount that was on the rootfs befor
   t.provision();
   REQUIRE(t.iso->cleanup(t.state).ok());
   CHECK(mounts_at(t.rootfs) == 1);
+}
+
+// mountinfo writes a space as \040, a tab as \011, a backslash as \134: the
+// record holds the real path, and cleanup must find the bind under it.
+TEST_CASE("ROOT_ filesystem: cleanup detaches the rootfs bind of a path with a space, a tab and a backslash") {
+  Case t("root fs\tx\\y");
+  t.provision();
+  t.bind();
+  REQUIRE(mounts_at(t.rootfs) == 1);
+  REQUIRE(t.iso->cleanup(t.state).ok());
+  CHECK(mounts_at(t.rootfs) == 0);
 }
