@@ -3,26 +3,104 @@
 #include "libcontainer/json/tree.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <string>
+#include <vector>
+
+#include "libcontainer/json/utf8.hpp"
 
 namespace berth::json {
 
 namespace {
 
+// The RFC 6901 path of the value the text is in at offset, read with a
+// minimal tokenizer (the text is only known to be JSON up to there): "" at
+// the top level, the enclosing object's path inside a member name. Only
+// called to describe an error.
+std::string pointer_at(std::string_view text, size_t offset) {
+  struct Frame {
+    bool array;
+    size_t index = 0;
+    std::string_view key;  // as written, escapes included
+    bool in_value = false;
+  };
+  std::vector<Frame> st;
+  bool in_string = false, is_key = false;
+  size_t str_start = 0;
+  for (size_t i = 0; i < offset && i < text.size(); i++) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') i++;
+      else if (c == '"') {
+        in_string = false;
+        if (is_key) st.back().key = text.substr(str_start, i - str_start);
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        str_start = i + 1;
+        is_key = !st.empty() && !st.back().array && !st.back().in_value;
+        break;
+      case ':':
+        if (!st.empty() && !st.back().array) st.back().in_value = true;
+        break;
+      case ',':
+        if (st.empty()) break;
+        if (st.back().array) st.back().index++;
+        else st.back().in_value = false;
+        break;
+      case '{': st.push_back({false}); break;
+      case '[': st.push_back({true}); break;
+      case '}':
+      case ']':
+        if (!st.empty()) st.pop_back();
+        break;
+      default: break;
+    }
+  }
+  std::string path;
+  for (const Frame& f : st) {
+    if (f.array) path += "/" + std::to_string(f.index);
+    else if (f.in_value) append_pointer_token(path, f.key);
+    else break;  // in a member name: the object is the place
+  }
+  return path;
+}
+
+Error text_error(std::string_view text, size_t offset, std::string what) {
+  std::string path = pointer_at(text, offset);
+  what += " at byte offset " + std::to_string(offset);
+  if (!path.empty()) what += " (in " + path + ")";
+  return config_error(path, std::move(what));
+}
+
 // One pass over the raw text: refuses bytes and forms that yajl_tree would
-// accept but misrepresent, and bounds nesting before yajl allocates.
+// accept but misrepresent, and bounds nesting before yajl allocates. Also
+// checks UTF-8 (RFC 8259 8.1), which yajl does too but without saying where.
 Status prescan(std::string_view text, size_t max_depth) {
   size_t depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); i++) {
     char c = text[i];
-    if (c == '\0') return config_error("", "JSON text contains a NUL byte at offset " + std::to_string(i));
+    if (c == '\0') return text_error(text, i, "JSON text contains a NUL byte");
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      unsigned cp;
+      size_t n = utf8_sequence_length(text, i, cp);
+      if (n == 0) {
+        char hex[8];
+        snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(c));
+        return text_error(text, i, std::string("JSON text is not valid UTF-8: byte ") + hex);
+      }
+      i += n - 1;
+      continue;
+    }
     if (in_string) {
       if (c == '"') {
         in_string = false;
       } else if (c == '\\' && i + 1 < text.size()) {
-        if (text.substr(i + 1, 5) == "u0000")
-          return config_error("", "JSON string contains \\u0000 at offset " + std::to_string(i));
+        if (text.substr(i + 1, 5) == "u0000") return text_error(text, i, "JSON string contains \\u0000");
         i++;  // skip the escaped character, which may be '"' or '\\'
       }
       continue;
@@ -38,7 +116,7 @@ Status prescan(std::string_view text, size_t max_depth) {
       case ']':
         if (depth > 0) depth--;
         break;
-      case '/': return config_error("", "JSON text contains a comment at offset " + std::to_string(i));
+      case '/': return text_error(text, i, "JSON text contains a comment");
       default: break;
     }
   }

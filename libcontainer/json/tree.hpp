@@ -3,7 +3,9 @@
 // Before yajl sees the text, parse() refuses what yajl_tree would silently
 // mangle: NUL bytes (yajl reads a C string), "\u0000" escapes (strings are
 // stored NUL-terminated), comments (yajl_tree enables them; JSON has none)
-// and nesting deeper than max_depth (yajl_tree_free recurses).
+// and nesting deeper than max_depth (yajl_tree_free recurses); and invalid
+// UTF-8, which yajl refuses without saying where. Those errors name the byte
+// offset and, as json_path, the value it is in ("/process/args/0").
 #pragma once
 
 #include <yajl/yajl_tree.h>

@@ -60,3 +60,20 @@ load helpers/security
 	fi
 	assert_host_untouched
 }
+
+# runc 1.1.5 decodes invalid UTF-8 as U+FFFD and runs (checked by hand: it then looks
+# for an executable "i\uFFFDd"); crun refuses the file. berth refuses it and says where.
+@test "config_escapes: invalid UTF-8 in config.json is refused naming the byte offset and field" {
+	sec_bundle true
+	jq_config '.process.args = ["iXXd"]'
+	# jq cannot write invalid UTF-8: put the byte in place of the marker.
+	sed -i 's/XX/\xff/' "$BUNDLE/config.json"
+	local offset
+	offset=$(grep -boa $'i\xff' "$BUNDLE/config.json" | cut -d: -f1)
+	offset=$((offset + 1))
+	run berth run --bundle "$BUNDLE" "$(new_id)"
+	assert_failure
+	assert_output_contains "not valid UTF-8: byte 0xff at byte offset $offset"
+	assert_output_contains "/process/args/0"
+	assert_host_untouched
+}

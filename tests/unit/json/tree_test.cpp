@@ -86,3 +86,44 @@ TEST_CASE("tree: pointer tokens are escaped") {
   append_pointer_token(p, "");
   CHECK(p == "/a~1b~0c/");
 }
+
+TEST_CASE("tree: invalid UTF-8 is refused with its byte offset and the path of its value") {
+  std::string text = "{\"process\":{\"args\":[\"sh\",\"i\xff" "d\"],\"cwd\":\"/\"}}";
+  size_t at = text.find('\xff');
+  auto d = Document::parse(text);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().code() == berth::Code::Config);
+  CHECK(d.error().json_path() == "/process/args/1");
+  CHECK(d.error().message().find("not valid UTF-8: byte 0xff at byte offset " + std::to_string(at)) !=
+        std::string::npos);
+  // Overlong, surrogate, truncated and stray continuation bytes; in a key the
+  // path is the object's.
+  const std::pair<std::string, std::string> cases[] = {
+      {"{\"a\":{\"b\":\"\xc0\xaf\"}}", "/a/b"},
+      {"{\"a\":[1,{\"k\":\"\xed\xa0\x80\"}]}", "/a/1/k"},
+      {"{\"a\":\"x\xe2\x82\"}", "/a"},
+      {"[\"\x80\"]", "/0"},
+      {"{\"a\":{\"k\xff\":1}}", "/a"},
+      {"{\"a~/b\":\"\xff\"}", "/a~0~1b"},
+      {"\xff", ""},
+  };
+  for (const auto& [t, path] : cases) {
+    auto r = Document::parse(t);
+    REQUIRE_FALSE_MESSAGE(r.ok(), t);
+    CHECK_MESSAGE(r.error().json_path() == path, t);
+    CHECK(r.error().message().find("byte offset " + std::to_string(t.find_first_of("\x80\xc0\xed\xe2\xff"))) !=
+          std::string::npos);
+  }
+  // Valid multi-byte text passes: 2, 3 and 4 byte sequences.
+  CHECK(Document::parse("{\"a\":\"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}").ok());
+}
+
+TEST_CASE("tree: NUL bytes, \\u0000 and comments also name their offset and path") {
+  auto nul = Document::parse(std::string_view("{\"a\":[\"x\0\"]}", 12));
+  REQUIRE_FALSE(nul.ok());
+  CHECK(nul.error().json_path() == "/a/0");
+  CHECK(nul.error().message().find("byte offset 8") != std::string::npos);
+  auto esc = Document::parse(R"({"env":{"k":"x\u0000"}})");
+  REQUIRE_FALSE(esc.ok());
+  CHECK(esc.error().json_path() == "/env/k");
+}
