@@ -202,14 +202,48 @@ BERTH_CHILD int lookup(const ChildPlan& p, ExecTarget* t) {
   return last;
 }
 
+// RLIMIT_NOFILE is set last, just before exec (set_late_rlimits): until
+// then the init opens the cwd, the program, the exec fifo and the hooks'
+// pipes, and it holds more fds than a small limit allows (8 failed with
+// EMFILE at "chdir to cwd", where runc 1.1.5 runs). Raising a hard limit
+// needs CAP_SYS_RESOURCE, which set_user may drop: that part is done early,
+// keeping the soft limit; the late call only lowers, which needs no
+// capability.
+BERTH_CHILD bool set_late(int resource) { return resource == RLIMIT_NOFILE; }
+
+BERTH_CHILD void set_early_rlimits(const ChildPlan& p) {
+  for (size_t i = 0; i < p.n_rlimits; i++) {
+    const ChildRlimit& r = p.rlimits[i];
+    rlimit rl{r.soft, r.hard};
+    if (set_late(r.resource)) {
+      rlimit cur{};
+      if (sys::getrlimit(r.resource, &cur) == 0 && r.hard <= cur.rlim_max) continue;
+      rl.rlim_cur = cur.rlim_cur;  // < cur.rlim_max < r.hard
+    }
+    if (sys::setrlimit(r.resource, &rl) < 0) fail(p, errno, "setrlimit", nullptr, "/process/rlimits", r.json_index);
+  }
+}
+
+// After `start`: no ChildError channel any more; say it on stderr, as a
+// failed exec does.
+BERTH_CHILD void set_late_rlimits(const ChildPlan& p) {
+  for (size_t i = 0; i < p.n_rlimits; i++) {
+    const ChildRlimit& r = p.rlimits[i];
+    if (!set_late(r.resource)) continue;
+    rlimit rl{r.soft, r.hard};
+    if (sys::setrlimit(r.resource, &rl) == 0) continue;
+    char msg[160];
+    size_t n = sys::concat(msg, sizeof msg, "berth: setrlimit RLIMIT_NOFILE [config /process/rlimits/", r.json_index,
+                           "]: ", sys::error_text(errno), "\n");
+    (void)!sys::write(2, msg, n);
+    sys::_exit(126);
+  }
+}
+
 }  // namespace
 
 BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
-  for (size_t i = 0; i < p.n_rlimits; i++) {
-    rlimit rl{p.rlimits[i].soft, p.rlimits[i].hard};
-    if (sys::setrlimit(p.rlimits[i].resource, &rl) < 0)
-      fail(p, errno, "setrlimit", nullptr, "/process/rlimits", p.rlimits[i].json_index);
-  }
+  set_early_rlimits(p);
   if (p.has_oom_score_adj) {
     char v[16];
     sys::concat(v, sizeof v, p.oom_score_adj);
@@ -268,6 +302,7 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
 }
 
 BERTH_CHILD void exec_process(const ChildPlan& p, const ExecTarget& t) {
+  set_late_rlimits(p);  // before the filter, which may deny prlimit64
   if (p.no_new_privs && !p.seccomp_listener) load_seccomp(p);
   sigset_t none;
   sys::sigemptyset(&none);
