@@ -12,6 +12,19 @@ teardown() {
 	common_teardown
 }
 
+# host_counts_reads FILE -- whether this host counts a direct read of FILE
+# in a v1 blkio cgroup's service bytes (not when FILE is on tmpfs or
+# overlay without a disk below, nor on a pure v2 host): a probe cgroup of
+# our own reads it once.
+host_counts_reads() {
+	local d=/sys/fs/cgroup/blkio/berth-probe-$$-$BATS_TEST_NUMBER n
+	[ -d /sys/fs/cgroup/blkio ] && mkdir "$d" || return 1
+	sh -c 'echo $$ > "$1/cgroup.procs" && dd if="$2" of=/dev/null bs=64k iflag=direct 2>/dev/null' sh "$d" "$1" || true
+	n=$(awk '$2 == "Read" { s += $3 } END { print s + 0 }' "$d/blkio.throttle.io_service_bytes_recursive" 2>/dev/null)
+	rmdir "$d"
+	[ "${n:-0}" -gt 0 ]
+}
+
 # Every key path of a JSON document, one per line, sorted (array indices included).
 key_paths() { jq -r '[paths | map(tostring) | join(".")] | sort | .[]'; }
 
@@ -58,7 +71,8 @@ wait_line() {
 }
 
 @test "events --stats: a running container uses memory and has its pids counted; limits are reported" {
-	# dd reads from disk (O_DIRECT, past the page cache): blkio has a Read count.
+	# dd reads from disk (O_DIRECT, past the page cache): blkio has a Read
+	# count where the host accounts one (host_counts_reads).
 	make_bundle sh -c 'dd if=/bin/busybox of=/dev/null bs=64k iflag=direct 2>/dev/null; sleep 1000 & exec sleep 1001' >/dev/null
 	jq_config '.linux.resources.pids = {"limit": 20} | .linux.resources.memory = {"limit": 67108864}'
 	local id; id=$(new_id ev)
@@ -74,8 +88,10 @@ wait_line() {
 	[ "$(jq .pids.current <<<"$d")" -ge 2 ]
 	[ "$(jq .pids.limit <<<"$d")" = 20 ]
 	[ "$(jq .cpu.usage.total <<<"$d")" -gt 0 ]
-	[ "$(jq '[.blkio.ioServiceBytesRecursive[] | select(.op == "Read") | .value // 0] | add' <<<"$d")" -gt 0 ]
-	jq -e '.blkio.ioServicedRecursive[0] | has("major") and has("op")' <<<"$d" >/dev/null
+	if host_counts_reads "$(jq -r .root.path "$BUNDLE/config.json")/bin/busybox"; then
+		[ "$(jq '[.blkio.ioServiceBytesRecursive[] | select(.op == "Read") | .value // 0] | add' <<<"$d")" -gt 0 ]
+		jq -e '.blkio.ioServicedRecursive[0] | has("major") and has("op")' <<<"$d" >/dev/null
+	fi
 	run berth stats "$id"
 	assert_success
 	assert_output_contains "container:   $id"
