@@ -130,7 +130,11 @@ void parse_device_rule(Walker& w, Value v, std::vector<DeviceRule>& out) {
       *field = n;
     }
   }
-  if (w.str(v, "access", r.access) &&
+  // access: required and not empty, as runc 1.1.5 ("device access at N
+  // field cannot be empty", absent or ""); r, w and m in any order, repeats
+  // allowed, as runc and crun. Another letter is refused (crun's kernel
+  // write fails on it; runc drops it unsaid).
+  if (w.require(v, "access") && w.str(v, "access", r.access) &&
       (r.access.empty() || r.access.find_first_not_of("rwm") != std::string::npos)) {
     auto s = w.enter("access");
     w.fail("expected a combination of \"r\", \"w\", \"m\", got " + quoted(r.access));

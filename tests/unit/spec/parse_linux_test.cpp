@@ -147,6 +147,20 @@ TEST_CASE("linux: resources.devices rules are checked") {
                 "/linux/resources/devices/0/major", "must be -1");
 }
 
+TEST_CASE("linux: resources.devices access is what runc 1.1.5 takes: r, w, m in any order and repeated; never empty or absent") {
+  for (const char* ok : {"r", "wr", "mwr", "rrw", "rwmrwm"}) {
+    auto c = parsed(with_linux(std::string(R"("resources":{"devices":[{"allow":true,"type":"c","access":")") + ok + "\"}]}"));
+    CHECK(c.linux.resources.devices[0].access == ok);
+  }
+  CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":false}]})"), "/linux/resources/devices/0/access",
+                "required");
+  CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":false,"access":""}]})"),
+                "/linux/resources/devices/0/access", "combination of");
+  for (const char* bad : {"rwx", "RWM", " r", "r,w", "a"})
+    CHECK_REFUSED(with_linux(std::string(R"("resources":{"devices":[{"allow":true,"access":")") + bad + "\"}]}"),
+                  "/linux/resources/devices/0/access", "combination of");
+}
+
 TEST_CASE("linux: resources.pids.limit is read, required, and an integer") {
   auto r = parse_config(with_linux(R"("resources":{"pids":{"limit":7}})"));
   REQUIRE(r.ok());
