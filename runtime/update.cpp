@@ -23,7 +23,7 @@ constexpr std::pair<const char*, const char*> kFlags[] = {
     {"cpu-rt-runtime", "CPU realtime runtime (microseconds per period)"},
     {"cpuset-cpus", "CPUs to use"},
     {"cpuset-mems", "memory nodes to use"},
-    {"kernel-memory", "kernel memory limit (obsolete: refused where the kernel ignores it)"},
+    {"kernel-memory", "kernel memory limit (obsolete: ignored with a warning where the kernel has none)"},
     {"kernel-memory-tcp", "kernel TCP memory limit (obsolete)"},
     {"memory", "memory limit, in bytes or with a k, m, g suffix"},
     {"cpu-idle", "1: SCHED_IDLE for the cgroup, 0: default"},
@@ -121,7 +121,7 @@ Result<int> cmd_update(const Globals& g, const UpdateFlags& f) {
   } else {
     r = BERTH_TRY(resources_from_flags(f.values));
   }
-  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
+  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout, [&g](const std::string& m) { g.log->warn(m); });
   BERTH_CHECK(launcher::update(g.store(), f.id, r, isos));
   return 0;
 }

@@ -45,16 +45,27 @@ bool exists_at(int rootfd, const std::string& path) {
   return fstatat(rootfd, path.c_str() + 1, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-// A cgroup that already holds processes is refused (as runc 1.2 does: a
-// second container there shares limits, pause and kill --all with the
-// first) unless the config asks for it with this annotation. Only what
-// create made is ever removed, so a joined cgroup and its other members
-// outlive the container; pause, kill --all and ps then act on them too.
+// A cgroup that already holds processes is joined with a warning naming
+// it, as runc 1.1 does (pods share one; runc 1.2 refuses). Its members
+// then share limits, and pause, kill --all and ps act on all of them.
+// This annotation, once needed to join, is no longer: "true" joins
+// without the warning, "false" refuses a busy cgroup.
 constexpr const char* kJoinBusy = "org.berth.cgroups.join-busy";
+
+// Marks on a cgroup directory that more than one container uses
+// (trusted.*: cgroupfs keeps them on v1 and v2; root only):
+//  kSharedMark, set by a container that joins a cgroup it did not make:
+//    the delete of the one that made it must not kill what is left there;
+//  kLeftMark, set by that delete when it could not remove a directory it
+//    made because others hold it: the delete of a later member removes it
+//    once empty (a directory someone else made by hand is never removed).
+constexpr const char* kSharedMark = "trusted.berth.shared";
+constexpr const char* kLeftMark = "trusted.berth.left";
 
 class Cgroups final : public Isolator {
  public:
-  Cgroups(sys::Kernel& k, LayoutSource source) : kernel_(k), source_(std::move(source)) {}
+  Cgroups(sys::Kernel& k, LayoutSource source, Warn warn)
+      : kernel_(k), source_(std::move(source)), warn_(std::move(warn)) {}
   const char* name() const override { return "cgroups"; }
 
   Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
@@ -131,6 +142,8 @@ class Cgroups final : public Isolator {
       Status s = leaf ? remove_cgroup(it->mount + it->path) : remove_parent(it->mount + it->path);
       if (!s.ok()) errs.add_note(s.error().message()), failed = true;
     }
+    for (const auto& e : entries)
+      if (e.kind == "leaf") remove_left(entries, e);
     if (failed) return errs;
     BERTH_CHECK(kernel_.remove_file(state_dir + "/" + cgroup::devices::kRecordFile));
     return kernel_.remove_file(state_dir + "/" + cgroup::kJournalFile);
@@ -155,8 +168,8 @@ class Cgroups final : public Isolator {
       needed_v2_.push_back(controller);
   }
 
-  // mkdir of each missing part of t's path; v1 cpuset parts inherit their
-  // parent's cpus and mems; on v2 the parents pass down the controllers the
+  // mkdir of each missing part of t's path; v1 cpuset parts with empty
+  // cpus or mems inherit their parent's; on v2 the parents pass down the controllers the
   // limits need. A leaf that already holds processes is another's.
   Status make_leaf(Target& t, int root, const std::vector<std::pair<Target*, std::string>>& to_make) {
     bool cpuset = !t.h->v2 && t.h->has("cpuset");
@@ -180,16 +193,18 @@ class Cgroups final : public Isolator {
           return std::move(s).error().context("create the cgroup " + t.h->mount + prefix);
       }
       UniqueFd dir = BERTH_TRY(kernel_.open_dir_at(parent.get(), part).context("open the cgroup " + t.h->mount + prefix));
-      if (ours && cpuset)
+      // Every part, ours or not: an existing parent with an empty cpuset
+      // (made by hand, or by a tool that never set it) would leave the
+      // leaf with nothing to take and the init's join failing with ENOSPC.
+      // runc 1.1 fills such parents the same way, top down.
+      if (cpuset)
         BERTH_CHECK(cgroup::v1::cpuset::inherit(kernel_, parent.get(), dir.get()).context(t.h->mount + prefix));
       parent = std::move(dir);
       start = end + 1;
     }
-    if (!join_busy_ && !cgroup::read_procs(parent.get()).empty())
-      return Error(Code::Busy,
-                   "the cgroup " + t.h->mount + t.path + " already holds processes (set the annotation " +
-                       kJoinBusy + "=true to join it on purpose)",
-                   0, "/linux/cgroupsPath");
+    bool made = false;
+    for (const auto& [tt, p] : to_make) made |= tt == &t && p == t.path;
+    if (!made) BERTH_CHECK(join(t, parent.get()));
     // An init placed in a frozen cgroup would never answer: refuse, do not hang.
     if (auto kind = cgroup::freezer::kind_of(parent.get());
         kind != cgroup::freezer::Kind::None && cgroup::freezer::effectively_frozen(parent.get(), kind))
@@ -197,6 +212,31 @@ class Cgroups final : public Isolator {
                    "/linux/cgroupsPath");
     t.fd = std::move(parent);
     return {};
+  }
+
+  // t's leaf exists and was not made by this create: one that holds
+  // processes is joined with a warning (refused if the annotation says
+  // "false"); either way it is marked shared for the delete of its maker.
+  Status join(const Target& t, int leaf) {
+    std::string dir = t.dir();
+    size_t n = cgroup::read_procs(leaf).size();
+    if (n > 0 && join_busy_ == false)
+      return Error(Code::Busy, "the cgroup " + dir + " already holds processes (the annotation " + kJoinBusy + " is \"false\")",
+                   0, "/linux/cgroupsPath");
+    if (n > 0 && !join_busy_ && !warned_busy_) {
+      warned_busy_ = true;
+      warn(Error(Code::Busy, "joining the cgroup " + dir + ", which already holds " + std::to_string(n) +
+                                 " process(es): they share its limits, pause and kill --all", 0, "/linux/cgroupsPath"));
+    }
+    Status s = kernel_.set_xattr(leaf, kSharedMark, "1");
+    if (!s.ok() && n > 0)
+      warn(std::move(s).error().context("mark the cgroup " + dir + " shared (the delete of the container that made it "
+                                        "may kill this one's processes)"));
+    return {};
+  }
+
+  void warn(const Error& e) {
+    if (warn_) warn_(e.message());
   }
 
   // The counters that say why a container ended: the OOM kills in its
@@ -422,32 +462,36 @@ class Cgroups final : public Isolator {
                      0, p + "limit");
     }
     if (!is_v2("memory")) {
-      // memory.memsw.limit_in_bytes may never be below the memory limit:
-      // when both grow past the current memsw, memsw goes first.
+      // memory.memsw.limit_in_bytes may never be below the memory limit.
+      // An unlimited memory limit without a swap value lifts memsw too
+      // (runc 1.1's rule; `update --memory -1` failed with EINVAL while a
+      // swap limit was set), where the kernel accounts swap at all.
+      std::optional<int64_t> swap = m.swap;
+      struct stat st;
+      if (m.limit && *m.limit < 0 && !swap && fstatat(fd, "memory.memsw.limit_in_bytes", &st, 0) == 0) swap = -1;
+      // When both grow past the current memsw, memsw goes first.
       bool swap_first = false;
-      if (m.limit && m.swap) {
+      if (m.limit && swap) {
         int64_t cur = cgroup::read_int(fd, "memory.memsw.limit_in_bytes");
-        swap_first = *m.swap < 0 || (*m.limit < 0 ? true : *m.limit > cur);
+        swap_first = *swap < 0 || *m.limit < 0 || *m.limit > cur;
       }
-      if (m.swap && swap_first) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *m.swap)));
+      if (swap && swap_first) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *swap)));
       if (m.limit) BERTH_CHECK(at(p + "limit", v1::set_limit(kernel_, fd, *m.limit)));
-      if (m.swap && !swap_first) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *m.swap)));
+      if (swap && !swap_first) BERTH_CHECK(at(p + "swap", v1::set_memsw_limit(kernel_, fd, *swap)));
       if (m.reservation) BERTH_CHECK(at(p + "reservation", v1::set_soft_limit(kernel_, fd, *m.reservation)));
-      // Linux 6.1 keeps memory.kmem.limit_in_bytes but ignores writes to it:
-      // read it back rather than pretend.
-      if (m.kernel) {
-        BERTH_CHECK(at(p + "kernel", v1::set_kmem_limit(kernel_, fd, *m.kernel)));
-        BERTH_CHECK(check_taken(fd, "memory.kmem.limit_in_bytes", *m.kernel, p + "kernel"));
-      }
-      if (m.kernel_tcp) BERTH_CHECK(at(p + "kernelTCP", v1::set_kmem_tcp_limit(kernel_, fd, *m.kernel_tcp)));
+      if (m.kernel) BERTH_CHECK(apply_kmem(fd, false, *m.kernel, p + "kernel"));
+      if (m.kernel_tcp) BERTH_CHECK(apply_kmem(fd, true, *m.kernel_tcp, p + "kernelTCP"));
       if (m.swappiness) BERTH_CHECK(at(p + "swappiness", v1::set_swappiness(kernel_, fd, *m.swappiness)));
       if (m.disable_oom_killer)
         BERTH_CHECK(at(p + "disableOOMKiller", v1::set_oom_killer_disabled(kernel_, fd, *m.disable_oom_killer)));
       if (m.use_hierarchy) BERTH_CHECK(at(p + "useHierarchy", v1::set_use_hierarchy(kernel_, fd, *m.use_hierarchy)));
       return {};
     }
-    if (m.kernel) return no_v2(p + "kernel", "kernel memory is accounted with the rest");
-    if (m.kernel_tcp) return no_v2(p + "kernelTCP", "kernel memory is accounted with the rest");
+    // Accepted with a warning, as runc 1.1 (which ignores both everywhere).
+    for (auto [given, field] : {std::pair{m.kernel.has_value(), "kernel"}, {m.kernel_tcp.has_value(), "kernelTCP"}})
+      if (given)
+        warn(Error(Code::Unsupported, "ignored: cgroup v2 has no kernel memory limit (it counts toward memory.max)", 0,
+                   p + field));
     if (m.swappiness) return no_v2(p + "swappiness", "there is no per-cgroup swappiness");
     if (m.disable_oom_killer.value_or(false)) return no_v2(p + "disableOOMKiller", "the OOM killer cannot be disabled");
     if (m.use_hierarchy == false) return no_v2(p + "useHierarchy", "the hierarchy is always used");
@@ -464,15 +508,28 @@ class Cgroups final : public Isolator {
     return {};
   }
 
+  // A v1 kernel memory limit (tcp: memory.kmem.tcp.limit_in_bytes) where
+  // the kernel has it. Linux 6.1 dropped the kmem limit: it keeps
+  // memory.kmem.limit_in_bytes but ignores writes (so it is read back),
+  // and kernels built without kmem have no files. Either way the field is
+  // accepted with a warning naming it, as runc 1.1 does.
+  Status apply_kmem(int fd, bool tcp, int64_t bytes, const std::string& json_path) {
+    namespace v1 = cgroup::v1::memory;
+    const char* file = tcp ? "memory.kmem.tcp.limit_in_bytes" : "memory.kmem.limit_in_bytes";
+    Status s = tcp ? v1::set_kmem_tcp_limit(kernel_, fd, bytes) : v1::set_kmem_limit(kernel_, fd, bytes);
+    if (s.ok() && taken(fd, file, bytes)) return {};
+    if (!s.ok() && s.error().sys_errno() != ENOENT) return at(json_path, std::move(s));
+    std::string why = s.ok() ? " ignores writes (gone since Linux 6.1)" : " is missing";
+    warn(Error(Code::Unsupported, std::string("ignored: this kernel has no kernel memory limit (") + file + why + ")",
+               0, json_path));
+    return {};
+  }
+
   // A limit in bytes reads back rounded down to pages, or as the
   // "unlimited" value for -1.
-  static Status check_taken(int fd, const char* file, int64_t want, const std::string& json_path) {
-    std::string got = cgroup::read_value(fd, file);
-    int64_t page = 4096, v = std::strtoll(got.c_str(), nullptr, 10);
-    if (want < 0 ? v >= (int64_t(1) << 62) : v == want / page * page) return {};
-    return Error(Code::Unsupported, std::string("this kernel ignores ") + file + " (wrote " + std::to_string(want) +
-                                        ", reads " + got + "): kernel memory limits are gone since Linux 6.1",
-                 0, json_path);
+  static bool taken(int fd, const char* file, int64_t want) {
+    int64_t page = 4096, v = cgroup::read_int(fd, file);
+    return want < 0 ? v >= (int64_t(1) << 62) : v == want / page * page;
   }
 
   Status apply_cpu(const spec::CpuResources& c) {
@@ -579,12 +636,15 @@ class Cgroups final : public Isolator {
   // moment to take a killed task out of the cgroup. cgroup.kill (a cgroup2
   // leaf, Linux 5.14) also reaches what forks meanwhile; elsewhere each
   // listed process is signalled.
+  // A cgroup another container joined (kSharedMark) is left to them, and
+  // nothing in it is killed: its processes cannot be told apart.
   Status remove_cgroup(const std::string& path) {
     for (int attempt = 0;; attempt++) {
       Status s = kernel_.remove_dir_at(AT_FDCWD, path);
       if (s.ok() || s.error().sys_errno() == ENOENT) return {};
       if (s.error().sys_errno() != EBUSY || attempt == 100) return s;
       UniqueFd dir(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (dir && kernel_.get_xattr(dir.get(), kSharedMark).ok()) return leave(dir.get(), path);
       if (!cgroup::freezer::kill(kernel_, dir.get()).ok())
         for (pid_t pid : cgroup::read_procs(dir.get())) (void)kernel_.signal(pid, kernel_.start_time(pid), SIGKILL);
       timespec ts{0, 10 * 1000 * 1000};
@@ -598,8 +658,45 @@ class Cgroups final : public Isolator {
     Status s = kernel_.remove_dir_at(AT_FDCWD, path);
     if (s.ok()) return {};
     int e = s.error().sys_errno();
-    if (e == ENOENT || e == EBUSY || e == ENOTEMPTY) return {};
-    return s;
+    if (e == ENOENT) return {};
+    if (e != EBUSY && e != ENOTEMPTY) return s;
+    UniqueFd dir(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return dir ? leave(dir.get(), path) : Status{};
+  }
+
+  // A directory we made that others still use: theirs to remove.
+  Status leave(int dirfd, const std::string& path) {
+    Status s = kernel_.set_xattr(dirfd, kLeftMark, "1");
+    if (!s.ok()) return std::move(s).error().context("leave " + path + " to the containers that use it");
+    return {};
+  }
+
+  // From a leaf up to its hierarchy's root: the directories another
+  // container made and left to us (kLeftMark), innermost first, while they
+  // come out empty. What this container made is removed before.
+  void remove_left(const std::vector<cgroup::JournalEntry>& entries, const cgroup::JournalEntry& leaf) {
+    for (std::string path = leaf.path; path.size() > 1; path.erase(path.rfind('/') == 0 ? 1 : path.rfind('/'))) {
+      bool made = false;
+      for (const auto& e : entries) made |= e.kind == "made" && e.mount == leaf.mount && e.path == path;
+      if (made) continue;
+      UniqueFd dir(open((leaf.mount + path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!dir) continue;
+      if (!kernel_.get_xattr(dir.get(), kLeftMark).ok()) return;
+      dir.reset();
+      if (!remove_if_empty(leaf.mount + path)) return;
+    }
+  }
+
+  // rmdir, retried for a moment on EBUSY (a v1 hierarchy can lag behind
+  // the exit of the last task), never killing anything there.
+  bool remove_if_empty(const std::string& path) {
+    for (int attempt = 0;; attempt++) {
+      Status s = kernel_.remove_dir_at(AT_FDCWD, path);
+      if (s.ok() || s.error().sys_errno() == ENOENT) return true;
+      if (s.error().sys_errno() != EBUSY || attempt == 20) return false;
+      timespec ts{0, 10 * 1000 * 1000};
+      nanosleep(&ts, nullptr);
+    }
   }
 
   sys::Kernel& kernel_;
@@ -609,14 +706,16 @@ class Cgroups final : public Isolator {
   std::vector<std::string> needed_v2_;  // controllers the parents pass down
   std::set<std::string> v2_available_;  // the cgroup2 mount's cgroup.controllers
   bool v2_read_ = false;
-  bool join_busy_ = false;  // kJoinBusy
+  Warn warn_;
+  std::optional<bool> join_busy_;  // kJoinBusy, when set
+  bool warned_busy_ = false;
   std::string json_root_ = "/linux/resources";  // of the fields in errors
 };
 
 }  // namespace
 
-std::unique_ptr<Isolator> make_cgroups(sys::Kernel& kernel, LayoutSource source) {
-  return std::make_unique<Cgroups>(kernel, std::move(source));
+std::unique_ptr<Isolator> make_cgroups(sys::Kernel& kernel, LayoutSource source, Warn warn) {
+  return std::make_unique<Cgroups>(kernel, std::move(source), std::move(warn));
 }
 
 }  // namespace berth::isolators

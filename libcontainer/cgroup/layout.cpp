@@ -129,9 +129,11 @@ Result<Layout> host_layout() {
 }
 
 std::string default_name(const std::string& id, const std::string& state_root) {
-  if (state_root == "/run/berth") return id;
+  // Spelled as the user gave --root: "/run/berth/" is the default too.
+  std::string root = clean(state_root);
+  if (root == "/run/berth") return id;
   uint32_t h = 2166136261u;  // FNV-1a
-  for (unsigned char c : state_root) h = (h ^ c) * 16777619u;
+  for (unsigned char c : root) h = (h ^ c) * 16777619u;
   char buf[16];
   snprintf(buf, sizeof buf, "-%08x", h);
   return id + buf;

@@ -58,6 +58,11 @@ class Kernel {
   virtual Status make_dir_at(int dirfd, const std::string& path, mode_t mode) = 0;
   virtual Status remove_dir_at(int dirfd, const std::string& path) = 0;
   virtual Status write_at(int dirfd, const std::string& file, std::string_view data) = 0;
+  // Extended attributes of an open file or directory (cgroupfs keeps
+  // trusted.* ones on its directories, v1 and v2). get_xattr fails with
+  // ENODATA where the attribute is not set.
+  virtual Status set_xattr(int fd, const std::string& name, std::string_view value) = 0;
+  virtual Result<std::string> get_xattr(int fd, const std::string& name) = 0;
   // Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and makes it the cgroup's
   // only device filter: attaches it (BPF_F_ALLOW_MULTI) beside the ones
   // attached there now, then detaches those, so that meanwhile a device

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -112,6 +113,18 @@ Status LinuxKernel::make_dir_at(int dirfd, const std::string& path, mode_t mode)
 Status LinuxKernel::remove_dir_at(int dirfd, const std::string& path) {
   if (unlinkat(dirfd, path.c_str(), AT_REMOVEDIR) < 0) return sys_error(errno, "rmdir " + path);
   return {};
+}
+
+Status LinuxKernel::set_xattr(int fd, const std::string& name, std::string_view value) {
+  if (fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) < 0) return sys_error(errno, "set the attribute " + name);
+  return {};
+}
+
+Result<std::string> LinuxKernel::get_xattr(int fd, const std::string& name) {
+  char buf[256];
+  ssize_t n = fgetxattr(fd, name.c_str(), buf, sizeof buf);
+  if (n < 0) return sys_error(errno, "read the attribute " + name);
+  return std::string(buf, size_t(n));
 }
 
 Status LinuxKernel::write_at(int dirfd, const std::string& file, std::string_view data) {

@@ -20,6 +20,8 @@ class LinuxKernel final : public Kernel {
   Status make_dir_at(int dirfd, const std::string& path, mode_t mode) override;
   Status remove_dir_at(int dirfd, const std::string& path) override;
   Status write_at(int dirfd, const std::string& file, std::string_view data) override;
+  Status set_xattr(int fd, const std::string& name, std::string_view value) override;
+  Result<std::string> get_xattr(int fd, const std::string& name) override;
   Status replace_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) override;
   Result<SpawnedInit> spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) override;
   Status send_bind_sources(pid_t init, const child::ChildPlan& plan) override;

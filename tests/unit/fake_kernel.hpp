@@ -107,6 +107,26 @@ class FakeKernel final : public sys::Kernel {
     return guard("write_at", f + "=" + std::string(data), [&] { return real_.write_at(d, f, data); });
   }
 
+  // Extended attributes, modelled (a temp dir's filesystem may refuse
+  // trusted.* to a test): by the path of the fd.
+  std::map<std::string, std::map<std::string, std::string>> xattrs;
+  Status set_xattr(int fd, const std::string& name, std::string_view value) override {
+    if (auto e = step("set_xattr", name + "=" + std::string(value))) return *e;
+    xattrs[fd_path(fd)][name] = std::string(value);
+    return {};
+  }
+  Result<std::string> get_xattr(int fd, const std::string& name) override {
+    auto it = xattrs.find(fd_path(fd));
+    if (it == xattrs.end() || !it->second.count(name)) return sys_error(ENODATA, "read the attribute " + name);
+    return it->second[name];
+  }
+  static std::string fd_path(int fd) {
+    char link[64], path[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    return n > 0 ? std::string(path, size_t(n)) : std::string();
+  }
+
   Status replace_device_filter(int fd, const std::vector<bpf_insn>& prog) override {
     if (auto e = step("replace_device_filter", std::to_string(prog.size()))) return *e;
     char link[64], path[4096];

@@ -55,9 +55,11 @@ struct Fixture {
   }
   std::unique_ptr<Isolator> isolator() {
     auto layout = cg.layout();
-    return isolators::make_cgroups(kernel, [layout] { return Result<cgroup::Layout>(layout); });
+    return isolators::make_cgroups(kernel, [layout] { return Result<cgroup::Layout>(layout); },
+                                   [this](const std::string& m) { warnings.push_back(m); });
   }
   FakeCgroupTree cg;
+  std::vector<std::string> warnings;
   FakeKernel kernel;
   test::TempTree state;
 };
@@ -119,16 +121,123 @@ TEST_CASE("cgroups: on a pure v2 host the parents pass the pids controller down"
   CHECK(f.cg.read("unified/a/b/pids.max") == "max");
 }
 
-TEST_CASE("cgroups: a cgroup that already holds processes is refused") {
+TEST_CASE("cgroups: a cgroup that already holds processes is joined with one warning naming it; the annotation \"false\" refuses it") {
   Fixture f;
-  f.cg.tree.mkdirs("pids/busy");
-  std::ofstream(f.cg.tree.at("pids/busy/cgroup.procs")) << "1\n";
+  for (const char* h : {"pids", "cpuset"}) {
+    f.cg.tree.mkdirs(std::string(h) + "/busy");
+    std::ofstream(f.cg.tree.at(std::string(h) + "/busy/cgroup.procs")) << "1\n";
+  }
+  std::ofstream(f.cg.tree.at("cpuset/busy/cpuset.cpus")) << "0";
+  std::ofstream(f.cg.tree.at("cpuset/busy/cpuset.mems")) << "0";
   auto c = config(R"("cgroupsPath":"/busy")");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
   Status s = f.provision(ctx);
-  REQUIRE_FALSE(s.ok());
-  CHECK(s.error().code() == Code::Busy);
-  CHECK(s.error().json_path() == "/linux/cgroupsPath");
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  REQUIRE(f.warnings.size() == 1);  // once, not once per hierarchy
+  CHECK(f.warnings[0].find("joining the cgroup " + f.cg.tree.path()) != std::string::npos);
+  CHECK(f.warnings[0].find("/busy, which already holds 1 process(es)") != std::string::npos);
+  CHECK(f.warnings[0].find("[config /linux/cgroupsPath]") != std::string::npos);
+  CHECK(f.kernel.xattrs[f.cg.tree.at("pids/busy")]["trusted.berth.shared"] == "1");
+  // Configs that set the annotation still work: "true" joins quietly, "false" refuses.
+  for (const char* v : {"true", "false"}) {
+    Fixture g;
+    g.cg.tree.mkdirs("pids/busy");
+    std::ofstream(g.cg.tree.at("pids/busy/cgroup.procs")) << "1\n";
+    auto a = spec::parse_config(std::string(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"},
+      "annotations":{"org.berth.cgroups.join-busy":")") + v + R"("},"linux":{"cgroupsPath":"/busy"}})");
+    REQUIRE(a.ok());
+    ContainerContext actx{*a, "c", "/b", "/b/rootfs", g.state.at("c")};
+    Status r = g.provision(actx);
+    CHECK(g.warnings.empty());
+    CHECK(r.ok() == (std::string(v) == "true"));
+    if (!r.ok()) CHECK(r.error().json_path() == "/linux/cgroupsPath");
+  }
+}
+
+TEST_CASE("cgroups: the delete of a cgroup's maker kills nothing a joiner left there; the joiner's delete removes it once empty") {
+  Fixture f;
+  f.state.mkdirs("j");
+  auto c = config(R"("cgroupsPath":"/pod/ctr")");
+  ContainerContext maker{c, "m", "/b", "/b/rootfs", f.state.at("c")};
+  REQUIRE(f.provision(maker).ok());
+  ContainerContext joiner{c, "j", "/b", "/b/rootfs", f.state.at("j")};
+  REQUIRE(f.provision(joiner).ok());
+  // The joiner's process, alive in every hierarchy (the maker's init is gone).
+  f.kernel.processes[4000001] = 1;
+  for (const char* h : {"pids", "cpuset", "unified"})
+    std::ofstream(f.cg.tree.at(std::string(h) + "/pod/ctr/cgroup.procs")) << "4000001\n";
+  f.kernel.calls.clear();
+  REQUIRE(f.isolator()->cleanup(maker.state_dir).ok());
+  for (const auto& call : f.kernel.calls) {
+    CHECK(call.op != "signal");
+    CHECK(call.arg.rfind("cgroup.kill", 0) != 0);
+  }
+  CHECK(f.kernel.processes.count(4000001));
+  CHECK(f.cg.exists("pids/pod/ctr"));
+  CHECK(f.kernel.xattrs[f.cg.tree.at("pids/pod/ctr")]["trusted.berth.left"] == "1");
+  CHECK(f.kernel.xattrs[f.cg.tree.at("pids/pod")]["trusted.berth.left"] == "1");
+  // Once its process is gone, the joiner's delete removes what the maker left, in every hierarchy.
+  f.kernel.processes.erase(4000001);
+  REQUIRE(f.isolator()->cleanup(joiner.state_dir).ok());
+  for (const char* h : {"pids", "cpuset", "unified"}) {
+    CHECK_FALSE(f.cg.exists(std::string(h) + "/pod/ctr"));
+    CHECK_FALSE(f.cg.exists(std::string(h) + "/pod"));
+  }
+}
+
+TEST_CASE("cgroups: a joiner's delete never removes a joined cgroup its maker did not leave to it") {
+  Fixture f;
+  f.cg.tree.mkdirs("pids/by-hand");
+  std::ofstream(f.cg.tree.at("pids/by-hand/cgroup.procs")) << "";
+  auto c = config(R"("cgroupsPath":"/by-hand")");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  REQUIRE(f.provision(ctx).ok());
+  REQUIRE(f.isolator()->cleanup(ctx.state_dir).ok());
+  CHECK(f.cg.exists("pids/by-hand"));
+  CHECK_FALSE(f.cg.exists("cpuset/by-hand"));  // made by this create
+}
+
+TEST_CASE("cgroups: kernel memory limits the kernel lacks are accepted with a warning naming the field (v1 and v2)") {
+  Fixture f;
+  f.cg.add_hierarchy("memory", {{"cgroup.procs", ""}, {"memory.limit_in_bytes", "9223372036854771712"}});
+  auto c = config(R"("cgroupsPath":"/k","resources":{"memory":{"kernel":50593792,"kernelTCP":1048576}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  Status s = f.provision(ctx);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  REQUIRE(f.warnings.size() == 2);
+  CHECK(f.warnings[0].find("memory.kmem.limit_in_bytes is missing") != std::string::npos);
+  CHECK(f.warnings[0].find("[config /linux/resources/memory/kernel]") != std::string::npos);
+  CHECK(f.warnings[1].find("[config /linux/resources/memory/kernelTCP]") != std::string::npos);
+  // Where the kernel has the file and keeps the value, it is set and nothing is said.
+  Fixture g;
+  g.cg.add_hierarchy("memory", {{"cgroup.procs", ""}, {"memory.kmem.limit_in_bytes", "9223372036854771712"},
+                                {"memory.kmem.tcp.limit_in_bytes", "9223372036854771712"}});
+  ContainerContext gctx{c, "c", "/b", "/b/rootfs", g.state.at("c")};
+  REQUIRE(g.provision(gctx).ok());
+  CHECK(g.warnings.empty());
+  CHECK(g.cg.read("memory/k/memory.kmem.limit_in_bytes") == "50593792");
+  CHECK(g.cg.read("memory/k/memory.kmem.tcp.limit_in_bytes") == "1048576");
+  // cgroup v2 has no kernel memory limit: a warning, as runc 1.1.
+  Fixture v2(true);
+  ContainerContext vctx{c, "c", "/b", "/b/rootfs", v2.state.at("c")};
+  REQUIRE(v2.provision(vctx).ok());
+  REQUIRE(v2.warnings.size() == 2);
+  CHECK(v2.warnings[0].find("[config /linux/resources/memory/kernel]") != std::string::npos);
+}
+
+TEST_CASE("cgroups: v1 cpusets: an existing parent with empty cpus and mems gets them from above, then the leaf") {
+  Fixture f;
+  f.cg.tree.mkdirs("cpuset/empty");  // made by someone else, never given a cpuset
+  for (const char* file : {"cgroup.procs", "cpuset.cpus", "cpuset.mems"})
+    std::ofstream(f.cg.tree.at(std::string("cpuset/empty/") + file)) << "";
+  auto c = config(R"("cgroupsPath":"/empty/a/ctr")");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  Status s = f.provision(ctx);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  for (const char* dir : {"cpuset/empty", "cpuset/empty/a", "cpuset/empty/a/ctr"}) {
+    CHECK(f.cg.read(std::string(dir) + "/cpuset.cpus") == "0-1");
+    CHECK(f.cg.read(std::string(dir) + "/cpuset.mems") == "0");
+  }
 }
 
 TEST_CASE("cgroups: a failure at each kernel call of provision is undone by cleanup") {
@@ -164,6 +273,9 @@ TEST_CASE("cgroups: a failure at each kernel call of provision is undone by clea
 
 TEST_CASE("cgroups: without a cgroupsPath the id names the cgroup, plus a hash of a --root that is not the default") {
   CHECK(cgroup::default_name("c", "/run/berth") == "c");
+  CHECK(cgroup::default_name("c", "/run/berth/") == "c");  // --root spelled with a slash
+  CHECK(cgroup::default_name("c", "/run//berth/.") == "c");
+  CHECK(cgroup::default_name("c", "/tmp/r1/") == cgroup::default_name("c", "/tmp/r1"));
   std::string a = cgroup::default_name("c", "/tmp/r1"), b = cgroup::default_name("c", "/tmp/r2");
   CHECK(a.rfind("c-", 0) == 0);
   CHECK(a.size() == 10);
@@ -194,7 +306,7 @@ TEST_CASE("cgroups: v2 memory and cpu: swap is translated, shares become a weigh
     if (call.arg.rfind("cgroup.subtree_control=", 0) == 0) enabled.insert(call.arg.substr(23));
   CHECK(enabled == std::set<std::string>{"+memory", "+cpu", "+cpuset"});
   REQUIRE(f.kernel.device_filters.size() == 1);  // no v1 devices controller: a BPF program
-  for (const char* field : {R"({"swappiness":10})", R"({"disableOOMKiller":true})", R"({"kernel":1048576})"}) {
+  for (const char* field : {R"({"swappiness":10})", R"({"disableOOMKiller":true})"}) {
     Fixture g(true);
     auto bad = config(std::string(R"("cgroupsPath":"/m","resources":{"memory":)") + field + "}");
     ContainerContext bctx{bad, "c", "/b", "/b/rootfs", g.state.at("c")};
@@ -243,6 +355,34 @@ TEST_CASE("cgroups: update with checkBeforeUpdate refuses a memory limit below t
   REQUIRE(unchecked.ok());
   CHECK(f.recovered(ctx.state_dir)->update(ctx.state_dir, *unchecked).ok());
   CHECK(f.cg.read("unified/k/memory.max") == "1048576");
+}
+
+TEST_CASE("cgroups: v1 update of the memory limit to -1 alone lifts a memsw limit first (runc 1.1's rule)") {
+  Fixture f;
+  f.cg.add_hierarchy("memory", {{"cgroup.procs", ""}, {"memory.limit_in_bytes", "9223372036854771712"},
+                                {"memory.memsw.limit_in_bytes", "9223372036854771712"}});
+  auto c = config(R"("cgroupsPath":"/m","resources":{"memory":{"limit":67108864,"swap":134217728}})");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  REQUIRE(f.provision(ctx).ok());
+  CHECK(f.cg.read("memory/m/memory.memsw.limit_in_bytes") == "134217728");
+  auto r = spec::parse_resources(R"({"memory":{"limit":-1}})");
+  REQUIRE(r.ok());
+  f.kernel.calls.clear();
+  Status s = f.recovered(ctx.state_dir)->update(ctx.state_dir, *r);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  // memsw may never be below the limit: it goes first.
+  std::vector<std::string> writes;
+  for (const auto& call : f.kernel.calls)
+    if (call.op == "write_at") writes.push_back(call.arg);
+  CHECK(writes == std::vector<std::string>{"memory.memsw.limit_in_bytes=-1", "memory.limit_in_bytes=-1"});
+  // Without memsw files (swap not accounted) only the limit is written.
+  Fixture g;
+  g.cg.add_hierarchy("memory", {{"cgroup.procs", ""}, {"memory.limit_in_bytes", "9223372036854771712"}});
+  auto c2 = config(R"("cgroupsPath":"/m","resources":{"memory":{"limit":-1}})");
+  ContainerContext ctx2{c2, "c", "/b", "/b/rootfs", g.state.at("c")};
+  Status s2 = g.provision(ctx2);
+  REQUIRE_MESSAGE(s2.ok(), (s2.ok() ? "" : s2.error().message()));
+  CHECK(g.cg.read("memory/m/memory.limit_in_bytes") == "-1");
 }
 
 TEST_CASE("cgroups: cleanup kills what is left in a cgroup2 leaf with cgroup.kill, not one pid at a time") {
