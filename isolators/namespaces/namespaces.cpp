@@ -89,14 +89,15 @@ class Namespaces final : public Isolator {
   Status isolate(const ContainerContext& ctx, LaunchPlan& plan, pid_t init) override {
     if (!plan.child.new_userns) return {};
     const auto& l = ctx.config.linux;
-    if (!l.uid_mappings.empty()) {
-      Status s = sys::write_id_map(init, "uid_map", l.uid_mappings);
-      if (!s.ok()) return std::move(s).error().with_path("/linux/uidMappings");
-    }
-    if (!l.gid_mappings.empty()) {
-      Status s = sys::write_id_map(init, "gid_map", l.gid_mappings);
-      if (!s.ok()) return std::move(s).error().with_path("/linux/gidMappings");
-    }
+    // A new user namespace without mappings: as crun 1.8.1, container root is
+    // the runtime's own uid and gid, one id each (runc 1.1.5 refuses it).
+    std::vector<spec::IdMapping> own_uid{{0, geteuid(), 1}}, own_gid{{0, getegid(), 1}};
+    const auto& uids = l.uid_mappings.empty() ? own_uid : l.uid_mappings;
+    const auto& gids = l.gid_mappings.empty() ? own_gid : l.gid_mappings;
+    Status s = sys::write_id_map(init, "uid_map", uids);
+    if (!s.ok()) return std::move(s).error().with_path("/linux/uidMappings");
+    s = sys::write_id_map(init, "gid_map", gids);
+    if (!s.ok()) return std::move(s).error().with_path("/linux/gidMappings");
     return {};
   }
 };

@@ -75,6 +75,30 @@ struct JoinNs {
   int json_index;  // index in /linux/namespaces
 };
 
+// Process attributes the init applies just before exec (issue 10 section 3:
+// process.scheduler, process.ioPriority, linux.personality,
+// linux.memoryPolicy, the LSM exec labels). Values are the kernel's, computed
+// by the parent (launcher/process_attrs.cpp). All zero (as LaunchPlan
+// value-initialises it) changes nothing.
+struct ChildProcessAttrs {
+  bool has_sched;
+  uint32_t sched_policy;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_flags;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  bool has_ioprio;
+  int ioprio;                  // IOPRIO_PRIO_VALUE(class, data)
+  bool has_personality;
+  unsigned long personality;   // PER_LINUX, PER_LINUX32
+  bool has_mempolicy;
+  int mempolicy_mode;          // MPOL_* | MPOL_F_*
+  bool mempolicy_has_nodes;
+  uint64_t mempolicy_nodes[16];  // 1024 nodes (spec::kMaxNumaNodes)
+  const char* apparmor_exec;   // "exec PROFILE" for attr/apparmor/exec, or nullptr
+  const char* selinux_exec;    // label for attr/exec, or nullptr
+};
+
 struct ChildPlan {
   // --- namespaces -----------------------------------------------------------
   uint64_t clone_flags;     // CLONE_NEW* created at clone time
@@ -140,6 +164,7 @@ struct ChildPlan {
   unsigned short console_rows, console_cols;
   int preserve_fds;         // fds 3 .. 3+N-1 stay open in the container
   const char* session_keyring;  // "_ses.<id>", or nullptr with --no-new-keyring
+  ChildProcessAttrs attrs;
 
   // --- HOME from the container's /etc/passwd (runc's rule; home_env.hpp) -----
   // When process.env has no HOME (or an empty one) envp holds home_buf, which

@@ -1,5 +1,6 @@
-// Process attributes of the init: rlimits, oom_score_adj, umask, user and
-// groups, capabilities, cwd, no_new_privs, seccomp, the console, and the
+// Process attributes of the init: rlimits, oom_score_adj, umask, scheduler,
+// I/O priority, personality, memory policy, LSM labels, user and groups,
+// capabilities, cwd, no_new_privs, seccomp, the console, and the
 // lookup and exec of the user's program (never the berth binary itself).
 #include "libcontainer/child/process_setup.hpp"
 
@@ -242,6 +243,68 @@ BERTH_CHILD void set_late_rlimits(const ChildPlan& p) {
 
 }  // namespace
 
+// Writes value to <our pid>/<rel> in the private procfs ("self" is a
+// symlink, which write_proc_file refuses). Returns 0 or -errno.
+static BERTH_CHILD int write_own_proc_file(int procfd, const char* rel, const char* value) {
+  char path[64];
+  ssize_t n = sys::readlinkat(procfd, "self", path, 16);
+  if (n <= 0) return -errno;
+  sys::concat(path + n, sizeof path - size_t(n), "/", rel);
+  return write_proc_file(procfd, path, value);
+}
+
+// The LSM labels take effect at the exec. AppArmor: attr/apparmor/exec
+// (Linux 5.1+, the LSM stacking interface), else the shared attr/exec.
+// The parent set these only when the host has that LSM (launcher/lsm.cpp).
+static BERTH_CHILD void write_lsm_exec_labels(const ChildPlan& p, int procfd) {
+  const ChildProcessAttrs& a = p.attrs;
+  if (a.apparmor_exec) {
+    int r = write_own_proc_file(procfd, "attr/apparmor/exec", a.apparmor_exec);
+    if (r == -ENOENT) r = write_own_proc_file(procfd, "attr/exec", a.apparmor_exec);
+    if (r < 0) fail(p, -r, "apply AppArmor profile", a.apparmor_exec, "/process/apparmorProfile", -1);
+  }
+  if (a.selinux_exec) {
+    int r = write_own_proc_file(procfd, "attr/exec", a.selinux_exec);
+    if (r < 0) fail(p, -r, "set SELinux exec label", a.selinux_exec, "/process/selinuxLabel", -1);
+  }
+}
+
+// scheduler, ioPriority, personality, memoryPolicy and the LSM labels: before
+// the capabilities are dropped (SCHED_FIFO and IOPRIO_CLASS_RT need
+// CAP_SYS_NICE / CAP_SYS_ADMIN) and before seccomp, which may deny the calls.
+static BERTH_CHILD void apply_process_attrs(const ChildPlan& p, int procfd) {
+  const ChildProcessAttrs& a = p.attrs;
+  if (a.has_sched) {
+    sys::SchedAttr sa;
+    sys::memset(&sa, 0, sizeof sa);
+    sa.size = sizeof sa;
+    sa.sched_policy = a.sched_policy;
+    sa.sched_flags = a.sched_flags;
+    sa.sched_nice = a.sched_nice;
+    sa.sched_priority = a.sched_priority;
+    sa.sched_runtime = a.sched_runtime;
+    sa.sched_deadline = a.sched_deadline;
+    sa.sched_period = a.sched_period;
+    if (sys::sched_setattr(&sa) < 0) {
+      // With CONFIG_RT_GROUP_SCHED a cpu cgroup has no realtime time by default.
+      bool rt = a.sched_policy == SCHED_FIFO || a.sched_policy == SCHED_RR;
+      fail(p, errno, rt && errno == EPERM ? "sched_setattr (a realtime policy needs linux.resources.cpu.realtimeRuntime)"
+                                          : "sched_setattr", nullptr, "/process/scheduler", -1);
+    }
+  }
+  if (a.has_ioprio && sys::ioprio_set_self(a.ioprio) < 0)
+    fail(p, errno, "ioprio_set", nullptr, "/process/ioPriority", -1);
+  if (a.has_personality && sys::personality(a.personality) < 0)
+    fail(p, errno, "personality", nullptr, "/linux/personality", -1);
+  if (a.has_mempolicy) {
+    const uint64_t* nodes = a.mempolicy_has_nodes ? a.mempolicy_nodes : nullptr;
+    unsigned long maxnode = nodes ? sizeof a.mempolicy_nodes * 8 + 1 : 0;
+    if (sys::set_mempolicy(a.mempolicy_mode, nodes, maxnode) < 0)
+      fail(p, errno, "set_mempolicy", nullptr, "/linux/memoryPolicy", -1);
+  }
+  write_lsm_exec_labels(p, procfd);
+}
+
 BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
   set_early_rlimits(p);
   if (p.has_oom_score_adj) {
@@ -256,6 +319,7 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
     if (r < 0) fail(p, r, "write oom_score_adj", nullptr, "/process/oomScoreAdj", -1);
   }
   if (p.umask >= 0) sys::umask(mode_t(p.umask));
+  apply_process_attrs(p, procfd);
   // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it before the
   // capabilities are dropped; otherwise as late as possible (exec_process).
   bool in_cwd = change_dir(p, true);

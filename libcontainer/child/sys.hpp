@@ -17,7 +17,8 @@
 //       * setres[ug]id and setgroups: glibc's wrappers signal every thread it believes
 //         exists (the setxid broadcast), and after a raw clone3 those are the parent's;
 //       * calls glibc 2.36 has no wrapper for (openat2, pivot_root, execveat, clone3,
-//         capget/capset, keyctl, seccomp, pidfd_open).
+//         capget/capset, keyctl, seccomp, pidfd_open, sched_setattr, ioprio_set,
+//         set_mempolicy) and personality (not declared nothrow).
 //   - our own code: concat() replaces snprintf (glibc's printf may malloc for wide
 //     arguments or long widths, and reads the locale), error_text() replaces strerror
 //     (which translates through gettext: a lock and malloc).
@@ -183,6 +184,27 @@ inline long keyctl(int op, unsigned long a2, unsigned long a3 = 0) noexcept {
 // seccomp(SECCOMP_SET_MODE_FILTER, ...): returns the notify fd with NEW_LISTENER.
 inline long seccomp(unsigned op, unsigned flags, void* args) noexcept {
   return ::syscall(SYS_seccomp, op, flags, args);
+}
+// sched_setattr(2)'s argument (linux/sched/types.h, which clashes with glibc's
+// sched_param); SCHED_ATTR_SIZE_VER1, util clamps included.
+struct SchedAttr {
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  uint32_t sched_util_min, sched_util_max;
+};
+static_assert(sizeof(SchedAttr) == 56);
+inline int sched_setattr(const SchedAttr* a) noexcept { return int(::syscall(SYS_sched_setattr, 0, a, 0)); }
+// ioprio_set(IOPRIO_WHO_PROCESS = 1, self, value)
+inline int ioprio_set_self(int value) noexcept { return int(::syscall(SYS_ioprio_set, 1, 0, value)); }
+// The raw call: glibc's personality() is not declared nothrow.
+inline int personality(unsigned long persona) noexcept { return int(::syscall(SYS_personality, persona)); }
+// maxnode counts one past the last bit, as the kernel's get_nodes() reads it.
+inline long set_mempolicy(int mode, const uint64_t* nodes, unsigned long maxnode) noexcept {
+  return ::syscall(SYS_set_mempolicy, mode, nodes, maxnode);
 }
 // fork without glibc's atfork handlers and malloc locks (_Fork, glibc 2.34: AS-safe).
 inline pid_t fork() noexcept { return ::_Fork(); }

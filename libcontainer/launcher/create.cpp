@@ -21,6 +21,7 @@
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/launcher/process_attrs.hpp"
 #include "libcontainer/log/timeline.hpp"
 #include "libcontainer/spec/root_path.hpp"
 #include "libcontainer/state/agent_state.hpp"
@@ -240,8 +241,14 @@ Status Launch::run() {
   ctx.rootfs = BERTH_TRY(spec::resolve_root_path(ctx.bundle, config.root.path).context("rootfs"));
   ctx.state_dir = store.dir(ctx.id);
   BERTH_CHECK(fill_process(config, opts, plan));
+  // The host is read only when the config asks for something it decides.
+  bool asks_host = config.linux.memory_policy || !config.linux.mount_label.empty() ||
+                   (config.process && !(config.process->apparmor_profile.empty() && config.process->selinux_label.empty()));
+  HostFacts host = asks_host ? probe_host_facts() : HostFacts{};
+  BERTH_CHECK(fill_process_attrs(config, host, plan));
   plan.child.rootfs = plan.arena.str(ctx.rootfs);
   for (auto& iso : isolators) BERTH_CHECK(iso->prepare(ctx, plan).context(iso->name()));
+  BERTH_CHECK(apply_mount_label(config, host, plan));
   // A new cgroup namespace is rooted where the init is when it unshares:
   // after the parent has placed it in its cgroups.
   plan.child.await_parent = plan.child.new_userns || plan.child.new_cgroupns;

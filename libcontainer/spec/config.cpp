@@ -9,6 +9,12 @@ const Namespace* Config::find_namespace(NsType t) const {
   return nullptr;
 }
 
+bool MemoryPolicy::has_nodes() const {
+  for (uint64_t w : node_mask)
+    if (w) return true;
+  return false;
+}
+
 bool Config::has_namespace(NsType t) const { return find_namespace(t) != nullptr; }
 
 // The names used by the spec's linux.namespaces[].type.

@@ -4,6 +4,7 @@
 // absolute where the spec says so, and unsupported fields were refused.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -43,6 +44,23 @@ struct ConsoleSize {
   uint32_t width = 0;
 };
 
+// process.scheduler (sched_setattr(2)): names already mapped to SCHED_* and
+// SCHED_FLAG_* numbers; the parser checked the per-policy rules.
+struct Scheduler {
+  std::string policy_name;  // "SCHED_FIFO"
+  uint32_t policy = 0;      // SCHED_FIFO
+  int32_t nice = 0;
+  int32_t priority = 0;
+  uint64_t flags = 0;       // SCHED_FLAG_*
+  uint64_t runtime = 0, deadline = 0, period = 0;  // ns, SCHED_DEADLINE only
+};
+
+// process.ioPriority (ioprio_set(2)).
+struct IoPriority {
+  int io_class = 0;  // IOPRIO_CLASS_RT, _BE, _IDLE
+  int priority = 0;  // 0 (highest) .. 7
+};
+
 struct Process {
   bool terminal = false;
   std::optional<ConsoleSize> console_size;
@@ -56,6 +74,9 @@ struct Process {
   std::string apparmor_profile;  // accepted only when empty or when no LSM is loaded (see parser)
   std::string selinux_label;
   std::optional<int> oom_score_adj;
+  // Applied by the init just before exec (issue 10 section 3).
+  std::optional<Scheduler> scheduler;
+  std::optional<IoPriority> io_priority;
 };
 
 struct Root {
@@ -194,6 +215,23 @@ struct TimeOffset {
   uint32_t nanosecs = 0;
 };
 
+// linux.memoryPolicy (set_mempolicy(2)). nodes is the parsed list as a
+// bitmask of up to kMaxNumaNodes nodes; whether they exist is checked by the
+// launcher against the host, not here.
+constexpr size_t kMaxNumaNodes = 1024;
+struct MemoryPolicy {
+  int mode = 0;             // MPOL_*
+  unsigned flags = 0;       // MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING
+  std::string nodes;        // as written, "0-3,7"
+  std::vector<uint64_t> node_mask;  // kMaxNumaNodes / 64 words, bit n = node n
+  bool has_nodes() const;
+};
+
+// linux.personality (personality(2)).
+struct Personality {
+  unsigned long domain = 0;  // PER_LINUX or PER_LINUX32
+};
+
 struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<IdMapping> uid_mappings, gid_mappings;
@@ -206,6 +244,8 @@ struct Linux {
   std::string rootfs_propagation;  // "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"
   std::vector<std::string> masked_paths, readonly_paths;
   std::string mount_label;
+  std::optional<MemoryPolicy> memory_policy;
+  std::optional<Personality> personality;
 };
 
 struct Config {

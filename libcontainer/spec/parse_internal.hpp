@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,6 +129,12 @@ void parse_process(Walker& w, Value v, Process& out);
 void parse_linux(Walker& w, Value v, Linux& out);
 void parse_resources_object(Walker& w, Value v, Resources& out);
 void parse_seccomp(Walker& w, Value v, Seccomp& out);
+// parse_process_attrs.cpp: process.scheduler, process.ioPriority (of a
+// process object), linux.memoryPolicy, linux.personality (of the linux object).
+void parse_scheduler(Walker& w, Value process, std::optional<Scheduler>& out);
+void parse_io_priority(Walker& w, Value process, std::optional<IoPriority>& out);
+void parse_memory_policy(Walker& w, Value linux, std::optional<MemoryPolicy>& out);
+void parse_personality(Walker& w, Value linux, std::optional<Personality>& out);
 void parse_id_mappings(Walker& w, Value obj, std::string_view name, std::vector<IdMapping>& out);
 // Cross-field rules that need both process/mounts and linux parsed.
 void check_namespace_rules(Walker& w, const Config& c, Value root);

@@ -378,13 +378,12 @@ void parse_linux(Walker& w, Value l, Linux& out) {
   parse_absolute_paths(w, l, "readonlyPaths", out.readonly_paths);
   w.str(l, "mountLabel", out.mount_label);
   w.refuse_unsupported(l, "intelRdt", "Intel RDT is not implemented");
-  w.refuse_unsupported(l, "personality", "personality is not implemented");
-  w.refuse_unsupported(l, "memoryPolicy", "NUMA memory policy is not implemented");
+  parse_memory_policy(w, l, out.memory_policy);
+  parse_personality(w, l, out.personality);
   w.refuse_unsupported(l, "netDevices", "moving network devices is not implemented");
 }
 
-// Follows runc's validator: mappings need a user namespace; a new user
-// namespace (no path to join) needs mappings to be of any use; hostname and
+// Follows runc's validator: mappings need a user namespace; hostname and
 // domainname would otherwise change the host's.
 void check_namespace_rules(Walker& w, const Config& c, Value top) {
   if (!c.has_namespace(NsType::Uts)) {
@@ -402,7 +401,8 @@ void check_namespace_rules(Walker& w, const Config& c, Value top) {
     bool given = member(l, name).present();
     auto sm = w.enter(name);
     if (given && !user) w.fail("requires a user namespace in /linux/namespaces");
-    if (!given && user && user->path.empty()) w.fail("required when /linux/namespaces creates a user namespace");
+    // A new user namespace without mappings is not refused: as crun does, the
+    // launcher maps container root to the runtime's own uid/gid (size 1).
   }
   if (member(l, "timeOffsets").present() && !c.has_namespace(NsType::Time)) {
     auto st = w.enter("timeOffsets");

@@ -1,6 +1,6 @@
 // config.json "process": user, args/env/cwd, capabilities (names mapped to
 // numbers with libcap), rlimits (names mapped to RLIMIT_*), oomScoreAdj and
-// the LSM labels. Scheduling fields berth does not implement are refused.
+// the LSM labels; scheduler and ioPriority in parse_process_attrs.cpp.
 #include <sys/capability.h>
 #include <sys/resource.h>
 
@@ -163,8 +163,8 @@ void parse_process(Walker& w, Value p, Process& out) {
       out.oom_score_adj = adj;
     }
   }
-  w.refuse_unsupported(p, "ioPriority", "I/O priority is not implemented");
-  w.refuse_unsupported(p, "scheduler", "scheduling policy is not implemented");
+  parse_scheduler(w, p, out.scheduler);
+  parse_io_priority(w, p, out.io_priority);
   w.refuse_unsupported(p, "execCPUAffinity", "CPU affinity is not implemented");
 }
 

@@ -463,18 +463,7 @@ hooks_config() {
 
 # ---- LSM labels, resources, bad config ------------------------------------------
 
-@test "apparmorProfile and selinuxLabel are accepted on this LSM-less host, like runc" {
-	[ ! -e /sys/kernel/security/apparmor ] || skip "AppArmor is loaded"
-	[ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is loaded"
-	sh_bundle 'echo ok'
-	jq_config '.process.apparmorProfile = "berth-test-profile" | .process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"
-		| .linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
-	# (runc 1.1.5 refuses these here: "selinux label is specified in config, but selinux
-	# is disabled", "apparmor failed to apply profile"; the OCI spec asks to accept them)
-	run_berth
-	assert_success
-	assert_output_contains ok
-}
+# (apparmorProfile, selinuxLabel and mountLabel on this LSM-less host: process_fields.bats)
 
 @test "linux.resources berth cannot enforce here are refused naming the field; devices accepted" {
 	sh_bundle true
