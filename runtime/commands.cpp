@@ -16,6 +16,8 @@
 #include "isolators/linux/seccomp/compile.hpp"
 #include "isolators/registry.hpp"
 #include "libcontainer/json/writer.hpp"
+#include "libcontainer/launcher/process_attrs.hpp"
+#include "libcontainer/spec/known_names.hpp"
 #include "libcontainer/spec/default_spec.hpp"
 #include "libcontainer/spec/parse.hpp"
 #include "runtime/commands.hpp"
@@ -293,6 +295,20 @@ Result<int> cmd_spec(const std::string& bundle, bool rootless) {
   return 0;
 }
 
+// The architectures a filter on this host can hold: libseccomp refuses to mix
+// byte orders (EDOM for SCMP_ARCH_PPC64 next to x86_64), so listing those would
+// advertise what create then refuses.
+static std::vector<std::string> usable_seccomp_architectures() {
+  std::vector<std::string> out;
+  for (const auto& arch : seccomp::known_architectures()) {
+    spec::Seccomp probe;
+    probe.default_action = "SCMP_ACT_ALLOW";
+    probe.architectures = {arch};
+    if (seccomp::compile_seccomp(probe).ok()) out.push_back(arch);
+  }
+  return out;
+}
+
 Result<int> cmd_features() {
   json::Writer w(json::Writer::Options{"    ", false});
   w.begin_object().field("ociVersionMin", "1.0.0").field("ociVersionMax", "1.2.0");
@@ -314,14 +330,21 @@ Result<int> cmd_features() {
   w.key("seccomp").begin_object().field_bool("enabled", true);
   w.field_strings("actions", seccomp::known_actions());
   w.field_strings("operators", seccomp::known_operators());
-  w.field_strings("archs", seccomp::known_architectures());
+  w.field_strings("archs", usable_seccomp_architectures());
   w.field_strings("knownFlags", seccomp::known_flags());
   w.field_strings("supportedFlags", seccomp::known_flags());
   w.end_object();
-  w.key("apparmor").begin_object().field_bool("enabled", false).end_object();
-  w.key("selinux").begin_object().field_bool("enabled", false).end_object();
+  // Labels are applied where the host has the LSM and refused where it has not.
+  launcher::HostFacts host = launcher::probe_host_facts();
+  w.key("apparmor").begin_object().field_bool("enabled", host.apparmor).end_object();
+  w.key("selinux").begin_object().field_bool("enabled", host.selinux).end_object();
   w.key("intelRdt").begin_object().field_bool("enabled", false).end_object();
-  w.key("mountExtensions").begin_object().key("idmap").begin_object().field_bool("enabled", false).end_object().end_object();
+  w.key("memoryPolicy").begin_object();
+  w.field_strings("modes", spec::memory_policy_modes());
+  w.field_strings("flags", spec::memory_policy_flags());
+  w.end_object();
+  w.key("mountExtensions").begin_object().key("idmap").begin_object().field_bool("enabled", true).end_object().end_object();
+  w.key("netDevices").begin_object().field_bool("enabled", false).end_object();
   w.end_object();
   w.key("annotations").begin_object().field("org.opencontainers.runtime-spec.features.berth.version", BERTH_VERSION)
       .end_object();

@@ -13,7 +13,7 @@
 //
 // Unknown keys are ignored (the spec lets other platforms and extensions add
 // them); JSON null is treated as an absent field, as Go's decoder does.
-// Spec fields berth does not implement (process.scheduler, linux.intelRdt,
+// Spec fields berth does not implement (process.execCPUAffinity, linux.intelRdt,
 // linux.resources.memory, ...) are refused by name unless null, {} or [],
 // which request nothing and which config generators commonly emit.
 #pragma once
