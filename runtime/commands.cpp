@@ -50,6 +50,7 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.keep_console = keep_console;
   o.shim_path = shim_path(g);
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
+  o.warn = [&g](const std::string& line) { g.log->warn(line); };
   state::Store store = g.store();
   auto isos = isolators::make_all(*g.kernel, cgroup::host_layout, [&g](const std::string& m) { g.log->warn(m); });
   return launcher::create(store, o, config, isos);

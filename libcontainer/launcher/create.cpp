@@ -245,7 +245,10 @@ Status Launch::run() {
   bool asks_host = config.linux.memory_policy || !config.linux.mount_label.empty() ||
                    (config.process && !(config.process->apparmor_profile.empty() && config.process->selinux_label.empty()));
   HostFacts host = asks_host ? probe_host_facts() : HostFacts{};
-  BERTH_CHECK(fill_process_attrs(config, host, plan));
+  std::vector<std::string> warnings;
+  BERTH_CHECK(fill_process_attrs(config, host, plan, &warnings));
+  if (opts.warn)
+    for (const auto& w : warnings) opts.warn(w);
   plan.child.rootfs = plan.arena.str(ctx.rootfs);
   for (auto& iso : isolators) BERTH_CHECK(iso->prepare(ctx, plan).context(iso->name()));
   BERTH_CHECK(apply_mount_label(config, host, plan));

@@ -32,6 +32,8 @@ struct CreateOptions {
   std::string shim_path;       // berth-shim next to the berth binary
   // With --debug: receives one line of phase timings after a create.
   std::function<void(const std::string&)> debug;
+  // Receives each warning (a field accepted but without effect here).
+  std::function<void(const std::string&)> warn;
 };
 
 struct Created {

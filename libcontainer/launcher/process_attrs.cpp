@@ -86,22 +86,27 @@ HostFacts probe_host_facts() {
   return h;
 }
 
-Status check_lsm_labels(const spec::Config& c, const HostFacts& host) {
+Status check_lsm_labels(const spec::Config& c, const HostFacts& host, std::vector<std::string>* warnings) {
   std::vector<std::pair<std::string, std::string>> refused;
   if (c.process && !c.process->apparmor_profile.empty() && !host.apparmor)
     refused.emplace_back("/process/apparmorProfile", "AppArmor is not enabled on this host");
   if (c.process && !c.process->selinux_label.empty() && !host.selinux)
     refused.emplace_back("/process/selinuxLabel", "SELinux is not enabled on this host");
-  if (!c.linux.mount_label.empty() && !host.selinux)
-    refused.emplace_back("/linux/mountLabel", "SELinux is not enabled on this host");
+  // A mount label is a property of the files, not of the process: without
+  // SELinux it has no meaning, and configs written for SELinux hosts carry
+  // it (the runtime-tools suite's linux_mount_label). Accepted with a
+  // warning, as crun does (runc fails at the first tmpfs mount instead).
+  if (!c.linux.mount_label.empty() && !host.selinux && warnings)
+    warnings->push_back("ignored: SELinux is not enabled on this host [config /linux/mountLabel]");
   if (refused.empty()) return {};
   Error e(Code::Unsupported, refused[0].first + ": " + refused[0].second, 0, refused[0].first);
   for (size_t i = 1; i < refused.size(); i++) e.add_note(refused[i].first + ": " + refused[i].second);
   return e;
 }
 
-Status fill_process_attrs(const spec::Config& c, const HostFacts& host, LaunchPlan& plan) {
-  BERTH_CHECK(check_lsm_labels(c, host));
+Status fill_process_attrs(const spec::Config& c, const HostFacts& host, LaunchPlan& plan,
+                          std::vector<std::string>* warnings) {
+  BERTH_CHECK(check_lsm_labels(c, host, warnings));
   child::ChildProcessAttrs& a = plan.child.attrs;
   if (c.process && c.process->scheduler) {
     const spec::Scheduler& s = *c.process->scheduler;

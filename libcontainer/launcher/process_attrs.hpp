@@ -25,13 +25,15 @@ struct HostFacts {
 // /sys/devices/system/node/online.
 HostFacts probe_host_facts();
 
-// The LSM labels a config asks for that the host cannot apply, refused by
-// name (Code::Unsupported, one note per further field), as runc 1.1.5 does.
-Status check_lsm_labels(const spec::Config& c, const HostFacts& host);
+// The process labels a config asks for that the host cannot apply, refused
+// by name (Code::Unsupported, one note per further field), as runc 1.1.5
+// does; a mount label without SELinux is a warning in *warnings instead.
+Status check_lsm_labels(const spec::Config& c, const HostFacts& host, std::vector<std::string>* warnings = nullptr);
 
 // Fills plan.child.attrs; refuses labels the host cannot apply and memory
 // policy nodes that are not online. Before the isolators' prepare.
-Status fill_process_attrs(const spec::Config& c, const HostFacts& host, LaunchPlan& plan);
+Status fill_process_attrs(const spec::Config& c, const HostFacts& host, LaunchPlan& plan,
+                          std::vector<std::string>* warnings = nullptr);
 
 // With SELinux: context="mountLabel" on the filesystem mounts that take it
 // (not proc, sysfs, cgroup, mqueue or binds, as runc). After the isolators'

@@ -46,15 +46,23 @@ child::ChildMount fs_mount(const char* type, int index) {
 
 }  // namespace
 
-TEST_CASE("lsm labels: refused by name on a host without the LSM, as runc 1.1.5") {
+TEST_CASE("lsm labels: process labels refused by name on a host without the LSM, as runc 1.1.5; a mount label warned") {
   spec::Config c = config(R"("apparmorProfile":"p","selinuxLabel":"s")", R"("mountLabel":"m")");
-  Status s = check_lsm_labels(c, host(false, false));
+  std::vector<std::string> warnings;
+  Status s = check_lsm_labels(c, host(false, false), &warnings);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code() == Code::Unsupported);
   CHECK(s.error().json_path() == "/process/apparmorProfile");
-  REQUIRE(s.error().notes().size() == 2);
+  REQUIRE(s.error().notes().size() == 1);
   CHECK(s.error().notes()[0].rfind("/process/selinuxLabel: SELinux is not enabled", 0) == 0);
-  CHECK(s.error().notes()[1].rfind("/linux/mountLabel: SELinux is not enabled", 0) == 0);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("/linux/mountLabel") != std::string::npos);
+  warnings.clear();
+  CHECK(check_lsm_labels(config("", R"("mountLabel":"m")"), host(false, false), &warnings).ok());
+  CHECK(warnings.size() == 1);
+  warnings.clear();
+  CHECK(check_lsm_labels(config("", R"("mountLabel":"m")"), host(false, true), &warnings).ok());
+  CHECK(warnings.empty());
   // Each LSM answers for its own fields only.
   Status aa = check_lsm_labels(c, host(true, false));
   REQUIRE_FALSE(aa.ok());
