@@ -348,26 +348,10 @@ expect_refused() {
 }
 
 @test "terminal with --console-socket: output arrives through the pty" {
-	local recv=$BERTH_TEST_CACHE/recvtty src=$BATS_TEST_DIRNAME/fixtures/recvtty.c
-	if [ ! -x "$recv" ] || [ "$src" -nt "$recv" ]; then
-		mkdir -p "$BERTH_TEST_CACHE"
-		${CC:-cc} -O2 -o "$recv.$$" "$src" && mv -f "$recv.$$" "$recv"
-	fi
 	sh_bundle 'tty; test -t 0 && test -t 1 && echo all-ttys; echo hello-from-pty'
 	jq_config '.process.terminal = true'
-	local sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/console.out ready=$BATS_TEST_TMPDIR/ready
-	mkfifo "$ready"
-	# The receiver ends when the container's side of the pty closes; timeout bounds it.
-	timeout 20 "$recv" "$sock" "$ready" >"$out" 2>"$out.err" 3>&- &
-	local rpid=$!
-	timeout 10 head -n1 "$ready" >/dev/null  # it listens once this line arrives
-	local id; id=$(new_id)
-	q berth create --console-socket "$sock" -b "$BUNDLE" "$id"
-	berth start "$id"
-	local rc=0
-	wait "$rpid" || rc=$?
-	cat "$out" "$out.err" >&2
-	[ "$rc" -eq 0 ]
+	console_run "$(new_id)"
+	local out=$CONSOLE_OUT
 	grep -q hello-from-pty "$out"
 	grep -q all-ttys "$out"
 	grep -Eq '^/dev/(pts/[0-9]+|console)' "$out"

@@ -107,26 +107,10 @@ start_pod() {
 # runc and crun: the pty's uid is the process's; its gid stays devpts's (gid=5 in the
 # default mount options), mode 620. berth follows both.
 @test "terminal: the pty is owned by the process's uid, group tty from devpts" {
-	local recv=$BERTH_TEST_CACHE/recvtty src=$BATS_TEST_DIRNAME/fixtures/recvtty.c
-	if [ ! -x "$recv" ] || [ "$src" -nt "$recv" ]; then
-		mkdir -p "$BERTH_TEST_CACHE"
-		${CC:-cc} -O2 -o "$recv.$$" "$src" && mv -f "$recv.$$" "$recv"
-	fi
 	sh_bundle 'stat -c "owner %u %g %a" "$(tty)" /dev/console'
 	jq_config '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1001}'
-	local sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/console.out ready=$BATS_TEST_TMPDIR/ready
-	mkfifo "$ready"
-	timeout 20 "$recv" "$sock" "$ready" >"$out" 2>"$out.err" 3>&- &
-	local rpid=$!
-	timeout 10 head -n1 "$ready" >/dev/null
-	local id; id=$(new_id)
-	q berth create --console-socket "$sock" -b "$BUNDLE" "$id"
-	berth start "$id"
-	local rc=0
-	wait "$rpid" || rc=$?
-	cat "$out" "$out.err" >&2
-	[ "$rc" -eq 0 ]
-	[ "$(grep -c '^owner 1000 5 620' "$out")" -eq 2 ]
+	console_run "$(new_id)"
+	[ "$(grep -c '^owner 1000 5 620' "$CONSOLE_OUT")" -eq 2 ]
 }
 
 # ---- tmpfs and devices ----------------------------------------------------------------

@@ -38,6 +38,19 @@ wait_file() {
 # The cgroups create made, from the journal (libcontainer/cgroup/journal.hpp).
 made_cgroups() { awk -F'\t' '$1 == "made" && $3 != "/" { print $2 $3 }' "$ROOT/$1/cgroups"; }
 
+# cgroups_gone DIR... -- poll (bounded, 10 s) until none of the cgroup dirs exists.
+cgroups_gone() {
+	local d i left
+	for ((i = 0; i < 200; i++)); do
+		left=()
+		for d in "$@"; do [ -d "$d" ] && left+=("$d"); done
+		[ ${#left[@]} -eq 0 ] && return 0
+		sleep 0.05
+	done
+	echo "cgroups left: ${left[*]}" >&2
+	return 1
+}
+
 # orphan_check ID -- remove ID's state directory by hand (no delete) and check that the
 # shim goes and that every cgroup create made goes with it.
 orphan_check() {
@@ -49,14 +62,7 @@ orphan_check() {
 	for d in "${cgs[@]}"; do [ -d "$d" ]; done
 	rm -rf "${ROOT:?}/$id"
 	wait_gone "$shim" "--state-dir=$ROOT/$id"
-	for ((i = 0; i < 200; i++)); do
-		left=()
-		for d in "${cgs[@]}"; do [ -d "$d" ] && left+=("$d"); done
-		[ ${#left[@]} -eq 0 ] && return 0
-		sleep 0.05
-	done
-	echo "cgroups left: ${left[*]}" >&2
-	return 1
+	cgroups_gone "${cgs[@]}"
 }
 
 @test "shim: a stopped container whose state directory is removed by hand: its shim exits and its cgroups go" {
@@ -80,15 +86,7 @@ orphan_check() {
 	# ... until the init exits.
 	kill -9 "$init"
 	wait_gone "$shim" "--state-dir=$ROOT/$id"
-	local d i left
-	for ((i = 0; i < 200; i++)); do
-		left=()
-		for d in "${cgs[@]}"; do [ -d "$d" ] && left+=("$d"); done
-		[ ${#left[@]} -eq 0 ] && return 0
-		sleep 0.05
-	done
-	echo "cgroups left: ${left[*]}" >&2
-	return 1
+	cgroups_gone "${cgs[@]}"
 }
 
 @test "shim: a delete still finds the shim and removes everything (the watch does not get in its way)" {

@@ -149,6 +149,32 @@ jq_config() {
 	jq "$@" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
 }
 
+# ---- terminals ----------------------------------------------------------------------
+
+# console_run ID -- create ID with a console socket whose receiver (fixtures/recvtty.c,
+# built on first use) copies the pty's output to $CONSOLE_OUT, start it, and wait for
+# the receiver, which ends when the container's side of the pty closes (bounded by
+# timeouts). Fails, showing the output, unless everything succeeded.
+console_run() {
+	local id=$1 recv=$BERTH_TEST_CACHE/recvtty src=$BERTH_TOP/tests/integration/fixtures/recvtty.c
+	if [ ! -x "$recv" ] || [ "$src" -nt "$recv" ]; then
+		mkdir -p "$BERTH_TEST_CACHE"
+		${CC:-cc} -O2 -o "$recv.$$" "$src" && mv -f "$recv.$$" "$recv"
+	fi
+	local sock=$BATS_TEST_TMPDIR/console.sock ready=$BATS_TEST_TMPDIR/ready
+	CONSOLE_OUT=$BATS_TEST_TMPDIR/console.out
+	mkfifo "$ready"
+	timeout 20 "$recv" "$sock" "$ready" >"$CONSOLE_OUT" 2>"$CONSOLE_OUT.err" 3>&- &
+	local rpid=$!
+	timeout 10 head -n1 "$ready" >/dev/null  # it listens once this line arrives
+	"$BERTH_BIN" --root "$ROOT" create --console-socket "$sock" -b "$BUNDLE" "$id" >/dev/null
+	"$BERTH_BIN" --root "$ROOT" start "$id"
+	local rc=0
+	wait "$rpid" || rc=$?
+	cat "$CONSOLE_OUT" "$CONSOLE_OUT.err" >&2
+	[ "$rc" -eq 0 ]
+}
+
 # ---- small assertions and waits ---------------------------------------------------------
 
 # After `run ...`: fail with the output shown unless the status is as expected.
