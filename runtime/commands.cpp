@@ -47,6 +47,7 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.no_pivot = f.no_pivot;
   o.no_new_keyring = f.no_new_keyring;
   o.preserve_fds = f.preserve_fds;
+  o.preserved_open = f.preserved_open;
   o.keep_console = keep_console;
   o.shim_path = shim_path(g);
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
@@ -54,6 +55,20 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   state::Store store = g.store();
   auto isos = isolators::make_all(*g.kernel, cgroup::host_layout, [&g](const std::string& m) { g.log->warn(m); });
   return launcher::create(store, o, config, isos);
+}
+
+std::string hold_preserved_fds(int n) {
+  std::string open(size_t(std::max(n, 0)), '1');
+  for (int i = 0; i < n; i++) {
+    if (fcntl(3 + i, F_GETFD) >= 0) continue;
+    open[size_t(i)] = '0';
+    int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && fd != 3 + i) {
+      dup3(fd, 3 + i, O_CLOEXEC);
+      close(fd);
+    }
+  }
+  return open;
 }
 
 Result<int> cmd_create(const Globals& g, const CreateFlags& f) {

@@ -28,6 +28,7 @@ struct CreateFlags {
   std::string id, bundle = ".", console_socket, pid_file;
   bool no_pivot = false, no_new_keyring = false;
   int preserve_fds = 0;
+  std::string preserved_open;  // hold_preserved_fds' answer
   bool detach = false, keep = false;  // run only
 };
 
@@ -44,6 +45,13 @@ Result<int> cmd_features();
 Result<int> cmd_ps(const Globals& g, const std::string& format, const std::vector<std::string>& args);
 Result<int> cmd_pause(const Globals& g, const std::string& id);
 Result<int> cmd_resume(const Globals& g, const std::string& id);
+
+// --preserve-fds N promises fds 3..3+N-1; a slot the caller left empty gets
+// a close-on-exec /dev/null of ours at once, so that no fd the runtime opens
+// later (sync socket, private procfs, ...) lands there and is passed on.
+// Returns N chars, '1' for a fd of the caller's, '0' for a placeholder.
+// Call before any other open.
+std::string hold_preserved_fds(int n);
 
 // "KILL", "SIGKILL", "9" -> 9.
 Result<int> parse_signal(const std::string& s);

@@ -193,6 +193,9 @@ int main(int argc, char** argv, char** envp) {
       fprintf(stderr, "berth: %s\n", r.error().message().c_str());
       return 1;
     }
+    sys::forbid_exec_of_view();
+    cli::CreateFlags& cf = p.cmd == Cmd::Create ? p.cf : p.rf;
+    cf.preserved_open = cli::hold_preserved_fds(cf.preserve_fds);
     p.g.self_exe = sys::self_exe_path(argv[0]);
   }
   log::Sink sink;

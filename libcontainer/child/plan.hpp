@@ -163,6 +163,8 @@ struct ChildPlan {
   bool terminal;
   unsigned short console_rows, console_cols;
   int preserve_fds;         // fds 3 .. 3+N-1 stay open in the container
+  const char* preserved_open;  // N chars: '1' fd 3+i is the caller's, '0' a placeholder
+                               // of the CLI's (closed before exec); nullptr: all the caller's
   const char* session_keyring;  // "_ses.<id>", or nullptr with --no-new-keyring
   ChildProcessAttrs attrs;
 

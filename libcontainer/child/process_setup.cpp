@@ -361,7 +361,14 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
     int max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 : int(rl.rlim_cur);
     for (int fd = int(first); fd < max; fd++) sys::fcntl(fd, F_SETFD, FD_CLOEXEC);
   }
-  for (int fd = 3; fd < int(first); fd++) sys::fcntl(fd, F_SETFD, 0);
+  // A slot the caller left empty held the CLI's placeholder (nothing of
+  // the runtime's could take it): it is closed, not passed on.
+  for (int fd = 3; fd < int(first); fd++) {
+    if (p.preserved_open && p.preserved_open[fd - 3] == '0')
+      sys::close(fd);
+    else
+      sys::fcntl(fd, F_SETFD, 0);
+  }
   return t;
 }
 

@@ -66,6 +66,7 @@ Status fill_process(const spec::Config& c, const CreateOptions& o, LaunchPlan& p
   if (!p.terminal && !o.console_socket.empty())
     return Error(Code::Config, "--console-socket given but process.terminal is false");
   ch.preserve_fds = o.preserve_fds;
+  if (!o.preserved_open.empty()) ch.preserved_open = plan.arena.str(o.preserved_open);
   ch.no_pivot = o.no_pivot;
   if (!o.no_new_keyring) ch.session_keyring = plan.arena.str("_ses." + o.id);
   plan.create_container_hooks = hooks::to_child(c.hooks.create_container, p.env, plan.arena);

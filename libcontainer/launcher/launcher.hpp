@@ -28,6 +28,10 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
+  // For each of fds 3..3+preserve_fds-1, '1' when the caller passed it; a
+  // '0' slot holds a placeholder of ours, so that no fd of the runtime can
+  // land there and reach the container (see cli::hold_preserved_fds).
+  std::string preserved_open;
   bool keep_console = false;   // `run` in the foreground: return the master instead
   std::string shim_path;       // berth-shim next to the berth binary
   // With --debug: receives one line of phase timings after a create.

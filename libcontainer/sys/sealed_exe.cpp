@@ -3,6 +3,7 @@
 // the page cache's, shared), measured by bench/bench.sh's "ro-mount" row.
 #include "libcontainer/sys/sealed_exe.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 
 #include <climits>
 #include <cstring>
+#include <vector>
 
 #include "libcontainer/fd/unique_fd.hpp"
 
@@ -85,6 +87,10 @@ Result<void> reexec_from_sealed_exe(char** argv, char** envp) {
   if (real.empty() || real[0] != '/') return sys_error(errno ? errno : ENOENT, "readlink /proc/self/exe");
   int err = 0;
   UniqueFd exe = readonly_view(&err);
+  // The view's fd stays open across the exec (it keeps the view's anonymous
+  // mount namespace alive) so that the new image can make the view noexec:
+  // forbid_exec_of_view() closes it. A memfd copy's fd closes at exec.
+  if (exe && fcntl(exe.get(), F_SETFD, 0) < 0) return sys_error(errno, "keep the read-only view of " + real);
   if (!exe) {
     if (err != ENOSYS && err != EPERM && err != EINVAL)
       return sys_error(err, "make a read-only view of " + real);
@@ -93,6 +99,31 @@ Result<void> reexec_from_sealed_exe(char** argv, char** envp) {
   argv[0] = real.data();
   syscall(SYS_execveat, exe.get(), "", argv, envp, AT_EMPTY_PATH);
   return sys_error(errno, "re-execute " + real + " from a read-only view of itself");
+}
+
+void forbid_exec_of_view() {
+  if (read_self_exe_link() != "/") return;  // not our view (a read-only install, a memfd)
+  struct stat exe;
+  if (stat("/proc/self/exe", &exe) < 0) return;
+  DIR* d = opendir("/proc/self/fd");
+  if (!d) return;
+  std::vector<int> ours;
+  while (dirent* e = readdir(d)) {
+    char* end;
+    long fd = strtol(e->d_name, &end, 10);
+    if (*end || fd < 3 || fd == dirfd(d)) continue;
+    int fl = fcntl(int(fd), F_GETFL);
+    struct stat st;
+    if (fl >= 0 && (fl & O_PATH) && fstat(int(fd), &st) == 0 && st.st_dev == exe.st_dev && st.st_ino == exe.st_ino)
+      ours.push_back(int(fd));
+  }
+  closedir(d);
+  for (int fd : ours) {
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_NOEXEC;
+    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr);
+    close(fd);
+  }
 }
 
 std::string self_exe_path(const char* argv0) {

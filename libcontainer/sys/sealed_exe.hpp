@@ -28,6 +28,12 @@ ExeGuard self_exe_guard();
 // image starts from main again.
 Result<void> reexec_from_sealed_exe(char** argv, char** envp);
 
+// In the image reexec_from_sealed_exe started: makes the view noexec as well
+// (nothing in a container can execute it again: a "#!" chain ending in
+// /proc/self/exe fails with EACCES) and closes the view's fd it inherited.
+// Best effort: the view is read-only whatever happens here.
+void forbid_exec_of_view();
+
 // The path of the berth binary on the host (for berth-shim beside it), also
 // when running from the view above: argv0 is main's argv[0].
 std::string self_exe_path(const char* argv0);

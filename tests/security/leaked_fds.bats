@@ -89,6 +89,21 @@ close_host_fds() {
 	assert_host_untouched
 }
 
+@test "leaked_fds: --preserve-fds slots the caller left empty pass on none of berth's own fds" {
+	# runc 1.1.5 here passes its /sys/fs/cgroup fd, an epoll and a pipe in such slots;
+	# berth passed the program's fd, its private procfs and the sync socket.
+	sec_bundle sh -c 'ls /proc/1/fd | xargs'
+	id=$(new_id)
+	# --preserve-fds 4 promises 3..6; the caller passes only 5 (bats' fd 3 is closed
+	# for this command).
+	output=$("$BERTH_BIN" --root "$ROOT" run --preserve-fds 4 --bundle "$BUNDLE" "$id" \
+		3>&- 4>&- 6>&- 5<"$HOSTDIR/sentinel" 2>&1) && status=0 || status=$?
+	echo "$output" >&2
+	assert_success
+	[ "$output" = "0 1 2 5" ]
+	assert_host_untouched
+}
+
 @test "leaked_fds: every fd above stdio of the created init is close-on-exec" {
 	# The waiting init (a clone of the CLI) may still hold what the caller left open,
 	# as runc's does, but nothing of it may survive the exec of the user process.
