@@ -81,7 +81,7 @@ class Cgroups final : public Isolator {
                      std::string("/annotations/") + kJoinBusy);
       join_busy_ = a->second == "true";
     }
-    std::string name = cgroup::default_name(ctx.id, ctx.state_dir.substr(0, ctx.state_dir.rfind('/')));
+    const std::string& name = ctx.id;
     for (const auto& h : layout_.hierarchies) {
       targets_.push_back({&h, cgroup::container_path(h, l.cgroups_path, name), UniqueFd()});
       // Seen in the container where the host has it below /sys/fs/cgroup

@@ -128,18 +128,10 @@ Result<Layout> host_layout() {
   return parse_layout(mi, cg);
 }
 
-std::string default_name(const std::string& id, const std::string& state_root) {
-  // Spelled as the user gave --root: "/run/berth/" is the default too.
-  std::string root = clean(state_root);
-  if (root == "/run/berth") return id;
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (unsigned char c : root) h = (h ^ c) * 16777619u;
-  char buf[16];
-  snprintf(buf, sizeof buf, "-%08x", h);
-  return id + buf;
-}
-
 std::string container_path(const Hierarchy& h, const std::string& cgroups_path, const std::string& id) {
+  // Without a cgroupsPath, runc's default: our own cgroup plus the id,
+  // whatever the --root (one id under two roots shares a cgroup there, as
+  // with runc: the second create joins it with a warning).
   if (cgroups_path.empty()) return clean(h.own + "/" + id);
   if (cgroups_path[0] == '/') return clean(cgroups_path);
   // Relative: ".." cannot climb above our own cgroup.

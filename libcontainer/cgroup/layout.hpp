@@ -38,15 +38,6 @@ struct Layout {
 Layout parse_layout(std::string_view mountinfo, std::string_view proc_self_cgroup);
 Result<Layout> host_layout();
 
-// The cgroup name of a container without a cgroupsPath: its id, as runc,
-// under the default --root (/run/berth, however spelled); with another
-// root, the id plus a hash of the (cleaned, absolute) root. runc 1.1.5
-// uses the bare id under every root, so the same id in two roots lands in
-// one cgroup: the second joins the first's, sharing its limits, pause and
-// kill --all. Since a busy cgroup is now joined, not refused, the hash
-// keeps two engines on one host apart.
-std::string default_name(const std::string& id, const std::string& state_root);
-
 // The container's cgroup below a hierarchy's mount: cgroupsPath cleaned
 // lexically (no "..", ".", or empty parts); absolute from the hierarchy's
 // root, relative below our own cgroup; absent: our own cgroup plus the id.

@@ -41,7 +41,7 @@ crash_during_hook() {
 	run berth delete --force "$id"
 	assert_success
 	[ ! -e "$ROOT/$id" ]
-	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id-*" 2>/dev/null)" ]
+	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id" 2>/dev/null || true)" ]
 	wait_gone "$ROOT/$id"
 	[ "$(procs_naming "$ROOT/$id")" -eq 0 ]
 	[ "$(mount_count)" -eq "$before" ]
@@ -104,7 +104,7 @@ wait_gone() {  # the killed init and shim are reaped by pid 1, not by us
 		run berth delete --force "$id"
 		[ "$status" -eq 0 ] || { echo "iteration $i (delay $delay): delete --force: $output" >&2; return 1; }
 		[ ! -e "$ROOT/$id" ] || { echo "iteration $i (delay $delay): state dir left" >&2; return 1; }
-		left=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id-*" 2>/dev/null)
+		left=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id" 2>/dev/null || true)
 		[ -z "$left" ] || { echo "iteration $i (delay $delay): cgroups left: $left" >&2; return 1; }
 	done
 	wait_gone "$ROOT/"

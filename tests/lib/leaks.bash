@@ -57,16 +57,6 @@ _leak_state_dirs() {
 		sort -u
 }
 
-# berth's default cgroup name outside /run/berth: ID-FNV1a32(root) (cgroup/layout.cpp).
-_leak_fnv() {
-	local s=$1 h=2166136261 i c
-	for ((i = 0; i < ${#s}; i++)); do
-		printf -v c '%d' "'${s:i:1}"
-		h=$(((h ^ c) * 16777619 & 0xffffffff))
-	done
-	printf '%08x' "$h"
-}
-
 leak_collect() {
 	LEAK_CGROUPS=$BATS_TEST_TMPDIR/.leak-cgroups
 	LEAK_ROOTFS=$BATS_TEST_TMPDIR/.leak-rootfs
@@ -119,17 +109,10 @@ _leak_cgroups() {
 			[ -d "$d" ] && echo "cgroup $d"
 		done < <(sort -u "$LEAK_CGROUPS")
 	fi
-	# Named after an id: runc's and crun's default, berth's default (the id, or the id
-	# plus a hash of the state root).
-	local ids=() id r names=()
-	mapfile -t ids < <(_leak_ids)
-	[ ${#ids[@]} -gt 0 ] || return 0
-	for id in "${ids[@]}"; do
-		names+=("$id")
-		for r in "${ROOT:-}" "${ROOT2:-}"; do
-			[ -n "$r" ] && names+=("$id-$(_leak_fnv "$r")")
-		done
-	done
+	# Named after an id: the default of runc, crun and berth alike.
+	local names=()
+	mapfile -t names < <(_leak_ids)
+	[ ${#names[@]} -gt 0 ] || return 0
 	while IFS=$'\t' read -r mount own; do
 		find "$mount" -mindepth 1 -type d -printf '%f\t%p\n' 2>/dev/null
 	done < <(_leak_hierarchies) | awk -F'\t' -v names="$(printf '%s\n' "${names[@]}")" '
