@@ -60,8 +60,11 @@ freezer_leaf() { leaf_dirs "$1" | grep '/freezer/'; }
 @test "ps --format json: every pid in the container's cgroup, a JSON array as runc's" {
 	two_proc_bundle
 	local id fn pids
-	id=$(new_id)
+	# One id each: without a cgroupsPath both would use runc's default path, one
+	# cgroup for the two containers.
+	declare -A ids=([berth]=$(new_id) [runc_]=$(new_id r))
 	for fn in berth runc_; do
+		id=${ids[$fn]}
 		q "$fn" create -b "$BUNDLE" "$id"
 		q "$fn" start "$id"
 		wait_nprocs "$fn" "$id" 2
@@ -71,15 +74,17 @@ freezer_leaf() { leaf_dirs "$1" | grep '/freezer/'; }
 		[ "$(wc -l <<<"$pids")" = 1 ]
 		jq -e --argjson p "$(state_field "$fn" "$id" .pid)" 'index($p) != null' <<<"$pids"
 	done
+	id=${ids[berth]}
+	local rid=${ids[runc_]}
 	# Compact, no spaces, as Go's encoder writes it.
 	[[ "$(berth ps -f json "$id")" =~ ^\[[0-9]+,[0-9]+\]$ ]]
 	# A stopped container whose cgroup is empty: null, as runc.
 	berth kill "$id" KILL
-	runc_ kill "$id" KILL
+	runc_ kill "$rid" KILL
 	wait_status berth "$id" stopped
-	wait_status runc_ "$id" stopped
+	wait_status runc_ "$rid" stopped
 	wait_nprocs berth "$id" 0
-	[ "$(berth ps -f json "$id")" = "$(runc_ ps -f json "$id")" ]
+	[ "$(berth ps -f json "$id")" = "$(runc_ ps -f json "$rid")" ]
 	# No such container: the same message and status.
 	run berth ps no-such-ctr
 	assert_status 1
@@ -94,16 +99,19 @@ freezer_leaf() { leaf_dirs "$1" | grep '/freezer/'; }
 @test "ps: the table is ps's header and the container's rows only, as runc's" {
 	two_proc_bundle
 	local id fn
-	id=$(new_id)
+	# One id each (see above).
+	declare -A ids=([berth]=$(new_id) [runc_]=$(new_id r))
 	for fn in berth runc_; do
+		id=${ids[$fn]}
 		q "$fn" create -b "$BUNDLE" "$id"
 		q "$fn" start "$id"
 		wait_nprocs "$fn" "$id" 2
 	done
+	id=${ids[berth]}
 	run berth ps "$id"
 	assert_success
 	local berth_out=$output
-	run runc_ ps "$id"
+	run runc_ ps "${ids[runc_]}"
 	assert_success
 	# The same header (ps -ef's), then exactly the two sleeps, each row's PID one of the
 	# container's.
