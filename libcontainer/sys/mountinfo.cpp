@@ -2,6 +2,8 @@
 //   ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS
 #include "libcontainer/sys/mountinfo.hpp"
 
+#include "libcontainer/rootfs/mountinfo_line.hpp"
+
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -9,8 +11,6 @@
 namespace berth::sys {
 
 namespace {
-
-bool is_octal(char c) { return c >= '0' && c <= '7'; }
 
 // Splits on single spaces (the kernel writes exactly one; fields never hold
 // a raw space, it is escaped).
@@ -45,17 +45,11 @@ bool parse_line(std::string_view line, MountInfo& m) {
 
 }  // namespace
 
+// One decoder for the CLI and the init: the init's allocation-free one.
 std::string unescape_mountinfo(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); i++) {
-    if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) && is_octal(s[i + 3])) {
-      out += char(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += s[i];
-    }
-  }
+  std::string out(s.size() + 1, '\0');  // decoding never lengthens
+  long n = rootfs::decode_mountinfo_path(s.data(), s.size(), out.data(), out.size());
+  out.resize(n < 0 ? 0 : size_t(n));
   return out;
 }
 
