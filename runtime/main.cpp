@@ -188,11 +188,10 @@ int main(int argc, char** argv, char** envp) {
   if (int code = parse(argc, argv, p); code >= 0) return code;
   // Commands whose clone enters a container run from a read-only view of the
   // binary (libcontainer/sys/sealed_exe.hpp); this may re-execute main.
+  // Nothing may be opened before hold_preserved_fds (the log file neither).
+  Status sealed;
   if (p.cmd == Cmd::Create || p.cmd == Cmd::Run) {
-    if (auto r = sys::reexec_from_sealed_exe(argv, envp); !r.ok()) {
-      fprintf(stderr, "berth: %s\n", r.error().message().c_str());
-      return 1;
-    }
+    sealed = sys::reexec_from_sealed_exe(argv, envp);
     sys::forbid_exec_of_view();
     cli::CreateFlags& cf = p.cmd == Cmd::Create ? p.cf : p.rf;
     cf.preserved_open = cli::hold_preserved_fds(cf.preserve_fds);
@@ -204,6 +203,10 @@ int main(int argc, char** argv, char** envp) {
     return 1;
   }
   p.g.log = &sink;
+  if (!sealed.ok()) {  // never run a container from a writable binary
+    sink.error(sealed.error().message());
+    return 1;
+  }
   sys::LinuxKernel kernel;
   p.g.kernel = &kernel;
   Result<int> r = dispatch(p);
