@@ -7,16 +7,7 @@
 # namespace that leaves processes behind.
 
 load ../lib/common
-
-# cgroup_dirs NAME -- every directory called NAME in any mounted hierarchy.
-cgroup_dirs() {
-	find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$1" 2>/dev/null || true  # a directory removed meanwhile fails find
-}
-
-# own_cgroup CONTROLLER -- our cgroup in a v1 hierarchy.
-own_cgroup() {
-	awk -F: -v c="$1" '$2 == c { print $3 }' /proc/self/cgroup
-}
+load ../lib/cgroups
 
 @test "cgroups: pids.limit is enforced and visible inside as the container's own pids.max" {
 	# Builtins only until the fork: with a limit of 1 the shell cannot start cat.
@@ -122,13 +113,9 @@ own_cgroup() {
 
 @test "cgroups: the join-busy annotation joins a busy cgroup on purpose; delete leaves it and its other members" {
 	make_bundle sleep 100 >/dev/null
-	local name=berth-join-$$-$BATS_TEST_NUMBER
-	local dir=/sys/fs/cgroup/pids/$name
-	mkdir "$dir"
-	sleep 1000 &
-	local other=$!
-	echo "$other" > "$dir/cgroup.procs"
-	jq_config --arg p "/$name" '.linux.cgroupsPath = $p | .annotations["org.berth.cgroups.join-busy"] = "yes"'
+	busy_pids_cgroup berth-join
+	local dir=$BUSY_DIR other=$BUSY_PID
+	jq_config --arg p "/$BUSY_NAME" '.linux.cgroupsPath = $p | .annotations["org.berth.cgroups.join-busy"] = "yes"'
 	local id; id=$(new_id)
 	runq berth create -b "$BUNDLE" "$id" 3>&-
 	assert_failure
@@ -141,9 +128,7 @@ own_cgroup() {
 	q berth delete -f "$id"
 	local alive=no; kill -0 "$other" 2>/dev/null && alive=yes
 	local kept=no; [ -d "$dir" ] && kept=yes
-	kill -9 "$other"; wait "$other" 2>/dev/null || true
-	echo "$other" > /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null || true
-	rmdir "$dir" || true
+	busy_cgroup_remove
 	[ "$created" = 0 ] || { echo "$out" >&2; false; }
 	[[ " $procs" == *" $other "* && " $procs" == *" $pid "* ]] || { echo "procs: $procs (other $other, init $pid)" >&2; false; }
 	[ "$alive" = yes ]

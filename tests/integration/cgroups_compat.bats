@@ -7,23 +7,7 @@
 # kernel memory fields of a kernel that dropped kmem.
 
 load ../lib/common
-
-# cgroup_dirs NAME -- every directory called NAME in any mounted hierarchy.
-cgroup_dirs() {
-	find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$1" 2>/dev/null || true  # a directory removed meanwhile fails find
-}
-
-# own_cgroup CONTROLLER -- our cgroup in a v1 hierarchy.
-own_cgroup() {
-	awk -F: -v c="$1" '$2 == c { print $3 }' /proc/self/cgroup
-}
-
-# rm_cgroups NAME -- rmdir NAME (and what is below it) in every hierarchy,
-# for the directories a test made by hand (or runc leaves behind).
-rm_cgroups() {
-	local d
-	for d in $(cgroup_dirs "$1"); do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
-}
+load ../lib/cgroups
 
 @test "update --memory -1 with a swap limit set lifts both (memsw first), as runc 1.1.5" {
 	make_bundle sleep 100 >/dev/null
@@ -69,12 +53,8 @@ rm_cgroups() {
 
 @test "join: a cgroup holding processes is joined with a warning naming it, as runc 1.1.5 (which warns \"container's cgroup is not empty\")" {
 	make_bundle sleep 100 >/dev/null
-	local name=berth-join-$$-$BATS_TEST_NUMBER
-	local dir=/sys/fs/cgroup/pids/$name
-	mkdir "$dir"
-	sleep 1000 &
-	local other=$!
-	echo "$other" > "$dir/cgroup.procs"
+	busy_pids_cgroup berth-join
+	local name=$BUSY_NAME dir=$BUSY_DIR other=$BUSY_PID
 	jq_config --arg p "/$name" '.linux.cgroupsPath = $p'
 	local id; id=$(new_id)
 	runq berth create -b "$BUNDLE" "$id" 3>&-
@@ -84,8 +64,7 @@ rm_cgroups() {
 	q berth delete -f "$id"
 	local alive=no; kill -0 "$other" 2>/dev/null && alive=yes
 	local kept=no; [ -d "$dir" ] && kept=yes
-	kill -9 "$other"; wait "$other" 2>/dev/null || true
-	rm_cgroups "$name"
+	busy_cgroup_remove
 	[ "$created" = 0 ] || { echo "$out" >&2; false; }
 	[[ "$out" == *"level=warning"*"joining the cgroup /sys/fs/cgroup/"*"/$name, which already holds 1 process(es)"* ]] || { echo "$out" >&2; false; }
 	[[ " $procs" == *" $other "* && " $procs" == *" $pid "* ]] || { echo "procs: $procs (other $other, init $pid)" >&2; false; }
@@ -96,13 +75,8 @@ rm_cgroups() {
 
 @test "join: the annotation org.berth.cgroups.join-busy still works: true joins quietly, false refuses" {
 	make_bundle sleep 100 >/dev/null
-	local name=berth-ann-$$-$BATS_TEST_NUMBER
-	local dir=/sys/fs/cgroup/pids/$name
-	mkdir "$dir"
-	sleep 1000 &
-	local other=$!
-	echo "$other" > "$dir/cgroup.procs"
-	jq_config --arg p "/$name" '.linux.cgroupsPath = $p | .annotations["org.berth.cgroups.join-busy"] = "false"'
+	busy_pids_cgroup berth-ann
+	jq_config --arg p "/$BUSY_NAME" '.linux.cgroupsPath = $p | .annotations["org.berth.cgroups.join-busy"] = "false"'
 	runq berth create -b "$BUNDLE" "$(new_id)" 3>&-
 	local refused=$status refusal=$output
 	jq_config '.annotations["org.berth.cgroups.join-busy"] = "true"'
@@ -110,8 +84,7 @@ rm_cgroups() {
 	runq berth create -b "$BUNDLE" "$id" 3>&-
 	local created=$status out=$output
 	q berth delete -f "$id"
-	kill -9 "$other"; wait "$other" 2>/dev/null || true
-	rm_cgroups "$name"
+	busy_cgroup_remove
 	[ "$refused" != 0 ] && [[ "$refusal" == *"already holds processes"*"/linux/cgroupsPath"* ]] || { echo "$refusal" >&2; false; }
 	[ "$created" = 0 ] && [[ "$out" != *warning* ]] || { echo "$out" >&2; false; }
 }
