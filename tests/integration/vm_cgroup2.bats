@@ -140,7 +140,10 @@ setup_file() {
 		check berth_left berth_left
 	EOF
 	local rc=0
-	"$BERTH_TOP/tests/vm/run.sh" --share "$d/out" bash "$d/guest.sh" > "$d/vm.log" 2>&1 || rc=$?
+	# Bounded well inside run-all.sh's 300 s per file (a hung boot is retried once), so
+	# that a stuck VM is reported and stopped here rather than left running.
+	BERTH_VM_BOOT_TIMEOUT=60 BERTH_VM_TIMEOUT=180 \
+		"$BERTH_TOP/tests/vm/run.sh" --share "$d/out" bash "$d/guest.sh" > "$d/vm.log" 2>&1 || rc=$?
 	echo "$rc" > "$d/vm.rc"
 }
 
