@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-all.sh -- run every berth test suite and add up the results.
 #
-# Order: unit (build/unit-tests, doctest), fuzz (tests/fuzz/run.sh build/fuzz-config,
+# Order: unit (build/unit-tests, doctest), san (the same tests built with ASan and
+# UBSan, build/san/unit-tests: any report fails it), fuzz (tests/fuzz/run.sh build/fuzz-config,
 # one test), lint (tests/lint/child_symbols.sh on the built child objects, one test),
 # then every *.bats file under tests/integration and tests/security.
 # Prints one line per suite, the details of what failed, and as its last line exactly
@@ -9,7 +10,7 @@
 # Exit status: 0 when nothing failed, 1 otherwise.
 #
 # `make check` builds the binaries and runs this. Environment:
-#   SUITES="unit fuzz lint integration security"  which suites to run (in this order)
+#   SUITES="unit san fuzz lint integration security"  which suites to run (in this order)
 #   BATS_FILTER=REGEX                         passed to bats --filter
 #   TEST_TIMEOUT=1800                         seconds allowed to each suite or bats file
 #   TEST_LOGS=build/test-logs                 where full outputs are kept
@@ -17,7 +18,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
-SUITES=${SUITES:-unit fuzz lint integration security}
+SUITES=${SUITES:-unit san fuzz lint integration security}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 logs=${TEST_LOGS:-$top/build/test-logs}
 mkdir -p "$logs"
@@ -37,12 +38,12 @@ logname() { echo "$logs/$(echo "$1" | tr '/ ' '__').log"; }
 
 [ "$(id -u)" -eq 0 ] || echo "warning: not root; container tests will fail" >&2
 
-run_unit() {
-	local bin=build/unit-tests log line p f s rc
-	log=$(logname unit)
+run_unit() {  # NAME BINARY: a doctest binary
+	local name=$1 bin=$2 log line p f s rc
+	log=$(logname "$name")
 	if [ ! -x "$bin" ]; then
-		suite_line unit 0 1 0 "$bin missing; run make check"
-		failures+=("unit: $bin not built")
+		suite_line "$name" 0 1 0 "$bin missing; run make check"
+		failures+=("$name: $bin not built")
 		return
 	fi
 	timeout "$TEST_TIMEOUT" "$bin" --no-colors=true > "$log" 2>&1
@@ -53,13 +54,13 @@ run_unit() {
 		p=${BASH_REMATCH[2]} f=${BASH_REMATCH[3]} s=${BASH_REMATCH[4]}
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 			f=1   # crashed or timed out after printing a summary
-			failures+=("unit: exit status $rc although no test case failed (see $log)")
+			failures+=("$name: exit status $rc although no test case failed (see $log)")
 		fi
-		suite_line unit "$p" "$f" "$s"
-		[ "$f" -gt 0 ] && failures+=("unit: $(grep -E 'ERROR|FATAL|TEST CASE' "$log" | head -20 | sed 's/^/  /')")
+		suite_line "$name" "$p" "$f" "$s"
+		[ "$f" -gt 0 ] && failures+=("$name: $(grep -E 'ERROR|FATAL|TEST CASE' "$log" | head -20 | sed 's/^/  /')")
 	else
-		suite_line unit 0 1 0 "no doctest summary, exit status $rc"
-		failures+=("unit: no summary line (exit $rc); last lines of $log:" "$(tail -15 "$log" | sed 's/^/  /')")
+		suite_line "$name" 0 1 0 "no doctest summary, exit status $rc"
+		failures+=("$name: no summary line (exit $rc); last lines of $log:" "$(tail -15 "$log" | sed 's/^/  /')")
 	fi
 }
 
@@ -149,7 +150,8 @@ run_bats_dir() {  # tests/integration | tests/security
 
 for s in $SUITES; do
 	case $s in
-	unit) run_unit ;;
+	unit) run_unit unit build/unit-tests ;;
+	san) run_unit san build/san/unit-tests ;;
 	fuzz) run_fuzz ;;
 	lint) run_lint ;;
 	integration | security) run_bats_dir "tests/$s" ;;
