@@ -83,6 +83,32 @@ int refuse_command(const CLI::App& app, int argc, char** argv) {
   return 1;
 }
 
+// The global options that take a value, as parse() defines them.
+constexpr std::string_view kGlobalsWithValue[] = {"--root", "--log", "--log-format", "--criu", "--rootless"};
+
+// Whether the command is create or run, whose clone enters a container: they
+// run from the sealed view of the binary (sealed_exe.hpp), decided before the
+// CLI11 App is built so that the re-execution does not parse twice (about a
+// third of a millisecond). main checks again after parsing.
+bool enters_container(int argc, char** argv) {
+  for (int i = 1; i < argc; i++) {
+    std::string_view a = argv[i];
+    if (a == "--") {
+      a = i + 1 < argc ? argv[i + 1] : "";
+    } else if (a.size() >= 2 && a[0] == '-') {
+      if (a.find('=') != std::string_view::npos) continue;  // --root=DIR
+      for (std::string_view g : kGlobalsWithValue)
+        if (a == g) {
+          i++;  // --root DIR
+          break;
+        }
+      continue;
+    }
+    return a == "create" || a == "run";  // the first word that is not a global option
+  }
+  return false;
+}
+
 // Returns -1 to go on, or the exit code (help, version, usage errors).
 int parse(int argc, char** argv, Parsed& p) {
   CLI::App app{"berth: a runc-compatible OCI container runtime", "berth"};
@@ -184,14 +210,14 @@ Result<int> dispatch(Parsed& p) {
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
+  // Commands whose clone enters a container run from a read-only, noexec view
+  // of the binary (libcontainer/sys/sealed_exe.hpp); this may re-execute main.
+  Status sealed = enters_container(argc, argv) ? sys::reexec_from_sealed_exe(argv, envp) : Status{};
   Parsed p;
   if (int code = parse(argc, argv, p); code >= 0) return code;
-  // Commands whose clone enters a container run from a read-only view of the
-  // binary (libcontainer/sys/sealed_exe.hpp); this may re-execute main.
   // Nothing may be opened before hold_preserved_fds (the log file neither).
-  Status sealed;
   if (p.cmd == Cmd::Create || p.cmd == Cmd::Run) {
-    sealed = sys::reexec_from_sealed_exe(argv, envp);
+    if (sealed.ok()) sealed = sys::reexec_from_sealed_exe(argv, envp);  // a command line the scan missed
     sys::forbid_exec_of_view();
     cli::CreateFlags& cf = p.cmd == Cmd::Create ? p.cf : p.rf;
     cf.preserved_open = cli::hold_preserved_fds(cf.preserve_fds);
