@@ -15,6 +15,7 @@
 #include "isolators/filesystem/sysctl_rules.hpp"
 #include "isolators/registry.hpp"
 #include "libcontainer/rootfs/mount_options.hpp"
+#include "libcontainer/state/files.hpp"
 #include "libcontainer/sys/mountinfo.hpp"
 #include "libcontainer/sys/userns.hpp"
 
@@ -149,13 +150,13 @@ class FilesystemLinux final : public Isolator {
     std::string id, dev, parent_dev;
   };
   static TopMount top_mount_at(const std::string& path) {
-    auto mounts = sys::read_mountinfo();
-    if (!mounts) return {};
+    auto text = state::read_file("/proc/self/mountinfo");
+    if (!text) return {};
     std::map<std::string, std::string> dev_of;  // mount id -> major:minor
     std::string top_parent;
     TopMount top;
     // Decoded mount points: a rootfs path with a space is "\040" in the file.
-    for (const auto& m : *mounts) {
+    for (const auto& m : sys::parse_mountinfo(*text)) {
       dev_of[m.id] = m.dev;
       if (m.mount_point == path) top.id = m.id, top.dev = m.dev, top_parent = m.parent;
     }

@@ -4,10 +4,6 @@
 
 #include "libcontainer/rootfs/mountinfo_line.hpp"
 
-#include <cerrno>
-#include <fstream>
-#include <sstream>
-
 namespace berth::sys {
 
 namespace {
@@ -64,15 +60,6 @@ std::vector<MountInfo> parse_mountinfo(std::string_view text) {
     start = end + 1;
   }
   return out;
-}
-
-Result<std::vector<MountInfo>> read_mountinfo(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return sys_error(errno, "open " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return sys_error(errno, "read " + path);
-  return parse_mountinfo(text.str());
 }
 
 }  // namespace berth::sys

@@ -2,14 +2,13 @@
 // host rootfs bind of filesystem/linux). The kernel escapes space, tab,
 // newline and backslash in paths as \040 \011 \012 \134 (seq_file's mangle,
 // fs/proc_namespace.c); every path field here is decoded, so it compares
-// equal to the path a caller holds.
+// equal to the path a caller holds. Callers read the file with
+// state::read_file.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "libcontainer/error/error.hpp"
 
 namespace berth::sys {
 
@@ -29,7 +28,5 @@ std::string unescape_mountinfo(std::string_view s);
 // One entry per well-formed line, in file order (the last one at a mount
 // point is the one on top); malformed lines are skipped.
 std::vector<MountInfo> parse_mountinfo(std::string_view text);
-// Reads and parses path (default: this process's mount namespace).
-Result<std::vector<MountInfo>> read_mountinfo(const std::string& path = "/proc/self/mountinfo");
 
 }  // namespace berth::sys
