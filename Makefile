@@ -111,5 +111,9 @@ install: all
 clean:
 	rm -rf $(BUILD) bin
 
-.PHONY: all unit fuzz check bench install clean deps demo FORCE
+# Rewrites every C and C++ source to .clang-format (tests/lint/format.sh checks it).
+format:
+	git ls-files '*.cpp' '*.hpp' '*.c' '*.h' | xargs clang-format -i
+
+.PHONY: all unit fuzz check bench install clean deps demo format FORCE
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -112,8 +112,10 @@ Result<int> parse_signal(const std::string& s) {
 
 Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all) {
   int signo = BERTH_TRY(parse_signal(sig));
-  if (all) BERTH_CHECK(launcher::kill_all(g.store(), id, signo));
-  else BERTH_CHECK(launcher::kill(g.store(), id, signo));
+  if (all)
+    BERTH_CHECK(launcher::kill_all(g.store(), id, signo));
+  else
+    BERTH_CHECK(launcher::kill(g.store(), id, signo));
   return 0;
 }
 
@@ -329,20 +331,29 @@ Result<int> cmd_features() {
   json::Writer w(json::Writer::Options{"    ", false});
   w.begin_object().field("ociVersionMin", "1.0.0").field("ociVersionMax", "1.2.0");
   w.field_strings("hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"});
-  w.field_strings("mountOptions",
-                  {"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "lazytime", "mand",
-                   "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand", "norelatime", "nostrictatime",
-                   "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime", "relatime", "rexec",
-                   "rnoatime", "rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid",
-                   "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw", "rshared", "rslave", "rstrictatime",
-                   "rsuid", "rsymfollow", "runbindable", "rw", "shared", "slave", "strictatime", "suid",
-                   "symfollow", "sync", "unbindable"});
+  w.field_strings("mountOptions", {"async",       "atime",       "bind",           "defaults",  "dev",
+                                   "diratime",    "dirsync",     "exec",           "lazytime",  "mand",
+                                   "noatime",     "nodev",       "nodiratime",     "noexec",    "nolazytime",
+                                   "nomand",      "norelatime",  "nostrictatime",  "nosuid",    "nosymfollow",
+                                   "private",     "ratime",      "rbind",          "rdev",      "rdiratime",
+                                   "relatime",    "rexec",       "rnoatime",       "rnodev",    "rnodiratime",
+                                   "rnoexec",     "rnorelatime", "rnostrictatime", "rnosuid",   "rnosymfollow",
+                                   "ro",          "rprivate",    "rrelatime",      "rro",       "rrw",
+                                   "rshared",     "rslave",      "rstrictatime",   "rsuid",     "rsymfollow",
+                                   "runbindable", "rw",          "shared",         "slave",     "strictatime",
+                                   "suid",        "symfollow",   "sync",           "unbindable"});
   w.key("linux").begin_object();
   w.field_strings("namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"});
   int last = capabilities::read_last_cap();
   w.field_strings("capabilities", capabilities::known_capability_names(last < 0 ? 40 : last));
-  w.key("cgroup").begin_object().field_bool("v1", true).field_bool("v2", true).field_bool("systemd", false)
-      .field_bool("systemdUser", false).field_bool("rdma", true).end_object();
+  w.key("cgroup")
+      .begin_object()
+      .field_bool("v1", true)
+      .field_bool("v2", true)
+      .field_bool("systemd", false)
+      .field_bool("systemdUser", false)
+      .field_bool("rdma", true)
+      .end_object();
   w.key("seccomp").begin_object().field_bool("enabled", true);
   w.field_strings("actions", seccomp::known_actions());
   w.field_strings("operators", seccomp::known_operators());
@@ -359,10 +370,18 @@ Result<int> cmd_features() {
   w.field_strings("modes", spec::memory_policy_modes());
   w.field_strings("flags", spec::memory_policy_flags());
   w.end_object();
-  w.key("mountExtensions").begin_object().key("idmap").begin_object().field_bool("enabled", true).end_object().end_object();
+  w.key("mountExtensions")
+      .begin_object()
+      .key("idmap")
+      .begin_object()
+      .field_bool("enabled", true)
+      .end_object()
+      .end_object();
   w.key("netDevices").begin_object().field_bool("enabled", false).end_object();
   w.end_object();
-  w.key("annotations").begin_object().field("org.opencontainers.runtime-spec.features.berth.version", BERTH_VERSION)
+  w.key("annotations")
+      .begin_object()
+      .field("org.opencontainers.runtime-spec.features.berth.version", BERTH_VERSION)
       .end_object();
   w.end_object();
   print(w.str() + "\n");

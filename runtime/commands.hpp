@@ -28,7 +28,7 @@ struct CreateFlags {
   std::string id, bundle = ".", console_socket, pid_file;
   bool no_pivot = false, no_new_keyring = false;
   int preserve_fds = 0;
-  std::string preserved_open;  // hold_preserved_fds' answer
+  std::string preserved_open;         // hold_preserved_fds' answer
   bool detach = false, keep = false;  // run only
 };
 

@@ -28,8 +28,10 @@ std::string human_bytes(uint64_t v) {
   int u = 0;
   while (d >= 1024 && u < 6) d /= 1024, u++;
   char buf[64];
-  if (u == 0) snprintf(buf, sizeof buf, "%" PRIu64 " B", v);
-  else snprintf(buf, sizeof buf, "%.1f %s (%" PRIu64 " bytes)", d, units[u], v);
+  if (u == 0)
+    snprintf(buf, sizeof buf, "%" PRIu64 " B", v);
+  else
+    snprintf(buf, sizeof buf, "%.1f %s (%" PRIu64 " bytes)", d, units[u], v);
   return buf;
 }
 
@@ -48,8 +50,9 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) neg = s[0] == '-', s.remove_prefix(1);
   if (s == "0") return std::chrono::nanoseconds(0);
   if (s.empty()) return bad();
-  static const std::pair<std::string_view, double> units[] = {
-      {"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  static const std::pair<std::string_view, double> units[] = {{"ns", 1},          {"us", 1e3},  {"\xc2\xb5s", 1e3},
+                                                              {"\xce\xbcs", 1e3}, {"ms", 1e6},  {"s", 1e9},
+                                                              {"m", 60e9},        {"h", 3600e9}};
   double total = 0;
   while (!s.empty()) {
     size_t i = 0;
@@ -77,9 +80,11 @@ std::string stats_text(const std::string& id, const cgroup::Stats& s) {
   std::string out;
   out += "container:   " + id + "\n";
   out += "cgroup:      " + std::string(s.v2 ? "v2" : "v1") + "\n";
-  out += "cpu time:    " + seconds(s.cpu.total) + " (user " + seconds(s.cpu.user) + ", system " + seconds(s.cpu.kernel) + ")\n";
-  out += "throttling:  " + std::to_string(s.throttling.throttled_periods) + " of " + std::to_string(s.throttling.periods) +
-         " periods throttled, " + seconds(s.throttling.throttled_time) + " in total\n";
+  out += "cpu time:    " + seconds(s.cpu.total) + " (user " + seconds(s.cpu.user) + ", system " +
+         seconds(s.cpu.kernel) + ")\n";
+  out += "throttling:  " + std::to_string(s.throttling.throttled_periods) + " of " +
+         std::to_string(s.throttling.periods) + " periods throttled, " + seconds(s.throttling.throttled_time) +
+         " in total\n";
   const auto& m = s.memory;
   out += "memory:      " + human_bytes(m.usage.usage) + " used, limit " + limit(m.usage.limit);
   if (!s.v2) out += ", max used " + human_bytes(m.usage.max) + ", failcnt " + std::to_string(m.usage.failcnt);

@@ -17,11 +17,13 @@ namespace {
 
 void add_create_flags(CLI::App* c, cli::CreateFlags& f) {
   c->add_option("-b,--bundle", f.bundle, "path to the bundle directory (default: the current directory)");
-  c->add_option("--console-socket", f.console_socket, "unix socket that receives the pty master of a terminal container");
+  c->add_option("--console-socket", f.console_socket,
+                "unix socket that receives the pty master of a terminal container");
   c->add_option("--pid-file", f.pid_file, "file to write the container init's pid to");
   c->add_flag("--no-pivot", f.no_pivot, "use MS_MOVE and chroot instead of pivot_root");
   c->add_flag("--no-new-keyring", f.no_new_keyring, "do not create a new session keyring");
-  c->add_option("--preserve-fds", f.preserve_fds, "pass N extra fds (3..3+N-1) to the container")->check(CLI::NonNegativeNumber);
+  c->add_option("--preserve-fds", f.preserve_fds, "pass N extra fds (3..3+N-1) to the container")
+      ->check(CLI::NonNegativeNumber);
   c->add_option("container-id", f.id, "the container's id")->required();
 }
 
@@ -33,7 +35,24 @@ std::string version_text() {
   return buf;
 }
 
-enum class Cmd { None, Create, Run, Start, State, Kill, Delete, List, Spec, Features, Ps, Pause, Resume, Update, Events, Stats };
+enum class Cmd {
+  None,
+  Create,
+  Run,
+  Start,
+  State,
+  Kill,
+  Delete,
+  List,
+  Spec,
+  Features,
+  Ps,
+  Pause,
+  Resume,
+  Update,
+  Events,
+  Stats
+};
 
 // Everything the command line said, as plain values: the CLI11 App (a large
 // heap of options and validators) is gone before a container is forked, so
@@ -153,7 +172,9 @@ int parse(int argc, char** argv, Parsed& p) {
   ps->add_option("-f,--format", p.format, "table (ps(1)'s output, the container's rows) or json (the pids)")
       ->check(CLI::IsMember({"table", "json"}));
   ps->prefix_command();
-  ps->footer("Arguments (after the options): CONTAINER-ID [PS-OPTIONS...]\n  PS-OPTIONS go to ps(1) (default: -ef); a '--' right after the id is dropped.");
+  ps->footer(
+      "Arguments (after the options): CONTAINER-ID [PS-OPTIONS...]\n  PS-OPTIONS go to ps(1) (default: -ef); a '--' "
+      "right after the id is dropped.");
   auto* pause = app.add_subcommand("pause", "suspend all processes inside the container (freeze its cgroup)");
   pause->add_option("container-id", p.id)->required();
   auto* resume = app.add_subcommand("resume", "resume all processes of a paused container (thaw its cgroup)");
@@ -172,10 +193,10 @@ int parse(int argc, char** argv, Parsed& p) {
     int code = app.exit(e);
     return code == 0 ? 0 : 1;
   }
-  const std::pair<CLI::App*, Cmd> cmds[] = {{create, Cmd::Create}, {run, Cmd::Run},     {start, Cmd::Start},
-                                            {state, Cmd::State},   {kill, Cmd::Kill},   {del, Cmd::Delete},
-                                            {list, Cmd::List},     {spec, Cmd::Spec},   {features, Cmd::Features},
-                                            {ps, Cmd::Ps},         {pause, Cmd::Pause}, {resume, Cmd::Resume},
+  const std::pair<CLI::App*, Cmd> cmds[] = {{create, Cmd::Create}, {run, Cmd::Run},       {start, Cmd::Start},
+                                            {state, Cmd::State},   {kill, Cmd::Kill},     {del, Cmd::Delete},
+                                            {list, Cmd::List},     {spec, Cmd::Spec},     {features, Cmd::Features},
+                                            {ps, Cmd::Ps},         {pause, Cmd::Pause},   {resume, Cmd::Resume},
                                             {update, Cmd::Update}, {events, Cmd::Events}, {stats, Cmd::Stats}};
   for (const auto& [sub, c] : cmds)
     if (*sub) p.cmd = c;
@@ -185,7 +206,8 @@ int parse(int argc, char** argv, Parsed& p) {
 
 Result<int> dispatch(Parsed& p) {
   const cli::Globals& g = p.g;
-  if (g.systemd_cgroup) return Error(Code::Unsupported, "--systemd-cgroup is not supported: berth drives cgroupfs directly");
+  if (g.systemd_cgroup)
+    return Error(Code::Unsupported, "--systemd-cgroup is not supported: berth drives cgroupfs directly");
   switch (p.cmd) {
     case Cmd::Create: return cli::cmd_create(g, p.cf);
     case Cmd::Run: return cli::cmd_run(g, p.rf);

@@ -108,7 +108,8 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   std::string reply;
   bool stdin_open = console >= 0;
   for (;;) {
-    pollfd p[4] = {{waiter->get(), POLLIN, 0}, {sfd, POLLIN, 0}, {console, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+    pollfd p[4] = {
+        {waiter->get(), POLLIN, 0}, {sfd, POLLIN, 0}, {console, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
     if (poll(p, 4, -1) < 0) {
       if (errno == EINTR) continue;
       break;

@@ -52,9 +52,15 @@ Result<int64_t> bytes(const std::string& flag, const std::string& v) {
   std::string unit(end);
   for (auto& c : unit) c = char(tolower(static_cast<unsigned char>(c)));
   if (!unit.empty() && unit.back() == 'b') unit.pop_back();
-  int64_t mul = unit.empty() ? 1 : unit == "k" ? 1LL << 10 : unit == "m" ? 1LL << 20 : unit == "g" ? 1LL << 30
-              : unit == "t" ? 1LL << 40 : unit == "p" ? 1LL << 50 : 0;
-  if (end == v.c_str() || errno || mul == 0 || n < 0) return Error(Code::Config, "--" + flag + ": invalid size \"" + v + "\"");
+  int64_t mul = unit.empty()  ? 1
+                : unit == "k" ? 1LL << 10
+                : unit == "m" ? 1LL << 20
+                : unit == "g" ? 1LL << 30
+                : unit == "t" ? 1LL << 40
+                : unit == "p" ? 1LL << 50
+                              : 0;
+  if (end == v.c_str() || errno || mul == 0 || n < 0)
+    return Error(Code::Config, "--" + flag + ": invalid size \"" + v + "\"");
   return int64_t(n * double(mul));
 }
 
@@ -94,9 +100,11 @@ Result<spec::Resources> resources_from_flags(const std::map<std::string, std::st
     if (auto* v = get(n)) *field = BERTH_TRY(integer(n, *v)), any_cpu = true;
   if (auto* v = get("cpuset-cpus")) cpu.cpus = *v, any_cpu = true;
   if (auto* v = get("cpuset-mems")) cpu.mems = *v, any_cpu = true;
-  const std::pair<const char*, std::optional<int64_t>*> mem_b[] = {
-      {"memory", &mem.limit}, {"memory-reservation", &mem.reservation}, {"memory-swap", &mem.swap},
-      {"kernel-memory", &mem.kernel}, {"kernel-memory-tcp", &mem.kernel_tcp}};
+  const std::pair<const char*, std::optional<int64_t>*> mem_b[] = {{"memory", &mem.limit},
+                                                                   {"memory-reservation", &mem.reservation},
+                                                                   {"memory-swap", &mem.swap},
+                                                                   {"kernel-memory", &mem.kernel},
+                                                                   {"kernel-memory-tcp", &mem.kernel_tcp}};
   for (auto& [n, field] : mem_b)
     if (auto* v = get(n)) *field = BERTH_TRY(bytes(n, *v)), any_mem = true;
   if (auto* v = get("pids-limit")) r.pids_limit = BERTH_TRY(integer("pids-limit", *v));
@@ -117,7 +125,8 @@ Result<int> cmd_update(const Globals& g, const UpdateFlags& f) {
     } else {
       text = BERTH_TRY(state::read_file(f.resources).context("read the resources"));
     }
-    r = BERTH_TRY(spec::parse_resources(text).context("resources " + (f.resources == "-" ? "from stdin" : f.resources)));
+    r = BERTH_TRY(
+        spec::parse_resources(text).context("resources " + (f.resources == "-" ? "from stdin" : f.resources)));
   } else {
     r = BERTH_TRY(resources_from_flags(f.values));
   }

@@ -123,9 +123,9 @@ struct Shim {
     char lims[512], rec[1024], tmp[4200], path[4200];
     bool oom;
     limitations(lims, sizeof lims, &oom);
-    int len = snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"%s%s%s%s}", exit_code,
-                       signal, when, oom ? ",\"oomKilled\":true" : "", lims[0] ? ",\"limitations\":{" : "", lims,
-                       lims[0] ? "}" : "");
+    int len =
+        snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"%s%s%s%s}", exit_code, signal,
+                 when, oom ? ",\"oomKilled\":true" : "", lims[0] ? ",\"limitations\":{" : "", lims, lims[0] ? "}" : "");
     snprintf(tmp, sizeof tmp, "%s/exit.json.tmp", dir);
     snprintf(path, sizeof path, "%s/exit.json", dir);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -162,9 +162,12 @@ struct Shim {
   // Returns false when the shim should exit.
   bool handle_line(int fd, const char* line) {
     if (!strcmp(line, "wait")) {
-      if (exited) reply_exit(fd);
-      else if (n_waiters < kMaxClients) waiters[n_waiters++] = fd;
-      else close(fd);
+      if (exited)
+        reply_exit(fd);
+      else if (n_waiters < kMaxClients)
+        waiters[n_waiters++] = fd;
+      else
+        close(fd);
       return true;
     }
     if (!strcmp(line, "shutdown")) {
@@ -198,8 +201,10 @@ struct Shim {
     c.buf[c.len] = 0;
     char* nl = strchr(c.buf, '\n');
     if (!nl) {
-      if (c.len < sizeof c.buf - 1) *done = false;
-      else close(c.fd);
+      if (c.len < sizeof c.buf - 1)
+        *done = false;
+      else
+        close(c.fd);
       return true;
     }
     *nl = 0;
@@ -285,9 +290,12 @@ Shim s;  // namespace scope: no function-local static guard (no C++ runtime)
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
-    if (!strncmp(a, "--state-dir=", 12)) snprintf(s.dir, sizeof s.dir, "%s", a + 12);
-    else if (!strncmp(a, "--init-pid=", 11)) s.init = atoi(a + 11);
-    else if (!strncmp(a, "--socket-fd=", 12)) s.listen_fd = atoi(a + 12);
+    if (!strncmp(a, "--state-dir=", 12))
+      snprintf(s.dir, sizeof s.dir, "%s", a + 12);
+    else if (!strncmp(a, "--init-pid=", 11))
+      s.init = atoi(a + 11);
+    else if (!strncmp(a, "--socket-fd=", 12))
+      s.listen_fd = atoi(a + 12);
   }
   if (!s.dir[0] || s.init <= 0 || s.listen_fd < 0) {
     fprintf(stderr, "berth-shim: started without --state-dir, --init-pid and --socket-fd\n");

@@ -62,9 +62,12 @@ class StateDirWatch {
     char parent[4096];
     snprintf(parent, sizeof parent, "%s", dir_);
     char* slash = strrchr(parent, '/');
-    if (!slash) snprintf(parent, sizeof parent, ".");
-    else if (slash == parent) slash[1] = 0;
-    else *slash = 0;
+    if (!slash)
+      snprintf(parent, sizeof parent, ".");
+    else if (slash == parent)
+      slash[1] = 0;
+    else
+      *slash = 0;
     if (inotify_add_watch(fd, parent, IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0) {
       close(fd);
       return;
@@ -98,8 +101,10 @@ class StateDirWatch {
       char* line = end;
       while (line > buf && line[-1] != '\n') line--;
       char* next_end = line > buf ? line - 1 : buf;
-      if (end > line && end[-1] == '\n') end[-1] = 0;
-      else *end = 0;
+      if (end > line && end[-1] == '\n')
+        end[-1] = 0;
+      else
+        *end = 0;
       remove_line(line);
       end = next_end;
     }

@@ -3,7 +3,8 @@
 #
 # Order: unit (build/unit-tests, doctest), san (the same tests built with ASan and
 # UBSan, build/san/unit-tests: any report fails it), fuzz (tests/fuzz/run.sh build/fuzz-config,
-# one test), lint (tests/lint/child_symbols.sh on the built child objects, one test),
+# one test), lint (tests/lint/child_symbols.sh on the built child objects and
+# tests/lint/format.sh on the sources, a test each),
 # then every *.bats file under tests/integration and tests/security.
 # Prints one line per suite, the details of what failed, and as its last line exactly
 # "N passed, N failed". Skipped tests are shown per suite but counted as neither.
@@ -83,18 +84,23 @@ run_fuzz() {
 	fi
 }
 
-# Child code calls libc only through child::sys (STYLE.md §5): one test.
+# The lint checks, one test each: child code calls libc only through child::sys
+# (STYLE.md §5), and the sources follow .clang-format.
 run_lint() {
-	local log rc
+	local log rc p=0 f=0 check
 	log=$(logname lint)
-	timeout "$TEST_TIMEOUT" tests/lint/child_symbols.sh > "$log" 2>&1
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		suite_line lint 1 0 0
-	else
-		suite_line lint 0 1 0 "exit status $rc"
-		failures+=("lint: exit status $rc; see $log:" "$(head -20 "$log" | sed 's/^/  /')")
-	fi
+	: > "$log"
+	for check in child_symbols format; do
+		timeout "$TEST_TIMEOUT" "tests/lint/$check.sh" >> "$log" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			failures+=("lint $check: exit status $rc; see $log:" "$(tail -20 "$log" | sed 's/^/  /')")
+		fi
+	done
+	suite_line lint "$p" "$f" 0
 }
 
 bats_args=(--tap)

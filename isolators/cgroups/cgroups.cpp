@@ -115,7 +115,8 @@ class Cgroups final : public Isolator {
       journal += cgroup::journal_line("leaf", t.h->mount, t.path);
       roots.push_back(std::move(root));
     }
-    BERTH_CHECK(kernel_.write_file(ctx.state_dir + "/" + cgroup::kJournalFile, journal, 0600).context("journal the cgroups"));
+    BERTH_CHECK(
+        kernel_.write_file(ctx.state_dir + "/" + cgroup::kJournalFile, journal, 0600).context("journal the cgroups"));
     for (size_t i = 0; i < targets_.size(); i++) BERTH_CHECK(make_leaf(targets_[i], roots[i].get(), to_make));
     // The init is cloned straight into its cgroup2 cgroup; the fd stays
     // open (in the isolator) until the init exists.
@@ -192,7 +193,8 @@ class Cgroups final : public Isolator {
         if (!s.ok() && s.error().sys_errno() != EEXIST)
           return std::move(s).error().context("create the cgroup " + t.h->mount + prefix);
       }
-      UniqueFd dir = BERTH_TRY(kernel_.open_dir_at(parent.get(), part).context("open the cgroup " + t.h->mount + prefix));
+      UniqueFd dir =
+          BERTH_TRY(kernel_.open_dir_at(parent.get(), part).context("open the cgroup " + t.h->mount + prefix));
       // Every part, ours or not: an existing parent with an empty cpuset
       // (made by hand, or by a tool that never set it) would leave the
       // leaf with nothing to take and the init's join failing with ENOSPC.
@@ -221,16 +223,20 @@ class Cgroups final : public Isolator {
     std::string dir = t.dir();
     size_t n = cgroup::read_procs(leaf).size();
     if (n > 0 && join_busy_ == false)
-      return Error(Code::Busy, "the cgroup " + dir + " already holds processes (the annotation " + kJoinBusy + " is \"false\")",
-                   0, "/linux/cgroupsPath");
+      return Error(Code::Busy,
+                   "the cgroup " + dir + " already holds processes (the annotation " + kJoinBusy + " is \"false\")", 0,
+                   "/linux/cgroupsPath");
     if (n > 0 && !join_busy_ && !warned_busy_) {
       warned_busy_ = true;
-      warn(Error(Code::Busy, "joining the cgroup " + dir + ", which already holds " + std::to_string(n) +
-                                 " process(es): they share its limits, pause and kill --all", 0, "/linux/cgroupsPath"));
+      warn(Error(Code::Busy,
+                 "joining the cgroup " + dir + ", which already holds " + std::to_string(n) +
+                     " process(es): they share its limits, pause and kill --all",
+                 0, "/linux/cgroupsPath"));
     }
     Status s = kernel_.set_xattr(leaf, kSharedMark, "1");
     if (!s.ok() && n > 0)
-      warn(std::move(s).error().context("mark the cgroup " + dir + " shared (the delete of the container that made it "
+      warn(std::move(s).error().context("mark the cgroup " + dir +
+                                        " shared (the delete of the container that made it "
                                         "may kill this one's processes)"));
     return {};
   }
@@ -335,13 +341,13 @@ class Cgroups final : public Isolator {
   Status require(const char* controller, const std::string& json_path) {
     const cgroup::Hierarchy* h = layout_.find(controller);
     if (!h || (h->v2 && !v2_has(*h, controller)))
-      return Error(Code::Unsupported, std::string("no ") + controller + " cgroup controller on this host (" +
-                                          cgroup::mode_name(layout_.mode) + " layout)",
+      return Error(Code::Unsupported,
+                   std::string("no ") + controller + " cgroup controller on this host (" +
+                       cgroup::mode_name(layout_.mode) + " layout)",
                    0, json_path);
     if (h->v2) need_v2(controller);
     return {};
   }
-
 
   Status apply(const std::string& state_dir, const spec::Linux& l) {
     BERTH_CHECK(apply_resources(l.resources));
@@ -368,7 +374,8 @@ class Cgroups final : public Isolator {
     }
     if (r.network) {
       if (r.network->class_id)
-        BERTH_CHECK(at(root + "/network/classID", cgroup::v1::net::set_classid(kernel_, fd_of("net_cls"), *r.network->class_id)));
+        BERTH_CHECK(at(root + "/network/classID",
+                       cgroup::v1::net::set_classid(kernel_, fd_of("net_cls"), *r.network->class_id)));
       for (size_t i = 0; i < r.network->priorities.size(); i++) {
         const auto& [iface, prio] = r.network->priorities[i];
         BERTH_CHECK(at(root + "/network/priorities/" + std::to_string(i),
@@ -391,11 +398,15 @@ class Cgroups final : public Isolator {
   Status apply_block_io(const spec::BlockIOResources& b) {
     const std::string p = json_root_ + "/blockIO/";
     int fd = fd_of(io_controller());
-    const char* kThrottle[][2] = {{"read_bps_device", "rbps"}, {"write_bps_device", "wbps"},
-                                  {"read_iops_device", "riops"}, {"write_iops_device", "wiops"}};
+    const char* kThrottle[][2] = {{"read_bps_device", "rbps"},
+                                  {"write_bps_device", "wbps"},
+                                  {"read_iops_device", "riops"},
+                                  {"write_iops_device", "wiops"}};
     const std::pair<const char*, const std::vector<spec::BlockIODevice>*> lists[] = {
-        {"throttleReadBpsDevice", &b.throttle_read_bps}, {"throttleWriteBpsDevice", &b.throttle_write_bps},
-        {"throttleReadIOPSDevice", &b.throttle_read_iops}, {"throttleWriteIOPSDevice", &b.throttle_write_iops}};
+        {"throttleReadBpsDevice", &b.throttle_read_bps},
+        {"throttleWriteBpsDevice", &b.throttle_write_bps},
+        {"throttleReadIOPSDevice", &b.throttle_read_iops},
+        {"throttleWriteIOPSDevice", &b.throttle_write_iops}};
     bool v2 = is_v2(io_controller());
     if (!v2) {
       namespace v1 = cgroup::v1::blkio;
@@ -405,7 +416,8 @@ class Cgroups final : public Isolator {
         const auto& d = b.weight_device[i];
         std::string jp = p + "weightDevice/" + std::to_string(i);
         if (d.weight) BERTH_CHECK(at(jp, v1::set_weight_device(kernel_, fd, d.major, d.minor, *d.weight)));
-        if (d.leaf_weight) BERTH_CHECK(at(jp, v1::set_leaf_weight_device(kernel_, fd, d.major, d.minor, *d.leaf_weight)));
+        if (d.leaf_weight)
+          BERTH_CHECK(at(jp, v1::set_leaf_weight_device(kernel_, fd, d.major, d.minor, *d.leaf_weight)));
       }
     } else {
       namespace io = cgroup::v2::io;
@@ -415,15 +427,17 @@ class Cgroups final : public Isolator {
         const auto& d = b.weight_device[i];
         std::string jp = p + "weightDevice/" + std::to_string(i);
         if (d.leaf_weight) return no_v2(jp + "/leafWeight", "there are no leaf weights");
-        if (d.weight) BERTH_CHECK(at(jp, io::set_weight_device(kernel_, fd, d.major, d.minor, io::weight_of_blkio(*d.weight))));
+        if (d.weight)
+          BERTH_CHECK(at(jp, io::set_weight_device(kernel_, fd, d.major, d.minor, io::weight_of_blkio(*d.weight))));
       }
     }
     for (size_t k = 0; k < 4; k++)
       for (size_t i = 0; i < lists[k].second->size(); i++) {
         const auto& d = (*lists[k].second)[i];
         std::string jp = p + lists[k].first + "/" + std::to_string(i);
-        BERTH_CHECK(at(jp, v2 ? cgroup::v2::io::set_max(kernel_, fd, d.major, d.minor, kThrottle[k][1], d.rate)
-                              : cgroup::v1::blkio::set_throttle(kernel_, fd, kThrottle[k][0], d.major, d.minor, d.rate)));
+        BERTH_CHECK(
+            at(jp, v2 ? cgroup::v2::io::set_max(kernel_, fd, d.major, d.minor, kThrottle[k][1], d.rate)
+                      : cgroup::v1::blkio::set_throttle(kernel_, fd, kThrottle[k][0], d.major, d.minor, d.rate)));
       }
     return {};
   }
@@ -457,8 +471,9 @@ class Cgroups final : public Isolator {
       const char* file = is_v2("memory") ? "memory.current" : "memory.usage_in_bytes";
       int64_t usage = cgroup::read_int(fd, file);
       if (*m.limit < usage)
-        return Error(Code::Busy, "the new memory limit " + std::to_string(*m.limit) + " is below the current usage " +
-                                     std::to_string(usage) + " (checkBeforeUpdate)",
+        return Error(Code::Busy,
+                     "the new memory limit " + std::to_string(*m.limit) + " is below the current usage " +
+                         std::to_string(usage) + " (checkBeforeUpdate)",
                      0, p + "limit");
     }
     if (!is_v2("memory")) {
@@ -554,7 +569,8 @@ class Cgroups final : public Isolator {
     if (c.realtime_runtime) return no_v2(p + "realtimeRuntime", "there is no realtime group scheduling");
     if (c.shares) BERTH_CHECK(at(p + "shares", v2::set_weight(kernel_, fd, v2::weight_of_shares(*c.shares))));
     if (c.quota || c.period)
-      BERTH_CHECK(at(p + (c.quota ? "quota" : "period"), v2::set_max(kernel_, fd, c.quota.value_or(-1), c.period.value_or(100000))));
+      BERTH_CHECK(at(p + (c.quota ? "quota" : "period"),
+                     v2::set_max(kernel_, fd, c.quota.value_or(-1), c.period.value_or(100000))));
     if (c.burst) BERTH_CHECK(at(p + "burst", v2::set_max_burst(kernel_, fd, *c.burst)));
     if (c.idle) BERTH_CHECK(at(p + "idle", v2::set_idle(kernel_, fd, *c.idle)));
     return {};
@@ -618,8 +634,10 @@ class Cgroups final : public Isolator {
     std::string path = state_dir + "/" + cgroup::devices::kRecordFile;
     auto text = state::read_file(path);
     if (!text && text.error().sys_errno() == ENOENT)
-      return Error(Code::Unsupported, "the container has no record of its device rules (" + path +
-                                          "; made by an older berth?): they cannot be changed", 0, json_root_ + "/devices");
+      return Error(Code::Unsupported,
+                   "the container has no record of its device rules (" + path +
+                       "; made by an older berth?): they cannot be changed",
+                   0, json_root_ + "/devices");
     if (!text) return std::move(text).error().context("read the device rules' record");
     return cgroup::devices::parse_record(*text).context("read " + path);
   }

@@ -39,7 +39,7 @@ struct DefaultDevice {
   unsigned major, minor;
 };
 constexpr DefaultDevice kDefaultDevices[] = {
-    {"/dev/null", 1, 3}, {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
@@ -119,8 +119,9 @@ class FilesystemLinux final : public Isolator {
   Status provision(const ContainerContext& ctx, LaunchPlan&) override {
     if (!host_mntns_) return {};
     TopMount before = top_mount_at(ctx.rootfs);
-    return kernel_.write_file(ctx.state_dir + "/" + kHostRootfs,
-                              ctx.rootfs + "\n" + (before.id.empty() ? "-" : before.id) + "\n", 0600)
+    return kernel_
+        .write_file(ctx.state_dir + "/" + kHostRootfs, ctx.rootfs + "\n" + (before.id.empty() ? "-" : before.id) + "\n",
+                    0600)
         .context("record the host rootfs bind");
   }
 
@@ -176,8 +177,7 @@ class FilesystemLinux final : public Isolator {
     for (int i = 0; i < ch.n_joins; i++) {
       if (ch.joins[i].nstype != flag) continue;
       struct stat a, b;
-      return fstat(ch.joins[i].fd, &a) == 0 && stat(self_ns, &b) == 0 &&
-             (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
+      return fstat(ch.joins[i].fd, &a) == 0 && stat(self_ns, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
     }
     return false;
   }
@@ -208,7 +208,9 @@ class FilesystemLinux final : public Isolator {
     child::ChildMount cm{};
     size_t bad = 0;
     int r = rootfs::parse_mount_options(m.type.c_str(), opts.data(), opts.size(), &cm.opts, &bad);
-    if (r == -EOPNOTSUPP) return Error(Code::Unsupported, "mount option " + m.options[bad] + " is not supported", 0, jp + "/options/" + std::to_string(bad));
+    if (r == -EOPNOTSUPP)
+      return Error(Code::Unsupported, "mount option " + m.options[bad] + " is not supported", 0,
+                   jp + "/options/" + std::to_string(bad));
     if (r < 0) return Error(Code::Config, "bad mount option", -r, jp + "/options/" + std::to_string(bad));
     cm.userns_fd = -1;
     cm.source_fd = -1;
@@ -297,7 +299,8 @@ class FilesystemLinux final : public Isolator {
     for (size_t i = 0; i < devs.size(); i++) {
       paths.push_back(clean_absolute(devs[i].path));
       if (paths.back() == "/")
-        return config_error("/linux/devices/" + std::to_string(i) + "/path", "a device path must name a file below /, got \"" + devs[i].path + "\"");
+        return config_error("/linux/devices/" + std::to_string(i) + "/path",
+                            "a device path must name a file below /, got \"" + devs[i].path + "\"");
     }
     auto listed = [&](const char* p) {
       for (const auto& d : paths)
@@ -310,9 +313,9 @@ class FilesystemLinux final : public Isolator {
     for (size_t i = 0; i < devs.size(); i++) {
       const auto& d = devs[i];
       mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
-      plan.devices.push_back(child::ChildDevice{plan.arena.str(paths[i]), mode_t(type | (d.file_mode.value_or(0666) & 07777)),
-                                                makedev(unsigned(d.major), unsigned(d.minor)), d.uid.value_or(0),
-                                                d.gid.value_or(0), int(i)});
+      plan.devices.push_back(child::ChildDevice{
+          plan.arena.str(paths[i]), mode_t(type | (d.file_mode.value_or(0666) & 07777)),
+          makedev(unsigned(d.major), unsigned(d.minor)), d.uid.value_or(0), d.gid.value_or(0), int(i)});
     }
     return {};
   }

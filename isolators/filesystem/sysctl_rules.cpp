@@ -10,8 +10,8 @@ namespace {
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 bool is_ipc_key(std::string_view k) {
-  static constexpr std::string_view kIpc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                              "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+  static constexpr std::string_view kIpc[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                              "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
                                               "kernel.shmmni", "kernel.shm_rmid_forced"};
   for (auto i : kIpc)
     if (k == i) return true;

@@ -40,16 +40,21 @@ class Namespaces final : public Isolator {
     // The user namespace is joined first: the others are owned by it.
     std::vector<size_t> order;
     for (size_t i = 0; i < nss.size(); i++)
-      if (nss[i].type == spec::NsType::User) order.insert(order.begin(), i);
-      else order.push_back(i);
+      if (nss[i].type == spec::NsType::User)
+        order.insert(order.begin(), i);
+      else
+        order.push_back(i);
     for (size_t i : order) {
       const auto& ns = nss[i];
       int flag = clone_flag(ns.type);
       std::string jp = "/linux/namespaces/" + std::to_string(i) + "/path";
       if (ns.path.empty()) {
-        if (ns.type == spec::NsType::Cgroup) ch.new_cgroupns = true;
-        else if (ns.type == spec::NsType::Time) ch.new_timens = true;
-        else ch.clone_flags |= uint64_t(flag);
+        if (ns.type == spec::NsType::Cgroup)
+          ch.new_cgroupns = true;
+        else if (ns.type == spec::NsType::Time)
+          ch.new_timens = true;
+        else
+          ch.clone_flags |= uint64_t(flag);
         if (ns.type == spec::NsType::User) ch.new_userns = true;
         continue;
       }
@@ -57,8 +62,7 @@ class Namespaces final : public Isolator {
       if (!fd) return Error(Code::Config, "open namespace " + ns.path, errno, jp);
       int type = ioctl(fd.get(), NS_GET_NSTYPE);
       if (type < 0) return Error(Code::Config, ns.path + " is not a namespace file", errno, jp);
-      if (type != flag)
-        return config_error(jp, ns.path + " is not a " + spec::ns_type_name(ns.type) + " namespace");
+      if (type != flag) return config_error(jp, ns.path + " is not a " + spec::ns_type_name(ns.type) + " namespace");
       if (ch.n_joins >= int(std::size(ch.joins))) return config_error(jp, "too many namespaces to join");
       ch.joins[ch.n_joins++] = child::JoinNs{fd.get(), flag, int(i)};
       plan.owned_fds.push_back(std::move(fd));
@@ -69,8 +73,8 @@ class Namespaces final : public Isolator {
     bool own_uts = ch.clone_flags & CLONE_NEWUTS;
     for (int i = 0; i < ch.n_joins; i++) {
       struct stat a, b;
-      if (ch.joins[i].nstype == CLONE_NEWUTS && fstat(ch.joins[i].fd, &a) == 0 &&
-          stat("/proc/self/ns/uts", &b) == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+      if (ch.joins[i].nstype == CLONE_NEWUTS && fstat(ch.joins[i].fd, &a) == 0 && stat("/proc/self/ns/uts", &b) == 0 &&
+          (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
         own_uts = true;
     }
     if (!ctx.config.hostname.empty() && !own_uts)

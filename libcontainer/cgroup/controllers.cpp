@@ -27,7 +27,9 @@ Status set_kmem_tcp_limit(sys::Kernel& k, int d, int64_t b) {
   return put(k, d, "memory.kmem.tcp.limit_in_bytes", num(b));
 }
 Status set_swappiness(sys::Kernel& k, int d, uint64_t v) { return put(k, d, "memory.swappiness", unum(v)); }
-Status set_oom_killer_disabled(sys::Kernel& k, int d, bool off) { return put(k, d, "memory.oom_control", off ? "1" : "0"); }
+Status set_oom_killer_disabled(sys::Kernel& k, int d, bool off) {
+  return put(k, d, "memory.oom_control", off ? "1" : "0");
+}
 Status set_use_hierarchy(sys::Kernel& k, int d, bool on) { return put(k, d, "memory.use_hierarchy", on ? "1" : "0"); }
 }  // namespace v1::memory
 

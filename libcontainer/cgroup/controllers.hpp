@@ -59,7 +59,7 @@ Status set_idle(sys::Kernel& k, int dirfd, int64_t idle);
 }  // namespace v2::cpu
 
 namespace v1::blkio {
-Status set_weight(sys::Kernel& k, int dirfd, uint16_t w);            // blkio.weight (CFQ/BFQ)
+Status set_weight(sys::Kernel& k, int dirfd, uint16_t w);  // blkio.weight (CFQ/BFQ)
 Status set_leaf_weight(sys::Kernel& k, int dirfd, uint16_t w);
 Status set_weight_device(sys::Kernel& k, int dirfd, int64_t major, int64_t minor, uint16_t w);
 Status set_leaf_weight_device(sys::Kernel& k, int dirfd, int64_t major, int64_t minor, uint16_t w);
@@ -82,7 +82,7 @@ Status set_limit(sys::Kernel& k, int dirfd, bool v2, const std::string& page_siz
 }  // namespace hugetlb
 
 namespace v1::net {
-Status set_classid(sys::Kernel& k, int dirfd, uint32_t id);  // net_cls.classid
+Status set_classid(sys::Kernel& k, int dirfd, uint32_t id);                               // net_cls.classid
 Status set_priority(sys::Kernel& k, int dirfd, const std::string& iface, uint32_t prio);  // net_prio.ifpriomap
 }  // namespace v1::net
 

@@ -34,7 +34,8 @@ bool parse_rule(const std::string& line, RecordedRule& out) {
   out.rule.allow = kind == "allow";
   out.rule.type = type;
   out.rule.access = access;
-  return parse_number(numbers.substr(0, colon), out.rule.major) && parse_number(numbers.substr(colon + 1), out.rule.minor);
+  return parse_number(numbers.substr(0, colon), out.rule.major) &&
+         parse_number(numbers.substr(colon + 1), out.rule.minor);
 }
 
 }  // namespace
@@ -45,7 +46,8 @@ RuleList effective_rules(const std::vector<spec::DeviceRule>& resources, const s
   for (auto& r : default_rules()) out.push_back({Origin::Default, std::move(r)});
   for (const auto& d : nodes) {
     if (d.type == 'p') continue;
-    out.push_back({Origin::Devices, spec::DeviceRule{true, std::string(1, d.type == 'u' ? 'c' : d.type), d.major, d.minor, "rwm"}});
+    out.push_back({Origin::Devices,
+                   spec::DeviceRule{true, std::string(1, d.type == 'u' ? 'c' : d.type), d.major, d.minor, "rwm"}});
   }
   return out;
 }

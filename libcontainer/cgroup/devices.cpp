@@ -8,7 +8,8 @@ namespace {
 
 uint32_t access_bits(const std::string& a) {
   uint32_t b = 0;
-  for (char c : a) b |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
+  for (char c : a)
+    b |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
   return b;
 }
 
@@ -53,15 +54,16 @@ std::vector<spec::DeviceRule> default_rules() {
   auto allow = [](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor, const char* access) {
     return spec::DeviceRule{true, type, major, minor, access};
   };
-  return {allow("c", std::nullopt, std::nullopt, "m"), allow("b", std::nullopt, std::nullopt, "m"),
-          allow("c", 1, 3, "rwm"),   // null
-          allow("c", 1, 5, "rwm"),   // zero
-          allow("c", 1, 7, "rwm"),   // full
-          allow("c", 1, 8, "rwm"),   // random
-          allow("c", 1, 9, "rwm"),   // urandom
-          allow("c", 5, 0, "rwm"),   // tty
-          allow("c", 5, 1, "rwm"),   // console
-          allow("c", 5, 2, "rwm"),   // ptmx
+  return {allow("c", std::nullopt, std::nullopt, "m"),
+          allow("b", std::nullopt, std::nullopt, "m"),
+          allow("c", 1, 3, "rwm"),                // null
+          allow("c", 1, 5, "rwm"),                // zero
+          allow("c", 1, 7, "rwm"),                // full
+          allow("c", 1, 8, "rwm"),                // random
+          allow("c", 1, 9, "rwm"),                // urandom
+          allow("c", 5, 0, "rwm"),                // tty
+          allow("c", 5, 1, "rwm"),                // console
+          allow("c", 5, 2, "rwm"),                // ptmx
           allow("c", 136, std::nullopt, "rwm")};  // pts
 }
 
@@ -156,12 +158,9 @@ bool allows(const std::vector<spec::DeviceRule>& rules, char type, uint32_t majo
 std::vector<bpf_insn> program(const std::vector<spec::DeviceRule>& rules) {
   constexpr uint8_t R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5, R6 = 6;
   std::vector<bpf_insn> p = {
-      insn(BPF_LDX | BPF_MEM | BPF_W, R2, R1, 0, 0),
-      insn(BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0),
-      insn(BPF_ALU64 | BPF_RSH | BPF_K, R3, 0, 0, 16),
-      insn(BPF_ALU64 | BPF_AND | BPF_K, R2, 0, 0, 0xffff),
-      insn(BPF_LDX | BPF_MEM | BPF_W, R4, R1, 4, 0),
-      insn(BPF_LDX | BPF_MEM | BPF_W, R5, R1, 8, 0),
+      insn(BPF_LDX | BPF_MEM | BPF_W, R2, R1, 0, 0),   insn(BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0),
+      insn(BPF_ALU64 | BPF_RSH | BPF_K, R3, 0, 0, 16), insn(BPF_ALU64 | BPF_AND | BPF_K, R2, 0, 0, 0xffff),
+      insn(BPF_LDX | BPF_MEM | BPF_W, R4, R1, 4, 0),   insn(BPF_LDX | BPF_MEM | BPF_W, R5, R1, 8, 0),
   };
   V1State st = v1_state(rules);
   for (const auto& [key, bits] : st.exceptions) {

@@ -12,12 +12,15 @@
 
 namespace berth::cgroup {
 
-Status add_process(sys::Kernel& k, int dirfd, pid_t pid) { return k.write_at(dirfd, "cgroup.procs", std::to_string(pid)); }
+Status add_process(sys::Kernel& k, int dirfd, pid_t pid) {
+  return k.write_at(dirfd, "cgroup.procs", std::to_string(pid));
+}
 
 Status check_holds_init(int dirfd, const std::string& dir, pid_t init) {
   auto procs = read_procs(dirfd);
   if (std::find(procs.begin(), procs.end(), init) != procs.end()) return {};
-  return Error(Code::NotFound, "the container init (pid " + std::to_string(init) + ") is no longer in its cgroup " + dir);
+  return Error(Code::NotFound,
+               "the container init (pid " + std::to_string(init) + ") is no longer in its cgroup " + dir);
 }
 
 std::string read_value(int dirfd, const std::string& file) {
@@ -28,9 +31,7 @@ std::string read_value(int dirfd, const std::string& file) {
   return out;
 }
 
-int64_t read_int(int dirfd, const std::string& file) {
-  return strtoll(read_value(dirfd, file).c_str(), nullptr, 10);
-}
+int64_t read_int(int dirfd, const std::string& file) { return strtoll(read_value(dirfd, file).c_str(), nullptr, 10); }
 
 std::vector<pid_t> read_procs(int dirfd) {
   std::vector<pid_t> out;

@@ -47,8 +47,8 @@ bool events_frozen(const std::string& events) {
 }
 
 Error timed_out(const char* what, int timeout_ms) {
-  return Error(Code::Busy, std::string("the cgroup did not freeze within ") + std::to_string(timeout_ms) +
-                               " ms (" + what + "; a process in uninterruptible sleep?); thawed it again");
+  return Error(Code::Busy, std::string("the cgroup did not freeze within ") + std::to_string(timeout_ms) + " ms (" +
+                               what + "; a process in uninterruptible sleep?); thawed it again");
 }
 
 // v1: FREEZING can last while a task is busy in the kernel; writing FROZEN
@@ -140,7 +140,8 @@ bool effectively_frozen(int dirfd, Kind kind) {
       std::string s = read_value(dirfd, "freezer.state");
       return s == "FROZEN" || s == "FREEZING";
     }
-    case Kind::V2: return read_value(dirfd, "cgroup.freeze") == "1" || events_frozen(read_value(dirfd, "cgroup.events"));
+    case Kind::V2:
+      return read_value(dirfd, "cgroup.freeze") == "1" || events_frozen(read_value(dirfd, "cgroup.events"));
     case Kind::None: break;
   }
   return false;

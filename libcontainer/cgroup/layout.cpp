@@ -39,8 +39,8 @@ std::string clean(const std::string& path) {
   return out.empty() ? "/" : out;
 }
 
-constexpr const char* kV1Controllers[] = {"cpu",     "cpuacct",    "cpuset",   "memory", "devices", "freezer", "net_cls",
-                                          "blkio",   "perf_event", "net_prio", "hugetlb", "pids",   "rdma",    "misc"};
+constexpr const char* kV1Controllers[] = {"cpu",   "cpuacct",    "cpuset",   "memory",  "devices", "freezer", "net_cls",
+                                          "blkio", "perf_event", "net_prio", "hugetlb", "pids",    "rdma",    "misc"};
 
 }  // namespace
 
@@ -81,8 +81,8 @@ Layout parse_layout(std::string_view mountinfo, std::string_view proc_self_cgrou
       h.v2 = true;
     } else if (m.fstype == "cgroup") {
       for (auto& opt : split(m.super_options, ','))
-        if (opt.rfind("name=", 0) == 0 || std::find(std::begin(kV1Controllers), std::end(kV1Controllers), opt) !=
-                                              std::end(kV1Controllers))
+        if (opt.rfind("name=", 0) == 0 ||
+            std::find(std::begin(kV1Controllers), std::end(kV1Controllers), opt) != std::end(kV1Controllers))
           h.controllers.push_back(opt);
       if (h.controllers.empty()) continue;
       bool seen = false;

@@ -21,7 +21,7 @@ struct Hierarchy {
   std::string mount;                     // "/sys/fs/cgroup/pids"
   std::vector<std::string> controllers;  // v1: {"cpu", "cpuacct"}, {"name=systemd"}; v2: empty
   bool v2 = false;
-  std::string own;                       // our cgroup below the mount ("/" or "/a/b")
+  std::string own;  // our cgroup below the mount ("/" or "/a/b")
   bool has(std::string_view controller) const;
 };
 

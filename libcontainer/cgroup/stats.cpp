@@ -146,7 +146,7 @@ void io_stat(std::string_view text, std::vector<BlkioEntry>& bytes, std::vector<
       auto v = number(f[i].substr(eq + 1));
       if (!v) continue;
       std::vector<BlkioEntry>* table = key == "rbytes" || key == "wbytes" ? &bytes
-                                     : key == "rios" || key == "wios"     ? &ios
+                                       : key == "rios" || key == "wios"   ? &ios
                                                                           : nullptr;
       if (!table) continue;
       table->push_back({*maj, *min, key[0] == 'r' ? "Read" : "Write", *v});
@@ -323,8 +323,10 @@ std::vector<std::string> hugepage_sizes() {
     if (strncmp(n, "hugepages-", 10) != 0) continue;
     uint64_t kb = strtoull(n + 10, nullptr, 10);
     const char* unit = "KB";
-    if (kb >= (1u << 20) && kb % (1u << 20) == 0) kb >>= 20, unit = "GB";
-    else if (kb >= 1024 && kb % 1024 == 0) kb >>= 10, unit = "MB";
+    if (kb >= (1u << 20) && kb % (1u << 20) == 0)
+      kb >>= 20, unit = "GB";
+    else if (kb >= 1024 && kb % 1024 == 0)
+      kb >>= 10, unit = "MB";
     out.push_back(std::to_string(kb) + unit);
   }
   closedir(d);
@@ -481,9 +483,9 @@ Result<OomWatch> OomWatch::open(sys::Kernel& k, const std::vector<JournalEntry>&
     if (!control) return sys_error(errno, "open " + leaf.dir() + "/memory.oom_control");
     UniqueFd efd(eventfd(0, EFD_CLOEXEC));
     if (!efd) return sys_error(errno, "eventfd");
-    BERTH_CHECK(k.write_at(fd.get(), "cgroup.event_control",
-                           std::to_string(efd.get()) + " " + std::to_string(control.get()))
-                    .context("register for OOM notification in " + leaf.dir()));
+    BERTH_CHECK(
+        k.write_at(fd.get(), "cgroup.event_control", std::to_string(efd.get()) + " " + std::to_string(control.get()))
+            .context("register for OOM notification in " + leaf.dir()));
     w.fd_ = std::move(efd), w.dir_ = std::move(fd), w.control_ = std::move(control);
     return w;
   }

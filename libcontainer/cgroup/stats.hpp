@@ -119,9 +119,9 @@ class OomWatch {
   bool gone() const { return gone_; }
 
  private:
-  UniqueFd fd_;        // v1: the eventfd; v2: the inotify fd
-  UniqueFd dir_;       // the memory cgroup
-  UniqueFd control_;   // v1: memory.oom_control, kept open for the registration
+  UniqueFd fd_;       // v1: the eventfd; v2: the inotify fd
+  UniqueFd dir_;      // the memory cgroup
+  UniqueFd control_;  // v1: memory.oom_control, kept open for the registration
   bool v2_ = false;
   bool gone_ = false;
   uint64_t seen_ = 0;  // v2: oom_kill count already reported

@@ -15,8 +15,8 @@ BERTH_CHILD void send_bind_sources(const ChildPlan& p, int mntns_fd, int result_
   for (size_t i = 0; r.sys_errno == 0 && i < p.n_mounts; i++) {
     const ChildMount& m = p.mounts[i];
     if (m.kind != MountKind::Bind) continue;
-    int tree = sys::open_tree(AT_FDCWD, m.source,
-                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.opts.recursive ? AT_RECURSIVE : 0));
+    int tree =
+        sys::open_tree(AT_FDCWD, m.source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.opts.recursive ? AT_RECURSIVE : 0));
     if (tree < 0) {
       r = {errno, int(i)};
       break;

@@ -39,8 +39,8 @@ struct BindSourcesResult {
 // Runs one hook program with `stdin_data` on its stdin, waiting at most
 // timeout_s seconds (0: no limit). Returns 0 and sets *wstatus, or -errno.
 // Allocation-free so that both the CLI and the init use it.
-int run_hook_raw(const char* path, char* const* argv, char* const* envp, int timeout_s,
-                 const char* stdin_data, size_t stdin_len, int* wstatus) noexcept;
+int run_hook_raw(const char* path, char* const* argv, char* const* envp, int timeout_s, const char* stdin_data,
+                 size_t stdin_len, int* wstatus) noexcept;
 
 // Runs hooks[0..n) in order, each with the state on its stdin; stops at the
 // first failure and describes it in *err (step, errno or 0, and the json path
@@ -49,7 +49,7 @@ bool run_hooks(const ChildHook* hooks, size_t n, const char* kind, const char* s
                ChildError* err) noexcept;
 
 // Fills err and sends it as Failed, then _exit(1).
-[[noreturn]] void fail(const ChildPlan& plan, int err, const char* step, const char* arg,
-                       const char* json_path, int json_index);
+[[noreturn]] void fail(const ChildPlan& plan, int err, const char* step, const char* arg, const char* json_path,
+                       int json_index);
 
 }  // namespace berth::child

@@ -4,8 +4,8 @@
 
 namespace berth::child {
 
-BERTH_CHILD void fail(const ChildPlan& plan, int err, const char* step, const char* arg,
-                      const char* json_path, int json_index) {
+BERTH_CHILD void fail(const ChildPlan& plan, int err, const char* step, const char* arg, const char* json_path,
+                      int json_index) {
   ChildError e;
   sys::memset(&e, 0, sizeof e);
   e.sys_errno = err < 0 ? -err : err;

@@ -40,7 +40,8 @@ BERTH_CHILD int run_hook_raw(const char* path, char* const* argv, char* const* e
   if (pfd >= 0 && timeout_s > 0) {
     pollfd p{pfd, POLLIN, 0};
     int r;
-    do r = sys::poll(&p, 1, timeout_s * 1000); while (r < 0 && errno == EINTR);
+    do r = sys::poll(&p, 1, timeout_s * 1000);
+    while (r < 0 && errno == EINTR);
     if (r == 0) {
       sys::kill(pid, SIGKILL);
       sys::waitpid(pid, wstatus, 0);
@@ -50,7 +51,8 @@ BERTH_CHILD int run_hook_raw(const char* path, char* const* argv, char* const* e
   }
   if (pfd >= 0) sys::close(pfd);
   pid_t w;
-  do w = sys::waitpid(pid, wstatus, 0); while (w < 0 && errno == EINTR);
+  do w = sys::waitpid(pid, wstatus, 0);
+  while (w < 0 && errno == EINTR);
   return w < 0 ? -errno : 0;
 }
 

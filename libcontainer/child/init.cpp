@@ -56,8 +56,7 @@ BERTH_CHILD void sysctl_path(const char* key, char* out, size_t cap) {
   const char* sep = key;
   while (*sep && *sep != '.' && *sep != '/') sep++;
   bool swap = *sep == '.';
-  for (const char* k = key; *k && n + 1 < cap; k++, n++)
-    out[n] = !swap ? *k : *k == '.' ? '/' : *k == '/' ? '.' : *k;
+  for (const char* k = key; *k && n + 1 < cap; k++, n++) out[n] = !swap ? *k : *k == '.' ? '/' : *k == '/' ? '.' : *k;
   out[n] = 0;
 }
 
@@ -70,7 +69,9 @@ BERTH_CHILD void write_sysctls(const ChildPlan& p, int procfd) {
       char jp[160] = "/linux/sysctl/";  // the key as an RFC 6901 token
       size_t n = sys::strlen(jp);
       for (const char* k = p.sysctls[i].key; *k && n + 3 < sizeof jp; k++)
-        n += *k == '/' ? sys::concat(jp + n, 3, "~1") : *k == '~' ? sys::concat(jp + n, 3, "~0") : sys::concat(jp + n, 2, *k);
+        n += *k == '/'   ? sys::concat(jp + n, 3, "~1")
+             : *k == '~' ? sys::concat(jp + n, 3, "~0")
+                         : sys::concat(jp + n, 2, *k);
       fail(p, r, "write sysctl", p.sysctls[i].key, jp, -1);
     }
   }
@@ -124,7 +125,8 @@ BERTH_CHILD void pass_start_gate(const ChildPlan& p, int procfd) {
   char path[64];
   sys::concat(path, sizeof path, "self/fd/", p.fifo_fd);
   int fd;
-  do fd = sys::openat(procfd, path, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  do fd = sys::openat(procfd, path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
   if (fd < 0) sys::_exit(1);
   sys::close(p.fifo_fd);
   StartReport rep;

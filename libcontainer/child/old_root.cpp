@@ -59,7 +59,8 @@ BERTH_CHILD void detach_or_cover(const ChildPlan& p, const char* path) {
   int fs = sys::fsopen("tmpfs", FSOPEN_CLOEXEC);
   int tree = -1;
   if (fs >= 0 && sys::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0)
-    tree = sys::fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    tree =
+        sys::fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   int e = errno;
   if (fs >= 0) sys::close(fs);
   if (tree < 0) fail(p, e, "make a tmpfs to cover the host's mount", path, nullptr, -1);
@@ -102,7 +103,8 @@ BERTH_CHILD void each_line(char* buf, size_t len, bool backwards, Fn fn) {
 // (latest) first, or covered. runc 1.1 (msMoveRoot) and crun do this for
 // procfs and sysfs only.
 BERTH_CHILD void hide_host_mounts(const ChildPlan& p) {
-  void* m = sys::mmap(nullptr, kMaxMountinfo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* m =
+      sys::mmap(nullptr, kMaxMountinfo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) fail(p, errno, "map a buffer for the mount table", nullptr, nullptr, -1);
   char* buf = static_cast<char*>(m);
   size_t len = read_mountinfo(p, buf);

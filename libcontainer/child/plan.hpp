@@ -22,27 +22,27 @@ enum class MountKind : uint8_t {
 
 struct ChildMount {
   MountKind kind;
-  bool source_is_dir;    // decides whether the destination is made a dir or a file
-  bool dest_is_proc_or_sys;  // destination must be a real directory (SECURITY.md)
+  bool source_is_dir;            // decides whether the destination is made a dir or a file
+  bool dest_is_proc_or_sys;      // destination must be a real directory (SECURITY.md)
   bool readonly_after_children;  // made read-only once every mount is in place
-  int json_index;        // index in /mounts, for errors
-  int userns_fd;         // idmapped mount: the user namespace of its maps, or -1
-  int source_fd;         // Bind with ChildPlan::bind_sources_from_parent: the fd
-                         // number (a placeholder the parent reserved) the init
-                         // puts the received source tree on; otherwise -1
+  int json_index;                // index in /mounts, for errors
+  int userns_fd;                 // idmapped mount: the user namespace of its maps, or -1
+  int source_fd;                 // Bind with ChildPlan::bind_sources_from_parent: the fd
+                                 // number (a placeholder the parent reserved) the init
+                                 // puts the received source tree on; otherwise -1
   const char* source;
   const char* fstype;
-  const char* dest;      // absolute, inside the rootfs
+  const char* dest;  // absolute, inside the rootfs
   rootfs::MountOpts opts;
 };
 
 struct ChildDevice {
-  const char* path;      // absolute, inside the rootfs
-  mode_t mode;           // S_IFCHR/S_IFBLK/S_IFIFO | perms
+  const char* path;  // absolute, inside the rootfs
+  mode_t mode;       // S_IFCHR/S_IFBLK/S_IFIFO | perms
   dev_t dev;
   uid_t uid;
   gid_t gid;
-  int json_index;        // index in /linux/devices, -1 for a default device
+  int json_index;  // index in /linux/devices, -1 for a default device
 };
 
 struct ChildRlimit {
@@ -52,7 +52,7 @@ struct ChildRlimit {
 };
 
 struct ChildSysctl {
-  const char* key;     // "net.ipv4.ip_forward"
+  const char* key;  // "net.ipv4.ip_forward"
   const char* value;
 };
 
@@ -60,7 +60,7 @@ struct ChildHook {
   const char* path;
   char* const* argv;
   char* const* envp;
-  int timeout_s;       // 0: none
+  int timeout_s;  // 0: none
   int json_index;
 };
 
@@ -88,35 +88,35 @@ struct ChildProcessAttrs {
   uint64_t sched_flags;
   uint64_t sched_runtime, sched_deadline, sched_period;
   bool has_ioprio;
-  int ioprio;                  // IOPRIO_PRIO_VALUE(class, data)
+  int ioprio;  // IOPRIO_PRIO_VALUE(class, data)
   bool has_personality;
-  unsigned long personality;   // PER_LINUX, PER_LINUX32
+  unsigned long personality;  // PER_LINUX, PER_LINUX32
   bool has_mempolicy;
-  int mempolicy_mode;          // MPOL_* | MPOL_F_*
+  int mempolicy_mode;  // MPOL_* | MPOL_F_*
   bool mempolicy_has_nodes;
   uint64_t mempolicy_nodes[16];  // 1024 nodes (spec::kMaxNumaNodes)
-  const char* apparmor_exec;   // "exec PROFILE" for attr/apparmor/exec, or nullptr
-  const char* selinux_exec;    // label for attr/exec, or nullptr
+  const char* apparmor_exec;     // "exec PROFILE" for attr/apparmor/exec, or nullptr
+  const char* selinux_exec;      // label for attr/exec, or nullptr
 };
 
 struct ChildPlan {
   // --- namespaces -----------------------------------------------------------
-  uint64_t clone_flags;     // CLONE_NEW* created at clone time
-  bool new_cgroupns;        // unshare(CLONE_NEWCGROUP) after the parent placed us
-  bool new_userns;          // become root of it once the maps are written
-  bool await_parent;        // wait for Isolated (id maps written, cgroups joined)
-  int cgroup_fd;            // the cgroup2 leaf for CLONE_INTO_CGROUP, -1: none
-  bool new_timens;          // the cloner unshares and writes offsets first
+  uint64_t clone_flags;  // CLONE_NEW* created at clone time
+  bool new_cgroupns;     // unshare(CLONE_NEWCGROUP) after the parent placed us
+  bool new_userns;       // become root of it once the maps are written
+  bool await_parent;     // wait for Isolated (id maps written, cgroups joined)
+  int cgroup_fd;         // the cgroup2 leaf for CLONE_INTO_CGROUP, -1: none
+  bool new_timens;       // the cloner unshares and writes offsets first
   JoinNs joins[8];
   int n_joins;
   const char* timens_offsets;  // "monotonic 1 0\nboottime 2 0\n"
 
   // --- file system ----------------------------------------------------------
-  const char* rootfs;       // absolute host path
+  const char* rootfs;  // absolute host path
   bool rootfs_readonly;
   bool no_pivot;
   unsigned long rootfs_propagation;  // MS_* flags for "/", 0 = default (rslave)
-  bool setup_dev;           // no bind mount on /dev: create default devices and links
+  bool setup_dev;                    // no bind mount on /dev: create default devices and links
   ChildMount* mounts;
   size_t n_mounts;
   ChildDevice* devices;
@@ -135,20 +135,20 @@ struct ChildPlan {
   // messages, in mount order, before Isolated; the init dup2()s each onto
   // its ChildMount::source_fd and attaches it as before.
   bool bind_sources_from_parent;
-  const char* hostname;     // nullptr: leave as is
+  const char* hostname;  // nullptr: leave as is
   const char* domainname;
 
   // --- process --------------------------------------------------------------
   char* const* argv;
   char* const* envp;
-  const char* path_env;     // PATH value from envp, for the lookup of argv[0]
+  const char* path_env;  // PATH value from envp, for the lookup of argv[0]
   const char* cwd;
   uid_t uid;
   gid_t gid;
   const gid_t* groups;
   size_t n_groups;
-  bool set_groups;          // call setgroups (false inside a userns with setgroups denied)
-  int umask;                // -1: leave as is
+  bool set_groups;  // call setgroups (false inside a userns with setgroups denied)
+  int umask;        // -1: leave as is
   CapMasks caps;
   int last_cap;
   bool no_new_privs;
@@ -162,9 +162,9 @@ struct ChildPlan {
   bool seccomp_listener;
   bool terminal;
   unsigned short console_rows, console_cols;
-  int preserve_fds;         // fds 3 .. 3+N-1 stay open in the container
-  const char* preserved_open;  // N chars: '1' fd 3+i is the caller's, '0' a placeholder
-                               // of the CLI's (closed before exec); nullptr: all the caller's
+  int preserve_fds;             // fds 3 .. 3+N-1 stay open in the container
+  const char* preserved_open;   // N chars: '1' fd 3+i is the caller's, '0' a placeholder
+                                // of the CLI's (closed before exec); nullptr: all the caller's
   const char* session_keyring;  // "_ses.<id>", or nullptr with --no-new-keyring
   ChildProcessAttrs attrs;
 
@@ -180,19 +180,19 @@ struct ChildPlan {
   size_t n_create_container_hooks;
   ChildHook* start_container_hooks;
   size_t n_start_container_hooks;
-  const char* state_json;   // stdin of the init's hooks
+  const char* state_json;  // stdin of the init's hooks
 
   // --- fds inherited from the parent ----------------------------------------
-  int sync_fd;              // SOCK_SEQPACKET to the CLI
-  int parent_sync_fd;       // the CLI's end: closed in the cloner, so that the
-                            // init sees EOF when the CLI dies mid-create
-  int fifo_fd;              // O_PATH of <state>/exec.fifo: the start gate
-  int pid_report_fd;        // pipe to the CLI: the cloner writes the init's pid
-  int shim_sock_fd;         // the shim's listening socket, kept across its exec
-  int lock_fd;              // the CLI's flock on the state dir: closed at once in the
-                            // cloner, or the lock would live as long as the container
+  int sync_fd;                  // SOCK_SEQPACKET to the CLI
+  int parent_sync_fd;           // the CLI's end: closed in the cloner, so that the
+                                // init sees EOF when the CLI dies mid-create
+  int fifo_fd;                  // O_PATH of <state>/exec.fifo: the start gate
+  int pid_report_fd;            // pipe to the CLI: the cloner writes the init's pid
+  int shim_sock_fd;             // the shim's listening socket, kept across its exec
+  int lock_fd;                  // the CLI's flock on the state dir: closed at once in the
+                                // cloner, or the lock would live as long as the container
   bool cloner_is_intermediate;  // joins need a throwaway process (CLONE_PARENT)
-  dev_t self_exe_dev;       // the berth binary, never exec'd inside the container
+  dev_t self_exe_dev;           // the berth binary, never exec'd inside the container
   ino_t self_exe_ino;
 };
 

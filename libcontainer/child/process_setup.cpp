@@ -154,7 +154,8 @@ BERTH_CHILD bool same_file_as_runtime(const ChildPlan& p, int fd) {
 // resolved by the kernel at exec, and whatever it resolves to, the runtime's
 // own exe is a read-only view (sys/sealed_exe.hpp), which is the defence.
 BERTH_CHILD void check_not_runtime(const ChildPlan& p, int fd, const char* path) {
-  if (same_file_as_runtime(p, fd)) fail(p, EPERM, "refusing to execute the runtime binary:", path, "/process/args/0", -1);
+  if (same_file_as_runtime(p, fd))
+    fail(p, EPERM, "refusing to execute the runtime binary:", path, "/process/args/0", -1);
 }
 
 // A "#!" script is exec'd by path (through its fd, the interpreter would get a
@@ -288,8 +289,10 @@ static BERTH_CHILD void apply_process_attrs(const ChildPlan& p, int procfd) {
     if (sys::sched_setattr(&sa) < 0) {
       // With CONFIG_RT_GROUP_SCHED a cpu cgroup has no realtime time by default.
       bool rt = a.sched_policy == SCHED_FIFO || a.sched_policy == SCHED_RR;
-      fail(p, errno, rt && errno == EPERM ? "sched_setattr (a realtime policy needs linux.resources.cpu.realtimeRuntime)"
-                                          : "sched_setattr", nullptr, "/process/scheduler", -1);
+      fail(p, errno,
+           rt && errno == EPERM ? "sched_setattr (a realtime policy needs linux.resources.cpu.realtimeRuntime)"
+                                : "sched_setattr",
+           nullptr, "/process/scheduler", -1);
     }
   }
   if (a.has_ioprio && sys::ioprio_set_self(a.ioprio) < 0)
@@ -338,8 +341,8 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
     char what[200];
     // A path is not searched: the errno the error adds says it all.
     const char* why = sys::strchr(p.argv[0], '/') ? nullptr
-                      : t.fd == -ENOENT          ? "executable file not found in $PATH"
-                                                 : "permission denied";
+                      : t.fd == -ENOENT           ? "executable file not found in $PATH"
+                                                  : "permission denied";
     sys::concat(what, sizeof what, "exec: \"", p.argv[0], "\"", why ? ": " : "", why);
     fail(p, -t.fd, what, nullptr, "/process/args/0", -1);
   }

@@ -14,8 +14,7 @@ namespace {
 
 using rootfs::Create;
 
-BERTH_CHILD int setattr(int fd, const char* path, unsigned flags, uint64_t set, uint64_t clr,
-                        uint64_t prop) {
+BERTH_CHILD int setattr(int fd, const char* path, unsigned flags, uint64_t set, uint64_t clr, uint64_t prop) {
   if (!set && !clr && !prop) return 0;
   mount_attr a;
   sys::memset(&a, 0, sizeof a);
@@ -34,8 +33,7 @@ BERTH_CHILD int apply_attrs(int tree, const rootfs::MountOpts& o) {
 
 BERTH_CHILD int apply_propagation(int tree, const rootfs::MountOpts& o) {
   if (!o.propagation) return 0;
-  return setattr(tree, "", AT_EMPTY_PATH | (o.propagation_recursive ? AT_RECURSIVE : 0), 0, 0,
-                 o.propagation);
+  return setattr(tree, "", AT_EMPTY_PATH | (o.propagation_recursive ? AT_RECURSIVE : 0), 0, 0, o.propagation);
 }
 
 // fsopen + fsconfig (source and every data option) + fsmount. default_mode
@@ -98,9 +96,7 @@ BERTH_CHILD const char* covered_dir_mode(int root, const ChildMount& m, char (&b
 }
 
 BERTH_CHILD int attach(int tree, int dest_fd) {
-  return sys::move_mount(tree, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
-             ? -errno
-             : 0;
+  return sys::move_mount(tree, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
 BERTH_CHILD int open_dest(const ChildPlan& p, int root, const ChildMount& m) {
@@ -112,8 +108,7 @@ BERTH_CHILD int open_dest(const ChildPlan& p, int root, const ChildMount& m) {
     if (fd < 0) fail(p, fd, "mount destination must be a directory, not a symlink:", m.dest, "/mounts", m.json_index);
     return fd;
   }
-  int fd = rootfs::open_or_create_in_root(root, m.dest, m.source_is_dir ? Create::Dir : Create::File,
-                                          0755, O_PATH);
+  int fd = rootfs::open_or_create_in_root(root, m.dest, m.source_is_dir ? Create::Dir : Create::File, 0755, O_PATH);
   if (fd < 0) fail(p, fd, "create mount destination", m.dest, "/mounts", m.json_index);
   return fd;
 }
@@ -127,8 +122,8 @@ BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
   if (m.kind == MountKind::Bind && p.bind_sources_from_parent) {
     tree = m.source_fd;  // cloned on the host's side (bind_sources.cpp)
   } else if (bind) {
-    tree = sys::open_tree(AT_FDCWD, m.source,
-                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.opts.recursive ? AT_RECURSIVE : 0));
+    tree =
+        sys::open_tree(AT_FDCWD, m.source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.opts.recursive ? AT_RECURSIVE : 0));
     if (tree < 0) fail(p, errno, "mount: open_tree", what, "/mounts", m.json_index);
   } else {
     char mode[8];
@@ -168,8 +163,10 @@ struct DevLink {
   const char* name;
 };
 constexpr DevLink kDevLinks[] = {
-    {"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"},
-    {"/proc/self/fd/1", "stdout"},   {"/proc/self/fd/2", "stderr"},
+    {"/proc/self/fd", "fd"},
+    {"/proc/self/fd/0", "stdin"},
+    {"/proc/self/fd/1", "stdout"},
+    {"/proc/self/fd/2", "stderr"},
 };
 
 // Creates one device node through the /dev dirfd; in a user namespace mknod
@@ -195,7 +192,8 @@ BERTH_CHILD void make_device(const ChildPlan& p, int root, const ChildDevice& d)
     int tree = sys::open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (tree < 0) fail(p, errno, "bind host device", path, "/linux/devices", d.json_index);
     int target = sys::openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (target < 0 || attach(tree, target) < 0) fail(p, errno, "bind host device", path, "/linux/devices", d.json_index);
+    if (target < 0 || attach(tree, target) < 0)
+      fail(p, errno, "bind host device", path, "/linux/devices", d.json_index);
     sys::close(target);
     sys::close(tree);
   }
@@ -249,7 +247,8 @@ BERTH_CHILD void make_dev_links(const ChildPlan& p, int root) {
   int dev = rootfs::open_in_root(root, "/dev", O_PATH | O_DIRECTORY, 0);
   if (dev < 0) fail(p, dev, "open /dev", nullptr, nullptr, -1);
   for (const auto& l : kDevLinks)
-    if (sys::symlinkat(l.target, dev, l.name) < 0 && errno != EEXIST) fail(p, errno, "symlink /dev/", l.name, nullptr, -1);
+    if (sys::symlinkat(l.target, dev, l.name) < 0 && errno != EEXIST)
+      fail(p, errno, "symlink /dev/", l.name, nullptr, -1);
   if (sys::access("/proc/kcore", F_OK) == 0 && sys::symlinkat("/proc/kcore", dev, "core") < 0 && errno != EEXIST)
     fail(p, errno, "symlink /dev/core", nullptr, nullptr, -1);
   link_ptmx(p, dev);

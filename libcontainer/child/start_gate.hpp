@@ -14,8 +14,8 @@
 namespace berth::child {
 
 struct StartReport {
-  uint32_t ok;        // 1: the hooks passed, the program is being exec'd
-  ChildError error;   // why not, when ok is 0
+  uint32_t ok;       // 1: the hooks passed, the program is being exec'd
+  ChildError error;  // why not, when ok is 0
 };
 
 }  // namespace berth::child

@@ -39,7 +39,8 @@ BERTH_CHILD bool run_here(const ChildPlan& p, ChildError* err) {
 [[noreturn]] BERTH_CHILD void serve(const ChildPlan& p, int fd) {
   char c;
   ssize_t n;
-  do n = sys::read(fd, &c, 1); while (n < 0 && errno == EINTR);
+  do n = sys::read(fd, &c, 1);
+  while (n < 0 && errno == EINTR);
   if (n != 1) sys::_exit(0);
   StartReport rep;
   sys::memset(&rep, 0, sizeof rep);
@@ -76,7 +77,8 @@ BERTH_CHILD void fork_runner(const ChildPlan& p, void (*take_process_user)(const
   sys::close(sv[1]);
   char ready;
   ssize_t n;
-  do n = sys::read(sv[0], &ready, 1); while (n < 0 && errno == EINTR);
+  do n = sys::read(sv[0], &ready, 1);
+  while (n < 0 && errno == EINTR);
   // Without its byte the runner failed and sent Failed on the sync channel.
   if (n != 1) sys::_exit(1);
   g_runner_fd = sv[0];
@@ -90,7 +92,8 @@ BERTH_CHILD bool run(const ChildPlan& p, ChildError* err) {
   char go = 'g';
   ssize_t n = sys::send(g_runner_fd, &go, 1, MSG_NOSIGNAL);
   if (n == 1) {
-    do n = sys::read(g_runner_fd, &rep, sizeof rep); while (n < 0 && errno == EINTR);
+    do n = sys::read(g_runner_fd, &rep, sizeof rep);
+    while (n < 0 && errno == EINTR);
   }
   int e = errno;
   sys::close(g_runner_fd);

@@ -26,7 +26,8 @@ int send_with_fd(int sock, const void* data, size_t len, int fd) noexcept {
     sys::memcpy(CMSG_DATA(c), &fd, sizeof fd);
   }
   ssize_t n;
-  do n = sys::sendmsg(sock, &h, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  do n = sys::sendmsg(sock, &h, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
   return size_t(n) == len ? 0 : -EMSGSIZE;
 }
@@ -50,16 +51,17 @@ int recv_msg(int sock, SyncMsg* out, int* fd_out) noexcept {
   h.msg_control = cbuf;
   h.msg_controllen = sizeof cbuf;
   ssize_t n;
-  do n = sys::recvmsg(sock, &h, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  do n = sys::recvmsg(sock, &h, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
   for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-        c->cmsg_len == CMSG_LEN(sizeof(int)))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
       sys::memcpy(fd_out, CMSG_DATA(c), sizeof(int));
   }
   if (n == 0) return -EPIPE;  // peer closed: the child died
   if (n != sizeof *out || (h.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || out->magic != kSyncMagic ||
-      static_cast<uint32_t>(out->kind) < 1 || static_cast<uint32_t>(out->kind) > static_cast<uint32_t>(SyncKind::MountSource)) {
+      static_cast<uint32_t>(out->kind) < 1 ||
+      static_cast<uint32_t>(out->kind) > static_cast<uint32_t>(SyncKind::MountSource)) {
     if (*fd_out >= 0) sys::close(*fd_out), *fd_out = -1;
     return -EBADMSG;
   }

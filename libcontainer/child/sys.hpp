@@ -54,45 +54,45 @@
 namespace berth::child::sys {
 
 // ---- glibc entries that are a plain syscall (declared nothrow, no lock, no malloc) ----
-using ::access;         // faccessat(AT_FDCWD, ..., 0)
+using ::access;  // faccessat(AT_FDCWD, ..., 0)
 using ::chdir;
 using ::chroot;
 using ::dup2;
-using ::execv;          // execve with environ; environ is only read
+using ::execv;  // execve with environ; environ is only read
 using ::execve;
-using ::faccessat;      // faccessat2; on ENOSYS an fstatat emulation, still allocation-free
+using ::faccessat;  // faccessat2; on ENOSYS an fstatat emulation, still allocation-free
 using ::fchdir;
-using ::fchmodat;       // called with flags 0 only: the plain syscall
+using ::fchmodat;  // called with flags 0 only: the plain syscall
 using ::fchownat;
+using ::fsconfig;
+using ::fsmount;
+using ::fsopen;  // the new mount API (glibc 2.36 wrappers, plain syscalls)
 using ::fstat;
 using ::fstatat;
 using ::fstatfs;
-using ::statx;          // the mount id of a path (STATX_MNT_ID)
-using ::getrlimit;      // prlimit64
+using ::getrlimit;  // prlimit64
 using ::kill;
 using ::mknodat;
 using ::mmap;
 using ::mount;
-using ::umount2;
-using ::fsopen;         // the new mount API (glibc 2.36 wrappers, plain syscalls)
-using ::fsconfig;
-using ::fsmount;
+using ::mount_setattr;
 using ::move_mount;
 using ::open_tree;
-using ::mount_setattr;
 using ::pipe2;
 using ::readlinkat;
-using ::sethostname;
 using ::setdomainname;
+using ::sethostname;
 using ::setns;
-using ::setrlimit;      // prlimit64
+using ::setrlimit;  // prlimit64
 using ::setsid;
-using ::sigemptyset;    // fills a local sigset_t
-using ::sigprocmask;    // rt_sigprocmask; glibc only keeps its two internal signals usable
-using ::socket;         // the loopback's SIOCSIFFLAGS
+using ::sigemptyset;  // fills a local sigset_t
+using ::sigprocmask;  // rt_sigprocmask; glibc only keeps its two internal signals usable
+using ::socket;       // the loopback's SIOCSIFFLAGS
 using ::socketpair;
+using ::statx;  // the mount id of a path (STATX_MNT_ID)
 using ::symlinkat;
 using ::umask;
+using ::umount2;
 using ::unlinkat;
 using ::unshare;
 
@@ -248,7 +248,8 @@ struct Out {
       neg = v < 0;
       if (neg) u = U(0) - u;
     }
-    do t[--i] = char('0' + u % 10); while ((u /= 10) != 0);
+    do t[--i] = char('0' + u % 10);
+    while ((u /= 10) != 0);
     if (neg) t[--i] = '-';
     chars(t + i, sizeof t - i);
   }

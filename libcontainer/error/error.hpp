@@ -29,11 +29,20 @@ class Error {
   const std::vector<std::string>& notes() const { return notes_; }
 
   // Adds an outer frame: "outer: inner".
-  Error& context(std::string frame) & { frames_.push_back(std::move(frame)); return *this; }
-  Error&& context(std::string frame) && { frames_.push_back(std::move(frame)); return std::move(*this); }
+  Error& context(std::string frame) & {
+    frames_.push_back(std::move(frame));
+    return *this;
+  }
+  Error&& context(std::string frame) && {
+    frames_.push_back(std::move(frame));
+    return std::move(*this);
+  }
   // A secondary failure (e.g. an undo step that failed while unwinding).
   void add_note(std::string note) { notes_.push_back(std::move(note)); }
-  Error& with_path(std::string p) { json_path_ = std::move(p); return *this; }
+  Error& with_path(std::string p) {
+    json_path_ = std::move(p);
+    return *this;
+  }
 
   // "outer: inner: strerror (ENAME) [config /path]"
   std::string message() const;
@@ -104,15 +113,15 @@ using Status = Result<void>;
 }  // namespace berth
 
 // Propagates an error; yields the value otherwise (GNU statement expression).
-#define BERTH_TRY(expr)                                   \
-  ({                                                      \
-    auto berth_try_r_ = (expr);                         \
+#define BERTH_TRY(expr)                                             \
+  ({                                                                \
+    auto berth_try_r_ = (expr);                                     \
     if (!berth_try_r_.ok()) return std::move(berth_try_r_).error(); \
-    std::move(berth_try_r_).value();                      \
+    std::move(berth_try_r_).value();                                \
   })
 // For Result<void>.
-#define BERTH_CHECK(expr)                                 \
-  do {                                                    \
-    auto berth_try_r_ = (expr);                         \
+#define BERTH_CHECK(expr)                                           \
+  do {                                                              \
+    auto berth_try_r_ = (expr);                                     \
     if (!berth_try_r_.ok()) return std::move(berth_try_r_).error(); \
   } while (0)

@@ -24,8 +24,9 @@ Status run_one(const spec::Hook& h, size_t i, const char* kind, const std::strin
                               state_json.size(), &st);
   std::string where = std::string("/hooks/") + kind + "/" + std::to_string(i);
   if (r == -ETIMEDOUT)
-    return Error(Code::Child, std::string(kind) + " hook " + h.path + " timed out after " +
-                                  std::to_string(*h.timeout) + "s", 0, where);
+    return Error(Code::Child,
+                 std::string(kind) + " hook " + h.path + " timed out after " + std::to_string(*h.timeout) + "s", 0,
+                 where);
   if (r < 0) return Error(Code::Child, std::string("run ") + kind + " hook " + h.path, -r, where);
   if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
     return Error(Code::Child, std::string(kind) + " hook " + h.path + ": cannot execute", ENOENT, where);

@@ -30,8 +30,8 @@ void run_all(const std::vector<spec::Hook>& hooks, const char* kind, const std::
 // Precomputes hooks run by the init (createContainer, startContainer). A hook
 // without "env" gets process_env, the container process's (as runc: its init
 // runs them with that environment), never the host's.
-std::vector<child::ChildHook> to_child(const std::vector<spec::Hook>& hooks, const std::vector<std::string>& process_env,
-                                       Arena& arena);
+std::vector<child::ChildHook> to_child(const std::vector<spec::Hook>& hooks,
+                                       const std::vector<std::string>& process_env, Arena& arena);
 
 }  // namespace hooks
 }  // namespace berth

@@ -30,7 +30,8 @@ std::string pointer_at(std::string_view text, size_t offset) {
   for (size_t i = 0; i < offset && i < text.size(); i++) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') i++;
+      if (c == '\\')
+        i++;
       else if (c == '"') {
         in_string = false;
         if (is_key) st.back().key = text.substr(str_start, i - str_start);
@@ -48,8 +49,10 @@ std::string pointer_at(std::string_view text, size_t offset) {
         break;
       case ',':
         if (st.empty()) break;
-        if (st.back().array) st.back().index++;
-        else st.back().in_value = false;
+        if (st.back().array)
+          st.back().index++;
+        else
+          st.back().in_value = false;
         break;
       case '{': st.push_back({false}); break;
       case '[': st.push_back({true}); break;
@@ -62,9 +65,12 @@ std::string pointer_at(std::string_view text, size_t offset) {
   }
   std::string path;
   for (const Frame& f : st) {
-    if (f.array) path += "/" + std::to_string(f.index);
-    else if (f.in_value) append_pointer_token(path, f.key);
-    else break;  // in a member name: the object is the place
+    if (f.array)
+      path += "/" + std::to_string(f.index);
+    else if (f.in_value)
+      append_pointer_token(path, f.key);
+    else
+      break;  // in a member name: the object is the place
   }
   return path;
 }
@@ -234,9 +240,12 @@ Document::~Document() {
 void append_pointer_token(std::string& path, std::string_view token) {
   path += '/';
   for (char c : token) {
-    if (c == '~') path += "~0";
-    else if (c == '/') path += "~1";
-    else path += c;
+    if (c == '~')
+      path += "~0";
+    else if (c == '/')
+      path += "~1";
+    else
+      path += c;
   }
 }
 

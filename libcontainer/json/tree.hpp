@@ -46,9 +46,9 @@ class Value {
 
   // Element count of an array or member count of an object; 0 otherwise.
   size_t size() const;
-  Value at(size_t i) const;               // array element
+  Value at(size_t i) const;                 // array element
   std::string_view key_at(size_t i) const;  // object member name
-  Value value_at(size_t i) const;         // object member value
+  Value value_at(size_t i) const;           // object member value
   // The last member named key (JSON allows duplicates; Go keeps the last).
   Value get(std::string_view key) const;
 

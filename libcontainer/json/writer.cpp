@@ -34,8 +34,10 @@ void append_quoted(std::string& out, std::string_view s, bool escape_html) {
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         default:
-          if (c < 0x20 || (escape_html && (c == '<' || c == '>' || c == '&'))) append_u_escape(out, c);
-          else out += static_cast<char>(c);
+          if (c < 0x20 || (escape_html && (c == '<' || c == '>' || c == '&')))
+            append_u_escape(out, c);
+          else
+            out += static_cast<char>(c);
       }
       i++;
       continue;
@@ -87,10 +89,22 @@ void Writer::close(char c) {
   out_ += c;
 }
 
-Writer& Writer::begin_object() { open('{', true); return *this; }
-Writer& Writer::end_object() { close('}'); return *this; }
-Writer& Writer::begin_array() { open('[', false); return *this; }
-Writer& Writer::end_array() { close(']'); return *this; }
+Writer& Writer::begin_object() {
+  open('{', true);
+  return *this;
+}
+Writer& Writer::end_object() {
+  close('}');
+  return *this;
+}
+Writer& Writer::begin_array() {
+  open('[', false);
+  return *this;
+}
+Writer& Writer::end_array() {
+  close(']');
+  return *this;
+}
 
 Writer& Writer::key(std::string_view k) {
   before_value();

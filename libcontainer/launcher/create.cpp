@@ -94,7 +94,7 @@ struct Launch {
   LaunchPlan plan;
   state::ContainerState st;
   UndoStack undo;
-  UniqueFd sync;     // our end
+  UniqueFd sync;  // our end
   UniqueFd console;
   log::Timeline timeline;
 
@@ -148,14 +148,17 @@ Status Launch::write_watches() {
   std::string text;
   for (const auto& w : watches)
     text += w.limitation + "\t" + w.key + "\t" + std::to_string(w.base) + "\t" + w.file + "\n";
-  return store.kernel().write_file(ctx.state_dir + "/" + state::watch_file::kName, text, 0600).context("write the watch list");
+  return store.kernel()
+      .write_file(ctx.state_dir + "/" + state::watch_file::kName, text, 0600)
+      .context("write the watch list");
 }
 
 Status Launch::handle_seccomp_fd(int fd) {
   UniqueFd notify(fd);
   auto sock = BERTH_TRY(sys::unix_connect(plan.seccomp_listener_path).context("connect to the seccomp listener"));
   std::string msg = state::seccomp_agent_state(st, plan.seccomp_listener_metadata);
-  return sys::send_fd(sock.get(), msg, notify.get()).context("send the seccomp notify fd to " + plan.seccomp_listener_path);
+  return sys::send_fd(sock.get(), msg, notify.get())
+      .context("send the seccomp notify fd to " + plan.seccomp_listener_path);
 }
 
 // What the init reported with Failed: the step, its errno, the config field.
@@ -203,8 +206,7 @@ Status Launch::talk_to_init() {
     if (r == -EPIPE || r == -ECONNRESET) return init_gone();
     if (r < 0) return sys_error(-r, "read from the container init");
     switch (m.kind) {
-      case SyncKind::Failed:
-        return child_failure(m);
+      case SyncKind::Failed: return child_failure(m);
       case SyncKind::RuntimeReady: {
         timeline.mark("init mounts done");
         std::string s = state::oci_state_json(st, state::RunState::Creating, false);
@@ -215,20 +217,13 @@ Status Launch::talk_to_init() {
                                  state::oci_state_json(st, state::RunState::Created, false)));
         BERTH_CHECK(hooks::run(config.hooks.create_runtime, "createRuntime", s));
         UniqueFd mem;
-        if (!plan.create_container_hooks.empty() || !plan.start_container_hooks.empty())
-          mem = BERTH_TRY(memfd_with(s));
-        if (int r = child::send_msg(sync.get(), SyncKind::HooksDone, nullptr, mem.get()); r < 0)
-          return send_failed(r);
+        if (!plan.create_container_hooks.empty() || !plan.start_container_hooks.empty()) mem = BERTH_TRY(memfd_with(s));
+        if (int r = child::send_msg(sync.get(), SyncKind::HooksDone, nullptr, mem.get()); r < 0) return send_failed(r);
         break;
       }
-      case SyncKind::ConsoleFd:
-        console.reset(fd);
-        break;
-      case SyncKind::SeccompFd:
-        BERTH_CHECK(handle_seccomp_fd(fd));
-        break;
-      case SyncKind::Created:
-        return {};
+      case SyncKind::ConsoleFd: console.reset(fd); break;
+      case SyncKind::SeccompFd: BERTH_CHECK(handle_seccomp_fd(fd)); break;
+      case SyncKind::Created: return {};
       default:
         if (fd >= 0) close(fd);
         return Error(Code::Child, "unexpected message from the container init");
@@ -243,8 +238,9 @@ Status Launch::run() {
   ctx.state_dir = store.dir(ctx.id);
   BERTH_CHECK(fill_process(config, opts, plan));
   // The host is read only when the config asks for something it decides.
-  bool asks_host = config.linux.memory_policy || !config.linux.mount_label.empty() ||
-                   (config.process && !(config.process->apparmor_profile.empty() && config.process->selinux_label.empty()));
+  bool asks_host =
+      config.linux.memory_policy || !config.linux.mount_label.empty() ||
+      (config.process && !(config.process->apparmor_profile.empty() && config.process->selinux_label.empty()));
   HostFacts host = asks_host ? probe_host_facts() : HostFacts{};
   std::vector<std::string> warnings;
   BERTH_CHECK(fill_process_attrs(config, host, plan, &warnings));
@@ -265,7 +261,8 @@ Status Launch::run() {
   plan.child.lock_fd = lock.get();
   undo.push("remove the state directory", [this] { return store.remove(ctx.id); });
   for (auto it = isolators.rbegin(); it != isolators.rend(); ++it)
-    undo.push(std::string("clean up ") + (*it)->name(), [this, iso = it->get()] { return iso->cleanup(ctx.state_dir); });
+    undo.push(std::string("clean up ") + (*it)->name(),
+              [this, iso = it->get()] { return iso->cleanup(ctx.state_dir); });
   std::string fifo = ctx.state_dir + "/exec.fifo";
   // As runc: writable by the init after it has dropped to process.user, which
   // may be an unprivileged uid of a user namespace.
@@ -292,7 +289,8 @@ Status Launch::run() {
   BERTH_CHECK(store.write(st));
   if (console && !opts.console_socket.empty()) {
     auto sock = BERTH_TRY(sys::unix_connect(opts.console_socket).context("console socket"));
-    BERTH_CHECK(sys::send_fd(sock.get(), "/dev/ptmx", console.get()).context("send the console to " + opts.console_socket));
+    BERTH_CHECK(
+        sys::send_fd(sock.get(), "/dev/ptmx", console.get()).context("send the console to " + opts.console_socket));
     console.reset();
   }
   if (!opts.pid_file.empty())

@@ -32,8 +32,8 @@ struct CreateOptions {
   // '0' slot holds a placeholder of ours, so that no fd of the runtime can
   // land there and reach the container (see cli::hold_preserved_fds).
   std::string preserved_open;
-  bool keep_console = false;   // `run` in the foreground: return the master instead
-  std::string shim_path;       // berth-shim next to the berth binary
+  bool keep_console = false;  // `run` in the foreground: return the master instead
+  std::string shim_path;      // berth-shim next to the berth binary
   // With --debug: receives one line of phase timings after a create.
   std::function<void(const std::string&)> debug;
   // Receives each warning (a field accepted but without effect here).
@@ -92,7 +92,7 @@ Result<cgroup::Stats> stats(const state::Store& store, const std::string& id, Is
 // Calls emit with one JSON event line (no newline) per OOM event as it
 // happens and a stats event every interval, until the init exits or the
 // memory cgroup is removed (runc's `events`).
-Status events(const state::Store& store, const std::string& id, IsolatorList& isolators, std::chrono::milliseconds interval,
-              const std::function<void(const std::string&)>& emit);
+Status events(const state::Store& store, const std::string& id, IsolatorList& isolators,
+              std::chrono::milliseconds interval, const std::function<void(const std::string&)>& emit);
 
 }  // namespace berth::launcher

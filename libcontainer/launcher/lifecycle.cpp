@@ -30,7 +30,8 @@ constexpr int kKillWaitMs = 10000;
 bool wait_exit(int pidfd, int timeout_ms) {
   pollfd p{pidfd, POLLIN, 0};
   int r;
-  do r = poll(&p, 1, timeout_ms); while (r < 0 && errno == EINTR);
+  do r = poll(&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
   return r > 0;
 }
 
@@ -102,8 +103,10 @@ Result<child::StartReport> read_start_report(int fifo, int pidfd) {
         return rep;
       }
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-      if (n == 0) p[0].fd = -1;  // no writer (yet, or any more): the pidfd tells
-      else if (n > 0) return Error(Code::Child, "a malformed report from the container init");
+      if (n == 0)
+        p[0].fd = -1;  // no writer (yet, or any more): the pidfd tells
+      else if (n > 0)
+        return Error(Code::Child, "a malformed report from the container init");
     }
     if (p[1].revents & POLLIN) return Error(Code::Child, "the container init exited before it was started");
   }
@@ -163,7 +166,8 @@ Status kill(const state::Store& store, const std::string& id, int sig) {
   if (!fd) return Error(Code::Busy, "container not running");
   if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0) return sys_error(errno, "kill");
   // As runc: a SIGKILL takes effect in a v1-frozen cgroup only once thawed.
-  if (status == state::RunState::Paused && sig == SIGKILL) cgroup::freezer::thaw_all(store.kernel(), cgroup::leaves(store.dir(id)));
+  if (status == state::RunState::Paused && sig == SIGKILL)
+    cgroup::freezer::thaw_all(store.kernel(), cgroup::leaves(store.dir(id)));
   return {};
 }
 
@@ -196,8 +200,8 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
           syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
           cgroup::freezer::thaw_all(store.kernel(), cgroup::leaves(dir));
           if (!wait_exit(fd.get(), kKillWaitMs))
-            return Error(Code::Busy, "the container's init did not exit within " +
-                                         std::to_string(kKillWaitMs / 1000) + " s of SIGKILL");
+            return Error(Code::Busy, "the container's init did not exit within " + std::to_string(kKillWaitMs / 1000) +
+                                         " s of SIGKILL");
         }
         kill_shim(rec.shim_pid, rec.shim_start_time);
       }

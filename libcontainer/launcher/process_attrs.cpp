@@ -49,9 +49,9 @@ Status check_nodes(const spec::MemoryPolicy& mp, const HostFacts& host) {
     if (!(mp.node_mask[n / 64] >> (n % 64) & 1)) continue;
     bool online = n / 64 < host.numa_online.size() && (host.numa_online[n / 64] >> (n % 64) & 1);
     if (!online)
-      return config_error("/linux/memoryPolicy/nodes", "NUMA node " + std::to_string(n) +
-                                                           " is not online on this host (online: " +
-                                                           node_names(host.numa_online) + ")");
+      return config_error("/linux/memoryPolicy/nodes",
+                          "NUMA node " + std::to_string(n) +
+                              " is not online on this host (online: " + node_names(host.numa_online) + ")");
   }
   return {};
 }
@@ -149,8 +149,8 @@ Status apply_mount_label(const spec::Config& c, const HostFacts& host, LaunchPla
     std::string data(m.opts.data, m.opts.data_len);
     data += (data.empty() ? "" : ",") + opt;
     if (data.size() >= sizeof m.opts.data)
-      return config_error("/linux/mountLabel", "the mount label does not fit the options of mount " +
-                                                   std::to_string(m.json_index));
+      return config_error("/linux/mountLabel",
+                          "the mount label does not fit the options of mount " + std::to_string(m.json_index));
     std::memcpy(m.opts.data, data.c_str(), data.size() + 1);
     m.opts.data_len = uint32_t(data.size());
   }

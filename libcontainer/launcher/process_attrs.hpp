@@ -15,8 +15,8 @@
 namespace berth::launcher {
 
 struct HostFacts {
-  bool apparmor = false;  // AppArmor is loaded and enabled
-  bool selinux = false;   // SELinux is loaded (selinuxfs mounted)
+  bool apparmor = false;              // AppArmor is loaded and enabled
+  bool selinux = false;               // SELinux is loaded (selinuxfs mounted)
   std::vector<uint64_t> numa_online;  // bitmask of online NUMA nodes (node 0 without NUMA)
 };
 

@@ -115,7 +115,8 @@ Status kill_all(const state::Store& store, const std::string& id, int sig) {
     // took hold; on v1 a frozen process dies only once thawed.
     for (const auto& leaf : leaves) {
       UniqueFd fd(open(leaf.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (fd && cgroup::freezer::kind_of(fd.get()) == cgroup::freezer::Kind::V2) (void)cgroup::freezer::kill(k, fd.get());
+      if (fd && cgroup::freezer::kind_of(fd.get()) == cgroup::freezer::Kind::V2)
+        (void)cgroup::freezer::kill(k, fd.get());
     }
     cgroup::freezer::thaw_all(k, leaves);
   }

@@ -12,12 +12,12 @@ namespace berth::rootfs {
 namespace {
 
 enum class Kind : uint8_t {
-  Set,        // set MOUNT_ATTR bits on the mount
-  Clear,      // clear them
-  RecSet,     // the same, recursively
+  Set,     // set MOUNT_ATTR bits on the mount
+  Clear,   // clear them
+  RecSet,  // the same, recursively
   RecClear,
-  Atime,      // choose an atime mode (the 3-value MOUNT_ATTR__ATIME field)
-  AtimeOff,   // cancel that mode if it is the current one ("atime" undoes "noatime")
+  Atime,     // choose an atime mode (the 3-value MOUNT_ATTR__ATIME field)
+  AtimeOff,  // cancel that mode if it is the current one ("atime" undoes "noatime")
   RecAtime,
   RecAtimeOff,
   Propagation,
@@ -221,10 +221,10 @@ int copy_bounded(char* dst, size_t cap, const char* src, size_t len) noexcept {
 
 }  // namespace
 
-int next_data_option(const char** cursor, char* key, size_t key_len, char* value,
-                     size_t value_len, bool* has_value) noexcept {
-  if (cursor == nullptr || *cursor == nullptr || key == nullptr || value == nullptr ||
-      has_value == nullptr || key_len == 0 || value_len == 0)
+int next_data_option(const char** cursor, char* key, size_t key_len, char* value, size_t value_len,
+                     bool* has_value) noexcept {
+  if (cursor == nullptr || *cursor == nullptr || key == nullptr || value == nullptr || has_value == nullptr ||
+      key_len == 0 || value_len == 0)
     return -EINVAL;
   const char* p = *cursor;
   while (*p == ',') ++p;

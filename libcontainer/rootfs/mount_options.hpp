@@ -51,7 +51,7 @@ int parse_mount_options(const char* type, const char* const* options, size_t n, 
 // *has_value is false (use FSCONFIG_SET_FLAG), else true (FSCONFIG_SET_STRING).
 // Returns 1 when an item was produced, 0 at the end, -ENAMETOOLONG if key or value do
 // not fit their buffer (NUL included), -EINVAL for an empty key or an unterminated quote.
-int next_data_option(const char** cursor, char* key, size_t key_len, char* value,
-                     size_t value_len, bool* has_value) noexcept;
+int next_data_option(const char** cursor, char* key, size_t key_len, char* value, size_t value_len,
+                     bool* has_value) noexcept;
 
 }  // namespace berth::rootfs

@@ -120,15 +120,16 @@ int create_component(Walk* w, int root_fd, const char* comp, bool as_file, mode_
   size_t parent_len = cut > 1 ? cut - 1 : 1;  // keep the leading "/" for the root
   char saved = w->done[parent_len];
   w->done[parent_len] = '\0';
-  int parent = openat2_raw(root_fd, w->done, O_PATH | O_DIRECTORY,
-                           RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  int parent = openat2_raw(root_fd, w->done, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   w->done[parent_len] = saved;
   if (parent < 0) return parent;
   int rc = 0;
   if (as_file) {
     int fd = openat(parent, comp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
-    if (fd >= 0) close(fd);
-    else if (errno != EEXIST) rc = -errno;
+    if (fd >= 0)
+      close(fd);
+    else if (errno != EEXIST)
+      rc = -errno;
   } else if (mkdirat(parent, comp, mode) < 0 && errno != EEXIST) {
     rc = -errno;
   }
@@ -138,13 +139,12 @@ int create_component(Walk* w, int root_fd, const char* comp, bool as_file, mode_
 
 // Walks one named component. When it is the last one and not a symlink, *final_fd gets
 // its O_PATH fd; a symlink is spliced into the rest of the walk instead. Returns 0 or -errno.
-int walk_component(Walk* w, int root_fd, const char* comp, size_t len, bool last,
-                   Create what, mode_t mode, int* final_fd) noexcept {
+int walk_component(Walk* w, int root_fd, const char* comp, size_t len, bool last, Create what, mode_t mode,
+                   int* final_fd) noexcept {
   int rc = push_done(w, comp, len);
   if (rc < 0) return rc;
   for (int round = 0; round < kMaxCreateRounds; ++round) {
-    int fd = openat2_raw(root_fd, w->done, O_PATH | O_NOFOLLOW,
-                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    int fd = openat2_raw(root_fd, w->done, O_PATH | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     if (fd == -ENOENT) {
       if (what == Create::None) return -ENOENT;
       bool as_file = last && what == Create::File;
@@ -206,20 +206,17 @@ int walk_all(Walk* w, int root_fd, Create what, mode_t mode) noexcept {
   }
   if (final_fd >= 0) return final_fd;
   // The path ended in "." or ".." (or was the root): the final object is `done` itself.
-  return openat2_raw(root_fd, w->done, O_PATH | O_DIRECTORY,
-                     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  return openat2_raw(root_fd, w->done, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 }  // namespace
 
 int open_in_root(int root_fd, const char* path, int open_flags, unsigned extra_resolve) noexcept {
   if (path == nullptr) return -EINVAL;
-  return openat2_raw(root_fd, path, open_flags,
-                     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve);
+  return openat2_raw(root_fd, path, open_flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve);
 }
 
-int open_or_create_in_root(int root_fd, const char* path, Create what, mode_t mode,
-                           int open_flags) noexcept {
+int open_or_create_in_root(int root_fd, const char* path, Create what, mode_t mode, int open_flags) noexcept {
   if (path == nullptr || (open_flags & (O_CREAT | O_TMPFILE)) != 0) return -EINVAL;
   size_t plen = strnlen(path, PATH_MAX);
   if (plen >= PATH_MAX) return -ENAMETOOLONG;
@@ -240,8 +237,7 @@ int open_or_create_in_root(int root_fd, const char* path, Create what, mode_t mo
   if ((open_flags & ~O_CLOEXEC) != O_PATH) {
     close(fd);
     // O_NOFOLLOW: `done` holds no symlink, so one found now was planted by a racer.
-    fd = openat2_raw(root_fd, w.done, open_flags | O_NOFOLLOW,
-                     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    fd = openat2_raw(root_fd, w.done, open_flags | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     if (fd < 0) return fd;
   }
   int rc = check_type(fd, what, trailing_slash);
@@ -261,10 +257,14 @@ int check_is_dir_nofollow(int root_fd, const char* path) noexcept {
   // Lexically drop trailing "/" and "/." so "/proc/." is judged as "/proc": otherwise
   // the "." would be the last component and a symlinked /proc would pass.
   for (;;) {
-    if (len > 1 && buf[len - 1] == '/') --len;
-    else if (len >= 2 && buf[len - 1] == '.' && buf[len - 2] == '/') len -= 2;
-    else if (len == 1 && buf[0] == '.') len = 0;
-    else break;
+    if (len > 1 && buf[len - 1] == '/')
+      --len;
+    else if (len >= 2 && buf[len - 1] == '.' && buf[len - 2] == '/')
+      len -= 2;
+    else if (len == 1 && buf[0] == '.')
+      len = 0;
+    else
+      break;
     buf[len] = '\0';
   }
   char* slash = strrchr(buf, '/');
@@ -275,15 +275,18 @@ int check_is_dir_nofollow(int root_fd, const char* path) noexcept {
   const char* parent_path = slash ? (slash == buf ? "/" : buf) : "/";
   int parent = open_in_root(root_fd, parent_path, O_PATH | O_DIRECTORY);
   if (parent < 0) return parent;
-  int fd = openat2_raw(parent, last, O_PATH | O_NOFOLLOW,
-                       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  int fd =
+      openat2_raw(parent, last, O_PATH | O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
   close_keep_errno(parent);
   if (fd < 0) return fd;
   struct stat st;
   int rc = 0;
-  if (fstat(fd, &st) < 0) rc = -errno;
-  else if (S_ISLNK(st.st_mode)) rc = -ELOOP;
-  else if (!S_ISDIR(st.st_mode)) rc = -ENOTDIR;
+  if (fstat(fd, &st) < 0)
+    rc = -errno;
+  else if (S_ISLNK(st.st_mode))
+    rc = -ELOOP;
+  else if (!S_ISDIR(st.st_mode))
+    rc = -ENOTDIR;
   if (rc < 0) {
     close(fd);
     return rc;

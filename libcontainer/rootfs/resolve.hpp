@@ -31,8 +31,7 @@ enum class Create { None, Dir, File };
 // node can serve as a bind-mount target), -ELOOP after 40 symlinks, -ENAMETOOLONG when the
 // path or a spliced symlink target exceeds PATH_MAX. With Create::None nothing is created
 // and the type is not checked.
-int open_or_create_in_root(int root_fd, const char* path, Create what, mode_t mode,
-                           int open_flags) noexcept;
+int open_or_create_in_root(int root_fd, const char* path, Create what, mode_t mode, int open_flags) noexcept;
 
 // For proc and sysfs destinations, which later steps (masked paths, read-only paths, LSM
 // and sysctl writes) address by their literal name: the LAST component must be a real

@@ -51,7 +51,7 @@ struct Scheduler {
   uint32_t policy = 0;      // SCHED_FIFO
   int32_t nice = 0;
   int32_t priority = 0;
-  uint64_t flags = 0;       // SCHED_FLAG_*
+  uint64_t flags = 0;                              // SCHED_FLAG_*
   uint64_t runtime = 0, deadline = 0, period = 0;  // ns, SCHED_DEADLINE only
 };
 
@@ -104,8 +104,8 @@ struct Hook {
 struct Hooks {
   std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
   bool empty() const {
-    return prestart.empty() && create_runtime.empty() && create_container.empty() &&
-           start_container.empty() && poststart.empty() && poststop.empty();
+    return prestart.empty() && create_runtime.empty() && create_container.empty() && start_container.empty() &&
+           poststart.empty() && poststop.empty();
   }
 };
 
@@ -220,9 +220,9 @@ struct TimeOffset {
 // launcher against the host, not here.
 constexpr size_t kMaxNumaNodes = 1024;
 struct MemoryPolicy {
-  int mode = 0;             // MPOL_*
-  unsigned flags = 0;       // MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING
-  std::string nodes;        // as written, "0-3,7"
+  int mode = 0;                     // MPOL_*
+  unsigned flags = 0;               // MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING
+  std::string nodes;                // as written, "0-3,7"
   std::vector<uint64_t> node_mask;  // kMaxNumaNodes / 64 words, bit n = node n
   bool has_nodes() const;
 };
@@ -241,7 +241,8 @@ struct Linux {
   Resources resources;
   std::map<std::string, std::string> sysctl;
   std::optional<Seccomp> seccomp;
-  std::string rootfs_propagation;  // "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"
+  std::string rootfs_propagation;  // "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable",
+                                   // "runbindable"
   std::vector<std::string> masked_paths, readonly_paths;
   std::string mount_label;
   std::optional<MemoryPolicy> memory_policy;

@@ -83,9 +83,9 @@ void write_linux(Writer& w, bool rootless) {
   }
   for (const char* t : ns) w.begin_object().field("type", t).end_object();
   w.end_array();
-  w.field_strings("maskedPaths", {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                                  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-                                  "/proc/scsi"});
+  w.field_strings("maskedPaths",
+                  {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+                   "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"});
   w.field_strings("readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"});
   w.end_object();
 }

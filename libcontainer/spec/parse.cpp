@@ -41,8 +41,10 @@ void parse_mount(Walker& w, Value v, Mount& m) {
     // runc's SecureJoin does: later checks that compare destinations
     // ("/dev" bound from the host, proc/sys targets) see the path that is
     // mounted on, and "/tmp/../dev" or "dev/" cannot pass for another one.
-    if (m.destination.empty()) w.fail("must not be empty");
-    else m.destination = clean_absolute(m.destination);
+    if (m.destination.empty())
+      w.fail("must not be empty");
+    else
+      m.destination = clean_absolute(m.destination);
   }
   w.str(v, "type", m.type);
   w.str(v, "source", m.source);
@@ -80,9 +82,12 @@ void parse_hooks(Walker& w, Value top, Hooks& out) {
   auto s = w.enter("hooks");
   if (!w.as_object(v)) return;
   const std::pair<const char*, std::vector<Hook>*> lists[] = {
-      {"prestart", &out.prestart},           {"createRuntime", &out.create_runtime},
-      {"createContainer", &out.create_container}, {"startContainer", &out.start_container},
-      {"poststart", &out.poststart},         {"poststop", &out.poststop},
+      {"prestart", &out.prestart},
+      {"createRuntime", &out.create_runtime},
+      {"createContainer", &out.create_container},
+      {"startContainer", &out.start_container},
+      {"poststart", &out.poststart},
+      {"poststop", &out.poststop},
   };
   for (const auto& entry : lists) {
     std::vector<Hook>& list = *entry.second;  // clang 14 cannot capture a structured binding

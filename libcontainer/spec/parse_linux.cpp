@@ -83,8 +83,10 @@ void parse_device(Walker& w, Value v, std::vector<Device>& out) {
   if (w.require(v, "type") && w.str(v, "type", type)) {
     auto s = w.enter("type");
     typed = type.size() == 1 && std::strchr("cbup", type[0]) != nullptr;
-    if (typed) d.type = type[0];
-    else w.fail("expected one of \"c\", \"b\", \"u\", \"p\", got " + quoted(type));
+    if (typed)
+      d.type = type[0];
+    else
+      w.fail("expected one of \"c\", \"b\", \"u\", \"p\", got " + quoted(type));
   }
   if (w.require(v, "path") && w.str(v, "path", d.path) && !is_absolute(d.path)) {
     auto s = w.enter("path");
@@ -182,8 +184,10 @@ BlockIOResources parse_block_io(Walker& w, Value b) {
   weight("leafWeight", r.leaf_weight);
   w.each_object(b, "weightDevice", [&](Value d) { r.weight_device.push_back(parse_blkio_device(w, d, true)); });
   const std::pair<const char*, std::vector<BlockIODevice>*> throttles[] = {
-      {"throttleReadBpsDevice", &r.throttle_read_bps}, {"throttleWriteBpsDevice", &r.throttle_write_bps},
-      {"throttleReadIOPSDevice", &r.throttle_read_iops}, {"throttleWriteIOPSDevice", &r.throttle_write_iops}};
+      {"throttleReadBpsDevice", &r.throttle_read_bps},
+      {"throttleWriteBpsDevice", &r.throttle_write_bps},
+      {"throttleReadIOPSDevice", &r.throttle_read_iops},
+      {"throttleWriteIOPSDevice", &r.throttle_write_iops}};
   for (auto& [name, list] : throttles)
     w.each_object(b, name, [&, list = list](Value d) { list->push_back(parse_blkio_device(w, d, false)); });
   return r;
@@ -200,9 +204,11 @@ void parse_resources_object(Walker& w, Value v, Resources& out) {
     auto sm = w.enter("memory");
     if (w.as_object(m)) {
       MemoryResources r;
-      const std::pair<const char*, std::optional<int64_t>*> i64s[] = {
-          {"limit", &r.limit}, {"reservation", &r.reservation}, {"swap", &r.swap},
-          {"kernel", &r.kernel}, {"kernelTCP", &r.kernel_tcp}};
+      const std::pair<const char*, std::optional<int64_t>*> i64s[] = {{"limit", &r.limit},
+                                                                      {"reservation", &r.reservation},
+                                                                      {"swap", &r.swap},
+                                                                      {"kernel", &r.kernel},
+                                                                      {"kernelTCP", &r.kernel_tcp}};
       for (auto& [name, field] : i64s)
         if (int64_t n; w.i64(m, name, n)) *field = n;
       if (uint64_t n; w.u64(m, "swappiness", n)) {
@@ -212,9 +218,9 @@ void parse_resources_object(Walker& w, Value v, Resources& out) {
         }
         r.swappiness = n;
       }
-      const std::pair<const char*, std::optional<bool>*> bools[] = {
-          {"disableOOMKiller", &r.disable_oom_killer}, {"useHierarchy", &r.use_hierarchy},
-          {"checkBeforeUpdate", &r.check_before_update}};
+      const std::pair<const char*, std::optional<bool>*> bools[] = {{"disableOOMKiller", &r.disable_oom_killer},
+                                                                    {"useHierarchy", &r.use_hierarchy},
+                                                                    {"checkBeforeUpdate", &r.check_before_update}};
       for (auto& [name, field] : bools)
         if (bool b; w.boolean(m, name, b)) *field = b;
       out.memory = r;
@@ -317,8 +323,8 @@ void parse_absolute_paths(Walker& w, Value l, std::string_view name, std::vector
 }
 
 bool known_propagation(std::string_view p) {
-  constexpr const char* kModes[] = {"private", "rprivate", "slave",      "rslave",     "shared",
-                                    "rshared", "unbindable", "runbindable"};
+  constexpr const char* kModes[] = {"private", "rprivate", "slave",      "rslave",
+                                    "shared",  "rshared",  "unbindable", "runbindable"};
   for (const char* m : kModes)
     if (p == m) return true;
   return false;
@@ -331,8 +337,7 @@ void parse_id_mappings(Walker& w, Value obj, std::string_view name, std::vector<
   w.each_object(obj, name, [&](Value v) {
     IdMapping m;
     bool all = w.require(v, "containerID") & w.require(v, "hostID") & w.require(v, "size");
-    all = w.id(v, "containerID", m.container_id) & w.id(v, "hostID", m.host_id) &
-          w.u32(v, "size", m.size) & all;
+    all = w.id(v, "containerID", m.container_id) & w.id(v, "hostID", m.host_id) & w.u32(v, "size", m.size) & all;
     if (all && m.size == 0) {
       auto s = w.enter("size");
       w.fail("must be greater than 0");

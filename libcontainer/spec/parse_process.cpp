@@ -4,7 +4,6 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 
-
 #include "libcontainer/spec/parse_internal.hpp"
 
 namespace berth::spec::detail {
@@ -17,14 +16,12 @@ struct RlimitName {
 };
 
 constexpr RlimitName kRlimits[] = {
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},       {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 int rlimit_resource(std::string_view name) {
@@ -74,9 +71,8 @@ void parse_capabilities(Walker& w, Value p, std::optional<Capabilities>& out) {
   if (!w.as_object(v)) return;
   Capabilities& caps = out.emplace();
   const std::pair<const char*, std::optional<std::vector<int>>*> sets[] = {
-      {"bounding", &caps.bounding},       {"effective", &caps.effective},
-      {"inheritable", &caps.inheritable}, {"permitted", &caps.permitted},
-      {"ambient", &caps.ambient},
+      {"bounding", &caps.bounding},   {"effective", &caps.effective}, {"inheritable", &caps.inheritable},
+      {"permitted", &caps.permitted}, {"ambient", &caps.ambient},
   };
   for (const auto& [name, set] : sets) {
     std::vector<int> nums;
@@ -84,8 +80,10 @@ void parse_capabilities(Walker& w, Value p, std::optional<Capabilities>& out) {
       std::string cap;
       if (!w.as_str(c, cap)) return;
       int n = capability_number(cap);
-      if (n < 0) w.fail("unknown capability " + quoted(cap));
-      else nums.push_back(n);
+      if (n < 0)
+        w.fail("unknown capability " + quoted(cap));
+      else
+        nums.push_back(n);
     });
     if (present) *set = std::move(nums);
   }

@@ -30,16 +30,14 @@ constexpr Named<uint32_t> kPolicies[] = {
     {"SCHED_BATCH", SCHED_BATCH}, {"SCHED_IDLE", SCHED_IDLE}, {"SCHED_DEADLINE", SCHED_DEADLINE},
 };
 constexpr Named<uint64_t> kSchedFlags[] = {
-    {"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},
-    {"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
-    {"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},
-    {"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
-    {"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},
-    {"SCHED_FLAG_UTIL_CLAMP_MIN", SCHED_FLAG_UTIL_CLAMP_MIN},
+    {"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},   {"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
+    {"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},         {"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
+    {"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},       {"SCHED_FLAG_UTIL_CLAMP_MIN", SCHED_FLAG_UTIL_CLAMP_MIN},
     {"SCHED_FLAG_UTIL_CLAMP_MAX", SCHED_FLAG_UTIL_CLAMP_MAX},
 };
-constexpr Named<int> kIoClasses[] = {
-    {"IOPRIO_CLASS_RT", IOPRIO_CLASS_RT}, {"IOPRIO_CLASS_BE", IOPRIO_CLASS_BE}, {"IOPRIO_CLASS_IDLE", IOPRIO_CLASS_IDLE}};
+constexpr Named<int> kIoClasses[] = {{"IOPRIO_CLASS_RT", IOPRIO_CLASS_RT},
+                                     {"IOPRIO_CLASS_BE", IOPRIO_CLASS_BE},
+                                     {"IOPRIO_CLASS_IDLE", IOPRIO_CLASS_IDLE}};
 // MPOL_WEIGHTED_INTERLEAVE is Linux 6.9; Debian 12's headers predate it.
 constexpr int kMpolWeightedInterleave = 6;
 constexpr Named<int> kMpolModes[] = {
@@ -125,16 +123,20 @@ T flag_list(Walker& w, Value obj, const Named<T> (&table)[N]) {
     std::string name;
     if (!w.as_str(f, name)) return;
     const T* v = find_name(table, name);
-    if (!v) w.fail("unknown flag " + quoted(name));
-    else if (bits & *v) w.fail("duplicate flag " + quoted(name));
-    else bits |= *v;
+    if (!v)
+      w.fail("unknown flag " + quoted(name));
+    else if (bits & *v)
+      w.fail("duplicate flag " + quoted(name));
+    else
+      bits |= *v;
   });
   return bits;
 }
 
 void check_deadline(Walker& w, Value v, const Scheduler& s) {
   constexpr uint64_t kMin = 1024, kMax = uint64_t(1) << 63;  // sched(7)
-  const std::pair<const char*, uint64_t> params[] = {{"runtime", s.runtime}, {"deadline", s.deadline}, {"period", s.period}};
+  const std::pair<const char*, uint64_t> params[] = {
+      {"runtime", s.runtime}, {"deadline", s.deadline}, {"period", s.period}};
   for (const auto& [name, value] : params) {
     if (value == 0 && std::string_view(name) == "period") continue;  // 0: the deadline
     if (value == 0) {
@@ -170,9 +172,12 @@ void parse_scheduler(Walker& w, Value p, std::optional<Scheduler>& out) {
   bool known = false;
   if (w.require(v, "policy") && w.str(v, "policy", sc.policy_name)) {
     auto sp = w.enter("policy");
-    if (sc.policy_name == "SCHED_ISO") w.fail("SCHED_ISO is not implemented by Linux");
-    else if (const uint32_t* pol = find_name(kPolicies, sc.policy_name)) sc.policy = *pol, known = true;
-    else w.fail("unknown policy " + quoted(sc.policy_name));
+    if (sc.policy_name == "SCHED_ISO")
+      w.fail("SCHED_ISO is not implemented by Linux");
+    else if (const uint32_t* pol = find_name(kPolicies, sc.policy_name))
+      sc.policy = *pol, known = true;
+    else
+      w.fail("unknown policy " + quoted(sc.policy_name));
   }
   if (w.i32(v, "nice", sc.nice) && (sc.nice < -20 || sc.nice > 19)) {
     auto sn = w.enter("nice");

@@ -31,8 +31,8 @@ Result<std::string> resolve_root_path(const std::string& bundle, const std::stri
   }
   std::string resolved(buf);
   if (relative && !inside(bundle, resolved))
-    return config_error(kPath, "a relative root.path must stay inside the bundle " + bundle + ", but \"" +
-                                   root_path + "\" resolves to " + resolved + " (give an absolute path instead)");
+    return config_error(kPath, "a relative root.path must stay inside the bundle " + bundle + ", but \"" + root_path +
+                                   "\" resolves to " + resolved + " (give an absolute path instead)");
   struct stat st;
   if (stat(resolved.c_str(), &st) != 0) return Error(Code::Config, "stat " + resolved, errno, kPath);
   if (!S_ISDIR(st.st_mode)) return config_error(kPath, resolved + " is not a directory");

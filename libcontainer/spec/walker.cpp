@@ -113,9 +113,12 @@ bool Walker::as_u64(Value v, uint64_t& out) {
   }
   if (v.to_uint64(out)) return true;
   std::string_view t = v.number_text();
-  if (t.find_first_of(".eE") != std::string_view::npos) fail("expected an integer, got " + std::string(t));
-  else if (!t.empty() && t[0] == '-') fail("must not be negative, got " + std::string(t));
-  else fail("out of range, got " + std::string(t));
+  if (t.find_first_of(".eE") != std::string_view::npos)
+    fail("expected an integer, got " + std::string(t));
+  else if (!t.empty() && t[0] == '-')
+    fail("must not be negative, got " + std::string(t));
+  else
+    fail("out of range, got " + std::string(t));
   return false;
 }
 
@@ -155,8 +158,10 @@ bool Walker::as_i64(Value v, int64_t& out) {
   }
   if (v.to_int64(out)) return true;
   std::string_view t = v.number_text();
-  if (t.find_first_of(".eE") != std::string_view::npos) fail("expected an integer, got " + std::string(t));
-  else fail("out of range, got " + std::string(t));
+  if (t.find_first_of(".eE") != std::string_view::npos)
+    fail("expected an integer, got " + std::string(t));
+  else
+    fail("out of range, got " + std::string(t));
   return false;
 }
 
@@ -225,8 +230,10 @@ bool Walker::strings(Value obj, std::string_view name, std::vector<std::string>&
   for (size_t i = 0; i < v.size(); i++) {
     auto si = enter(i);
     std::string e;
-    if (as_str(v.at(i), e)) out.push_back(std::move(e));
-    else good = false;
+    if (as_str(v.at(i), e))
+      out.push_back(std::move(e));
+    else
+      good = false;
   }
   return good;
 }
@@ -242,8 +249,10 @@ bool Walker::string_map(Value obj, std::string_view name, std::map<std::string, 
     std::string_view k = v.key_at(i);
     auto sk = enter(k);
     std::string val;
-    if (as_str(v.value_at(i), val)) out.insert_or_assign(std::string(k), std::move(val));
-    else good = false;
+    if (as_str(v.value_at(i), val))
+      out.insert_or_assign(std::string(k), std::move(val));
+    else
+      good = false;
   }
   return good;
 }

@@ -23,8 +23,8 @@ Status validate_id(const std::string& id) {
   if (id.empty()) return Error(Code::Config, "container id cannot be empty");
   if (id == "." || id == "..") return Error(Code::Config, "invalid container id format: " + id);
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '+' || c == '-' || c == '.';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' ||
+              c == '-' || c == '.';
     if (!ok) return Error(Code::Config, "invalid container id format: " + id);
   }
   if (id.size() > 1024) return Error(Code::Config, "container id is too long");
@@ -152,7 +152,8 @@ Result<ContainerState> Store::read(const std::string& id) const {
   s.created = std::string(r.get("created").as_string());
   s.owner = std::string(r.get("owner").as_string());
   json::Value a = r.get("annotations");
-  for (size_t k = 0; k < a.size(); k++) s.annotations[std::string(a.key_at(k))] = std::string(a.value_at(k).as_string());
+  for (size_t k = 0; k < a.size(); k++)
+    s.annotations[std::string(a.key_at(k))] = std::string(a.value_at(k).as_string());
   s.poststart = read_hooks(r.get("poststart"));
   s.poststop = read_hooks(r.get("poststop"));
   return s;
@@ -171,9 +172,7 @@ std::vector<std::string> Store::list_ids() const {
   return ids;
 }
 
-Status Store::remove(const std::string& id) const {
-  return kernel_.remove_tree(dir(id));
-}
+Status Store::remove(const std::string& id) const { return kernel_.remove_tree(dir(id)); }
 
 Status Store::write_pids(const ContainerState& s) const {
   std::string text = std::to_string(s.pid) + " " + std::to_string(s.init_start_time) + " " +

@@ -31,8 +31,8 @@ enum class RunState { Creating, Created, Running, Stopped, Paused };  // Paused:
 const char* status_name(RunState s);
 
 struct ExitRecord {
-  int exit_code = 0;   // WEXITSTATUS, or 128+signal
-  int signal = 0;      // terminating signal, 0 if exited
+  int exit_code = 0;  // WEXITSTATUS, or 128+signal
+  int signal = 0;     // terminating signal, 0 if exited
   std::string exited_at;
   // What the isolators' watches counted ("oom" -> 1, "pids" -> 3), non-zero
   // only; "oom": the OOM killer killed a process of the container.

@@ -50,7 +50,8 @@ Status remove_tree_at(int parent, const char* name) {
     if (s = remove_tree_at(dirfd(d), n.c_str()); !s.ok()) break;
   closedir(d);
   if (!s.ok()) return s;
-  if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT) return sys_error(errno, std::string("rmdir ") + name);
+  if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return sys_error(errno, std::string("rmdir ") + name);
   return {};
 }
 
@@ -116,7 +117,8 @@ Status LinuxKernel::remove_dir_at(int dirfd, const std::string& path) {
 }
 
 Status LinuxKernel::set_xattr(int fd, const std::string& name, std::string_view value) {
-  if (fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) < 0) return sys_error(errno, "set the attribute " + name);
+  if (fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) < 0)
+    return sys_error(errno, "set the attribute " + name);
   return {};
 }
 
@@ -133,7 +135,8 @@ Status LinuxKernel::write_at(int dirfd, const std::string& file, std::string_vie
   if (!fd) return sys_error(errno, "open " + file);
   // One write(2): cgroup files take a value per write call.
   ssize_t n;
-  do n = ::write(fd.get(), data.data(), data.size()); while (n < 0 && errno == EINTR);
+  do n = ::write(fd.get(), data.data(), data.size());
+  while (n < 0 && errno == EINTR);
   if (n < 0) return sys_error(errno, "write " + file);
   if (size_t(n) != data.size()) return sys_error(EIO, "short write to " + file);
   return {};
@@ -250,7 +253,8 @@ Result<SpawnedInit> LinuxKernel::spawn_init(child::ChildPlan& plan, const char* 
   pid_write.reset();
   pid_t init = 0;
   ssize_t n;
-  do n = read(pid_read.get(), &init, sizeof init); while (n < 0 && errno == EINTR);
+  do n = read(pid_read.get(), &init, sizeof init);
+  while (n < 0 && errno == EINTR);
   if (n != sizeof init || init < 0) {
     kill_and_reap(pid);
     if (n != sizeof init) return Error(Code::Child, "the cloner died before reporting the container's pid");
@@ -274,7 +278,8 @@ Status LinuxKernel::send_bind_sources(pid_t init, const child::ChildPlan& plan) 
   result_write.reset();
   child::BindSourcesResult r{};
   ssize_t n;
-  do n = read(result_read.get(), &r, sizeof r); while (n < 0 && errno == EINTR);
+  do n = read(result_read.get(), &r, sizeof r);
+  while (n < 0 && errno == EINTR);
   reap(pid);
   if (n != sizeof r) return Error(Code::Child, "the bind source opener died");
   if (r.sys_errno == 0) return {};
@@ -287,7 +292,8 @@ Status LinuxKernel::send_bind_sources(pid_t init, const child::ChildPlan& plan) 
 Status LinuxKernel::signal(pid_t pid, uint64_t start_time, int sig) {
   UniqueFd fd = open_pidfd(pid, start_time);
   if (!fd) return Error(Code::NotFound, "process " + std::to_string(pid) + " is gone");
-  if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0) return sys_error(errno, "signal " + std::to_string(pid));
+  if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0)
+    return sys_error(errno, "signal " + std::to_string(pid));
   return {};
 }
 

@@ -13,13 +13,13 @@
 namespace berth::sys {
 
 struct MountInfo {
-  std::string id, parent;  // mount ids, as text
-  std::string dev;         // "major:minor"
-  std::string root;        // the mount's root within its filesystem (decoded)
-  std::string mount_point; // decoded
-  std::string options;     // per-mount options ("rw,nosuid")
-  std::string fstype;      // "cgroup", "ext4" ...
-  std::string source;      // decoded
+  std::string id, parent;   // mount ids, as text
+  std::string dev;          // "major:minor"
+  std::string root;         // the mount's root within its filesystem (decoded)
+  std::string mount_point;  // decoded
+  std::string options;      // per-mount options ("rw,nosuid")
+  std::string fstype;       // "cgroup", "ext4" ...
+  std::string source;       // decoded
   std::string super_options;
 };
 

@@ -92,8 +92,7 @@ Result<void> reexec_from_sealed_exe(char** argv, char** envp) {
   // forbid_exec_of_view() closes it. A memfd copy's fd closes at exec.
   if (exe && fcntl(exe.get(), F_SETFD, 0) < 0) return sys_error(errno, "keep the read-only view of " + real);
   if (!exe) {
-    if (err != ENOSYS && err != EPERM && err != EINVAL)
-      return sys_error(err, "make a read-only view of " + real);
+    if (err != ENOSYS && err != EPERM && err != EINVAL) return sys_error(err, "make a read-only view of " + real);
     exe = BERTH_TRY(sealed_copy());
   }
   argv[0] = real.data();

@@ -19,9 +19,7 @@ class UndoStack {
   UndoStack& operator=(const UndoStack&) = delete;
   ~UndoStack() { unwind(nullptr); }
 
-  void push(std::string label, std::function<Status()> step) {
-    steps_.emplace_back(std::move(label), std::move(step));
-  }
+  void push(std::string label, std::function<Status()> step) { steps_.emplace_back(std::move(label), std::move(step)); }
   void commit() { steps_.clear(); }
   // Runs the steps in reverse; each failure is added to err as a note.
   void unwind(Error* err) {

@@ -21,31 +21,29 @@
 
 static const char unified[] = "/sys/fs/cgroup/unified";
 
-int main(int argc, char *argv[])
-{
-	const char *crun = getenv("CRUN_BINARY");
+int main(int argc, char* argv[]) {
+  const char* crun = getenv("CRUN_BINARY");
 
-	(void)argc;
-	if (crun == NULL || *crun == '\0')
-		crun = "crun";
+  (void)argc;
+  if (crun == NULL || *crun == '\0') crun = "crun";
 
-	if (unshare(CLONE_NEWNS) != 0) {
-		fprintf(stderr, "crun-hybrid: unshare(CLONE_NEWNS): %s\n", strerror(errno));
-		return 125;
-	}
-	/* Without this, the umount below could propagate to the host's namespace. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) {
-		fprintf(stderr, "crun-hybrid: making / a slave: %s\n", strerror(errno));
-		return 125;
-	}
-	if (umount2(unified, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
-		fprintf(stderr, "crun-hybrid: umount %s: %s\n", unified, strerror(errno));
+  if (unshare(CLONE_NEWNS) != 0) {
+    fprintf(stderr, "crun-hybrid: unshare(CLONE_NEWNS): %s\n", strerror(errno));
+    return 125;
+  }
+  /* Without this, the umount below could propagate to the host's namespace. */
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) {
+    fprintf(stderr, "crun-hybrid: making / a slave: %s\n", strerror(errno));
+    return 125;
+  }
+  if (umount2(unified, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+    fprintf(stderr, "crun-hybrid: umount %s: %s\n", unified, strerror(errno));
 
-	argv[0] = (char *)"crun";
-	if (strchr(crun, '/') != NULL)
-		execv(crun, argv);
-	else
-		execvp(crun, argv);
-	fprintf(stderr, "crun-hybrid: exec %s: %s\n", crun, strerror(errno));
-	return 127;
+  argv[0] = (char*)"crun";
+  if (strchr(crun, '/') != NULL)
+    execv(crun, argv);
+  else
+    execvp(crun, argv);
+  fprintf(stderr, "crun-hybrid: exec %s: %s\n", crun, strerror(errno));
+  return 127;
 }

@@ -10,6 +10,7 @@ PKGS=(
   libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcli11-dev   # libraries
   doctest-dev                               # unit tests
   clang libclang-rt-14-dev                  # fuzzing (libFuzzer + sanitizers)
+  clang-format                              # tests/lint/format.sh, make format
   runc crun busybox-static                  # peers and test root filesystems
   jq hyperfine bats strace                  # test and bench tools (strace: shim.bats)
   qemu-system-x86                           # tests/vm: a pure cgroup v2 guest (kernel fetched on first use)

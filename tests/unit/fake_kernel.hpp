@@ -32,7 +32,7 @@ class FakeKernel final : public sys::Kernel {
   // The scripted init: the messages it sends as soon as it exists.
   std::vector<child::SyncMsg> init_script = {msg(child::SyncKind::RuntimeReady), msg(child::SyncKind::Created)};
   bool close_init_after_script = false;  // the init dies after its script
-  int fail_at = 0;  // 1-based index of the call to fail; 0: none
+  int fail_at = 0;                       // 1-based index of the call to fail; 0: none
   int fail_errno = EIO;
 
   // Runs after a successful make_dir_at: a FakeCgroupTree adds the
@@ -68,10 +68,18 @@ class FakeKernel final : public sys::Kernel {
     return m;
   }
 
-  Status make_dir(const std::string& p, mode_t m) override { return guard("make_dir", p, [&] { return real_.make_dir(p, m); }); }
-  Status remove_tree(const std::string& p) override { return guard("remove_tree", p, [&] { return real_.remove_tree(p); }); }
-  Status remove_file(const std::string& p) override { return guard("remove_file", p, [&] { return real_.remove_file(p); }); }
-  Status make_fifo(const std::string& p, mode_t m) override { return guard("make_fifo", p, [&] { return real_.make_fifo(p, m); }); }
+  Status make_dir(const std::string& p, mode_t m) override {
+    return guard("make_dir", p, [&] { return real_.make_dir(p, m); });
+  }
+  Status remove_tree(const std::string& p) override {
+    return guard("remove_tree", p, [&] { return real_.remove_tree(p); });
+  }
+  Status remove_file(const std::string& p) override {
+    return guard("remove_file", p, [&] { return real_.remove_file(p); });
+  }
+  Status make_fifo(const std::string& p, mode_t m) override {
+    return guard("make_fifo", p, [&] { return real_.make_fifo(p, m); });
+  }
   Status write_file(const std::string& p, std::string_view d, mode_t m) override {
     return guard("write_file", p, [&] { return real_.write_file(p, d, m); });
   }
@@ -146,8 +154,10 @@ class FakeKernel final : public sys::Kernel {
     for (const auto& m : init_script) (void)::send(sp[1], &m, sizeof m, 0);
     out.shim = next_pid_++;
     out.init = next_pid_++;
-    if (close_init_after_script) close(sp[1]);
-    else init_ends_[out.init] = sp[1];
+    if (close_init_after_script)
+      close(sp[1]);
+    else
+      init_ends_[out.init] = sp[1];
     processes[out.shim] = 1000 + uint64_t(out.shim);
     processes[out.init] = 1000 + uint64_t(out.init);
     return out;
@@ -186,13 +196,14 @@ class FakeKernel final : public sys::Kernel {
   // Records the call; returns the injected error when it is call fail_at.
   std::optional<Error> step(const char* op, const std::string& arg) {
     calls.push_back({op, arg});
-    if (int(calls.size()) == fail_at) return sys_error(fail_errno, std::string("injected failure of ") + op + " " + arg);
+    if (int(calls.size()) == fail_at)
+      return sys_error(fail_errno, std::string("injected failure of ") + op + " " + arg);
     return std::nullopt;
   }
 
   sys::LinuxKernel real_;
   std::map<pid_t, int> init_ends_;  // init pid -> its end of the sync channel
-  pid_t next_pid_ = 4000000;  // above pid_max: never a real process
+  pid_t next_pid_ = 4000000;        // above pid_max: never a real process
 };
 
 }  // namespace berth::test

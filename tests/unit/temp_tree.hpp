@@ -33,12 +33,8 @@ class TempTree {
     std::filesystem::create_symlink(target, at(rel));
   }
   // An O_PATH fd of a directory below the tree, to act as a container root.
-  int open_dir(const std::string& rel) const {
-    return ::open(at(rel).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  }
-  bool is_empty_dir(const std::string& rel) const {
-    return std::filesystem::is_empty(at(rel));
-  }
+  int open_dir(const std::string& rel) const { return ::open(at(rel).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC); }
+  bool is_empty_dir(const std::string& rel) const { return std::filesystem::is_empty(at(rel)); }
 
  private:
   std::string path_;

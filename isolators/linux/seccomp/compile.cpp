@@ -367,9 +367,9 @@ int max_named_syscall(const spec::Seccomp& p) {
 void prepend_enosys_prologue(std::vector<struct sock_filter>& prog, uint32_t max_nr) {
   const uint32_t arch = seccomp_arch_native();
   const struct sock_filter pro[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),                // seccomp_data.arch
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),      // other arch: to the program
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),                // seccomp_data.nr
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),                   // seccomp_data.arch
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),         // other arch: to the program
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),                   // seccomp_data.nr
       BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000, 2, 0),  // x32: to the program
       BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max_nr, 0, 1),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
@@ -377,9 +377,7 @@ void prepend_enosys_prologue(std::vector<struct sock_filter>& prog, uint32_t max
   prog.insert(prog.begin(), std::begin(pro), std::end(pro));
 }
 
-bool default_denies(uint32_t action) {
-  return action != SCMP_ACT_ALLOW && action != SCMP_ACT_LOG;
-}
+bool default_denies(uint32_t action) { return action != SCMP_ACT_ALLOW && action != SCMP_ACT_LOG; }
 
 }  // namespace
 

@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
         fd = open(p, O_PATH | O_CLOEXEC);
         if (fd >= 0) {
           if (!first) opath_ok++;
-          if (!first && nheld < 4096) held[nheld++] = fd; else close(fd);
+          if (!first && nheld < 4096)
+            held[nheld++] = fd;
+          else
+            close(fd);
           break;
         }
         if (errno == ENOENT || errno == ESRCH) break;

@@ -47,10 +47,10 @@ TEST_CASE("devices: v1 lines use * for any number") {
 
 TEST_CASE("devices: a reset sets the default; allow exceptions cover all the access asked, deny ones any of it") {
   auto rules = spec_rules();
-  CHECK(devices::allows(rules, 'c', 1, 3, "rw"));     // /dev/null
-  CHECK(devices::allows(rules, 'c', 136, 7, "rw"));   // a pts
+  CHECK(devices::allows(rules, 'c', 1, 3, "rw"));          // /dev/null
+  CHECK(devices::allows(rules, 'c', 136, 7, "rw"));        // a pts
   CHECK_FALSE(devices::allows(rules, 'c', 10, 229, "r"));  // /dev/fuse
-  CHECK(devices::allows(rules, 'b', 8, 0, "m"));      // mknod of anything
+  CHECK(devices::allows(rules, 'b', 8, 0, "m"));           // mknod of anything
   CHECK_FALSE(devices::allows(rules, 'b', 8, 0, "r"));
   rules.push_back(rule(true, "c", 10, 229, "r"));
   CHECK(devices::allows(rules, 'c', 10, 229, "r"));
@@ -214,9 +214,9 @@ TEST_CASE("devices: the record keeps each list and where each rule came from") {
   auto back = devices::parse_record(text);
   REQUIRE(back.ok());
   CHECK(back->lists == r.lists);
-  for (const char* bad : {"", "resources deny a *:* rwm\n", "rules\nresources deny x *:* rwm\n",
-                          "rules\nother allow c 1:3 rwm\n", "rules\nresources allow c 1-3 rwm\n",
-                          "rules\nresources allow c 1:3 rwx\n"}) {
+  for (const char* bad :
+       {"", "resources deny a *:* rwm\n", "rules\nresources deny x *:* rwm\n", "rules\nother allow c 1:3 rwm\n",
+        "rules\nresources allow c 1-3 rwm\n", "rules\nresources allow c 1:3 rwx\n"}) {
     INFO(bad);
     CHECK_FALSE(devices::parse_record(bad).ok());
   }
@@ -312,9 +312,9 @@ TEST_CASE("ROOT_ devices: the BPF program, put in place of another on a cgroup2 
   REQUIRE(syscall(SYS_bpf, BPF_PROG_QUERY, &q, sizeof q) == 0);
   CHECK(q.query.prog_cnt == 1);  // the first one was detached
   close(fd);
-  std::vector<Probe> probes = {{"null", 1, 3, O_RDWR, "rw"}, {"zero", 1, 5, O_RDONLY, "r"},
+  std::vector<Probe> probes = {{"null", 1, 3, O_RDWR, "rw"},    {"zero", 1, 5, O_RDONLY, "r"},
                                {"full-r", 1, 7, O_RDONLY, "r"}, {"full-w", 1, 7, O_WRONLY, "w"},
-                               {"mem", 1, 1, O_RDONLY, "r"},   {"kmsg", 1, 11, O_RDONLY, "r"}};
+                               {"mem", 1, 1, O_RDONLY, "r"},    {"kmsg", 1, 11, O_RDONLY, "r"}};
   make_nodes(t, probes);
   std::string answers = ask(dir + "/cgroup.procs", t, probes);
   CHECK(answers == expected(rules, probes));

@@ -32,11 +32,13 @@ TEST_CASE("layout: a hybrid host has its v1 hierarchies first and the cgroup2 mo
   CHECK(l.find("memory")->own == "/process_api/abc");
   CHECK(l.find("name=systemd")->mount == "/sys/fs/cgroup/systemd");
   CHECK(l.find("hugetlb")->v2);  // no v1 hierarchy: the cgroup2 mount, which may hold it
-  CHECK(cgroup::parse_layout("38 30 0:35 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n", "").find("blkio") == nullptr);
+  CHECK(cgroup::parse_layout("38 30 0:35 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n", "").find("blkio") ==
+        nullptr);
 }
 
 TEST_CASE("layout: a pure v2 host finds every controller in the cgroup2 mount") {
-  auto l = cgroup::parse_layout("25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n", "0::/user.slice/x\n");
+  auto l =
+      cgroup::parse_layout("25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n", "0::/user.slice/x\n");
   CHECK(l.mode == cgroup::Mode::V2);
   REQUIRE(l.find("pids"));
   CHECK(l.find("pids")->v2);
@@ -45,7 +47,8 @@ TEST_CASE("layout: a pure v2 host finds every controller in the cgroup2 mount") 
 
 TEST_CASE("layout: no cgroup mounts is mode none; a bind of a sub-cgroup strips the mount root") {
   CHECK(cgroup::parse_layout("1 0 8:1 / / rw - ext4 /dev/sda rw\n", "").mode == cgroup::Mode::None);
-  auto l = cgroup::parse_layout("40 30 0:35 /ctr /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n", "8:pids:/ctr/sub\n");
+  auto l =
+      cgroup::parse_layout("40 30 0:35 /ctr /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n", "8:pids:/ctr/sub\n");
   CHECK(l.mode == cgroup::Mode::V1);
   CHECK(l.find("pids")->own == "/sub");
 }
@@ -60,7 +63,8 @@ TEST_CASE("container path: absolute, relative to our own cgroup, the id by defau
   cgroup::Hierarchy h;
   h.own = "/process_api/abc";
   CHECK(cgroup::container_path(h, "/cgrouptest", "c") == "/cgrouptest");
-  CHECK(cgroup::container_path(h, "testdir/cgrouptest/container", "c") == "/process_api/abc/testdir/cgrouptest/container");
+  CHECK(cgroup::container_path(h, "testdir/cgrouptest/container", "c") ==
+        "/process_api/abc/testdir/cgrouptest/container");
   CHECK(cgroup::container_path(h, "", "c1") == "/process_api/abc/c1");
   CHECK(cgroup::container_path(h, "../../../etc", "c") == "/process_api/abc/etc");
   CHECK(cgroup::container_path(h, "/a/../../b//./c/", "c") == "/b/c");

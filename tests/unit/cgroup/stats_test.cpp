@@ -29,11 +29,13 @@ Stats stats_of(const test::TempTree& t, std::initializer_list<const char*> rels)
 }  // namespace
 
 TEST_CASE("stats parsers: key/value files, numbers, lists") {
-  auto kv = parse::key_values("cache 4096\nrss 8192\ntotal_rss 12288\nbogus\nhierarchical_memory_limit 9223372036854771712\n");
+  auto kv = parse::key_values(
+      "cache 4096\nrss 8192\ntotal_rss 12288\nbogus\nhierarchical_memory_limit 9223372036854771712\n");
   CHECK(kv.size() == 4);
   CHECK(kv["cache"] == 4096);
   CHECK(kv["hierarchical_memory_limit"] == 9223372036854771712ULL);
-  auto cpu = parse::key_values("usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 3\nnr_throttled 2\nthrottled_usec 70");
+  auto cpu = parse::key_values(
+      "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 3\nnr_throttled 2\nthrottled_usec 70");
   CHECK(cpu["usage_usec"] == 1500);
   CHECK(cpu["throttled_usec"] == 70);
   CHECK(parse::key_values("user 3\nsystem 2\n")["system"] == 2);  // cpuacct.stat
@@ -68,7 +70,8 @@ TEST_CASE("read_stats on a fake v2 leaf: cpu.stat in ns, memory with swap added 
   test::TempTree t;
   t.mkdirs("c");
   put(t, "c/cgroup.controllers", "cpu memory pids\n");
-  put(t, "c/cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 3\nnr_throttled 2\nthrottled_usec 7\n");
+  put(t, "c/cpu.stat",
+      "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 3\nnr_throttled 2\nthrottled_usec 7\n");
   put(t, "c/memory.stat", "anon 4096\nfile 8192\n");
   put(t, "c/memory.current", "12288\n");
   put(t, "c/memory.max", "16777216\n");

@@ -22,7 +22,8 @@ namespace {
 
 spec::Config config(const std::string& linux_extra) {
   auto c = spec::parse_config(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"},
-    "linux":{)" + linux_extra + "}}");
+    "linux":{)" + linux_extra +
+                              "}}");
   REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message()));
   return std::move(*c);
 }
@@ -55,8 +56,9 @@ struct Fixture {
   }
   std::unique_ptr<Isolator> isolator() {
     auto layout = cg.layout();
-    return isolators::make_cgroups(kernel, [layout] { return Result<cgroup::Layout>(layout); },
-                                   [this](const std::string& m) { warnings.push_back(m); });
+    return isolators::make_cgroups(
+        kernel, [layout] { return Result<cgroup::Layout>(layout); },
+        [this](const std::string& m) { warnings.push_back(m); });
   }
   FakeCgroupTree cg;
   std::vector<std::string> warnings;
@@ -74,7 +76,7 @@ TEST_CASE("cgroups: provision makes the cgroup in every hierarchy with its limit
   auto iso = f.isolator();
   LaunchPlan plan;
   REQUIRE(iso->prepare(ctx, plan).ok());
-  CHECK(f.kernel.calls.empty());  // prepare has no side effects
+  CHECK(f.kernel.calls.empty());           // prepare has no side effects
   REQUIRE(plan.cgroup_binds.size() == 0);  // the fake tree is not below /sys/fs/cgroup
   Status s = iso->provision(ctx, plan);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
@@ -121,7 +123,9 @@ TEST_CASE("cgroups: on a pure v2 host the parents pass the pids controller down"
   CHECK(f.cg.read("unified/a/b/pids.max") == "max");
 }
 
-TEST_CASE("cgroups: a cgroup that already holds processes is joined with one warning naming it; the annotation \"false\" refuses it") {
+TEST_CASE(
+    "cgroups: a cgroup that already holds processes is joined with one warning naming it; the annotation \"false\" "
+    "refuses it") {
   Fixture f;
   for (const char* h : {"pids", "cpuset"}) {
     f.cg.tree.mkdirs(std::string(h) + "/busy");
@@ -143,8 +147,10 @@ TEST_CASE("cgroups: a cgroup that already holds processes is joined with one war
     Fixture g;
     g.cg.tree.mkdirs("pids/busy");
     std::ofstream(g.cg.tree.at("pids/busy/cgroup.procs")) << "1\n";
-    auto a = spec::parse_config(std::string(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"},
-      "annotations":{"org.berth.cgroups.join-busy":")") + v + R"("},"linux":{"cgroupsPath":"/busy"}})");
+    auto a =
+        spec::parse_config(std::string(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"},
+      "annotations":{"org.berth.cgroups.join-busy":")") +
+                           v + R"("},"linux":{"cgroupsPath":"/busy"}})");
     REQUIRE(a.ok());
     ContainerContext actx{*a, "c", "/b", "/b/rootfs", g.state.at("c")};
     Status r = g.provision(actx);
@@ -154,7 +160,9 @@ TEST_CASE("cgroups: a cgroup that already holds processes is joined with one war
   }
 }
 
-TEST_CASE("cgroups: the delete of a cgroup's maker kills nothing a joiner left there; the joiner's delete removes it once empty") {
+TEST_CASE(
+    "cgroups: the delete of a cgroup's maker kills nothing a joiner left there; the joiner's delete removes it once "
+    "empty") {
   Fixture f;
   f.state.mkdirs("j");
   auto c = config(R"("cgroupsPath":"/pod/ctr")");
@@ -210,7 +218,8 @@ TEST_CASE("cgroups: kernel memory limits the kernel lacks are accepted with a wa
   CHECK(f.warnings[1].find("[config /linux/resources/memory/kernelTCP]") != std::string::npos);
   // Where the kernel has the file and keeps the value, it is set and nothing is said.
   Fixture g;
-  g.cg.add_hierarchy("memory", {{"cgroup.procs", ""}, {"memory.kmem.limit_in_bytes", "9223372036854771712"},
+  g.cg.add_hierarchy("memory", {{"cgroup.procs", ""},
+                                {"memory.kmem.limit_in_bytes", "9223372036854771712"},
                                 {"memory.kmem.tcp.limit_in_bytes", "9223372036854771712"}});
   ContainerContext gctx{c, "c", "/b", "/b/rootfs", g.state.at("c")};
   REQUIRE(g.provision(gctx).ok());
@@ -314,7 +323,8 @@ TEST_CASE("cgroups: update changes the live cgroup's values through the journal,
   auto c = config(R"("cgroupsPath":"/u","resources":{"pids":{"limit":10}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
   REQUIRE(f.provision(ctx).ok());
-  auto r = spec::parse_resources(R"({"pids":{"limit":20},"cpu":{"quota":20000,"period":100000},"memory":{"limit":4194304}})");
+  auto r = spec::parse_resources(
+      R"({"pids":{"limit":20},"cpu":{"quota":20000,"period":100000},"memory":{"limit":4194304}})");
   REQUIRE(r.ok());
   auto iso = f.recovered(ctx.state_dir);
   Status s = iso->update(ctx.state_dir, *r);
@@ -351,7 +361,8 @@ TEST_CASE("cgroups: update with checkBeforeUpdate refuses a memory limit below t
 
 TEST_CASE("cgroups: v1 update of the memory limit to -1 alone lifts a memsw limit first (runc 1.1's rule)") {
   Fixture f;
-  f.cg.add_hierarchy("memory", {{"cgroup.procs", ""}, {"memory.limit_in_bytes", "9223372036854771712"},
+  f.cg.add_hierarchy("memory", {{"cgroup.procs", ""},
+                                {"memory.limit_in_bytes", "9223372036854771712"},
                                 {"memory.memsw.limit_in_bytes", "9223372036854771712"}});
   auto c = config(R"("cgroupsPath":"/m","resources":{"memory":{"limit":67108864,"swap":134217728}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
@@ -597,7 +608,8 @@ TEST_CASE("cgroups: a device update without a record, or with a broken one, is r
   auto c = config(kDevConfig);
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
   REQUIRE(f.provision(ctx).ok());
-  auto doc = resources(R"({"pids":{"limit":9},"devices":[{"allow":true,"type":"c","major":10,"minor":237,"access":"rw"}]})");
+  auto doc =
+      resources(R"({"pids":{"limit":9},"devices":[{"allow":true,"type":"c","major":10,"minor":237,"access":"rw"}]})");
   std::ofstream(f.state.at("c/devices")) << "rules\nresources allow c 10:237 rwz\n";
   size_t mark = f.kernel.calls.size();
   Status bad = f.recovered(ctx.state_dir)->update(ctx.state_dir, doc);

@@ -100,7 +100,8 @@ TEST_CASE("plan: default devices are added unless the config lists the path") {
 }
 
 TEST_CASE("plan: mounts keep their options; binds resolve relative sources against the bundle") {
-  auto p = prepare("", R"("mounts":[{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]},
+  auto p =
+      prepare("", R"("mounts":[{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]},
                                {"destination":"/b","type":"bind","source":".","options":["rbind","ro"]}])");
   REQUIRE(p.status.ok());
   REQUIRE(p.plan.child.n_mounts == 2);
@@ -146,7 +147,8 @@ TEST_CASE("plan: with a new user namespace the parent opens the bind sources ont
 }
 
 TEST_CASE("plan: a bind source that does not exist is refused before any side effect") {
-  auto p = prepare("", R"("mounts":[{"destination":"/b","type":"bind","source":"/nonexistent-src","options":["bind"]}])");
+  auto p =
+      prepare("", R"("mounts":[{"destination":"/b","type":"bind","source":"/nonexistent-src","options":["bind"]}])");
   REQUIRE_FALSE(p.status.ok());
   CHECK(p.status.error().json_path() == "/mounts/0/source");
 }
@@ -183,7 +185,8 @@ TEST_CASE("plan: no mount namespace means the host's, as runc (runtime-tools lin
 }
 
 TEST_CASE("plan: seccomp is compiled in the parent") {
-  auto p = prepare(R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})");
+  auto p = prepare(
+      R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})");
   REQUIRE(p.status.ok());
   CHECK(p.plan.child.seccomp_len > 0);
   CHECK(p.plan.child.seccomp_filter != nullptr);

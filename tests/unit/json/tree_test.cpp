@@ -88,7 +88,9 @@ TEST_CASE("tree: pointer tokens are escaped") {
 }
 
 TEST_CASE("tree: invalid UTF-8 is refused with its byte offset and the path of its value") {
-  std::string text = "{\"process\":{\"args\":[\"sh\",\"i\xff" "d\"],\"cwd\":\"/\"}}";
+  std::string text =
+      "{\"process\":{\"args\":[\"sh\",\"i\xff"
+      "d\"],\"cwd\":\"/\"}}";
   size_t at = text.find('\xff');
   auto d = Document::parse(text);
   REQUIRE_FALSE(d.ok());

@@ -40,11 +40,17 @@ TEST_CASE("writer: html characters are escaped only on request") {
 }
 
 TEST_CASE("writer: valid UTF-8 passes, invalid bytes become U+FFFD") {
-  CHECK(Writer().string("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80").str() == "\"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
-  CHECK(Writer().string("a\xff" "b").str() == "\"a\xef\xbf\xbd" "b\"");
-  CHECK(Writer().string("\xc0\xaf").str() == "\"\xef\xbf\xbd\xef\xbf\xbd\"");    // overlong '/'
+  CHECK(Writer().string("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80").str() ==
+        "\"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+  CHECK(Writer()
+            .string("a\xff"
+                    "b")
+            .str() ==
+        "\"a\xef\xbf\xbd"
+        "b\"");
+  CHECK(Writer().string("\xc0\xaf").str() == "\"\xef\xbf\xbd\xef\xbf\xbd\"");                  // overlong '/'
   CHECK(Writer().string("\xed\xa0\x80").str() == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // surrogate
-  CHECK(Writer().string("\xe2\x82").str() == "\"\xef\xbf\xbd\xef\xbf\xbd\"");    // truncated
+  CHECK(Writer().string("\xe2\x82").str() == "\"\xef\xbf\xbd\xef\xbf\xbd\"");                  // truncated
   CHECK(Writer().string("\xe2\x80\xa8").str() == R"("\u2028")");
 }
 

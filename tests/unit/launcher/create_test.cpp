@@ -74,8 +74,8 @@ TEST_CASE("create: with a scripted init, leaves the state directory, the pid fil
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
   CHECK(r->pid == 4000001);
   auto tree = snapshot(f.tree.path());
-  for (const char* p : {"state/c1/", "state/c1/state.json", "state/c1/pids", "state/c1/exec.fifo",
-                        "state/c1/shim.sock", "bundle/pid"})
+  for (const char* p :
+       {"state/c1/", "state/c1/state.json", "state/c1/pids", "state/c1/exec.fifo", "state/c1/shim.sock", "bundle/pid"})
     CHECK_MESSAGE(tree.count(f.tree.at(p)), p);
   CHECK(f.kernel.processes.size() == 2);
   // The init (not the shim) in its cgroup, with the limit.

@@ -92,7 +92,9 @@ TEST_CASE("linux: id mapping entries are complete unsigned 32-bit values") {
 
 TEST_CASE("linux: id mapping ids above 2147483647 and ranges reaching 4294967295 are refused") {
   std::string userns = R"("namespaces":[{"type":"user"}],"uidMappings":[{"containerID":0,"hostID":0,"size":1}],)";
-  auto gid = [&](const std::string& m) { return with_linux(userns + R"("gidMappings":[{"containerID":0,"hostID":0,"size":1},)" + m + "]"); };
+  auto gid = [&](const std::string& m) {
+    return with_linux(userns + R"("gidMappings":[{"containerID":0,"hostID":0,"size":1},)" + m + "]");
+  };
   CHECK_REFUSED(gid(R"({"containerID":0,"hostID":4294967295,"size":1})"), "/linux/gidMappings/1/hostID",
                 "uids and gids must be in range 0-2147483647, got 4294967295");
   CHECK_REFUSED(gid(R"({"containerID":2147483648,"hostID":1,"size":1})"), "/linux/gidMappings/1/containerID",
@@ -124,10 +126,10 @@ TEST_CASE("linux: timeOffsets need a time namespace and known clocks") {
 }
 
 TEST_CASE("linux: devices have a known type, an absolute path and numbers") {
-  CHECK_REFUSED(with_linux(R"("devices":[{"type":"x","path":"/dev/x","major":1,"minor":1}])"),
-                "/linux/devices/0/type", "expected one of \"c\", \"b\", \"u\", \"p\"");
-  CHECK_REFUSED(with_linux(R"("devices":[{"type":"c","path":"dev/x","major":1,"minor":1}])"),
-                "/linux/devices/0/path", "absolute");
+  CHECK_REFUSED(with_linux(R"("devices":[{"type":"x","path":"/dev/x","major":1,"minor":1}])"), "/linux/devices/0/type",
+                "expected one of \"c\", \"b\", \"u\", \"p\"");
+  CHECK_REFUSED(with_linux(R"("devices":[{"type":"c","path":"dev/x","major":1,"minor":1}])"), "/linux/devices/0/path",
+                "absolute");
   CHECK_REFUSED(with_linux(R"("devices":[{"type":"b","path":"/dev/x","minor":1}])"), "/linux/devices/0/major",
                 "required");
   CHECK_REFUSED(with_linux(R"("devices":[{"type":"c","path":"/dev/x","major":1,"minor":1,"fileMode":65535}])"),
@@ -139,17 +141,20 @@ TEST_CASE("linux: devices have a known type, an absolute path and numbers") {
 TEST_CASE("linux: resources.devices rules are checked") {
   CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"access":"rwm"}]})"), "/linux/resources/devices/0/allow",
                 "required");
-  CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":true,"type":"p"}]})"),
-                "/linux/resources/devices/0/type", "expected one of \"a\", \"c\", \"b\"");
+  CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":true,"type":"p"}]})"), "/linux/resources/devices/0/type",
+                "expected one of \"a\", \"c\", \"b\"");
   CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":true,"access":"rx"}]})"),
                 "/linux/resources/devices/0/access", "combination of");
   CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":true,"major":-2}]})"),
                 "/linux/resources/devices/0/major", "must be -1");
 }
 
-TEST_CASE("linux: resources.devices access is what runc 1.1.5 takes: r, w, m in any order and repeated; never empty or absent") {
+TEST_CASE(
+    "linux: resources.devices access is what runc 1.1.5 takes: r, w, m in any order and repeated; never empty or "
+    "absent") {
   for (const char* ok : {"r", "wr", "mwr", "rrw", "rwmrwm"}) {
-    auto c = parsed(with_linux(std::string(R"("resources":{"devices":[{"allow":true,"type":"c","access":")") + ok + "\"}]}"));
+    auto c = parsed(
+        with_linux(std::string(R"("resources":{"devices":[{"allow":true,"type":"c","access":")") + ok + "\"}]}"));
     CHECK(c.linux.resources.devices[0].access == ok);
   }
   CHECK_REFUSED(with_linux(R"("resources":{"devices":[{"allow":false}]})"), "/linux/resources/devices/0/access",
@@ -217,11 +222,12 @@ TEST_CASE("linux: blockIO, hugepageLimits, network, rdma and unified are read, e
   CHECK(res.rdma.at("mlx5_0").hca_handles == 3u);
   CHECK_FALSE(res.rdma.at("mlx5_0").hca_objects);
   CHECK(res.unified.at("memory.high") == "100M");
-  CHECK_REFUSED(with_linux(R"("resources":{"blockIO":{"weight":5}})"), "/linux/resources/blockIO/weight", "between 10 and 1000");
+  CHECK_REFUSED(with_linux(R"("resources":{"blockIO":{"weight":5}})"), "/linux/resources/blockIO/weight",
+                "between 10 and 1000");
   CHECK_REFUSED(with_linux(R"("resources":{"hugepageLimits":[{"pageSize":"2M","limit":1}]})"),
                 "/linux/resources/hugepageLimits/0/pageSize", "2MB");
-  CHECK_REFUSED(with_linux(R"("resources":{"unified":{"../memory.max":"1"}})"), "/linux/resources/unified/..~1memory.max",
-                "control file name");
+  CHECK_REFUSED(with_linux(R"("resources":{"unified":{"../memory.max":"1"}})"),
+                "/linux/resources/unified/..~1memory.max", "control file name");
   CHECK_REFUSED(with_linux(R"("resources":{"blockIO":{"throttleReadBpsDevice":[{"major":8,"minor":0}]}})"),
                 "/linux/resources/blockIO/throttleReadBpsDevice/0/rate", "required");
 }

@@ -52,8 +52,9 @@ TEST_CASE("scheduler: nice, priority and flags are checked per policy") {
   CHECK_REFUSED(with_process(R"("scheduler":{"policy":"SCHED_FIFO"})"), "/process/scheduler/priority", "required");
   CHECK_REFUSED(with_process(R"("scheduler":{"policy":"SCHED_OTHER","flags":["SCHED_FLAG_X"]})"),
                 "/process/scheduler/flags/0", "unknown flag \"SCHED_FLAG_X\"");
-  CHECK_REFUSED(with_process(R"("scheduler":{"policy":"SCHED_OTHER","flags":["SCHED_FLAG_RECLAIM","SCHED_FLAG_RECLAIM"]})"),
-                "/process/scheduler/flags/1", "duplicate flag");
+  CHECK_REFUSED(
+      with_process(R"("scheduler":{"policy":"SCHED_OTHER","flags":["SCHED_FLAG_RECLAIM","SCHED_FLAG_RECLAIM"]})"),
+      "/process/scheduler/flags/1", "duplicate flag");
 }
 
 TEST_CASE("scheduler: runtime, deadline and period belong to SCHED_DEADLINE, in order") {
@@ -80,10 +81,12 @@ TEST_CASE("ioPriority: class and priority are required, priority 0-7") {
   REQUIRE(c.process->io_priority);
   CHECK(c.process->io_priority->io_class == IOPRIO_CLASS_IDLE);
   CHECK(c.process->io_priority->priority == 7);
-  CHECK(parsed(with_process(R"("ioPriority":{"class":"IOPRIO_CLASS_RT","priority":0})")).process->io_priority->io_class ==
-        IOPRIO_CLASS_RT);
+  CHECK(
+      parsed(with_process(R"("ioPriority":{"class":"IOPRIO_CLASS_RT","priority":0})")).process->io_priority->io_class ==
+      IOPRIO_CLASS_RT);
   CHECK_REFUSED(with_process(R"("ioPriority":{"priority":1})"), "/process/ioPriority/class", "required");
-  CHECK_REFUSED(with_process(R"("ioPriority":{"class":"IOPRIO_CLASS_BE"})"), "/process/ioPriority/priority", "required");
+  CHECK_REFUSED(with_process(R"("ioPriority":{"class":"IOPRIO_CLASS_BE"})"), "/process/ioPriority/priority",
+                "required");
   CHECK_REFUSED(with_process(R"("ioPriority":{"class":"IOPRIO_CLASS_NONE","priority":1})"), "/process/ioPriority/class",
                 "unknown value \"IOPRIO_CLASS_NONE\"");
   CHECK_REFUSED(with_process(R"("ioPriority":{"class":"IOPRIO_CLASS_BE","priority":8})"),
@@ -108,7 +111,8 @@ TEST_CASE("node list: ranges and single nodes, refused by offset") {
 }
 
 TEST_CASE("memoryPolicy: modes, flags and nodes are read") {
-  Config c = parsed(with_linux(R"("memoryPolicy":{"mode":"MPOL_INTERLEAVE","nodes":"2-3","flags":["MPOL_F_STATIC_NODES"]})"));
+  Config c =
+      parsed(with_linux(R"("memoryPolicy":{"mode":"MPOL_INTERLEAVE","nodes":"2-3","flags":["MPOL_F_STATIC_NODES"]})"));
   REQUIRE(c.linux.memory_policy);
   const MemoryPolicy& mp = *c.linux.memory_policy;
   CHECK(mp.mode == MPOL_INTERLEAVE);
@@ -128,15 +132,19 @@ TEST_CASE("memoryPolicy: modes, flags and nodes are read") {
 TEST_CASE("memoryPolicy: set_mempolicy's rules are checked at their paths") {
   CHECK_REFUSED(with_linux(R"("memoryPolicy":{"nodes":"0"})"), "/linux/memoryPolicy/mode", "required");
   CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_RANDOM"})"), "/linux/memoryPolicy/mode", "unknown value");
-  CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_BIND"})"), "/linux/memoryPolicy/nodes", "needs at least one node");
+  CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_BIND"})"), "/linux/memoryPolicy/nodes",
+                "needs at least one node");
   CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_DEFAULT","nodes":"0"})"), "/linux/memoryPolicy/nodes",
                 "takes no nodes");
   CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_LOCAL","flags":["MPOL_F_STATIC_NODES"]})"),
                 "/linux/memoryPolicy/flags", "takes no flags");
-  CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_BIND","nodes":"0","flags":["MPOL_F_STATIC_NODES","MPOL_F_RELATIVE_NODES"]})"),
-                "/linux/memoryPolicy/flags", "exclude each other");
-  CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_INTERLEAVE","nodes":"0","flags":["MPOL_F_NUMA_BALANCING"]})"),
-                "/linux/memoryPolicy/flags", "needs MPOL_BIND or MPOL_PREFERRED_MANY");
+  CHECK_REFUSED(
+      with_linux(
+          R"("memoryPolicy":{"mode":"MPOL_BIND","nodes":"0","flags":["MPOL_F_STATIC_NODES","MPOL_F_RELATIVE_NODES"]})"),
+      "/linux/memoryPolicy/flags", "exclude each other");
+  CHECK_REFUSED(
+      with_linux(R"("memoryPolicy":{"mode":"MPOL_INTERLEAVE","nodes":"0","flags":["MPOL_F_NUMA_BALANCING"]})"),
+      "/linux/memoryPolicy/flags", "needs MPOL_BIND or MPOL_PREFERRED_MANY");
   CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_BIND","nodes":"0","flags":["MPOL_F_X"]})"),
                 "/linux/memoryPolicy/flags/0", "unknown flag");
   CHECK_REFUSED(with_linux(R"("memoryPolicy":{"mode":"MPOL_BIND","nodes":"0-"})"), "/linux/memoryPolicy/nodes",
@@ -147,7 +155,8 @@ TEST_CASE("personality: LINUX and LINUX32; any flag is refused") {
   CHECK(parsed(with_linux(R"("personality":{"domain":"LINUX32"})")).linux.personality->domain == PER_LINUX32);
   CHECK(parsed(with_linux(R"("personality":{"domain":"LINUX","flags":[]})")).linux.personality->domain == PER_LINUX);
   CHECK_REFUSED(with_linux(R"("personality":{})"), "/linux/personality/domain", "required");
-  CHECK_REFUSED(with_linux(R"("personality":{"domain":"SVR4"})"), "/linux/personality/domain", "unknown value \"SVR4\"");
+  CHECK_REFUSED(with_linux(R"("personality":{"domain":"SVR4"})"), "/linux/personality/domain",
+                "unknown value \"SVR4\"");
   CHECK_REFUSED(with_linux(R"("personality":{"domain":"LINUX","flags":["ADDR_NO_RANDOMIZE"]})"),
                 "/linux/personality/flags/0", "defines no personality flags");
 }

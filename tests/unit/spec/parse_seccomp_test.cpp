@@ -8,7 +8,9 @@ using namespace berth::spec;
 using namespace berth::spec::test;
 
 namespace {
-std::string seccomp(std::string_view body) { return with_linux(std::string(R"("seccomp":{)") + std::string(body) + "}"); }
+std::string seccomp(std::string_view body) {
+  return with_linux(std::string(R"("seccomp":{)") + std::string(body) + "}");
+}
 }  // namespace
 
 TEST_CASE("seccomp: every field is read") {
@@ -55,8 +57,9 @@ TEST_CASE("seccomp: every action name is known") {
 
 TEST_CASE("seccomp: SCMP_ACT_NOTIFY requires listenerPath") {
   CHECK_REFUSED(seccomp(R"("defaultAction":"SCMP_ACT_NOTIFY")"), "/linux/seccomp/defaultAction", "listenerPath");
-  CHECK_REFUSED(seccomp(R"("defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mount"],"action":"SCMP_ACT_NOTIFY"}])"),
-                "/linux/seccomp/syscalls/0/action", "requires /linux/seccomp/listenerPath");
+  CHECK_REFUSED(
+      seccomp(R"("defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mount"],"action":"SCMP_ACT_NOTIFY"}])"),
+      "/linux/seccomp/syscalls/0/action", "requires /linux/seccomp/listenerPath");
 }
 
 TEST_CASE("seccomp: syscalls, args, flags and architectures are checked") {

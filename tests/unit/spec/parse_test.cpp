@@ -133,10 +133,20 @@ TEST_CASE("mounts: fields are read and a relative destination is made absolute")
 // is cleaned lexically and stops at "/", as runc's SecureJoin does.
 TEST_CASE("mounts: destinations are made absolute and cleaned lexically, never above /") {
   const std::pair<const char*, const char*> cases[] = {
-      {"/dev", "/dev"},          {"/dev/", "/dev"},       {"dev", "/dev"},          {"dev/", "/dev"},
-      {"/tmp/../dev", "/dev"},   {"./dev/.", "/dev"},     {"//a//b/", "/a/b"},      {"../../../etc", "/etc"},
-      {"/a/../../../b", "/b"},   {"a/b/../c", "/a/c"},    {"/..", "/"},             {".", "/"},
-      {"/a/..b/c..", "/a/..b/c.."}, {"/a/.../b", "/a/.../b"},
+      {"/dev", "/dev"},
+      {"/dev/", "/dev"},
+      {"dev", "/dev"},
+      {"dev/", "/dev"},
+      {"/tmp/../dev", "/dev"},
+      {"./dev/.", "/dev"},
+      {"//a//b/", "/a/b"},
+      {"../../../etc", "/etc"},
+      {"/a/../../../b", "/b"},
+      {"a/b/../c", "/a/c"},
+      {"/..", "/"},
+      {".", "/"},
+      {"/a/..b/c..", "/a/..b/c.."},
+      {"/a/.../b", "/a/.../b"},
   };
   for (const auto& [in, want] : cases) {
     std::string m = std::string(R"("mounts":[{"destination":")") + in + R"(","type":"tmpfs","source":"t"}])";
@@ -189,20 +199,19 @@ TEST_CASE("hooks: an absent or null env differs from an empty one (runc inherits
 TEST_CASE("hooks: path must be absolute and timeout positive") {
   CHECK_REFUSED(config(R"("hooks":{"poststop":[{"path":"hook"}]})"), "/hooks/poststop/0/path", "absolute");
   CHECK_REFUSED(config(R"("hooks":{"prestart":[{"args":[]}]})"), "/hooks/prestart/0/path", "required");
-  CHECK_REFUSED(config(R"("hooks":{"createRuntime":[{"path":"/h","timeout":0}]})"),
-                "/hooks/createRuntime/0/timeout", "must be greater than 0");
-  CHECK_REFUSED(config(R"("hooks":{"createRuntime":[{"path":"/h","timeout":-3}]})"),
-                "/hooks/createRuntime/0/timeout", "must be greater than 0");
-  CHECK_REFUSED(config(R"("hooks":{"createRuntime":[{"path":"/h","timeout":1.5}]})"),
-                "/hooks/createRuntime/0/timeout", "expected an integer");
+  CHECK_REFUSED(config(R"("hooks":{"createRuntime":[{"path":"/h","timeout":0}]})"), "/hooks/createRuntime/0/timeout",
+                "must be greater than 0");
+  CHECK_REFUSED(config(R"("hooks":{"createRuntime":[{"path":"/h","timeout":-3}]})"), "/hooks/createRuntime/0/timeout",
+                "must be greater than 0");
+  CHECK_REFUSED(config(R"("hooks":{"createRuntime":[{"path":"/h","timeout":1.5}]})"), "/hooks/createRuntime/0/timeout",
+                "expected an integer");
 }
 
 TEST_CASE("annotations: string map with escaped pointer tokens") {
   Config c = parsed(config(R"("annotations":{"org.example/key":"v","a~b":"w"})"));
   CHECK(c.annotations.at("org.example/key") == "v");
   CHECK(c.annotations.at("a~b") == "w");
-  CHECK_REFUSED(config(R"("annotations":{"org.example/key":1})"), "/annotations/org.example~1key",
-                "expected a string");
+  CHECK_REFUSED(config(R"("annotations":{"org.example/key":1})"), "/annotations/org.example~1key", "expected a string");
   CHECK_REFUSED(config(R"("annotations":{"":"x"})"), "/annotations/", "must not be empty");
 }
 

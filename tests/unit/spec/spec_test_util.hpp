@@ -35,7 +35,9 @@ inline std::string with_process(std::string_view extra) {
   return config(p);
 }
 
-inline std::string with_linux(std::string_view extra) { return config(std::string(R"("linux":{)") + std::string(extra) + "}"); }
+inline std::string with_linux(std::string_view extra) {
+  return config(std::string(R"("linux":{)") + std::string(extra) + "}");
+}
 
 // "PATH: what" for every problem: the first frame, then the notes.
 inline std::vector<std::string> problems(const Error& e) {
@@ -66,11 +68,12 @@ inline std::string joined(const std::vector<std::string>& ps) {
 }
 
 // Expects text to be refused with a problem at path mentioning what.
-#define CHECK_REFUSED(text, path, what)                                          \
-  do {                                                                           \
-    auto ps_ = ::berth::spec::test::refused(text);                               \
-    CHECK_MESSAGE(::berth::spec::test::has_problem(ps_, path, what),             \
-                  "wanted " << path << ": ..." << what << "\ngot:\n" << ::berth::spec::test::joined(ps_)); \
+#define CHECK_REFUSED(text, path, what)                                                                              \
+  do {                                                                                                               \
+    auto ps_ = ::berth::spec::test::refused(text);                                                                   \
+    CHECK_MESSAGE(::berth::spec::test::has_problem(ps_, path, what), "wanted " << path << ": ..." << what            \
+                                                                               << "\ngot:\n"                         \
+                                                                               << ::berth::spec::test::joined(ps_)); \
   } while (0)
 
 inline Config parsed(const std::string& text) {

@@ -17,8 +17,8 @@ TEST_CASE("watch_file: a line splits into limitation, key, base and file; malfor
   CHECK(std::string(k) == "oom_kill");
   CHECK(base == 2);
   CHECK(std::string(f) == "/sys/fs/cgroup/memory/c/memory.oom_control");
-  for (std::string bad : {"", "oom", "oom\toom_kill\t0", "oom\toom_kill\t0\t", "\tk\t0\tf", "o\t\t0\tf",
-                          "o\tk\t\tf", "o\tk\tx\tf", "o\tk\t1x\tf"}) {
+  for (std::string bad : {"", "oom", "oom\toom_kill\t0", "oom\toom_kill\t0\t", "\tk\t0\tf", "o\t\t0\tf", "o\tk\t\tf",
+                          "o\tk\tx\tf", "o\tk\t1x\tf"}) {
     CAPTURE(bad);
     CHECK_FALSE(watch_file::split(bad.data(), &l, &k, &base, &f));
   }

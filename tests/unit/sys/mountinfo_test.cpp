@@ -26,8 +26,7 @@ TEST_CASE("mountinfo: fields are split around the optional fields and the separa
 }
 
 TEST_CASE("mountinfo: \\040 \\011 \\012 \\134 are decoded in root, mount point and source") {
-  auto ms = sys::parse_mountinfo(
-      "50 1 8:1 /a\\040b /x\\040y\\011z\\012w\\134v rw - ext4 /dev/s\\040d rw\n");
+  auto ms = sys::parse_mountinfo("50 1 8:1 /a\\040b /x\\040y\\011z\\012w\\134v rw - ext4 /dev/s\\040d rw\n");
   REQUIRE(ms.size() == 1);
   CHECK(ms[0].root == "/a b");
   CHECK(ms[0].mount_point == "/x y\tz\nw\\v");

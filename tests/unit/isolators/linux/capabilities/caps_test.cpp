@@ -51,7 +51,8 @@ struct ChildReport {
 };
 
 // Forks, runs `before` (e.g. setuid), applies `sets` and reports back over a pipe.
-ChildReport apply_in_child(const CapSets& sets, const std::function<void()>& before = [] {}) {
+ChildReport apply_in_child(
+    const CapSets& sets, const std::function<void()>& before = [] {}) {
   int p[2];
   REQUIRE(pipe(p) == 0);
   pid_t pid = fork();

@@ -22,8 +22,7 @@ using berth::seccomp::compile_seccomp;
 namespace {
 
 spec::SeccompSyscall rule(std::vector<std::string> names, std::string action,
-                          std::optional<uint32_t> errno_ret = std::nullopt,
-                          std::vector<spec::SeccompArg> args = {}) {
+                          std::optional<uint32_t> errno_ret = std::nullopt, std::vector<spec::SeccompArg> args = {}) {
   spec::SeccompSyscall s;
   s.names = std::move(names);
   s.action = std::move(action);
@@ -55,28 +54,146 @@ spec::Seccomp default_like_profile() {
   spec::Seccomp p = profile("SCMP_ACT_ERRNO");
   p.default_errno_ret = EPERM;
   p.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
-  p.syscalls.push_back(rule(
-      {"accept", "accept4", "access", "alarm", "bind", "brk", "capget", "capset", "chdir", "chmod", "chown",
-       "clock_getres", "clock_gettime", "clock_nanosleep", "close", "close_range", "connect", "copy_file_range",
-       "dup", "dup2", "dup3", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "eventfd2", "execve",
-       "execveat", "exit", "exit_group", "faccessat", "faccessat2", "fadvise64", "fallocate", "fchdir", "fchmod",
-       "fchmodat", "fchown", "fchownat", "fcntl", "fdatasync", "flock", "fork", "fstat", "fstatfs", "fsync",
-       "ftruncate", "futex", "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getgroups", "getpgid",
-       "getpgrp", "getpid", "getppid", "getpriority", "getrandom", "getrlimit", "getrusage", "getsid", "getsockname",
-       "getsockopt", "gettid", "gettimeofday", "getuid", "ioctl", "kill", "lseek", "lstat", "madvise",
-       "memfd_create", "mkdir", "mkdirat", "mmap", "mprotect", "munmap", "nanosleep", "newfstatat", "open",
-       "openat", "openat2", "pipe", "pipe2", "poll", "ppoll", "prctl", "pread64", "prlimit64", "pwrite64", "read",
-       "readlink", "readlinkat", "readv", "recvfrom", "recvmsg", "rename", "renameat2", "rmdir", "rseq",
-       "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_getaffinity", "sched_yield", "select", "sendmsg",
-       "sendto", "set_robust_list", "set_tid_address", "setgid", "setgroups", "setsockopt", "setuid", "sigaltstack",
-       "socketpair", "stat", "statfs", "statx", "symlink", "tgkill", "umask", "uname", "unlink", "unlinkat", "wait4",
-       "write", "writev", "futex_waitv", "landlock_create_ruleset", "map_shadow_stack", "fchmodat2",
-       "berth_future_syscall_2031"},
-      "SCMP_ACT_ALLOW"));
-  p.syscalls.push_back(rule({"personality"}, "SCMP_ACT_ALLOW", std::nullopt,
-                            {arg(0, "SCMP_CMP_EQ", 0x0), arg(0, "SCMP_CMP_EQ", 0x8), arg(0, "SCMP_CMP_EQ", 0xffffffff)}));
-  p.syscalls.push_back(rule({"clone"}, "SCMP_ACT_ALLOW", std::nullopt,
-                            {arg(0, "SCMP_CMP_MASKED_EQ", 0x7e020000, 0)}));
+  p.syscalls.push_back(rule({"accept",
+                             "accept4",
+                             "access",
+                             "alarm",
+                             "bind",
+                             "brk",
+                             "capget",
+                             "capset",
+                             "chdir",
+                             "chmod",
+                             "chown",
+                             "clock_getres",
+                             "clock_gettime",
+                             "clock_nanosleep",
+                             "close",
+                             "close_range",
+                             "connect",
+                             "copy_file_range",
+                             "dup",
+                             "dup2",
+                             "dup3",
+                             "epoll_create1",
+                             "epoll_ctl",
+                             "epoll_pwait",
+                             "epoll_wait",
+                             "eventfd2",
+                             "execve",
+                             "execveat",
+                             "exit",
+                             "exit_group",
+                             "faccessat",
+                             "faccessat2",
+                             "fadvise64",
+                             "fallocate",
+                             "fchdir",
+                             "fchmod",
+                             "fchmodat",
+                             "fchown",
+                             "fchownat",
+                             "fcntl",
+                             "fdatasync",
+                             "flock",
+                             "fork",
+                             "fstat",
+                             "fstatfs",
+                             "fsync",
+                             "ftruncate",
+                             "futex",
+                             "getcwd",
+                             "getdents64",
+                             "getegid",
+                             "geteuid",
+                             "getgid",
+                             "getgroups",
+                             "getpgid",
+                             "getpgrp",
+                             "getpid",
+                             "getppid",
+                             "getpriority",
+                             "getrandom",
+                             "getrlimit",
+                             "getrusage",
+                             "getsid",
+                             "getsockname",
+                             "getsockopt",
+                             "gettid",
+                             "gettimeofday",
+                             "getuid",
+                             "ioctl",
+                             "kill",
+                             "lseek",
+                             "lstat",
+                             "madvise",
+                             "memfd_create",
+                             "mkdir",
+                             "mkdirat",
+                             "mmap",
+                             "mprotect",
+                             "munmap",
+                             "nanosleep",
+                             "newfstatat",
+                             "open",
+                             "openat",
+                             "openat2",
+                             "pipe",
+                             "pipe2",
+                             "poll",
+                             "ppoll",
+                             "prctl",
+                             "pread64",
+                             "prlimit64",
+                             "pwrite64",
+                             "read",
+                             "readlink",
+                             "readlinkat",
+                             "readv",
+                             "recvfrom",
+                             "recvmsg",
+                             "rename",
+                             "renameat2",
+                             "rmdir",
+                             "rseq",
+                             "rt_sigaction",
+                             "rt_sigprocmask",
+                             "rt_sigreturn",
+                             "sched_getaffinity",
+                             "sched_yield",
+                             "select",
+                             "sendmsg",
+                             "sendto",
+                             "set_robust_list",
+                             "set_tid_address",
+                             "setgid",
+                             "setgroups",
+                             "setsockopt",
+                             "setuid",
+                             "sigaltstack",
+                             "socketpair",
+                             "stat",
+                             "statfs",
+                             "statx",
+                             "symlink",
+                             "tgkill",
+                             "umask",
+                             "uname",
+                             "unlink",
+                             "unlinkat",
+                             "wait4",
+                             "write",
+                             "writev",
+                             "futex_waitv",
+                             "landlock_create_ruleset",
+                             "map_shadow_stack",
+                             "fchmodat2",
+                             "berth_future_syscall_2031"},
+                            "SCMP_ACT_ALLOW"));
+  p.syscalls.push_back(
+      rule({"personality"}, "SCMP_ACT_ALLOW", std::nullopt,
+           {arg(0, "SCMP_CMP_EQ", 0x0), arg(0, "SCMP_CMP_EQ", 0x8), arg(0, "SCMP_CMP_EQ", 0xffffffff)}));
+  p.syscalls.push_back(rule({"clone"}, "SCMP_ACT_ALLOW", std::nullopt, {arg(0, "SCMP_CMP_MASKED_EQ", 0x7e020000, 0)}));
   p.syscalls.push_back(rule({"clone3"}, "SCMP_ACT_ERRNO", ENOSYS));
   p.syscalls.push_back(rule({"socket"}, "SCMP_ACT_ALLOW", std::nullopt, {arg(0, "SCMP_CMP_NE", 40)}));
   return p;
@@ -85,14 +202,14 @@ spec::Seccomp default_like_profile() {
 // Loads `prog` in a forked child (after no_new_privs, so no CAP_SYS_ADMIN is
 // needed), runs `body` there and returns its wait status; body's return value
 // becomes the exit code.
-int run_filtered(const seccomp::SeccompProgram& prog, const std::function<int()>& body,
-                 unsigned int extra_flags = 0) {
+int run_filtered(const seccomp::SeccompProgram& prog, const std::function<int()>& body, unsigned int extra_flags = 0) {
   pid_t pid = fork();
   if (pid == 0) {
-    struct rlimit no_core {0, 0};
+    struct rlimit no_core {
+      0, 0
+    };
     setrlimit(RLIMIT_CORE, &no_core);  // SIGSYS would otherwise dump core
-    sock_fprog fprog{static_cast<unsigned short>(prog.filter.size()),
-                     const_cast<sock_filter*>(prog.filter.data())};
+    sock_fprog fprog{static_cast<unsigned short>(prog.filter.size()), const_cast<sock_filter*>(prog.filter.data())};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(200);
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog.flags | extra_flags, &fprog) < 0) _exit(201);
     _exit(body());
@@ -129,7 +246,8 @@ TEST_CASE("seccomp compile: ERRNO without errnoRet returns EPERM") {
 }
 
 TEST_CASE("seccomp compile: TRACE carries errnoRet as its data, EPERM by default") {
-  auto r = compile_seccomp(profile("SCMP_ACT_ALLOW", {rule({"getcwd"}, "SCMP_ACT_TRACE", 7), rule({"mkdir"}, "SCMP_ACT_TRACE")}));
+  auto r = compile_seccomp(
+      profile("SCMP_ACT_ALLOW", {rule({"getcwd"}, "SCMP_ACT_TRACE", 7), rule({"mkdir"}, "SCMP_ACT_TRACE")}));
   REQUIRE(r.ok());
   CHECK(has_ret(*r, SECCOMP_RET_TRACE | 7));
   CHECK(has_ret(*r, SECCOMP_RET_TRACE | EPERM));
@@ -159,8 +277,8 @@ TEST_CASE("seccomp compile: NOTIFY sets needs_listener and emits USER_NOTIF") {
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
   CHECK(r->needs_listener);
   CHECK(has_ret(*r, SECCOMP_RET_USER_NOTIF));
-  CHECK(r->flags == (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH |
-                     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV));
+  CHECK(r->flags ==
+        (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV));
 }
 
 TEST_CASE("seccomp compile: WAIT_KILLABLE_RECV is dropped without a listener") {
@@ -194,9 +312,9 @@ TEST_CASE("seccomp compile: unknown action is an error at its JSON path") {
 }
 
 TEST_CASE("seccomp compile: bad names report their paths, all of them") {
-  spec::Seccomp p = profile("SCMP_ACT_NOPE", {rule({"getcwd"}, "SCMP_ACT_ERRNO", std::nullopt,
-                                                 {arg(0, "SCMP_CMP_EQ", 1), arg(7, "SCMP_CMP_EQ", 1),
-                                                  arg(1, "SCMP_CMP_LIKE", 1)})});
+  spec::Seccomp p = profile("SCMP_ACT_NOPE",
+                            {rule({"getcwd"}, "SCMP_ACT_ERRNO", std::nullopt,
+                                  {arg(0, "SCMP_CMP_EQ", 1), arg(7, "SCMP_CMP_EQ", 1), arg(1, "SCMP_CMP_LIKE", 1)})});
   p.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_PDP11"};
   p.flags = {"SECCOMP_FILTER_FLAG_FAST"};
   auto r = compile_seccomp(p);
@@ -289,9 +407,10 @@ TEST_CASE("SECCOMP_seccomp load: arg rules match only their values") {
 
 TEST_CASE("SECCOMP_seccomp load: default ERRNO denies what is not allowed") {
   // Beyond exit, what a sanitizer runtime calls on its way out of the child.
-  spec::Seccomp p = profile("SCMP_ACT_ERRNO", {rule({"exit_group", "exit", "sigaltstack", "gettid", "write", "mmap",
-                                                     "munmap", "madvise", "rt_sigprocmask"},
-                                                    "SCMP_ACT_ALLOW")});
+  spec::Seccomp p = profile(
+      "SCMP_ACT_ERRNO",
+      {rule({"exit_group", "exit", "sigaltstack", "gettid", "write", "mmap", "munmap", "madvise", "rt_sigprocmask"},
+            "SCMP_ACT_ALLOW")});
   p.default_errno_ret = 38;
   auto r = compile_seccomp(p);
   REQUIRE(r.ok());
@@ -333,15 +452,17 @@ TEST_CASE("SECCOMP_seccomp load: NOTIFY program and flags are accepted with a li
   REQUIRE(r.ok());
   REQUIRE(r->needs_listener);
   // Exit code 201 would mean seccomp(2) refused the program or the flag mix.
-  int st = run_filtered(*r, [] { return 0; }, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+  int st = run_filtered(
+      *r, [] { return 0; }, SECCOMP_FILTER_FLAG_NEW_LISTENER);
   CHECK(exit_code(st) == 0);
 }
 
 TEST_CASE("SECCOMP_seccomp load: a syscall newer than the profile gets ENOSYS, older ones the default") {
   // exit_group (231) is the newest syscall this profile names.
-  spec::Seccomp p = profile("SCMP_ACT_ERRNO", {rule({"exit_group", "exit", "sigaltstack", "gettid", "write", "mmap",
-                                                     "munmap", "madvise", "rt_sigprocmask"},
-                                                    "SCMP_ACT_ALLOW")});
+  spec::Seccomp p = profile(
+      "SCMP_ACT_ERRNO",
+      {rule({"exit_group", "exit", "sigaltstack", "gettid", "write", "mmap", "munmap", "madvise", "rt_sigprocmask"},
+            "SCMP_ACT_ALLOW")});
   p.default_errno_ret = EPERM;
   auto r = compile_seccomp(p);
   REQUIRE(r.ok());
