@@ -29,6 +29,8 @@ obj = $(patsubst %.cpp,$(BUILD)/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
 ISO_OBJ  := $(call obj,$(ISO_SRC))
 CLI_OBJ  := $(call obj,$(CLI_SRC))
+# The CLI without main(): the unit tests parse command lines with it.
+CLI_LIB_OBJ := $(filter-out $(BUILD)/runtime/main.o,$(CLI_OBJ))
 SHIM_OBJ := $(call obj,$(SHIM_SRC))
 UNIT_OBJ := $(call obj,$(UNIT_SRC))
 
@@ -55,7 +57,7 @@ bin/berth-shim: $(SHIM_OBJ)
 	@mkdir -p bin
 	$(CC) $(filter-out -std=c++20,$(CXXFLAGS)) -o $@ $^
 
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(CLI_LIB_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
 	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 # The unit tests under ASan + UBSan (any report fails the run); the child's

@@ -1,0 +1,163 @@
+// berth's command line (see command_line.hpp): the CLI11 App, the scan for
+// the command word, and the refusal of unknown or unimplemented commands.
+#include "runtime/command_line.hpp"
+
+#include <seccomp.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <ostream>
+
+namespace berth::cli {
+namespace {
+
+void add_create_flags(CLI::App* c, CreateFlags& f) {
+  c->add_option("-b,--bundle", f.bundle, "path to the bundle directory (default: the current directory)");
+  c->add_option("--console-socket", f.console_socket,
+                "unix socket that receives the pty master of a terminal container");
+  c->add_option("--pid-file", f.pid_file, "file to write the container init's pid to");
+  c->add_flag("--no-pivot", f.no_pivot, "use MS_MOVE and chroot instead of pivot_root");
+  c->add_flag("--no-new-keyring", f.no_new_keyring, "do not create a new session keyring");
+  c->add_option("--preserve-fds", f.preserve_fds, "pass N extra fds (3..3+N-1) to the container")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("container-id", f.id, "the container's id")->required();
+}
+
+std::string version_text() {
+  const scmp_version* v = seccomp_version();
+  char buf[256];
+  snprintf(buf, sizeof buf, "berth version %s\nspec: 1.2.0\nlibseccomp: %u.%u.%u", BERTH_VERSION, v->major, v->minor,
+           v->micro);
+  return buf;
+}
+
+// runc commands berth does not implement yet: named as such, not as unknown.
+constexpr const char* kNotYet[] = {"exec", "checkpoint", "restore"};
+
+// The global options that take a value, as define_command_line defines them.
+constexpr std::string_view kGlobalsWithValue[] = {"--root", "--log", "--log-format", "--criu", "--rootless"};
+
+// The first argument that is not a global option or its value: the command
+// the user meant (the word after a "--"), or nullptr.
+const char* command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; i++) {
+    std::string_view a = argv[i];
+    if (a == "--") return i + 1 < argc ? argv[i + 1] : nullptr;
+    if (a.size() < 2 || a[0] != '-') return argv[i];
+    if (a.find('=') != std::string_view::npos) continue;  // --root=DIR
+    if (global_takes_value(a)) i++;                        // --root DIR
+  }
+  return nullptr;
+}
+
+// Exit code 1 with a message for an unknown or unimplemented command, or -1.
+// CLI11 alone says "A subcommand is required" for a word it does not know,
+// and prints the top-level help (exit 0) for `WORD -h`.
+int refuse_command(const CLI::App& app, int argc, char** argv, std::ostream& err) {
+  const char* word = command_word(argc, argv);
+  if (!word) return -1;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (sub->check_name(word)) return -1;
+  for (const char* c : kNotYet)
+    if (std::string_view(word) == c) {
+      err << "berth: " << word << " is not supported yet\n" << std::flush;
+      return 1;
+    }
+  // As crun ("unknown command"); runc says "No help topic for 'WORD'", exit 3.
+  err << "berth: unknown command \"" << word << "\" (see berth --help)\n" << std::flush;
+  return 1;
+}
+
+constexpr std::pair<const char*, Cmd> kCommands[] = {
+    {"create", Cmd::Create}, {"run", Cmd::Run},           {"start", Cmd::Start},   {"state", Cmd::State},
+    {"kill", Cmd::Kill},     {"delete", Cmd::Delete},     {"list", Cmd::List},     {"spec", Cmd::Spec},
+    {"features", Cmd::Features}, {"ps", Cmd::Ps},         {"pause", Cmd::Pause},   {"resume", Cmd::Resume},
+    {"update", Cmd::Update}, {"events", Cmd::Events},     {"stats", Cmd::Stats}};
+
+void define_globals(CLI::App& app, Parsed& p) {
+  app.require_subcommand(1);
+  app.set_version_flag("-v,--version", version_text());
+  Globals& g = p.g;
+  app.add_option("--root", g.root, "root directory for container state")->capture_default_str();
+  app.add_option("--log", g.log_path, "write log lines to this file");
+  app.add_option("--log-format", g.log_format, "log format: text or json")->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--debug", g.debug, "enable debug logging");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver (not supported)");
+  app.add_option("--criu", p.criu, "CRIU binary (accepted for compatibility, unused)");
+  app.add_option("--rootless", p.rootless_global, "accepted for compatibility: true, false or auto");
+}
+
+// The commands that take only a container id.
+void add_id_command(CLI::App& app, const char* name, const char* help, std::string& id) {
+  app.add_subcommand(name, help)->add_option("container-id", id)->required();
+}
+
+}  // namespace
+
+bool global_takes_value(std::string_view option) {
+  for (std::string_view g : kGlobalsWithValue)
+    if (option == g) return true;
+  return false;
+}
+
+bool enters_container(int argc, char** argv) {
+  const char* word = command_word(argc, argv);
+  return word && (std::string_view(word) == "create" || std::string_view(word) == "run");
+}
+
+void define_command_line(CLI::App& app, Parsed& p) {
+  define_globals(app, p);
+  add_create_flags(app.add_subcommand("create", "create a container"), p.cf);
+  auto* run = app.add_subcommand("run", "create and start a container");
+  add_create_flags(run, p.rf);
+  run->add_flag("-d,--detach", p.rf.detach, "detach from the container's process");
+  run->add_flag("--keep", p.rf.keep, "do not delete the container after it exits");
+  add_id_command(app, "start", "start a created container", p.id);
+  add_id_command(app, "state", "print the state of a container", p.id);
+  auto* kill = app.add_subcommand("kill", "send a signal to the container's init");
+  kill->add_option("container-id", p.id)->required();
+  kill->add_option("signal", p.sig, "signal name or number (default SIGTERM)");
+  kill->add_flag("-a,--all", p.all, "send to every process in the container's cgroup");
+  auto* del = app.add_subcommand("delete", "delete a container");
+  del->add_option("container-id", p.id)->required();
+  del->add_flag("-f,--force", p.force, "kill the container first if it is running");
+  auto* list = app.add_subcommand("list", "list containers");
+  list->add_flag("-q,--quiet", p.quiet, "print only the ids");
+  list->add_option("-f,--format", p.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  auto* spec = app.add_subcommand("spec", "write a default config.json");
+  spec->add_option("-b,--bundle", p.bundle, "bundle directory to write config.json in");
+  spec->add_flag("--rootless", p.rootless, "a config for a rootless container");
+  app.add_subcommand("features", "print the OCI features document");
+  // As runc: options up to the container id are ours, everything after it is ps(1)'s.
+  auto* ps = app.add_subcommand("ps", "display the processes running inside a container");
+  ps->add_option("-f,--format", p.format, "table (ps(1)'s output, the container's rows) or json (the pids)")
+      ->check(CLI::IsMember({"table", "json"}));
+  ps->prefix_command();
+  ps->footer(
+      "Arguments (after the options): CONTAINER-ID [PS-OPTIONS...]\n  PS-OPTIONS go to ps(1) (default: -ef); a '--' "
+      "right after the id is dropped.");
+  add_id_command(app, "pause", "suspend all processes inside the container (freeze its cgroup)", p.id);
+  add_id_command(app, "resume", "resume all processes of a paused container (thaw its cgroup)", p.id);
+  add_update_options(app.add_subcommand("update", "update the resource limits of a container"), p.uf);
+  add_events_options(
+      app.add_subcommand("events", "display container events: OOM notifications and usage statistics"), p.ef);
+  add_id_command(app, "stats", "print a human-readable snapshot of a container's resource usage", p.id);
+}
+
+int parse(int argc, char** argv, Parsed& p, std::ostream& out, std::ostream& err) {
+  CLI::App app{"berth: a runc-compatible OCI container runtime", "berth"};
+  define_command_line(app, p);
+  if (int code = refuse_command(app, argc, argv, err); code >= 0) return code;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 1;
+  }
+  for (const auto& [name, cmd] : kCommands)
+    if (app.got_subcommand(name)) p.cmd = cmd;
+  if (p.cmd == Cmd::Ps) p.ps_args = app.get_subcommand("ps")->remaining();
+  return -1;
+}
+
+}  // namespace berth::cli
