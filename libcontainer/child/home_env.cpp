@@ -49,6 +49,8 @@ BERTH_CHILD bool match_line(const char* s, size_t n, uid_t uid, char* out, size_
   return true;
 }
 
+}  // namespace
+
 // The first entry for uid in the file, read through fd (first match wins, as runc).
 BERTH_CHILD bool find_home(int fd, uid_t uid, char* out, size_t cap) {
   char buf[4096], line[kLine];
@@ -72,8 +74,6 @@ BERTH_CHILD bool find_home(int fd, uid_t uid, char* out, size_t cap) {
   }
   return !overlong && match_line(line, len, uid, out, cap);
 }
-
-}  // namespace
 
 BERTH_CHILD void fill_home_env(const ChildPlan& p) {
   if (!p.home_buf) return;

@@ -12,4 +12,9 @@ namespace berth::child {
 // the entry is missing.
 void fill_home_env(const ChildPlan& p);
 
+// The home of the first passwd(5) line for uid read from fd, into out (cap
+// bytes with the NUL); false when no line has it or it does not fit. Lines
+// with a uid that is not a number, or longer than 4096 bytes, are skipped.
+bool find_home(int fd, uid_t uid, char* out, size_t cap);
+
 }  // namespace berth::child

@@ -12,6 +12,7 @@
 #include "libcontainer/child/rootfs_setup.hpp"
 #include "libcontainer/child/start_gate.hpp"
 #include "libcontainer/child/start_hooks.hpp"
+#include "libcontainer/child/sysctl.hpp"
 #include "libcontainer/child/sys.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
 
@@ -46,35 +47,6 @@ BERTH_CHILD int private_procfs(const ChildPlan& p) {
   int fd = sys::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) fail(p, errno, "open a private procfs", nullptr, nullptr, -1);
   return fd;
-}
-
-// The /proc/sys path of a key in either sysctl.d(5) form: "net.ipv4.conf.
-// eth0/1.rp_filter" (dots between components, '/' for a dot inside one) or
-// "net/ipv4/conf/eth0.1/rp_filter" (the first separator is '/': as is).
-BERTH_CHILD void sysctl_path(const char* key, char* out, size_t cap) {
-  size_t n = sys::concat(out, cap, "sys/");
-  const char* sep = key;
-  while (*sep && *sep != '.' && *sep != '/') sep++;
-  bool swap = *sep == '.';
-  for (const char* k = key; *k && n + 1 < cap; k++, n++) out[n] = !swap ? *k : *k == '.' ? '/' : *k == '/' ? '.' : *k;
-  out[n] = 0;
-}
-
-BERTH_CHILD void write_sysctls(const ChildPlan& p, int procfd) {
-  for (size_t i = 0; i < p.n_sysctls; i++) {
-    char path[256];
-    sysctl_path(p.sysctls[i].key, path, sizeof path);
-    int r = write_proc_file(procfd, path, p.sysctls[i].value);
-    if (r < 0) {
-      char jp[160] = "/linux/sysctl/";  // the key as an RFC 6901 token
-      size_t n = sys::strlen(jp);
-      for (const char* k = p.sysctls[i].key; *k && n + 3 < sizeof jp; k++)
-        n += *k == '/'   ? sys::concat(jp + n, 3, "~1")
-             : *k == '~' ? sys::concat(jp + n, 3, "~0")
-                         : sys::concat(jp + n, 2, *k);
-      fail(p, r, "write sysctl", p.sysctls[i].key, jp, -1);
-    }
-  }
 }
 
 // A new network namespace starts with lo down; runc and crun bring it up, and
@@ -115,27 +87,6 @@ BERTH_CHILD const char* map_state(const ChildPlan& p, int fd, size_t* len) {
   if (m == MAP_FAILED) fail(p, errno, "map hook state", nullptr, nullptr, -1);
   *len = size_t(st.st_size);
   return static_cast<const char*>(m);
-}
-
-// The start gate (start_gate.hpp): blocks in open(O_WRONLY) of exec.fifo
-// until `start` opens it for reading (reopened through our procfs, never by
-// path), runs the startContainer hooks and tells `start` how they went.
-// Returns only when they passed.
-BERTH_CHILD void pass_start_gate(const ChildPlan& p, int procfd) {
-  char path[64];
-  sys::concat(path, sizeof path, "self/fd/", p.fifo_fd);
-  int fd;
-  do fd = sys::openat(procfd, path, O_WRONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) sys::_exit(1);
-  sys::close(p.fifo_fd);
-  StartReport rep;
-  sys::memset(&rep, 0, sizeof rep);
-  rep.ok = start_hooks::run(p, &rep.error) ? 1 : 0;
-  if (sys::write(fd, &rep, sizeof rep) != ssize_t(sizeof rep)) sys::_exit(1);
-  if (!rep.ok) sys::_exit(1);
-  // fd stays open (O_CLOEXEC): its close by our exec tells `start` that the
-  // program runs, so poststart hooks come after it, as the spec says.
 }
 
 // A keyring of the container's own, so it cannot see the caller's keys;

@@ -8,6 +8,9 @@
 
 namespace berth::child {
 
+// No new and no joined mount namespace: the init works in the host's mount
+// table (no pivot, the rootfs bind made private).
+bool in_host_mntns(const ChildPlan& p);
 // With plan.bind_sources_from_parent, first of all (before Isolated): the
 // MountSource messages, each onto its ChildMount::source_fd (bind_sources.cpp).
 void receive_bind_sources(const ChildPlan& p);

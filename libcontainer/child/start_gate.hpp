@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "libcontainer/child/plan.hpp"
 #include "libcontainer/child/sync.hpp"
 
 namespace berth::child {
@@ -17,5 +18,11 @@ struct StartReport {
   uint32_t ok;       // 1: the hooks passed, the program is being exec'd
   ChildError error;  // why not, when ok is 0
 };
+
+// The init's side: blocks opening plan.fifo_fd (an O_PATH fd, reopened for
+// writing through procfd's self/fd) until `start` reads, runs the
+// startContainer hooks and writes the StartReport. Returns only when they
+// passed; _exits otherwise (the report says why).
+void pass_start_gate(const ChildPlan& p, int procfd);
 
 }  // namespace berth::child
