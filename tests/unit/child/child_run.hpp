@@ -42,6 +42,8 @@ struct ChildOutcome {
 
 // Exit codes of the harness itself, before the body runs.
 inline constexpr int kUnshareFailed = 90, kPrivateFailed = 91;
+// The harness's own fds are at or above this.
+inline constexpr int kHarnessFds = 200;
 
 // Runs body(report_fd) in a forked child after unshare(unshare_flags), then
 // _exit(0). `peer`, when given, runs in the test process meanwhile with the
@@ -52,6 +54,12 @@ inline ChildOutcome run_in_child(child::ChildPlan& plan, const std::function<voi
   int sv[2], rp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return out;
   if (pipe2(rp, O_CLOEXEC) < 0) return out;
+  // Far above the low fds a body may place (stdio, --preserve-fds slots).
+  for (int* fd : {&sv[0], &sv[1], &rp[0], &rp[1]}) {
+    int high = fcntl(*fd, F_DUPFD_CLOEXEC, kHarnessFds);
+    close(*fd);
+    *fd = high;
+  }
   plan.sync_fd = sv[1];
   pid_t pid = fork();
   if (pid == 0) {

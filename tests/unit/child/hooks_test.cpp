@@ -132,10 +132,14 @@ struct Gate {
   }
   ~Gate() { close(p.fifo_fd); }
 
-  // The init at the gate in a child; the test plays `start`: it opens the
-  // fifo for reading and takes the report (received is false without one).
-  test::ChildOutcome pass(child::StartReport* rep, bool* received) {
-    *received = false;
+  child::StartReport rep{};
+  bool received = false;  // a whole StartReport came
+
+  // The init at the gate in a child, with one startContainer hook; the test
+  // plays `start`: it opens the fifo for reading and takes the report.
+  test::ChildOutcome pass(const Hook& hook) {
+    p.start_container_hooks = const_cast<child::ChildHook*>(&hook.raw);
+    p.n_start_container_hooks = 1;
     return test::run_in_child(
         p,
         [&](int out) {
@@ -151,7 +155,7 @@ struct Gate {
           pollfd fds[2] = {{fifo, POLLIN, 0}, {pidfd, POLLIN, 0}};
           while (poll(fds, 2, -1) < 0 && errno == EINTR) {
           }
-          *received = read(fifo, rep, sizeof *rep) == ssize_t(sizeof *rep);
+          received = read(fifo, &rep, sizeof rep) == ssize_t(sizeof rep);
           close(pidfd);
           close(fifo);
         });
@@ -163,13 +167,9 @@ struct Gate {
 TEST_CASE("child start gate: opens when start reads, reports ok, and the hooks see \"created\"") {
   Gate g;
   Hook h("cat > " + g.t.at("stdin"));
-  g.p.start_container_hooks = &h.raw;
-  g.p.n_start_container_hooks = 1;
-  child::StartReport rep{};
-  bool received = false;
-  auto r = g.pass(&rep, &received);
-  REQUIRE(received);
-  CHECK(rep.ok == 1);
+  auto r = g.pass(h);
+  REQUIRE(g.received);
+  CHECK(g.rep.ok == 1);
   CHECK(r.status == 0);
   CHECK(r.report == "passed\n");
   CHECK(test::slurp(g.t.at("stdin")) == R"({"ociVersion":"1.2.0","id":"c1","status":"created" ,"pid":1})");
@@ -178,15 +178,11 @@ TEST_CASE("child start gate: opens when start reads, reports ok, and the hooks s
 TEST_CASE("child start gate: a failing startContainer hook is reported and the init goes no further") {
   Gate g;
   Hook h("exit 2", 0, 0);
-  g.p.start_container_hooks = &h.raw;
-  g.p.n_start_container_hooks = 1;
-  child::StartReport rep{};
-  bool received = false;
-  auto r = g.pass(&rep, &received);
-  REQUIRE(received);
-  CHECK(rep.ok == 0);
-  CHECK(std::string(rep.error.step) == "startContainer hook /bin/sh failed with status 2");
-  CHECK(std::string(rep.error.json_path) == "/hooks/startContainer/0");
+  auto r = g.pass(h);
+  REQUIRE(g.received);
+  CHECK(g.rep.ok == 0);
+  CHECK(std::string(g.rep.error.step) == "startContainer hook /bin/sh failed with status 2");
+  CHECK(std::string(g.rep.error.json_path) == "/hooks/startContainer/0");
   CHECK(r.status == 1);
   CHECK(r.report.empty());
 }
