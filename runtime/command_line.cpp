@@ -45,7 +45,7 @@ const char* command_word(int argc, char** argv) {
     if (a == "--") return i + 1 < argc ? argv[i + 1] : nullptr;
     if (a.size() < 2 || a[0] != '-') return argv[i];
     if (a.find('=') != std::string_view::npos) continue;  // --root=DIR
-    if (global_takes_value(a)) i++;                        // --root DIR
+    if (global_takes_value(a)) i++;                       // --root DIR
   }
   return nullptr;
 }
@@ -69,10 +69,10 @@ int refuse_command(const CLI::App& app, int argc, char** argv, std::ostream& err
 }
 
 constexpr std::pair<const char*, Cmd> kCommands[] = {
-    {"create", Cmd::Create}, {"run", Cmd::Run},           {"start", Cmd::Start},   {"state", Cmd::State},
-    {"kill", Cmd::Kill},     {"delete", Cmd::Delete},     {"list", Cmd::List},     {"spec", Cmd::Spec},
-    {"features", Cmd::Features}, {"ps", Cmd::Ps},         {"pause", Cmd::Pause},   {"resume", Cmd::Resume},
-    {"update", Cmd::Update}, {"events", Cmd::Events},     {"stats", Cmd::Stats}};
+    {"create", Cmd::Create},     {"run", Cmd::Run},       {"start", Cmd::Start}, {"state", Cmd::State},
+    {"kill", Cmd::Kill},         {"delete", Cmd::Delete}, {"list", Cmd::List},   {"spec", Cmd::Spec},
+    {"features", Cmd::Features}, {"ps", Cmd::Ps},         {"pause", Cmd::Pause}, {"resume", Cmd::Resume},
+    {"update", Cmd::Update},     {"events", Cmd::Events}, {"stats", Cmd::Stats}};
 
 void define_globals(CLI::App& app, Parsed& p) {
   app.require_subcommand(1);
@@ -139,8 +139,8 @@ void define_command_line(CLI::App& app, Parsed& p) {
   add_id_command(app, "pause", "suspend all processes inside the container (freeze its cgroup)", p.id);
   add_id_command(app, "resume", "resume all processes of a paused container (thaw its cgroup)", p.id);
   add_update_options(app.add_subcommand("update", "update the resource limits of a container"), p.uf);
-  add_events_options(
-      app.add_subcommand("events", "display container events: OOM notifications and usage statistics"), p.ef);
+  add_events_options(app.add_subcommand("events", "display container events: OOM notifications and usage statistics"),
+                     p.ef);
   add_id_command(app, "stats", "print a human-readable snapshot of a container's resource usage", p.id);
 }
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
 #include <string>
 
 #include "tests/unit/child/child_run.hpp"
@@ -107,10 +108,10 @@ TEST_CASE("ROOT_child process: prepare_process applies ids, groups, caps, rlimit
     test::report(out, "umask " + std::to_string(umask(0)));
     test::report(out, "nnp " + std::to_string(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)));
     test::report(out, "core " + std::to_string(core.rlim_cur) + " " + std::to_string(core.rlim_max));
-    test::report(out, std::string("nofile ") + (nofile.rlim_cur == nofile_before.rlim_cur &&
-                                                        nofile.rlim_max == nofile_before.rlim_max
-                                                    ? "unchanged"
-                                                    : "changed"));
+    test::report(
+        out, std::string("nofile ") +
+                 (nofile.rlim_cur == nofile_before.rlim_cur && nofile.rlim_max == nofile_before.rlim_max ? "unchanged"
+                                                                                                         : "changed"));
     test::report(out, "oom " + test::slurp("/proc/self/oom_score_adj").substr(0, 3));
     test::report(out, std::string("cwd ") + dir);
     test::report(out, status_field("CapEff:"));
@@ -126,7 +127,7 @@ TEST_CASE("ROOT_child process: prepare_process applies ids, groups, caps, rlimit
   CHECK(r.report ==
         "ids 65534 65534 65534 65534 65534 65534\n"
         "groups 100 65534\n"  // sorted by the kernel
-        "umask 23\n"  // 027
+        "umask 23\n"          // 027
         "nnp 1\n"
         "core 1000 2000\n"
         "nofile unchanged\n"  // RLIMIT_NOFILE is set just before exec
@@ -176,19 +177,16 @@ TEST_CASE("ROOT_child process: exec_process sets RLIMIT_NOFILE last and runs the
 
 namespace {
 
-struct Failure {
-  test::ChildOutcome r;
-  std::string step, json_path;
+// One way prepare_process fails: how the plan (and the process, in the
+// child, before the call) are set up, and the ChildError it must send.
+struct FailCase {
+  const char* what;
+  std::function<void(child::ChildPlan&)> setup;
+  int sys_errno;
+  std::string step;
+  const char* json_path;
+  std::function<void(const child::ChildPlan&)> before = nullptr;
 };
-
-Failure prepare_fails(child::ChildPlan& p) {
-  Failure f{test::run_in_child(p, [&](int) { child::prepare_process(p, proc_fd()); }), "", ""};
-  f.step = f.r.error.step;
-  f.json_path = f.r.error.json_path;
-  CHECK(f.r.failed);
-  CHECK(f.r.status == 1);
-  return f;
-}
 
 }  // namespace
 
@@ -196,71 +194,49 @@ TEST_CASE("ROOT_child process: each failed step names itself, its errno and its 
   test::TempTree t;
   t.touch("file");
   t.mkdirs("dir");
-  std::string dir = t.at("dir");
-
-  SUBCASE("a cwd that is a file") {
-    std::string file = t.at("file");
-    child::ChildPlan p = process_plan(file.c_str());
-    Failure f = prepare_fails(p);
-    CHECK(f.r.error.sys_errno == ENOTDIR);
-    CHECK(f.step == "chdir to cwd " + file);
-    CHECK(f.json_path == "/process/cwd");
-  }
-  SUBCASE("an rlimit whose soft value is above its hard one") {
+  static std::string file, dir;
+  file = t.at("file");
+  dir = t.at("dir");
+  static child::ChildRlimit bad_rlimits[] = {{RLIMIT_CORE, 0, 0, 0}, {RLIMIT_NPROC, 20, 10, 1}};
+  static char missing[] = "berth-no-such-program";
+  static char* missing_argv[] = {missing, nullptr};
+  struct stat true_st;
+  REQUIRE(stat(kTrue, &true_st) == 0);
+  const uint64_t sys_admin = uint64_t{1} << 21;
+  const FailCase cases[] = {
+      {"a cwd that is a file", [](child::ChildPlan& p) { p.cwd = file.c_str(); }, ENOTDIR, "chdir to cwd " + file,
+       "/process/cwd"},
+      {"an rlimit whose soft value is above its hard one",
+       [](child::ChildPlan& p) { p.rlimits = bad_rlimits, p.n_rlimits = 2; }, EINVAL, "setrlimit",
+       "/process/rlimits/1"},
+      {"an oom_score_adj out of range", [](child::ChildPlan& p) { p.has_oom_score_adj = true, p.oom_score_adj = 5000; },
+       EINVAL, "write oom_score_adj", "/process/oomScoreAdj"},
+      {"a program not in $PATH", [](child::ChildPlan& p) { p.argv = missing_argv; }, ENOENT,
+       "exec: \"berth-no-such-program\": executable file not found in $PATH", "/process/args/0"},
+      {"the runtime's own binary",
+       [&](child::ChildPlan& p) { p.self_exe_dev = true_st.st_dev, p.self_exe_ino = true_st.st_ino; }, EPERM,
+       "refusing to execute the runtime binary: /bin/true", "/process/args/0"},
+      {"a capability the process no longer has", [](child::ChildPlan&) {}, EPERM, "capset", "/process/capabilities",
+       [sys_admin](const child::ChildPlan& p) {
+         child::CapMasks less = p.caps;
+         less.permitted &= ~sys_admin;
+         less.effective &= ~sys_admin;
+         const char* step;
+         if (child::apply_capabilities(less, p.last_cap, &step) < 0) _exit(5);
+       }},
+  };
+  for (const FailCase& c : cases) {
+    CAPTURE(std::string(c.what));
     child::ChildPlan p = process_plan(dir.c_str());
-    child::ChildRlimit rl[] = {{RLIMIT_CORE, 0, 0, 0}, {RLIMIT_NPROC, 20, 10, 1}};
-    p.rlimits = rl;
-    p.n_rlimits = 2;
-    Failure f = prepare_fails(p);
-    CHECK(f.r.error.sys_errno == EINVAL);
-    CHECK(f.step == "setrlimit");
-    CHECK(f.json_path == "/process/rlimits/1");
-  }
-  SUBCASE("an oom_score_adj out of range") {
-    child::ChildPlan p = process_plan(dir.c_str());
-    p.has_oom_score_adj = true;
-    p.oom_score_adj = 5000;
-    Failure f = prepare_fails(p);
-    CHECK(f.r.error.sys_errno == EINVAL);
-    CHECK(f.step == "write oom_score_adj");
-    CHECK(f.json_path == "/process/oomScoreAdj");
-  }
-  SUBCASE("a program not in $PATH") {
-    child::ChildPlan p = process_plan(dir.c_str());
-    char name[] = "berth-no-such-program";
-    char* argv[] = {name, nullptr};
-    p.argv = argv;
-    Failure f = prepare_fails(p);
-    CHECK(f.r.error.sys_errno == ENOENT);
-    CHECK(f.step == "exec: \"berth-no-such-program\": executable file not found in $PATH");
-    CHECK(f.json_path == "/process/args/0");
-  }
-  SUBCASE("the runtime's own binary") {
-    child::ChildPlan p = process_plan(dir.c_str());
-    struct stat st;
-    REQUIRE(stat(kTrue, &st) == 0);
-    p.self_exe_dev = st.st_dev;
-    p.self_exe_ino = st.st_ino;
-    Failure f = prepare_fails(p);
-    CHECK(f.r.error.sys_errno == EPERM);
-    CHECK(f.step == "refusing to execute the runtime binary: /bin/true");
-    CHECK(f.json_path == "/process/args/0");
-  }
-  SUBCASE("a capability the process no longer has") {
-    child::ChildPlan p = process_plan(dir.c_str());
-    const uint64_t sys_admin = uint64_t{1} << 21;
+    c.setup(p);
     auto r = test::run_in_child(p, [&](int) {
-      child::CapMasks less = p.caps;
-      less.permitted &= ~sys_admin;
-      less.effective &= ~sys_admin;
-      const char* step;
-      if (child::apply_capabilities(less, p.last_cap, &step) < 0) _exit(5);
+      if (c.before) c.before(p);
       child::prepare_process(p, proc_fd());
     });
-    Failure f{r, r.error.step, r.error.json_path};
     CHECK(r.failed);
-    CHECK(f.r.error.sys_errno == EPERM);
-    CHECK(f.step == "capset");
-    CHECK(f.json_path == "/process/capabilities");
+    CHECK(r.status == 1);
+    CHECK(r.error.sys_errno == c.sys_errno);
+    CHECK(std::string(r.error.step) == c.step);
+    CHECK(std::string(r.error.json_path) == c.json_path);
   }
 }

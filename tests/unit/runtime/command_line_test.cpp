@@ -66,8 +66,8 @@ TEST_CASE("command line: defaults of the global options") {
 }
 
 TEST_CASE("command line: global options before the command, with a value apart or after '='") {
-  Outcome o = parse({"--root", "/r", "--log=/l", "--log-format", "json", "--debug", "--systemd-cgroup", "--criu",
-                     "/c", "--rootless=true", "state", "id1"});
+  Outcome o = parse({"--root", "/r", "--log=/l", "--log-format", "json", "--debug", "--systemd-cgroup", "--criu", "/c",
+                     "--rootless=true", "state", "id1"});
   REQUIRE(o.code == -1);
   CHECK(o.p.cmd == Cmd::State);
   CHECK(o.p.id == "id1");
@@ -94,11 +94,11 @@ TEST_CASE("command line: --log-format takes text or json only") {
 
 TEST_CASE("command line: each command maps to its Cmd") {
   const std::pair<std::vector<std::string>, Cmd> cases[] = {
-      {{"create", "c"}, Cmd::Create}, {{"run", "c"}, Cmd::Run},         {{"start", "c"}, Cmd::Start},
-      {{"state", "c"}, Cmd::State},   {{"kill", "c"}, Cmd::Kill},       {{"delete", "c"}, Cmd::Delete},
-      {{"list"}, Cmd::List},          {{"spec"}, Cmd::Spec},            {{"features"}, Cmd::Features},
-      {{"ps", "c"}, Cmd::Ps},         {{"pause", "c"}, Cmd::Pause},     {{"resume", "c"}, Cmd::Resume},
-      {{"update", "c"}, Cmd::Update}, {{"events", "c"}, Cmd::Events},   {{"stats", "c"}, Cmd::Stats}};
+      {{"create", "c"}, Cmd::Create}, {{"run", "c"}, Cmd::Run},       {{"start", "c"}, Cmd::Start},
+      {{"state", "c"}, Cmd::State},   {{"kill", "c"}, Cmd::Kill},     {{"delete", "c"}, Cmd::Delete},
+      {{"list"}, Cmd::List},          {{"spec"}, Cmd::Spec},          {{"features"}, Cmd::Features},
+      {{"ps", "c"}, Cmd::Ps},         {{"pause", "c"}, Cmd::Pause},   {{"resume", "c"}, Cmd::Resume},
+      {{"update", "c"}, Cmd::Update}, {{"events", "c"}, Cmd::Events}, {{"stats", "c"}, Cmd::Stats}};
   for (const auto& [args, cmd] : cases) {
     CAPTURE(args[0]);
     Outcome o = parse(args);
@@ -108,8 +108,8 @@ TEST_CASE("command line: each command maps to its Cmd") {
 }
 
 TEST_CASE("command line: a command that takes a container id refuses to go without one") {
-  for (const char* c : {"create", "run", "start", "state", "kill", "delete", "pause", "resume", "update", "events",
-                        "stats"}) {
+  for (const char* c :
+       {"create", "run", "start", "state", "kill", "delete", "pause", "resume", "update", "events", "stats"}) {
     CAPTURE(std::string(c));
     Outcome o = parse({c});
     CHECK(o.code == 1);
@@ -253,10 +253,10 @@ TEST_CASE("command line: update's runc flags are kept as given, -r/--resources n
   CHECK(parse({"update", "-r", "-", "c1"}).p.uf.resources == "-");
   CHECK(parse({"update", "--resources", "/f", "c1"}).p.uf.resources == "/f");
   // Every flag runc 1.1's update has.
-  for (const char* f : {"--blkio-weight", "--cpu-period", "--cpu-quota", "--cpu-share", "--cpu-rt-period",
-                        "--cpu-rt-runtime", "--cpuset-cpus", "--cpuset-mems", "--kernel-memory", "--kernel-memory-tcp",
-                        "--memory", "--memory-reservation", "--memory-swap", "--pids-limit", "--l3-cache-schema",
-                        "--mem-bw-schema", "--cpu-idle"}) {
+  for (const char* f :
+       {"--blkio-weight", "--cpu-period", "--cpu-quota", "--cpu-share", "--cpu-rt-period", "--cpu-rt-runtime",
+        "--cpuset-cpus", "--cpuset-mems", "--kernel-memory", "--kernel-memory-tcp", "--memory", "--memory-reservation",
+        "--memory-swap", "--pids-limit", "--l3-cache-schema", "--mem-bw-schema", "--cpu-idle"}) {
     CAPTURE(std::string(f));
     Outcome u = parse({"update", f, "7", "c1"});
     CHECK(u.code == -1);
@@ -279,8 +279,11 @@ TEST_CASE("command line: events --interval (default 5s) and --stats") {
 }
 
 TEST_CASE("command line: an unknown command exits 1 naming it, also with -h or after global options") {
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"nosuch"}, {"nosuch", "-h"},
-                                               {"--root", "/r", "nosuch"}, {"--root=/r", "nosuch"}, {"--", "nosuch"},
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"nosuch"},
+                                               {"nosuch", "-h"},
+                                               {"--root", "/r", "nosuch"},
+                                               {"--root=/r", "nosuch"},
+                                               {"--", "nosuch"},
                                                {"--debug", "nosuch", "create"}}) {
     CAPTURE(args.size());
     Outcome o = parse(args);
@@ -352,8 +355,8 @@ TEST_CASE("command line: the re-execution scan finds create and run as the first
 
 TEST_CASE("command line: the scan agrees with the parse on which commands enter a container") {
   const std::vector<std::string> lines[] = {
-      {"create", "c1"},     {"--root", "/r", "run", "c1"}, {"--log", "/l", "--debug", "create", "-b", "/b", "c1"},
-      {"state", "c1"},      {"--log-format=json", "kill", "c1"}, {"--root", "/r", "list"}};
+      {"create", "c1"}, {"--root", "/r", "run", "c1"},       {"--log", "/l", "--debug", "create", "-b", "/b", "c1"},
+      {"state", "c1"},  {"--log-format=json", "kill", "c1"}, {"--root", "/r", "list"}};
   // Not "-- run": the scan takes the word after "--" as the command (runc runs it), while
   // CLI11 takes it as a positional and refuses the line.
   for (const auto& args : lines) {

@@ -13,8 +13,8 @@ using namespace berth;
 using namespace std::chrono_literals;
 
 TEST_CASE("kill signal: a name with or without SIG, any case, or a number") {
-  const std::pair<const char*, int> ok[] = {{"KILL", SIGKILL}, {"SIGKILL", SIGKILL}, {"sigterm", SIGTERM},
-                                            {"hup", SIGHUP},   {"9", 9},             {"0", 0}};
+  const std::pair<const char*, int> ok[] = {
+      {"KILL", SIGKILL}, {"SIGKILL", SIGKILL}, {"sigterm", SIGTERM}, {"hup", SIGHUP}, {"9", 9}, {"0", 0}};
   for (const auto& [text, want] : ok) {
     CAPTURE(std::string(text));
     auto r = cli::parse_signal(text);
@@ -47,7 +47,8 @@ TEST_CASE("events interval: Go's durations") {
 }
 
 TEST_CASE("update flags: sizes with runc's suffixes, numbers, and the sections they fill") {
-  auto r = cli::resources_from_flags({{"memory", "1m"}, {"memory-swap", "-1"}, {"cpu-quota", "-1"}, {"pids-limit", "10"}});
+  auto r =
+      cli::resources_from_flags({{"memory", "1m"}, {"memory-swap", "-1"}, {"cpu-quota", "-1"}, {"pids-limit", "10"}});
   REQUIRE(r.ok());
   REQUIRE(r->memory);
   CHECK(r->memory->limit == 1 << 20);
@@ -71,9 +72,12 @@ TEST_CASE("update flags: sizes with runc's suffixes, numbers, and the sections t
 
 TEST_CASE("update flags: bad values and unsupported flags name the flag") {
   const std::pair<std::map<std::string, std::string>, const char*> bad[] = {
-      {{{"memory", "lots"}}, "--memory"},          {{{"cpu-period", "-5"}}, "--cpu-period"},
-      {{{"pids-limit", "ten"}}, "--pids-limit"},   {{{"blkio-weight", "10"}}, "--blkio-weight"},
-      {{{"l3-cache-schema", "x"}}, "--l3-cache-schema"}, {{{"memory", "1q"}}, "--memory"}};
+      {{{"memory", "lots"}}, "--memory"},
+      {{{"cpu-period", "-5"}}, "--cpu-period"},
+      {{{"pids-limit", "ten"}}, "--pids-limit"},
+      {{{"blkio-weight", "10"}}, "--blkio-weight"},
+      {{{"l3-cache-schema", "x"}}, "--l3-cache-schema"},
+      {{{"memory", "1q"}}, "--memory"}};
   for (const auto& [values, flag] : bad) {
     CAPTURE(std::string(flag));
     auto r = cli::resources_from_flags(values);
