@@ -74,10 +74,7 @@ TEST_CASE("child hooks: a hook that never reads a large state neither blocks nor
 }
 
 TEST_CASE("child hooks: a hook past its timeout is killed and reported as timed out") {
-  Hook h("exec sleep 100", 1, 4);
-  int st = 0;
-  CHECK(child::run_hook_raw(h.raw.path, h.raw.argv, h.raw.envp, 1, "", 0, &st) == -ETIMEDOUT);
-  CHECK(WIFSIGNALED(st));
+  Hook h("exec sleep 100", 1, 4);  // one second: the shortest timeout there is
   HooksRun r = run_hooks({&h});
   CHECK_FALSE(r.ok);
   CHECK(r.err.sys_errno == 0);
