@@ -144,8 +144,7 @@ TEST_CASE("ROOT_child rootfs: mounts, devices, links, masks and read-only paths,
         std::string masked_as = what_is("/secret.txt");
         test::report(out, "secret.txt " + masked_as.substr(0, 3) + masked_as.substr(masked_as.rfind(' ')) + " [" +
                               test::slurp("/secret.txt") + "]");
-        test::report(out, "secretdir " + std::to_string(entries("/secretdir")) + " " +
-                              create_result("/secretdir/new"));
+        test::report(out, "secretdir " + std::to_string(entries("/secretdir")) + " " + create_result("/secretdir/new"));
         test::report(out, "ro " + create_result("/ro/new"));
         test::report(out, "root " + create_result("/new") + " " + what_is("/work").substr(0, 3));
         test::report(out, "host " + what_is(rootfs.c_str()).substr(0, 7));
@@ -206,21 +205,42 @@ struct RootfsFailCase {
 
 TEST_CASE("ROOT_child rootfs: each failed step names itself, its errno and its config field") {
   const RootfsFailCase cases[] = {
-      {"a filesystem type the kernel lacks", nullptr,
-       {mount_of(child::MountKind::Fs, "x", "berthnosuchfs", "/x", {}, 0)}, {}, ENODEV,
-       "mount berthnosuchfs on /x (fsopen)", "/mounts/0"},
-      {"a bind source that does not exist", nullptr,
+      {"a filesystem type the kernel lacks",
+       nullptr,
+       {mount_of(child::MountKind::Fs, "x", "berthnosuchfs", "/x", {}, 0)},
+       {},
+       ENODEV,
+       "mount berthnosuchfs on /x (fsopen)",
+       "/mounts/0"},
+      {"a bind source that does not exist",
+       nullptr,
        {mount_of(child::MountKind::Fs, "tmpfs", "tmpfs", "/t", {}, 0),
         mount_of(child::MountKind::Bind, "/berth-no-such-source", "bind", "/data", {"rbind"}, 1)},
-       {}, ENOENT, "mount: open_tree /berth-no-such-source on /data", "/mounts/1"},
-      {"a symlink where /proc goes", [](test::TempTree& t) { t.symlink("/tmp", "rootfs/proc"); },
-       {mount_of(child::MountKind::Fs, "proc", "proc", "/proc", {}, 0)}, {}, ELOOP,
-       "mount destination must be a directory, not a symlink: /proc", "/mounts/0"},
-      {"a device path taken by a file", [](test::TempTree& t) { t.mkdirs("rootfs/dev"), t.touch("rootfs/dev/null"); },
-       {}, {{"/dev/null", S_IFCHR | 0666, makedev(1, 3), 0, 0, 4}}, EEXIST,
-       "device exists with another type or number: /dev/null", "/linux/devices/4"},
-      {"a rootfs that does not exist", [](test::TempTree& t) { rmdir(t.at("rootfs").c_str()); }, {}, {}, ENOENT,
-       "bind rootfs ROOTFS", "/root/path"},
+       {},
+       ENOENT,
+       "mount: open_tree /berth-no-such-source on /data",
+       "/mounts/1"},
+      {"a symlink where /proc goes",
+       [](test::TempTree& t) { t.symlink("/tmp", "rootfs/proc"); },
+       {mount_of(child::MountKind::Fs, "proc", "proc", "/proc", {}, 0)},
+       {},
+       ELOOP,
+       "mount destination must be a directory, not a symlink: /proc",
+       "/mounts/0"},
+      {"a device path taken by a file",
+       [](test::TempTree& t) { t.mkdirs("rootfs/dev"), t.touch("rootfs/dev/null"); },
+       {},
+       {{"/dev/null", S_IFCHR | 0666, makedev(1, 3), 0, 0, 4}},
+       EEXIST,
+       "device exists with another type or number: /dev/null",
+       "/linux/devices/4"},
+      {"a rootfs that does not exist",
+       [](test::TempTree& t) { rmdir(t.at("rootfs").c_str()); },
+       {},
+       {},
+       ENOENT,
+       "bind rootfs ROOTFS",
+       "/root/path"},
   };
   for (const RootfsFailCase& c : cases) {
     CAPTURE(std::string(c.what));
@@ -238,7 +258,8 @@ TEST_CASE("ROOT_child rootfs: each failed step names itself, its errno and its c
     p.setup_dev = !devices.empty();
     p.devices = devices.data();
     p.n_devices = devices.size();
-    auto r = test::run_in_child(p, [&](int) { child::prepare_rootfs(p); }, CLONE_NEWNS);
+    auto r = test::run_in_child(
+        p, [&](int) { child::prepare_rootfs(p); }, CLONE_NEWNS);
     std::string step = c.step;
     if (size_t at = step.find("ROOTFS"); at != std::string::npos) step.replace(at, 6, rootfs);
     CHECK(r.failed);
