@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -74,6 +75,13 @@ DOCTEST_REGISTER_LISTENER("berth-skips", 1, SkipListener);
 
 int main(int argc, char** argv) {
   bool root = geteuid() == 0;
+  // As root, the tests run in a mount namespace of their own, private from
+  // the host's: a test that fails (or crashes) between a mount and its
+  // unmount leaves nothing on the host; its mounts go with this process.
+  if (root && (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)) {
+    std::perror("unit-tests: a private mount namespace");
+    return 2;
+  }
   requirements() = {
       {"ROOT_", "needs root", root},
       {"USERNS_", "needs user namespaces", can_unshare_user()},
