@@ -1,0 +1,311 @@
+// berth-shim: one per container, the init's parent. It reaps the init (and,
+// as a subreaper, any orphan of the container), writes the exit record
+// atomically with the limitations the isolators' watch() named (their
+// counters, read from <state>/watch when the init exits) durably, and
+// answers the CLI on <state>/shim.sock with one line per request: "wait" ->
+// "exit CODE SIGNAL" once the init is gone (a waiter that hangs up first is
+// dropped), "shutdown" -> "ok" and exit. It exits on its own once the init is
+// gone if the create that started it never completed (no state.json), or if
+// its state directory was removed without a delete: then it first removes
+// the cgroups create made (orphan.hpp), which nothing else could find.
+// It uses libc only (no C++ library): one lives per container, so every
+// page of text and heap it touches counts many times.
+// The supervisor is a template over Sys, its seam to the kernel for the
+// calls that leave a trace (files, replies, reaps): LinuxShimSys in the
+// shim (main.cpp), a fake in tests/unit/shim that records and fails them.
+#pragma once
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libcontainer/state/rfc3339.hpp"
+#include "shim/orphan.hpp"
+#include "libcontainer/state/watch_file.hpp"
+
+namespace berth::shim {
+
+// The real calls; each as libc's (-1 and errno on failure).
+struct LinuxShimSys {
+  static int open(const char* path, int flags, mode_t mode = 0) { return ::open(path, flags, mode); }
+  static ssize_t read(int fd, void* buf, size_t n) { return ::read(fd, buf, n); }
+  static ssize_t write(int fd, const void* buf, size_t n) { return ::write(fd, buf, n); }
+  static int fsync(int fd) { return ::fsync(fd); }
+  static int rename(const char* from, const char* to) { return ::rename(from, to); }
+  static int unlink(const char* path) { return ::unlink(path); }
+  static int close(int fd) { return ::close(fd); }
+  static ssize_t send(int fd, const void* buf, size_t n) { return ::send(fd, buf, n, MSG_NOSIGNAL); }
+  static pid_t reap_any(int* status) { return ::waitpid(-1, status, WNOHANG); }
+};
+
+constexpr int kMaxClients = 64;
+
+struct Client {
+  int fd;
+  size_t len;
+  char buf[64];
+};
+
+template <class Sys>
+struct Shim {
+  char dir[4096];
+  pid_t init = 0;
+  int listen_fd = -1;
+  berth::shim::StateDirWatch dir_watch;
+  bool exited = false;
+  int exit_code = 0, signal = 0;
+  int waiters[kMaxClients];
+  int n_waiters = 0;
+  Client clients[kMaxClients];
+  int n_clients = 0;
+
+  void reply(int fd, const char* line) {
+    char l[96];
+    int n = snprintf(l, sizeof l, "%s\n", line);
+    (void)!Sys::send(fd, l, size_t(n));
+  }
+  void reply_exit(int fd) {
+    char l[64];
+    snprintf(l, sizeof l, "exit %d %d", exit_code, signal);
+    reply(fd, l);
+    Sys::close(fd);
+  }
+
+  // The limitations the isolators asked us to watch (state/watch_file.hpp),
+  // as JSON members: "\"oom\":1,\"pids\":3" (summed per limitation, those
+  // not zero only). Read when the init has exited: the counters live in its
+  // cgroups, which stay until delete. Sets *oom when "oom" is among them.
+  void limitations(char* out, size_t size, bool* oom) {
+    namespace wf = berth::state::watch_file;
+    *out = 0;
+    *oom = false;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, wf::kName);
+    char list[8192];
+    if (!read_text(path, list, sizeof list)) return;
+    constexpr int kMax = 16;
+    const char* names[kMax];
+    long counts[kMax];
+    int n = 0;
+    for (char* line = list; line && *line;) {
+      char* next = strchr(line, '\n');
+      if (next) *next++ = 0;
+      char *limitation, *key, *file, text[2048];
+      long base;
+      if (wf::split(line, &limitation, &key, &base, &file) && read_text(file, text, sizeof text)) {
+        int i = 0;
+        while (i < n && strcmp(names[i], limitation)) i++;
+        if (i == n && n < kMax) names[n] = limitation, counts[n++] = 0;
+        if (i < n) counts[i] += wf::counter(text, key) - base;
+      }
+      line = next;
+    }
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+      if (counts[i] <= 0) continue;
+      int w = snprintf(out + len, size - len, "%s\"%s\":%ld", len ? "," : "", names[i], counts[i]);
+      if (w < 0 || size_t(w) >= size - len) break;
+      len += size_t(w);
+      if (!strcmp(names[i], "oom")) *oom = true;
+    }
+    out[len] = 0;
+  }
+
+  static bool read_text(const char* path, char* buf, size_t size) {
+    int fd = Sys::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = Sys::read(fd, buf, size - 1);
+    Sys::close(fd);
+    if (n < 0) return false;
+    buf[n] = 0;
+    return true;
+  }
+
+  // exit.json, written to a temp file, fsync'ed, renamed so readers see all
+  // or nothing, and the directory fsync'ed so the rename itself survives a
+  // crash of the host (ARCHITECTURE.md: the exit record is durable). A
+  // failed write leaves no temp file behind. false: no record.
+  bool write_record() {
+    char when[64];
+    berth::state::format_rfc3339_now(when, sizeof when);
+    char lims[512], rec[1024], tmp[4200], path[4200];
+    bool oom;
+    limitations(lims, sizeof lims, &oom);
+    int len =
+        snprintf(rec, sizeof rec, "{\"exitCode\":%d,\"signal\":%d,\"exitedAt\":\"%s\"%s%s%s%s}", exit_code, signal,
+                 when, oom ? ",\"oomKilled\":true" : "", lims[0] ? ",\"limitations\":{" : "", lims, lims[0] ? "}" : "");
+    snprintf(tmp, sizeof tmp, "%s/exit.json.tmp", dir);
+    snprintf(path, sizeof path, "%s/exit.json", dir);
+    int fd = Sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return false;
+    bool ok = Sys::write(fd, rec, size_t(len)) == len && Sys::fsync(fd) == 0;
+    Sys::close(fd);
+    if (!ok || Sys::rename(tmp, path) != 0) {
+      Sys::unlink(tmp);
+      return false;
+    }
+    int d = Sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d < 0) return true;
+    (void)Sys::fsync(d);
+    Sys::close(d);
+    return true;
+  }
+
+  void record_exit(int status) {
+    exited = true;
+    if (WIFSIGNALED(status)) {
+      signal = WTERMSIG(status);
+      exit_code = 128 + signal;
+    } else {
+      exit_code = WEXITSTATUS(status);
+    }
+    (void)write_record();  // a waiter still gets the status
+    for (int i = 0; i < n_waiters; i++) reply_exit(waiters[i]);
+    n_waiters = 0;
+  }
+
+  void reap() {
+    int status;
+    pid_t p;
+    while ((p = Sys::reap_any(&status)) > 0)
+      if (p == init) record_exit(status);
+  }
+
+  // Returns false when the shim should exit.
+  bool handle_line(int fd, const char* line) {
+    if (!strcmp(line, "wait")) {
+      if (exited)
+        reply_exit(fd);
+      else if (n_waiters < kMaxClients)
+        waiters[n_waiters++] = fd;
+      else
+        Sys::close(fd);
+      return true;
+    }
+    if (!strcmp(line, "shutdown")) {
+      reply(fd, "ok");
+      Sys::close(fd);
+      return false;
+    }
+    reply(fd, "error unknown request");
+    Sys::close(fd);
+    return true;
+  }
+
+  bool created() const {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    struct stat st;
+    return stat(path, &st) == 0;
+  }
+
+  // Reads from client i; returns false when the shim should exit. A client
+  // done with (answered, closed or parked as a waiter) leaves the table.
+  bool serve(int i, bool* done) {
+    Client& c = clients[i];
+    ssize_t n = Sys::read(c.fd, c.buf + c.len, sizeof c.buf - 1 - c.len);
+    *done = true;
+    if (n <= 0) {
+      Sys::close(c.fd);
+      return true;
+    }
+    c.len += size_t(n);
+    c.buf[c.len] = 0;
+    char* nl = strchr(c.buf, '\n');
+    if (!nl) {
+      if (c.len < sizeof c.buf - 1)
+        *done = false;
+      else
+        Sys::close(c.fd);
+      return true;
+    }
+    *nl = 0;
+    return handle_line(c.fd, c.buf);
+  }
+
+  // A waiter whose client hung up (poll said POLLHUP or POLLERR)
+  // leaves the list, and its fd is closed.
+  void drop_waiter(int i) {
+    Sys::close(waiters[i]);
+    waiters[i] = waiters[--n_waiters];
+  }
+
+  int run();
+};
+
+template <class Sys>
+int Shim<Sys>::run() {
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) return 1;
+  reap();  // the init may have exited before the signalfd existed
+  dir_watch.open(dir);
+  // p: the signalfd, the listener, the state dir watch (fd -1: ignored),
+  // then the clients being read, then the parked waiters.
+  pollfd p[3 + 2 * kMaxClients];
+  for (;;) {
+    if (exited) {
+      dir_watch.arm();
+      if (dir_watch.gone()) {  // orphaned: no delete will ever come
+        dir_watch.remove_cgroups();
+        return 0;
+      }
+      if (n_waiters == 0 && !created()) return 0;  // its create failed
+    }
+    p[0] = {sfd, POLLIN, 0};
+    p[1] = {listen_fd, n_clients < kMaxClients ? short(POLLIN) : short(0), 0};
+    p[2] = {dir_watch.fd(), POLLIN, 0};
+    for (int i = 0; i < n_clients; i++) p[3 + i] = {clients[i].fd, POLLIN, 0};
+    // A parked waiter sends nothing more: watch only for its hang-up
+    // (POLLHUP, always reported: the peer closed both ways; a client that
+    // only shut down its writing side still waits for the answer).
+    for (int i = 0; i < n_waiters; i++) p[3 + n_clients + i] = {waiters[i], 0, 0};
+    int polled = n_clients, parked = n_waiters;
+    int r = poll(p, nfds_t(3 + polled + parked), dir_watch.timeout_ms());
+    if (r < 0 && errno != EINTR) return 1;
+    if (r <= 0) continue;
+    if (p[0].revents & POLLIN) {
+      signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {
+      }
+      reap();
+    }
+    if (p[2].revents) dir_watch.drain();
+    // Before serving: serve() may park new waiters at the end of the list.
+    // After reap(): record_exit() answered and emptied it.
+    for (int i = parked - 1; i >= 0 && n_waiters == parked; i--)
+      if (p[3 + polled + i].revents & (POLLHUP | POLLERR)) drop_waiter(i), parked--;
+    bool quit = false;
+    for (int i = polled - 1; i >= 0; i--) {
+      if (!(p[3 + i].revents & (POLLIN | POLLHUP))) continue;
+      bool done;
+      if (!serve(i, &done)) quit = true;
+      if (done) clients[i] = clients[--n_clients];
+    }
+    if (quit) return 0;
+    if (p[1].revents & POLLIN) {
+      int c = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c >= 0) clients[n_clients++] = Client{c, 0, {}};
+    }
+  }
+}
+
+}  // namespace berth::shim
