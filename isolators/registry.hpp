@@ -22,7 +22,7 @@ IsolatorList make_all(sys::Kernel& kernel, std::function<Result<cgroup::Layout>(
 // on a host, a FakeCgroupTree's in tests.
 using LayoutSource = std::function<Result<cgroup::Layout>()>;
 std::unique_ptr<Isolator> make_cgroups(sys::Kernel& kernel, LayoutSource source, Warn warn = {});
-std::unique_ptr<Isolator> make_namespaces();
+std::unique_ptr<Isolator> make_namespaces(sys::Kernel& kernel);
 std::unique_ptr<Isolator> make_filesystem_linux(sys::Kernel& kernel);
 std::unique_ptr<Isolator> make_capabilities();
 std::unique_ptr<Isolator> make_rlimits();

@@ -11,7 +11,6 @@
 #include <cstdio>
 
 #include "isolators/registry.hpp"
-#include "libcontainer/sys/userns.hpp"
 
 namespace berth::isolators {
 namespace {
@@ -32,6 +31,7 @@ int clone_flag(spec::NsType t) {
 
 class Namespaces final : public Isolator {
  public:
+  explicit Namespaces(sys::Kernel& kernel) : kernel_(kernel) {}
   const char* name() const override { return "namespaces"; }
 
   Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
@@ -98,16 +98,19 @@ class Namespaces final : public Isolator {
     std::vector<spec::IdMapping> own_uid{{0, geteuid(), 1}}, own_gid{{0, getegid(), 1}};
     const auto& uids = l.uid_mappings.empty() ? own_uid : l.uid_mappings;
     const auto& gids = l.gid_mappings.empty() ? own_gid : l.gid_mappings;
-    Status s = sys::write_id_map(init, "uid_map", uids);
+    Status s = kernel_.write_id_map(init, "uid_map", uids);
     if (!s.ok()) return std::move(s).error().with_path("/linux/uidMappings");
-    s = sys::write_id_map(init, "gid_map", gids);
+    s = kernel_.write_id_map(init, "gid_map", gids);
     if (!s.ok()) return std::move(s).error().with_path("/linux/gidMappings");
     return {};
   }
+
+ private:
+  sys::Kernel& kernel_;
 };
 
 }  // namespace
 
-std::unique_ptr<Isolator> make_namespaces() { return std::make_unique<Namespaces>(); }
+std::unique_ptr<Isolator> make_namespaces(sys::Kernel& kernel) { return std::make_unique<Namespaces>(kernel); }
 
 }  // namespace berth::isolators

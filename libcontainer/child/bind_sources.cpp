@@ -21,7 +21,7 @@ BERTH_CHILD void send_bind_sources(const ChildPlan& p, int mntns_fd, int result_
       r = {errno, int(i)};
       break;
     }
-    int s = send_msg(p.parent_sync_fd, SyncKind::MountSource, nullptr, tree);
+    int s = send_mount_source(p.parent_sync_fd, tree);
     sys::close(tree);
     if (s < 0) r = {-s, int(i)};
   }
@@ -35,10 +35,7 @@ BERTH_CHILD void receive_bind_sources(const ChildPlan& p) {
   for (size_t i = 0; i < p.n_mounts; i++) {
     const ChildMount& m = p.mounts[i];
     if (m.kind != MountKind::Bind) continue;
-    SyncMsg msg;
-    int fd = -1;
-    // The parent is gone or broke the protocol: nobody to tell.
-    if (recv_msg(p.sync_fd, &msg, &fd) < 0 || msg.kind != SyncKind::MountSource || fd < 0) sys::_exit(1);
+    int fd = RuntimeChannel(p.sync_fd).await_mount_source();
     if (sys::dup2(fd, m.source_fd) < 0 || sys::fcntl(m.source_fd, F_SETFD, FD_CLOEXEC) < 0)
       fail(p, errno, "receive the bind source", m.source, "/mounts", m.json_index);
     sys::close(fd);

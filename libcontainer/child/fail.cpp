@@ -19,7 +19,7 @@ BERTH_CHILD void fail(const ChildPlan& plan, int err, const char* step, const ch
     else
       sys::concat(e.json_path, sizeof e.json_path, json_path);
   }
-  send_msg(plan.sync_fd, SyncKind::Failed, &e, -1);
+  RuntimeChannel(plan.sync_fd).send_failed(e);
   sys::_exit(1);
 }
 

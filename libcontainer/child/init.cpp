@@ -19,18 +19,6 @@
 namespace berth::child {
 namespace {
 
-BERTH_CHILD void expect(const ChildPlan& p, SyncKind want, int* fd_out) {
-  SyncMsg m;
-  int fd = -1;
-  int r = recv_msg(p.sync_fd, &m, &fd);
-  if (r < 0) sys::_exit(1);  // the parent is gone or broke the protocol: nobody to tell
-  if (m.kind != want) sys::_exit(1);
-  if (fd_out)
-    *fd_out = fd;
-  else if (fd >= 0)
-    sys::close(fd);
-}
-
 // A private procfs instance for every procfs write (SECURITY.md: writes to
 // /proc/sys or oom_score_adj must not be redirectable by container mounts).
 BERTH_CHILD int private_procfs(const ChildPlan& p) {
@@ -71,7 +59,7 @@ BERTH_CHILD void run_create_container_hooks(const ChildPlan& p, int root, const 
   if (root >= 0 && sys::fchdir(root) < 0) fail(p, errno, "chdir to rootfs", p.rootfs, "/root/path", -1);
   ChildError e;
   if (run_hooks(p.create_container_hooks, p.n_create_container_hooks, "createContainer", state, state_len, &e)) return;
-  send_msg(p.sync_fd, SyncKind::Failed, &e, -1);
+  RuntimeChannel(p.sync_fd).send_failed(e);
   sys::_exit(1);
 }
 
@@ -110,8 +98,9 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   // Not dumpable until exec: no process in the container can ptrace us or
   // open /proc/<pid>/exe (the host's berth binary) while we set up.
   sys::prctl(PR_SET_DUMPABLE, 0);
+  RuntimeChannel runtime(p.sync_fd);
   if (p.bind_sources_from_parent) receive_bind_sources(p);
-  if (p.await_parent) expect(p, SyncKind::Isolated, nullptr);
+  if (p.await_parent) runtime.await_isolated();
   if (p.new_userns) {
     if (sys::setresgid(0, 0, 0) < 0 || sys::setresuid(0, 0, 0) < 0)
       fail(p, errno, "become root in the user namespace", nullptr, "/linux/uidMappings", -1);
@@ -128,9 +117,8 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   int root = -1;
   root = prepare_rootfs(p);  // in a new, a joined or (as runc) the host's mount namespace
 
-  send_msg(p.sync_fd, SyncKind::RuntimeReady, nullptr, -1);
-  int state_fd = -1;
-  expect(p, SyncKind::HooksDone, &state_fd);
+  runtime.send_runtime_ready();
+  int state_fd = runtime.await_hooks_done();
   size_t state_len = 0;
   const char* state = map_state(p, state_fd, &state_len);
   run_create_container_hooks(p, root, state, state_len);
@@ -147,7 +135,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   ExecTarget target = prepare_process(p, procfd);
 
   // A runtime that died during create never records us: do not wait forever.
-  if (send_msg(p.sync_fd, SyncKind::Created, nullptr, -1) < 0) sys::_exit(1);
+  if (runtime.send_created() < 0) sys::_exit(1);
   pass_start_gate(p, procfd);
   sys::close(procfd);
   exec_process(p, target);

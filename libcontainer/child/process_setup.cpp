@@ -68,7 +68,7 @@ BERTH_CHILD void setup_console(const ChildPlan& p) {
   sys::close(tree);
   sys::close(console);
   sys::close(root);
-  if (send_msg(p.sync_fd, SyncKind::ConsoleFd, nullptr, master) < 0)
+  if (RuntimeChannel(p.sync_fd).send_console(master) < 0)
     fail(p, errno, "send the console to the runtime", nullptr, nullptr, -1);
   sys::close(master);
   if (sys::setsid() < 0) fail(p, errno, "setsid", nullptr, nullptr, -1);
@@ -90,7 +90,7 @@ BERTH_CHILD void load_seccomp(const ChildPlan& p) {
   if (p.seccomp_listener) {
     int nfd = int(r);
     // The parent passes it on to the agent at listenerPath with the state.
-    if (send_msg(p.sync_fd, SyncKind::SeccompFd, nullptr, nfd) < 0)
+    if (RuntimeChannel(p.sync_fd).send_seccomp_fd(nfd) < 0)
       fail(p, errno, "send the seccomp notify fd to the runtime", nullptr, "/linux/seccomp/listenerPath", -1);
     sys::close(nfd);
   }

@@ -16,18 +16,18 @@ std::vector<std::string> argv_of(const spec::Hook& h) {
   return {h.path};
 }
 
-Status run_one(const spec::Hook& h, size_t i, const char* kind, const std::string& state_json) {
+Status run_one(sys::Kernel& k, const spec::Hook& h, size_t i, const char* kind, const std::string& state_json) {
   Arena arena;
-  int st = 0;
   char* const* envp = h.env ? arena.strv(*h.env) : environ;
-  int r = child::run_hook_raw(h.path.c_str(), arena.strv(argv_of(h)), envp, h.timeout.value_or(0), state_json.data(),
-                              state_json.size(), &st);
+  auto r = k.run_hook(h.path.c_str(), arena.strv(argv_of(h)), envp, h.timeout.value_or(0), state_json);
   std::string where = std::string("/hooks/") + kind + "/" + std::to_string(i);
-  if (r == -ETIMEDOUT)
-    return Error(Code::Child,
-                 std::string(kind) + " hook " + h.path + " timed out after " + std::to_string(*h.timeout) + "s", 0,
-                 where);
-  if (r < 0) return Error(Code::Child, std::string("run ") + kind + " hook " + h.path, -r, where);
+  if (!r.ok() && r.error().sys_errno() == ETIMEDOUT)
+    return Error(
+        Code::Child,
+        std::string(kind) + " hook " + h.path + " timed out after " + std::to_string(h.timeout.value_or(0)) + "s", 0,
+        where);
+  if (!r.ok()) return Error(Code::Child, std::string("run ") + kind + " hook " + h.path, r.error().sys_errno(), where);
+  int st = *r;
   if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
     return Error(Code::Child, std::string(kind) + " hook " + h.path + ": cannot execute", ENOENT, where);
   if (st != 0) {
@@ -40,15 +40,15 @@ Status run_one(const spec::Hook& h, size_t i, const char* kind, const std::strin
 
 }  // namespace
 
-Status run(const std::vector<spec::Hook>& list, const char* kind, const std::string& state_json) {
-  for (size_t i = 0; i < list.size(); i++) BERTH_CHECK(run_one(list[i], i, kind, state_json));
+Status run(sys::Kernel& k, const std::vector<spec::Hook>& list, const char* kind, const std::string& state_json) {
+  for (size_t i = 0; i < list.size(); i++) BERTH_CHECK(run_one(k, list[i], i, kind, state_json));
   return {};
 }
 
-void run_all(const std::vector<spec::Hook>& list, const char* kind, const std::string& state_json,
+void run_all(sys::Kernel& k, const std::vector<spec::Hook>& list, const char* kind, const std::string& state_json,
              std::vector<std::string>* warnings) {
   for (size_t i = 0; i < list.size(); i++) {
-    Status s = run_one(list[i], i, kind, state_json);
+    Status s = run_one(k, list[i], i, kind, state_json);
     if (!s.ok() && warnings) warnings->push_back(s.error().message());
   }
 }

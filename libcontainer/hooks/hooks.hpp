@@ -10,6 +10,7 @@
 #include "libcontainer/child/plan.hpp"
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/spec/config.hpp"
+#include "libcontainer/sys/kernel.hpp"
 
 namespace berth {
 class Arena;
@@ -19,12 +20,13 @@ namespace hooks {
 // Runs the hooks in order; the first failure stops them and is returned
 // (prestart, createRuntime: runtime-spec 1.2 fails the create). kind is the
 // config key ("prestart", ...), used in errors and json paths ("/hooks/prestart/1").
-Status run(const std::vector<spec::Hook>& hooks, const char* kind, const std::string& state_json);
+// Each hook runs through k.run_hook.
+Status run(sys::Kernel& k, const std::vector<spec::Hook>& hooks, const char* kind, const std::string& state_json);
 
 // Runs every hook whatever the earlier ones did; each failure is appended to
 // *warnings (poststart, poststop: runtime-spec 1.2 "log a warning, but the
 // remaining hooks and lifecycle continue as if the hook had succeeded").
-void run_all(const std::vector<spec::Hook>& hooks, const char* kind, const std::string& state_json,
+void run_all(sys::Kernel& k, const std::vector<spec::Hook>& hooks, const char* kind, const std::string& state_json,
              std::vector<std::string>* warnings);
 
 // Precomputes hooks run by the init (createContainer, startContainer). A hook

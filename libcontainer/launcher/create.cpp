@@ -3,15 +3,9 @@
 // state.json. Every side effect pushes its undo step; a failure anywhere
 // leaves nothing behind.
 #include <fcntl.h>
-#include <malloc.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +14,7 @@
 
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/hooks/hooks.hpp"
+#include "libcontainer/launcher/init_channel.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/launcher/process_attrs.hpp"
 #include "libcontainer/log/timeline.hpp"
@@ -27,7 +22,6 @@
 #include "libcontainer/state/agent_state.hpp"
 #include "libcontainer/state/watch_file.hpp"
 #include "libcontainer/sys/kernel.hpp"
-#include "libcontainer/sys/unix_socket.hpp"
 #include "libcontainer/undo/undo_stack.hpp"
 
 namespace berth::launcher {
@@ -78,13 +72,6 @@ Status fill_process(const spec::Config& c, const CreateOptions& o, LaunchPlan& p
   return {};
 }
 
-Result<UniqueFd> memfd_with(const std::string& data) {
-  UniqueFd fd(int(syscall(SYS_memfd_create, "berth-state", MFD_CLOEXEC)));
-  if (!fd) return sys_error(errno, "memfd_create");
-  if (write(fd.get(), data.data(), data.size()) != ssize_t(data.size())) return sys_error(errno, "write memfd");
-  return fd;
-}
-
 struct Launch {
   const state::Store& store;
   const CreateOptions& opts;
@@ -94,17 +81,18 @@ struct Launch {
   LaunchPlan plan;
   state::ContainerState st;
   UndoStack undo;
-  UniqueFd sync;  // our end
+  std::optional<InitChannel> init;
   UniqueFd console;
   log::Timeline timeline;
 
   Status run();
   Status spawn();
   Status write_watches();
+  Status isolate();
   Status talk_to_init();
+  Status run_runtime_hooks();
   Error init_gone();
-  Error send_failed(int r);
-  Status handle_seccomp_fd(int fd);
+  Status handle_seccomp_fd(UniqueFd notify);
 };
 
 Status Launch::spawn() {
@@ -117,7 +105,7 @@ Status Launch::spawn() {
   const char* shim_path = plan.arena.str(opts.shim_path);
 
   auto spawned = BERTH_TRY(k.spawn_init(plan.child, shim_path, shim_argv));
-  sync = std::move(spawned.sync);
+  init.emplace(std::move(spawned.sync), [this] { return init_gone(); });
   st.pid = spawned.init;
   st.init_start_time = k.start_time(spawned.init);
   st.shim_pid = spawned.shim;
@@ -153,82 +141,62 @@ Status Launch::write_watches() {
       .context("write the watch list");
 }
 
-Status Launch::handle_seccomp_fd(int fd) {
-  UniqueFd notify(fd);
-  auto sock = BERTH_TRY(sys::unix_connect(plan.seccomp_listener_path).context("connect to the seccomp listener"));
+Status Launch::handle_seccomp_fd(UniqueFd notify) {
   std::string msg = state::seccomp_agent_state(st, plan.seccomp_listener_metadata);
-  return sys::send_fd(sock.get(), msg, notify.get())
+  return store.kernel()
+      .send_fd_to(plan.seccomp_listener_path, msg, notify.get())
       .context("send the seccomp notify fd to " + plan.seccomp_listener_path);
-}
-
-// What the init reported with Failed: the step, its errno, the config field.
-Error child_failure(const child::SyncMsg& m) {
-  return Error(Code::Child, m.error.step, m.error.sys_errno, m.error.json_path);
 }
 
 // The init closed its end: it died during setup (or the shim never ran).
 Error Launch::init_gone() {
-  int status;
-  if (waitpid(st.shim_pid, &status, WNOHANG) == st.shim_pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+  auto status = store.kernel().reap_if_exited(st.shim_pid);
+  if (status && WIFEXITED(*status) && WEXITSTATUS(*status) == 127)
     return Error(Code::Child, "cannot execute the shim " + opts.shim_path);
   return Error(Code::Child, "the container init exited during setup");
 }
 
-Error Launch::send_failed(int r) {
-  if (r == -EPIPE || r == -ECONNRESET) return init_gone();
-  return sys_error(-r, "write to the container init");
-}
-
-Status Launch::talk_to_init() {
-  using child::SyncKind;
+// The parent-side isolator steps, while the init waits.
+Status Launch::isolate() {
   for (auto& iso : isolators) {
     Status s = iso->isolate(ctx, plan, st.pid);
     if (s.ok()) continue;
     // An init that died early (the write of its pid then fails, with
     // ESRCH for cgroup.procs) has left its own report of why on the
     // channel: that is the error worth showing.
-    pollfd p{sync.get(), POLLIN, 0};
-    child::SyncMsg m;
-    int fd = -1;
-    if (poll(&p, 1, 0) == 1 && child::recv_msg(sync.get(), &m, &fd) == 0 && m.kind == SyncKind::Failed)
-      return child_failure(m);
-    if (fd >= 0) close(fd);
+    if (auto failed = init->pending_failure()) return std::move(*failed);
     return std::move(s).error().context(iso->name());
   }
+  return {};
+}
+
+// prestart and createRuntime, then the state the init's own hooks read.
+Status Launch::run_runtime_hooks() {
+  sys::Kernel& k = store.kernel();
+  std::string s = state::oci_state_json(st, state::RunState::Creating, false);
+  // prestart (spec 1.0: "after start, before the user program") sees
+  // "created", as crun and the runtime-tools suite (hooks_stdin) expect.
+  if (!config.hooks.prestart.empty())
+    BERTH_CHECK(
+        hooks::run(k, config.hooks.prestart, "prestart", state::oci_state_json(st, state::RunState::Created, false)));
+  BERTH_CHECK(hooks::run(k, config.hooks.create_runtime, "createRuntime", s));
+  UniqueFd mem;
+  if (!plan.create_container_hooks.empty() || !plan.start_container_hooks.empty())
+    mem = BERTH_TRY(k.make_memfd("berth-state", s));
+  return init->send_hooks_done(mem.get());
+}
+
+// The steps in child/sync.hpp's order.
+Status Launch::talk_to_init() {
+  BERTH_CHECK(isolate());
   timeline.mark("isolated");
-  if (plan.child.await_parent) {
-    if (int r = child::send_msg(sync.get(), SyncKind::Isolated, nullptr, -1); r < 0) return send_failed(r);
-  }
-  for (;;) {
-    child::SyncMsg m;
-    int fd = -1;
-    int r = child::recv_msg(sync.get(), &m, &fd);
-    if (r == -EPIPE || r == -ECONNRESET) return init_gone();
-    if (r < 0) return sys_error(-r, "read from the container init");
-    switch (m.kind) {
-      case SyncKind::Failed: return child_failure(m);
-      case SyncKind::RuntimeReady: {
-        timeline.mark("init mounts done");
-        std::string s = state::oci_state_json(st, state::RunState::Creating, false);
-        // prestart (spec 1.0: "after start, before the user program") sees
-        // "created", as crun and the runtime-tools suite (hooks_stdin) expect.
-        if (!config.hooks.prestart.empty())
-          BERTH_CHECK(hooks::run(config.hooks.prestart, "prestart",
-                                 state::oci_state_json(st, state::RunState::Created, false)));
-        BERTH_CHECK(hooks::run(config.hooks.create_runtime, "createRuntime", s));
-        UniqueFd mem;
-        if (!plan.create_container_hooks.empty() || !plan.start_container_hooks.empty()) mem = BERTH_TRY(memfd_with(s));
-        if (int r = child::send_msg(sync.get(), SyncKind::HooksDone, nullptr, mem.get()); r < 0) return send_failed(r);
-        break;
-      }
-      case SyncKind::ConsoleFd: console.reset(fd); break;
-      case SyncKind::SeccompFd: BERTH_CHECK(handle_seccomp_fd(fd)); break;
-      case SyncKind::Created: return {};
-      default:
-        if (fd >= 0) close(fd);
-        return Error(Code::Child, "unexpected message from the container init");
-    }
-  }
+  if (plan.child.await_parent) BERTH_CHECK(init->send_isolated());
+  BERTH_CHECK(init->await_runtime_ready());
+  timeline.mark("init mounts done");
+  BERTH_CHECK(run_runtime_hooks());
+  if (plan.child.terminal) console = BERTH_TRY(init->await_console());
+  if (plan.child.seccomp_listener) BERTH_CHECK(handle_seccomp_fd(BERTH_TRY(init->await_seccomp_fd())));
+  return init->await_created();
 }
 
 Status Launch::run() {
@@ -288,9 +256,8 @@ Status Launch::run() {
   timeline.mark("init created");
   BERTH_CHECK(store.write(st));
   if (console && !opts.console_socket.empty()) {
-    auto sock = BERTH_TRY(sys::unix_connect(opts.console_socket).context("console socket"));
-    BERTH_CHECK(
-        sys::send_fd(sock.get(), "/dev/ptmx", console.get()).context("send the console to " + opts.console_socket));
+    BERTH_CHECK(k.send_fd_to(opts.console_socket, "/dev/ptmx", console.get())
+                    .context("send the console to " + opts.console_socket));
     console.reset();
   }
   if (!opts.pid_file.empty())
@@ -306,7 +273,7 @@ Status Launch::run() {
 Result<Created> create(const state::Store& store, const CreateOptions& opts, const spec::Config& config,
                        IsolatorList& isolators) {
   BERTH_CHECK(state::validate_id(opts.id));
-  Launch l{store, opts, config, isolators, ContainerContext{config, opts.id, "", "", ""}, {}, {}, {}, {}, {}};
+  Launch l{store, opts, config, isolators, ContainerContext{config, opts.id, "", "", ""}, {}, {}, {}, {}, {}, {}};
   Status s = l.run();
   if (!s.ok()) {
     Error e = std::move(s).error();

@@ -1,12 +1,9 @@
 // Operations on an existing container: start (open the gate), kill, wait,
 // delete. The init is addressed through a pidfd whose process start time is
-// checked against state.json, so a recycled pid is never signalled.
-#include <fcntl.h>
+// checked against state.json, so a recycled pid is never signalled. Every
+// call that changes a process or a file goes through the store's Kernel.
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,13 +13,9 @@
 #include "libcontainer/child/start_gate.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/launcher.hpp"
-#include "libcontainer/sys/proc.hpp"
-#include "libcontainer/sys/unix_socket.hpp"
 
 namespace berth::launcher {
 namespace {
-
-using sys::open_pidfd;
 
 constexpr int kKillWaitMs = 10000;
 
@@ -36,34 +29,54 @@ bool wait_exit(int pidfd, int timeout_ms) {
 }
 
 // One request line, one reply line.
-Result<std::string> shim_call(const std::string& dir, const std::string& req) {
-  auto s = BERTH_TRY(sys::unix_connect(dir + "/shim.sock").context("connect to the shim"));
-  std::string line = req + "\n";
-  if (send(s.get(), line.data(), line.size(), MSG_NOSIGNAL) < 0) return sys_error(errno, "write to the shim");
-  std::string reply;
-  char c;
-  for (;;) {
-    ssize_t n = read(s.get(), &c, 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || c == '\n') break;
-    reply += c;
-  }
-  return reply;
+Result<std::string> shim_call(sys::Kernel& k, const std::string& dir, const std::string& req) {
+  return k.request_line(dir + "/shim.sock", req).context("call the shim");
 }
 
-// SIGKILL, then wait (bounded) until it is gone: a shim still alive writes
-// exit.json into the state directory when the init dies, and a removal of
-// the directory meanwhile fails with ENOTEMPTY (crash.bats saw it).
-void kill_shim(pid_t pid, uint64_t start_time) {
-  UniqueFd fd = open_pidfd(pid, start_time);
-  if (fd && syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0) == 0) (void)wait_exit(fd.get(), kKillWaitMs);
+// A process that is gone is no error; failing to find out is one.
+Status gone_or(Error e) {
+  if (e.code() == Code::NotFound) return {};
+  return e;
+}
+
+// A process that is gone means the container has stopped (Code::Busy,
+// with the command's words for it).
+Error stopped_or(Error e, const char* stopped) {
+  if (e.code() == Code::NotFound) return Error(Code::Busy, stopped);
+  return e;
+}
+
+// SIGKILL, then wait (bounded) until it is gone.
+void kill_and_wait(sys::Kernel& k, int pidfd) {
+  if (k.signal_pidfd(pidfd, SIGKILL).ok()) (void)wait_exit(pidfd, kKillWaitMs);
+}
+
+// The shim, gone: a shim still alive writes exit.json into the state
+// directory when the init dies, and a removal of the directory meanwhile
+// fails with ENOTEMPTY (crash.bats saw it).
+void kill_shim(sys::Kernel& k, const state::ContainerState& st) {
+  if (auto fd = k.open_pidfd(st.shim_pid, st.shim_start_time); fd.ok()) kill_and_wait(k, fd->get());
+}
+
+// The init after SIGKILL, thawed (a v1-frozen process dies only once
+// thawed); bounded: a cgroup frozen from above (not by us) keeps a killed
+// task alive until someone thaws it.
+Status kill_init(sys::Kernel& k, const std::string& dir, const state::ContainerState& st) {
+  auto fd = k.open_pidfd(st.pid, st.init_start_time);
+  if (!fd.ok()) return gone_or(std::move(fd).error());
+  // ESRCH: it has exited meanwhile (its pidfd then polls readable).
+  if (Status s = k.signal_pidfd(fd->get(), SIGKILL); !s.ok() && s.error().sys_errno() != ESRCH)
+    return std::move(s).error().context("kill the container's init");
+  cgroup::freezer::thaw_all(k, cgroup::leaves(dir));
+  if (!wait_exit(fd->get(), kKillWaitMs))
+    return Error(Code::Busy, "the container's init did not exit within " + std::to_string(kKillWaitMs / 1000) +
+                                 " s of SIGKILL: is a parent of its cgroup frozen?");
+  return {};
 }
 
 // "shutdown" is answered after anything the shim writes, and it exits at once.
-void stop_shim(const std::string& dir, const state::ContainerState& st) {
-  auto r = shim_call(dir, "shutdown");
-  if (r.ok()) return;
-  kill_shim(st.shim_pid, st.shim_start_time);
+void stop_shim(sys::Kernel& k, const std::string& dir, const state::ContainerState& st) {
+  if (!shim_call(k, dir, "shutdown").ok()) kill_shim(k, st);
 }
 
 // The init keeps the fifo open until its exec closes it (start_gate.hpp):
@@ -133,28 +146,27 @@ Status start(const state::Store& store, const std::string& id, std::vector<std::
   // take the gate: refuse rather than wait for ever.
   if (cgroup::freezer::any_frozen(cgroup::leaves(store.dir(id))))
     return Error(Code::Busy, "cannot start the container: its cgroup is frozen (thaw it first)");
+  sys::Kernel& k = store.kernel();
   std::string fifo = store.dir(id) + "/exec.fifo";
-  UniqueFd pidfd = open_pidfd(st.pid, st.init_start_time);
-  if (!pidfd) return Error(Code::Busy, "cannot start a container that has stopped");
+  auto pidfd = k.open_pidfd(st.pid, st.init_start_time);
+  if (!pidfd.ok()) return stopped_or(std::move(pidfd).error(), "cannot start a container that has stopped");
   // Non-blocking open: the init, blocked opening the write side, goes on.
-  UniqueFd f(open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!f) return sys_error(errno, "open " + fifo);
-  auto report = read_start_report(f.get(), pidfd.get());
-  (void)store.kernel().remove_file(fifo);
+  auto f = BERTH_TRY(k.open_fifo_reader(fifo));
+  auto report = read_start_report(f.get(), pidfd->get());
+  (void)k.remove_file(fifo);
   if (!report.ok()) return std::move(report).error();
   if (!report->ok) {
     // runtime-spec 1.2: a failing startContainer hook stops the container.
     // The init exits by itself; make sure, so that it is "stopped" when we
     // return. Its state stays until `delete`, as runc and crun keep it.
-    syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-    (void)wait_exit(pidfd.get(), kKillWaitMs);
+    kill_and_wait(k, pidfd->get());
     return start_failure(report->error);
   }
   st.oci_version = st.oci_version.empty() ? "1.2.0" : st.oci_version;
   // runtime-spec 1.2: a failing poststart hook is a warning; the container
   // keeps running and the other hooks run (as crun 1.8; runc 1.1 runs them
   // in create and destroys the container, a bug it fixed in 1.2).
-  hooks::run_all(st.poststart, "poststart", state::oci_state_json(st, state::RunState::Running, false), warnings);
+  hooks::run_all(k, st.poststart, "poststart", state::oci_state_json(st, state::RunState::Running, false), warnings);
   return {};
 }
 
@@ -162,17 +174,17 @@ Status kill(const state::Store& store, const std::string& id, int sig) {
   auto st = BERTH_TRY(store.read(id));
   auto status = state::current_status(store, st);
   if (status == state::RunState::Stopped) return Error(Code::Busy, "container not running");
-  UniqueFd fd = open_pidfd(st.pid, st.init_start_time);
-  if (!fd) return Error(Code::Busy, "container not running");
-  if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0) return sys_error(errno, "kill");
+  sys::Kernel& k = store.kernel();
+  auto fd = k.open_pidfd(st.pid, st.init_start_time);
+  if (!fd.ok()) return stopped_or(std::move(fd).error(), "container not running");
+  BERTH_CHECK(k.signal_pidfd(fd->get(), sig).context("kill"));
   // As runc: a SIGKILL takes effect in a v1-frozen cgroup only once thawed.
-  if (status == state::RunState::Paused && sig == SIGKILL)
-    cgroup::freezer::thaw_all(store.kernel(), cgroup::leaves(store.dir(id)));
+  if (status == state::RunState::Paused && sig == SIGKILL) cgroup::freezer::thaw_all(k, cgroup::leaves(store.dir(id)));
   return {};
 }
 
 Result<int> wait(const state::Store& store, const std::string& id) {
-  auto reply = shim_call(store.dir(id), "wait");
+  auto reply = shim_call(store.kernel(), store.dir(id), "wait");
   if (reply.ok() && reply->rfind("exit ", 0) == 0) return atoi(reply->c_str() + 5);
   if (auto rec = state::read_exit_record(store.dir(id))) return rec->exit_code;
   if (!reply.ok()) return std::move(reply).error();
@@ -187,6 +199,7 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
     if (force && lock.error().code() == Code::NotFound) return {};
     return std::move(lock).error();
   }
+  sys::Kernel& k = store.kernel();
   std::string dir = store.dir(id);
   auto st = store.read(id);
   if (!st.ok()) {
@@ -195,15 +208,8 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
     if (st.error().code() == Code::Busy && force) {
       state::ContainerState rec;
       if (state::read_pids(dir, rec)) {
-        UniqueFd fd = open_pidfd(rec.pid, rec.init_start_time);
-        if (fd) {
-          syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
-          cgroup::freezer::thaw_all(store.kernel(), cgroup::leaves(dir));
-          if (!wait_exit(fd.get(), kKillWaitMs))
-            return Error(Code::Busy, "the container's init did not exit within " + std::to_string(kKillWaitMs / 1000) +
-                                         " s of SIGKILL");
-        }
-        kill_shim(rec.shim_pid, rec.shim_start_time);
+        BERTH_CHECK(kill_init(k, dir, rec));
+        kill_shim(k, rec);
       }
       for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) (void)(*it)->cleanup(dir);
       return store.remove(id);
@@ -213,35 +219,23 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
   auto status = state::current_status(store, *st);
   if ((status == state::RunState::Running || status == state::RunState::Paused) && !force)
     return Error(Code::Busy, "cannot delete container " + id + " that is not stopped: " + state::status_name(status));
-  auto leaves = cgroup::leaves(dir);
-  if (status != state::RunState::Stopped) {
-    UniqueFd fd = open_pidfd(st->pid, st->init_start_time);
-    if (fd) {
-      syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
-      // A paused container's processes die only once thawed (v1).
-      cgroup::freezer::thaw_all(store.kernel(), leaves);
-      // Bounded: a cgroup frozen from above (not by us) keeps a killed task
-      // alive until someone thaws it.
-      if (!wait_exit(fd.get(), kKillWaitMs))
-        return Error(Code::Busy, "the container's init did not exit within " + std::to_string(kKillWaitMs / 1000) +
-                                     " s of SIGKILL: is a parent of its cgroup frozen?");
-    }
-  }
+  if (status != state::RunState::Stopped) BERTH_CHECK(kill_init(k, dir, *st));
   // Frozen leftovers (no pid namespace) must die before their cgroups go.
-  cgroup::freezer::thaw_all(store.kernel(), leaves);
-  stop_shim(dir, *st);
+  cgroup::freezer::thaw_all(k, cgroup::leaves(dir));
+  stop_shim(k, dir, *st);
   Error errs(Code::Internal, "delete " + id);
   bool failed = false;
   for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) {
     Status s = (*it)->cleanup(dir);
     if (!s.ok()) errs.add_note(s.error().message()), failed = true;
   }
+  // The directory holds the isolators' records of what is left (the
+  // cgroups journal): kept, so that another delete can finish the job.
+  if (failed) return errs;
   // runtime-spec 1.2: every poststop hook runs; a failing one is logged and
   // deletion goes on (as crun; runc 1.1 stops at the first failure).
-  hooks::run_all(st->poststop, "poststop", state::oci_state_json(*st, state::RunState::Stopped, false), warnings);
-  BERTH_CHECK(store.remove(id));
-  if (failed) return errs;
-  return {};
+  hooks::run_all(k, st->poststop, "poststop", state::oci_state_json(*st, state::RunState::Stopped, false), warnings);
+  return store.remove(id);
 }
 
 }  // namespace berth::launcher

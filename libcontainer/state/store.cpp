@@ -15,7 +15,6 @@
 #include "libcontainer/cgroup/freezer.hpp"
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
-#include "libcontainer/sys/proc.hpp"
 
 namespace berth::state {
 
@@ -213,7 +212,7 @@ RunState current_status(const Store& store, const ContainerState& s) {
   std::string d = store.dir(s.id);
   struct stat st;
   if (stat((d + "/exit.json").c_str(), &st) == 0) return RunState::Stopped;
-  if (s.pid <= 0 || sys::process_start_time(s.pid) != s.init_start_time) return RunState::Stopped;
+  if (s.pid <= 0 || store.kernel().start_time(s.pid) != s.init_start_time) return RunState::Stopped;
   // Frozen by `pause` (created or running), as runc reports it.
   if (cgroup::freezer::paused(cgroup::leaves(d))) return RunState::Paused;
   if (stat((d + "/exec.fifo").c_str(), &st) == 0) return RunState::Created;

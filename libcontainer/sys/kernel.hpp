@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,10 @@
 #include "libcontainer/child/plan.hpp"
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/fd/unique_fd.hpp"
+
+namespace berth::spec {
+struct IdMapping;
+}
 
 namespace berth::sys {
 
@@ -91,6 +96,34 @@ class Kernel {
   virtual uint64_t start_time(pid_t pid) = 0;
 
   virtual Status unmount(const std::string& path, int flags) = 0;
+
+  // The lifecycle's processes and what create hands to other processes.
+  // A pidfd of pid if it is still the process that started at start_time
+  // (Code::NotFound when it is gone). It polls readable once the process
+  // has exited.
+  virtual Result<UniqueFd> open_pidfd(pid_t pid, uint64_t start_time) = 0;
+  virtual Status signal_pidfd(int pidfd, int sig) = 0;
+  // waitpid(WNOHANG) of a child of ours: its wait status once it has
+  // exited (then reaped), nullopt while it runs or is no child of ours.
+  virtual std::optional<int> reap_if_exited(pid_t pid) = 0;
+  // Opens a fifo for reading without blocking: a writer blocked in its
+  // open(2) (the init at its start gate) goes on.
+  virtual Result<UniqueFd> open_fifo_reader(const std::string& path) = 0;
+  // A memfd (close-on-exec) holding data.
+  virtual Result<UniqueFd> make_memfd(const char* name, std::string_view data) = 0;
+  // /proc/PID/<file> ("uid_map" or "gid_map"), in the one write(2) the
+  // kernel takes.
+  virtual Status write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping>& m) = 0;
+  // Connects to the unix socket at path and sends payload with fd attached.
+  virtual Status send_fd_to(const std::string& socket_path, std::string_view payload, int fd) = 0;
+  // Connects to the unix socket at path, sends line plus a newline, and
+  // returns the one-line reply (without its newline).
+  virtual Result<std::string> request_line(const std::string& socket_path, const std::string& line) = 0;
+  // Runs a hook program with stdin_data on its stdin and waits for it, at
+  // most timeout_s seconds (0: no limit; then sys_errno ETIMEDOUT). Returns
+  // its wait status.
+  virtual Result<int> run_hook(const char* path, char* const* argv, char* const* envp, int timeout_s,
+                               std::string_view stdin_data) = 0;
 };
 
 }  // namespace berth::sys

@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -22,6 +23,7 @@
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/sys/proc.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
+#include "libcontainer/sys/userns.hpp"
 
 namespace berth::sys {
 namespace {
@@ -290,8 +292,7 @@ Status LinuxKernel::send_bind_sources(pid_t init, const child::ChildPlan& plan) 
 }
 
 Status LinuxKernel::signal(pid_t pid, uint64_t start_time, int sig) {
-  UniqueFd fd = open_pidfd(pid, start_time);
-  if (!fd) return Error(Code::NotFound, "process " + std::to_string(pid) + " is gone");
+  auto fd = BERTH_TRY(open_pidfd(pid, start_time));
   if (syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0) < 0)
     return sys_error(errno, "signal " + std::to_string(pid));
   return {};
@@ -307,6 +308,68 @@ uint64_t LinuxKernel::start_time(pid_t pid) { return process_start_time(pid); }
 Status LinuxKernel::unmount(const std::string& path, int flags) {
   if (umount2(path.c_str(), flags) < 0) return sys_error(errno, "unmount " + path);
   return {};
+}
+
+Result<UniqueFd> LinuxKernel::open_pidfd(pid_t pid, uint64_t start_time) {
+  UniqueFd fd = sys::open_pidfd(pid, start_time);
+  if (!fd) return Error(Code::NotFound, "process " + std::to_string(pid) + " is gone");
+  return fd;
+}
+
+Status LinuxKernel::signal_pidfd(int pidfd, int sig) {
+  if (syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0) return sys_error(errno, "send a signal");
+  return {};
+}
+
+std::optional<int> LinuxKernel::reap_if_exited(pid_t pid) {
+  int status;
+  if (waitpid(pid, &status, WNOHANG) != pid) return std::nullopt;
+  return status;
+}
+
+Result<UniqueFd> LinuxKernel::open_fifo_reader(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return sys_error(errno, "open " + path);
+  return fd;
+}
+
+Result<UniqueFd> LinuxKernel::make_memfd(const char* name, std::string_view data) {
+  UniqueFd fd(int(syscall(SYS_memfd_create, name, MFD_CLOEXEC)));
+  if (!fd) return sys_error(errno, "memfd_create");
+  if (write(fd.get(), data.data(), data.size()) != ssize_t(data.size())) return sys_error(errno, "write memfd");
+  return fd;
+}
+
+Status LinuxKernel::write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping>& m) {
+  return sys::write_id_map(pid, file, m);
+}
+
+Status LinuxKernel::send_fd_to(const std::string& socket_path, std::string_view payload, int fd) {
+  auto sock = BERTH_TRY(unix_connect(socket_path));
+  return send_fd(sock.get(), std::string(payload), fd);
+}
+
+Result<std::string> LinuxKernel::request_line(const std::string& socket_path, const std::string& line) {
+  auto s = BERTH_TRY(unix_connect(socket_path));
+  std::string out = line + "\n";
+  if (send(s.get(), out.data(), out.size(), MSG_NOSIGNAL) < 0) return sys_error(errno, "write to " + socket_path);
+  std::string reply;
+  char c;
+  for (;;) {
+    ssize_t n = read(s.get(), &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || c == '\n') break;
+    reply += c;
+  }
+  return reply;
+}
+
+Result<int> LinuxKernel::run_hook(const char* path, char* const* argv, char* const* envp, int timeout_s,
+                                  std::string_view stdin_data) {
+  int status = 0;
+  int r = child::run_hook_raw(path, argv, envp, timeout_s, stdin_data.data(), stdin_data.size(), &status);
+  if (r < 0) return sys_error(-r, std::string("run ") + path);
+  return status;
 }
 
 }  // namespace berth::sys

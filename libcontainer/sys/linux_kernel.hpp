@@ -29,6 +29,16 @@ class LinuxKernel final : public Kernel {
   void reap(pid_t pid) override;
   uint64_t start_time(pid_t pid) override;
   Status unmount(const std::string& path, int flags) override;
+  Result<UniqueFd> open_pidfd(pid_t pid, uint64_t start_time) override;
+  Status signal_pidfd(int pidfd, int sig) override;
+  std::optional<int> reap_if_exited(pid_t pid) override;
+  Result<UniqueFd> open_fifo_reader(const std::string& path) override;
+  Result<UniqueFd> make_memfd(const char* name, std::string_view data) override;
+  Status write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping>& m) override;
+  Status send_fd_to(const std::string& socket_path, std::string_view payload, int fd) override;
+  Result<std::string> request_line(const std::string& socket_path, const std::string& line) override;
+  Result<int> run_hook(const char* path, char* const* argv, char* const* envp, int timeout_s,
+                       std::string_view stdin_data) override;
 };
 
 }  // namespace berth::sys

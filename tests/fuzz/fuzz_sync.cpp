@@ -1,6 +1,8 @@
 // libFuzzer target for the sync-protocol decoder: arbitrary datagrams (and
 // lengths) arrive on the CLI's end of the SEQPACKET channel; recv_msg must
-// accept exactly one well-formed SyncMsg and refuse everything else cleanly.
+// accept exactly one well-formed SyncMsg of a known step, tell a well-formed
+// one of an unknown step apart (-EPROTO, which the typed channels name), and
+// refuse everything else cleanly.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,6 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size != sizeof(SyncMsg) || m.magic != kSyncMagic) abort();
     if (strnlen(m.error.step, sizeof m.error.step) == sizeof m.error.step) abort();
     if (strnlen(m.error.json_path, sizeof m.error.json_path) == sizeof m.error.json_path) abort();
+    if (!step_name(m.kind)) abort();
+  } else if (r == -EPROTO) {
+    if (size != sizeof(SyncMsg) || m.magic != kSyncMagic || step_name(m.kind) || fd >= 0) abort();
+    char what[160];
+    describe_mismatch(what, sizeof what, SyncKind::Created, "container init", r, m);
+    if (!strstr(what, "unknown step")) abort();
   } else if (r != -EBADMSG && r != -EPIPE) {
     abort();
   }

@@ -1,8 +1,10 @@
 // FakeKernel: a sys::Kernel for unit tests. Files and directories are real,
 // below a test's temp dir (through LinuxKernel), so the tree a test inspects
-// is what the code left; processes and mounts are modelled (a spawned
-// "init" is a scripted peer on a real socketpair). Every call is recorded
-// with its typed arguments, and call N can be made to fail with an errno.
+// is what the code left; processes, mounts, hooks and the shim's answers are
+// modelled (a spawned "init" is a scripted peer on a real socketpair that
+// speaks through child::RuntimeChannel; at the start gate it writes a
+// scripted StartReport into the real fifo). Every call is recorded with its
+// typed arguments, and call N can be made to fail with an errno.
 #pragma once
 
 #include <signal.h>
@@ -17,8 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "libcontainer/child/start_gate.hpp"
 #include "libcontainer/child/sync.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
+#include "tests/unit/fake_processes.hpp"
 
 namespace berth::test {
 
@@ -29,10 +33,31 @@ class FakeKernel final : public sys::Kernel {
     std::string arg;  // the path, file or pid
   };
 
-  // The scripted init: the messages it sends as soon as it exists.
-  std::vector<child::SyncMsg> init_script = {msg(child::SyncKind::RuntimeReady), msg(child::SyncKind::Created)};
+  using InitScript = std::function<void(const child::RuntimeChannel&)>;
+  // The scripted init: what it sends as soon as it exists (what the CLI
+  // sends it waits unread in its socket buffer).
+  InitScript init_script = [](const child::RuntimeChannel& c) {
+    c.send_runtime_ready();
+    c.send_created();
+  };
   bool close_init_after_script = false;  // the init dies after its script
-  int fail_at = 0;                       // 1-based index of the call to fail; 0: none
+  // What the init writes at the start gate once `start` opens the fifo
+  // (nothing: it is not there).
+  std::optional<child::StartReport> start_report = child::StartReport{1, {}};
+  // The wait status of the shim, once create looks (nullopt: still running).
+  std::optional<int> shim_exit_status;
+  // Wait status per hook path (0 when not named).
+  std::map<std::string, int> hook_status;
+  struct HookRun {
+    std::string path, state;
+  };
+  std::vector<HookRun> hook_runs;
+  struct Sent {
+    pid_t pid;
+    int sig;
+  };
+  std::vector<Sent> signals;  // every signal delivered, in order
+  int fail_at = 0;            // 1-based index of the call to fail; 0: none
   int fail_errno = EIO;
 
   // Runs after a successful make_dir_at: a FakeCgroupTree adds the
@@ -44,7 +69,8 @@ class FakeKernel final : public sys::Kernel {
   std::function<int(int dirfd, const std::string& path)> before_remove_dir_at;
 
   std::vector<Call> calls;
-  std::map<pid_t, uint64_t> processes;  // live pid -> start time
+  FakeProcesses procs;
+  std::map<pid_t, uint64_t>& processes = procs.live;  // live pid -> start time
   std::set<std::string> mounts;
   // The device programs attached to each cgroup (by the fd's path); one
   // each, as replace_device_filter leaves them.
@@ -54,18 +80,16 @@ class FakeKernel final : public sys::Kernel {
     for (auto [pid, fd] : init_ends_) close(fd);
   }
 
-  static child::SyncMsg msg(child::SyncKind k) {
-    child::SyncMsg m{};
-    m.magic = child::kSyncMagic;
-    m.kind = k;
-    return m;
+  static child::ChildError child_error(const char* step, int err, const char* json_path) {
+    child::ChildError e{};
+    e.sys_errno = err;
+    snprintf(e.step, sizeof e.step, "%s", step);
+    snprintf(e.json_path, sizeof e.json_path, "%s", json_path);
+    return e;
   }
-  static child::SyncMsg failed(const char* step, int err, const char* json_path) {
-    child::SyncMsg m = msg(child::SyncKind::Failed);
-    m.error.sys_errno = err;
-    snprintf(m.error.step, sizeof m.error.step, "%s", step);
-    snprintf(m.error.json_path, sizeof m.error.json_path, "%s", json_path);
-    return m;
+  // An init script that reports a failed step at once.
+  static InitScript failed(const char* step, int err, const char* json_path) {
+    return [e = child_error(step, err, json_path)](const child::RuntimeChannel& c) { c.send_failed(e); };
   }
 
   Status make_dir(const std::string& p, mode_t m) override {
@@ -151,15 +175,14 @@ class FakeKernel final : public sys::Kernel {
     out.sync.reset(sp[0]);
     plan.sync_fd = sp[1];
     plan.parent_sync_fd = sp[0];
-    for (const auto& m : init_script) (void)::send(sp[1], &m, sizeof m, 0);
-    out.shim = next_pid_++;
-    out.init = next_pid_++;
+    if (init_script) init_script(child::RuntimeChannel(sp[1]));
+    out.shim = procs.spawn();
+    out.init = procs.spawn();
+    last_init_ = out.init;
     if (close_init_after_script)
       close(sp[1]);
     else
       init_ends_[out.init] = sp[1];
-    processes[out.shim] = 1000 + uint64_t(out.shim);
-    processes[out.init] = 1000 + uint64_t(out.init);
     return out;
   }
   Status send_bind_sources(pid_t init, const child::ChildPlan&) override {
@@ -168,12 +191,8 @@ class FakeKernel final : public sys::Kernel {
   }
   Status signal(pid_t pid, uint64_t t, int sig) override {
     if (auto e = step("signal", std::to_string(pid))) return *e;
-    auto it = processes.find(pid);
-    if (it == processes.end() || it->second != t) return Error(Code::NotFound, "no such process");
-    if (sig != SIGKILL) return {};
-    processes.erase(it);
-    // A dead init's end of the sync channel closes with it.
-    if (auto e = init_ends_.find(pid); e != init_ends_.end()) close(e->second), init_ends_.erase(e);
+    if (!procs.alive(pid, t)) return Error(Code::NotFound, "no such process");
+    deliver(pid, sig);
     return {};
   }
   void reap(pid_t pid) override { calls.push_back({"reap", std::to_string(pid)}); }
@@ -185,6 +204,58 @@ class FakeKernel final : public sys::Kernel {
     if (auto e = step("unmount", p)) return *e;
     if (!mounts.erase(p)) return sys_error(EINVAL, "unmount " + p);
     return {};
+  }
+
+  Result<UniqueFd> open_pidfd(pid_t pid, uint64_t t) override {
+    if (auto e = step("open_pidfd", std::to_string(pid))) return *e;
+    UniqueFd fd = procs.open_pidfd(pid, t);
+    if (!fd) return Error(Code::NotFound, "process " + std::to_string(pid) + " is gone");
+    return fd;
+  }
+  Status signal_pidfd(int pidfd, int sig) override {
+    auto pid = procs.pid_of(pidfd);
+    if (auto e = step("signal_pidfd", pid ? std::to_string(*pid) : "?")) return *e;
+    if (!pid || !processes.count(*pid)) return sys_error(ESRCH, "send a signal");
+    deliver(*pid, sig);
+    return {};
+  }
+  // Not recorded: it cannot fail, and it runs only on the way out.
+  std::optional<int> reap_if_exited(pid_t) override { return shim_exit_status; }
+  Result<UniqueFd> open_fifo_reader(const std::string& p) override {
+    if (auto e = step("open_fifo_reader", p)) return *e;
+    auto fd = BERTH_TRY(real_.open_fifo_reader(p));
+    // The init at its gate: its open for writing returns now.
+    if (start_report && processes.count(last_init_)) {
+      UniqueFd w(open(p.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+      if (w) (void)!write(w.get(), &*start_report, sizeof *start_report);
+      if (!start_report->ok) procs.die(last_init_);
+    }
+    return fd;
+  }
+  Result<UniqueFd> make_memfd(const char* name, std::string_view data) override {
+    if (auto e = step("make_memfd", name)) return *e;
+    return real_.make_memfd(name, data);
+  }
+  Status write_id_map(pid_t pid, const char* file, const std::vector<spec::IdMapping>&) override {
+    return guard("write_id_map", std::to_string(pid) + "/" + file, [] { return Status{}; });
+  }
+  Status send_fd_to(const std::string& path, std::string_view payload, int) override {
+    return guard("send_fd_to", path + " " + std::string(payload), [] { return Status{}; });
+  }
+  // The shim: "shutdown" stops it ("ok"); "wait" answers once the init is
+  // gone. A shim that is gone refuses the connection.
+  Result<std::string> request_line(const std::string& path, const std::string& line) override {
+    if (auto e = step("request_line", line)) return *e;
+    pid_t shim = last_init_ - 1;
+    if (!processes.count(shim)) return sys_error(ECONNREFUSED, "connect " + path);
+    if (line == "shutdown") return procs.die(shim), std::string("ok");
+    if (line == "wait" && !processes.count(last_init_)) return std::string("exit 137 9");
+    return std::string("error unknown request");
+  }
+  Result<int> run_hook(const char* path, char* const*, char* const*, int, std::string_view state) override {
+    if (auto e = step("run_hook", path)) return *e;
+    hook_runs.push_back({path, std::string(state)});
+    return hook_status.count(path) ? hook_status[path] : 0;
   }
 
  private:
@@ -201,9 +272,18 @@ class FakeKernel final : public sys::Kernel {
     return std::nullopt;
   }
 
+  // Only SIGKILL kills: the scripted processes handle or ignore the rest.
+  void deliver(pid_t pid, int sig) {
+    signals.push_back({pid, sig});
+    if (sig != SIGKILL) return;
+    procs.die(pid);
+    // A dead init's end of the sync channel closes with it.
+    if (auto e = init_ends_.find(pid); e != init_ends_.end()) close(e->second), init_ends_.erase(e);
+  }
+
   sys::LinuxKernel real_;
   std::map<pid_t, int> init_ends_;  // init pid -> its end of the sync channel
-  pid_t next_pid_ = 4000000;        // above pid_max: never a real process
+  pid_t last_init_ = 0;
 };
 
 }  // namespace berth::test

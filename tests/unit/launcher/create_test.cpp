@@ -3,70 +3,14 @@
 // a failure injected there is reported and everything before it is undone:
 // the state tree, the process table and our fd table are as they were.
 #include <doctest/doctest.h>
-#include <dirent.h>
-#include <sys/stat.h>
 
-#include <filesystem>
-#include <set>
-#include <string>
-
-#include "isolators/registry.hpp"
-#include "libcontainer/launcher/launcher.hpp"
-#include "libcontainer/spec/parse.hpp"
-#include "tests/unit/cgroup/fake_cgroup_tree.hpp"
-#include "tests/unit/fake_kernel.hpp"
-#include "tests/unit/temp_tree.hpp"
+#include "tests/unit/launcher/fixture.hpp"
 
 using namespace berth;
 using berth::test::FakeKernel;
-
-namespace {
-
-const char* kConfig = R"({"ociVersion":"1.2.0","root":{"path":"rootfs"},
-  "process":{"args":["/bin/true"],"cwd":"/","env":["PATH=/bin"]},
-  "linux":{"namespaces":[{"type":"mount"},{"type":"pid"}],"cgroupsPath":"/c1","resources":{"pids":{"limit":10}}}})";
-
-// Every path below root with its type, so "as it was" is a comparison.
-std::set<std::string> snapshot(const std::string& root) {
-  std::set<std::string> out;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(root))
-    out.insert(e.path().string() + (e.is_directory() ? "/" : ""));
-  return out;
-}
-
-size_t open_fds() {
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) n++;
-  return n;
-}
-
-struct Fixture {
-  test::TempTree tree;
-  FakeKernel kernel;
-  test::FakeCgroupTree cgroups;
-  spec::Config config;
-  launcher::CreateOptions opts;
-  state::Store store{kernel, tree.at("state")};
-
-  Fixture() {
-    cgroups.attach(kernel);
-    tree.mkdirs("bundle/rootfs");
-    tree.mkdirs("state");
-    auto c = spec::parse_config(kConfig);
-    REQUIRE(c.ok());
-    config = std::move(*c);
-    opts.id = "c1";
-    opts.bundle = tree.at("bundle");
-    opts.shim_path = "/nonexistent/berth-shim";
-    opts.pid_file = tree.at("bundle/pid");
-  }
-  Result<launcher::Created> create() {
-    auto isos = isolators::make_all(kernel, [layout = cgroups.layout()] { return Result<cgroup::Layout>(layout); });
-    return launcher::create(store, opts, config, isos);
-  }
-};
-
-}  // namespace
+using berth::test::Fixture;
+using berth::test::open_fds;
+using berth::test::snapshot;
 
 TEST_CASE("create: with a scripted init, leaves the state directory, the pid file and two processes") {
   Fixture f;
@@ -84,36 +28,49 @@ TEST_CASE("create: with a scripted init, leaves the state directory, the pid fil
   CHECK(f.cgroups.read("unified/c1/cgroup.procs") == "4000001");
 }
 
-TEST_CASE("create: a failure injected at each kernel call is reported and leaves nothing behind") {
+namespace {
+
+// For each kernel call of a create (setup adjusts the fixture): fail it;
+// the error must name the failure and everything before it be undone. The
+// number of calls walked.
+size_t walk_create_failures(const char* config, void (*setup)(Fixture&)) {
   size_t total;
   {
-    Fixture f;
+    Fixture f(config);
+    setup(f);
     REQUIRE(f.create().ok());
     total = f.kernel.calls.size();
   }
-  REQUIRE(total >= 9);
   for (size_t n = 1; n <= total; n++) {
-    Fixture f;
+    Fixture f(config);
+    setup(f);
     f.kernel.fail_at = int(n);
     f.kernel.fail_errno = EIO;
     auto before = snapshot(f.tree.path());
     auto before_cg = snapshot(f.cgroups.tree.path());
     size_t fds = open_fds();
     auto r = f.create();
-    std::string call = f.kernel.calls[n - 1].op + " " + f.kernel.calls[n - 1].arg;
-    INFO("failed call ", n, ": ", call);
+    INFO("failed call ", n, ": ", f.kernel.calls[n - 1].op, " ", f.kernel.calls[n - 1].arg);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message().find("injected failure") != std::string::npos);
+    // A hook's error names the hook and keeps the errno.
+    CHECK((r.error().message().find("injected failure") != std::string::npos || r.error().sys_errno() == EIO));
     CHECK(snapshot(f.tree.path()) == before);
     CHECK(snapshot(f.cgroups.tree.path()) == before_cg);
     CHECK(f.kernel.processes.empty());
     CHECK(open_fds() == fds);
   }
+  return total;
+}
+
+}  // namespace
+
+TEST_CASE("create: a failure injected at each kernel call is reported and leaves nothing behind") {
+  CHECK(walk_create_failures(test::kTestConfig, [](Fixture&) {}) >= 9);
 }
 
 TEST_CASE("create: an init that fails a step is reported by step and errno, and undone") {
   Fixture f;
-  f.kernel.init_script = {FakeKernel::failed("mount proc on /proc", ENOENT, "/mounts/0")};
+  f.kernel.init_script = FakeKernel::failed("mount proc on /proc", ENOENT, "/mounts/0");
   auto before = snapshot(f.tree.path());
   auto r = f.create();
   REQUIRE_FALSE(r.ok());
@@ -126,7 +83,7 @@ TEST_CASE("create: an init that fails a step is reported by step and errno, and 
 
 TEST_CASE("create: an init that dies during setup is reported and undone") {
   Fixture f;
-  f.kernel.init_script = {FakeKernel::msg(child::SyncKind::RuntimeReady)};
+  f.kernel.init_script = [](const child::RuntimeChannel& c) { c.send_runtime_ready(); };
   // The scripted init sends nothing more; closing its end is its death.
   f.kernel.close_init_after_script = true;
   auto before = snapshot(f.tree.path());
@@ -153,7 +110,7 @@ TEST_CASE("create: an init that fails before it is placed in its cgroups is repo
   // The init exits at once; the parent's write of its pid to cgroup.procs
   // then fails with ESRCH. The init's report is the error worth showing.
   Fixture f;
-  f.kernel.init_script = {FakeKernel::failed("mknod /dev/null", EEXIST, "")};
+  f.kernel.init_script = FakeKernel::failed("mknod /dev/null", EEXIST, "");
   size_t n = 0;
   {
     Fixture probe;
@@ -168,4 +125,77 @@ TEST_CASE("create: an init that fails before it is placed in its cgroups is repo
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message().find("mknod /dev/null") != std::string::npos);
   CHECK(r.error().sys_errno() == EEXIST);
+}
+
+namespace {
+
+// Every optional step of create at once: a user namespace (id maps, the
+// Isolated step), runtime and init hooks (the state memfd), a terminal
+// whose master goes to --console-socket.
+const char* kFullConfig = R"({"ociVersion":"1.2.0","root":{"path":"rootfs"},
+  "process":{"terminal":true,"args":["/bin/true"],"cwd":"/","env":["PATH=/bin"]},
+  "hooks":{"prestart":[{"path":"/hooks/pre"}],"createRuntime":[{"path":"/hooks/cr"}],
+           "createContainer":[{"path":"/hooks/cc"}]},
+  "linux":{"namespaces":[{"type":"mount"},{"type":"pid"},{"type":"user"}],
+    "uidMappings":[{"containerID":0,"hostID":100000,"size":1000}],
+    "gidMappings":[{"containerID":0,"hostID":100000,"size":1000}],
+    "cgroupsPath":"/c1","resources":{"pids":{"limit":10}}}})";
+
+// The init of kFullConfig: ready, then its console (a pipe end will do).
+void full_init(const child::RuntimeChannel& c) {
+  c.send_runtime_ready();
+  int p[2];
+  REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+  c.send_console(p[0]);
+  close(p[0]);
+  close(p[1]);
+  c.send_created();
+}
+
+void full_setup(Fixture& f) {
+  f.kernel.init_script = full_init;
+  f.opts.console_socket = f.tree.at("console.sock");
+}
+
+}  // namespace
+
+TEST_CASE("create: with every optional step, the calls come in the sync channel's order") {
+  Fixture f(kFullConfig);
+  full_setup(f);
+  auto r = f.create();
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
+  std::vector<std::string> ops;
+  for (const auto& c : f.kernel.calls)
+    if (c.op == "write_id_map" || c.op == "run_hook" || c.op == "make_memfd" || c.op == "send_fd_to")
+      ops.push_back(c.op + " " + c.arg.substr(c.arg.rfind('/') + 1));
+  std::vector<std::string> want = {"write_id_map uid_map", "write_id_map gid_map",   "run_hook pre",
+                                   "run_hook cr",          "make_memfd berth-state", "send_fd_to ptmx"};
+  CHECK(ops == want);
+  CHECK(f.kernel.calls[f.kernel.calls.size() - 2].arg == f.opts.console_socket + " /dev/ptmx");
+  // prestart sees "created", createRuntime "creating".
+  REQUIRE(f.kernel.hook_runs.size() == 2);
+  CHECK(f.kernel.hook_runs[0].state.find("\"status\":\"created\"") != std::string::npos);
+  CHECK(f.kernel.hook_runs[1].state.find("\"status\":\"creating\"") != std::string::npos);
+}
+
+TEST_CASE("create: with every optional step, a failure injected at each kernel call leaves nothing behind") {
+  walk_create_failures(kFullConfig, full_setup);
+}
+
+TEST_CASE("create: an init that sends a step out of order is refused, naming both steps") {
+  Fixture f;
+  f.kernel.init_script = [](const child::RuntimeChannel& c) { c.send_created(); };
+  auto r = f.create();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message().find("expected runtime-ready from the container init, received created") !=
+        std::string::npos);
+  CHECK(f.kernel.processes.empty());
+}
+
+TEST_CASE("create: a terminal's console that never comes is refused before created is taken") {
+  Fixture f(kFullConfig);
+  f.opts.console_socket = f.tree.at("console.sock");  // the default init sends no console
+  auto r = f.create();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message().find("expected console from the container init, received created") != std::string::npos);
 }
