@@ -18,8 +18,10 @@ PKGS=(
 PKGS+=("$@")
 
 installed() {
-  # dpkg -s succeeds for removed-but-configured packages too; check the status line.
-  dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
+  # dpkg -s succeeds for removed-but-configured packages too; check the status.
+  # No pipe into grep -q: under pipefail, dpkg killed by SIGPIPE when grep
+  # stops reading early failed the check at random (seen for libc6-dev).
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
 missing=()
