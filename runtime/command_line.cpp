@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <ostream>
 
+#include "isolators/registry.hpp"
+
 namespace berth::cli {
 namespace {
 
@@ -20,6 +22,10 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   c->add_flag("--no-new-keyring", f.no_new_keyring, "do not create a new session keyring");
   c->add_option("--preserve-fds", f.preserve_fds, "pass N extra fds (3..3+N-1) to the container")
       ->check(CLI::NonNegativeNumber);
+  std::string names;
+  for (const auto* e : isolators::entries()) names += (names.empty() ? "" : ", ") + std::string(e->name);
+  c->add_option("--isolation", f.isolation,
+                "the isolators, comma-separated (" + names + "); default: those the config needs");
   c->add_option("container-id", f.id, "the container's id")->required();
 }
 

@@ -35,6 +35,10 @@ std::string shim_path(const Globals& g) {
 
 void print(const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); }
 
+isolators::Deps deps_of(const Globals& g) {
+  return {*g.kernel, cgroup::host_layout, [&g](const std::string& m) { g.log->warn(m); }};
+}
+
 }  // namespace
 
 Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console) {
@@ -53,8 +57,13 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
   o.warn = [&g](const std::string& line) { g.log->warn(line); };
   state::Store store = g.store();
-  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout, [&g](const std::string& m) { g.log->warn(m); });
+  auto names = BERTH_TRY(isolators::choose(config, f.isolation));
+  auto isos = isolators::make(names, deps_of(g));
   return launcher::create(store, o, config, isos);
+}
+
+IsolatorList isolators_of(const Globals& g, const std::string& id) {
+  return isolators::make_recorded(g.store().dir(id), deps_of(g));
 }
 
 std::string hold_preserved_fds(int n) {
@@ -225,7 +234,7 @@ Result<int> cmd_resume(const Globals& g, const std::string& id) {
 }
 
 Result<int> cmd_delete(const Globals& g, const std::string& id, bool force) {
-  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
+  auto isos = isolators_of(g, id);
   std::vector<std::string> warnings;
   BERTH_CHECK(launcher::remove(g.store(), id, force, isos, &warnings));
   for (const auto& w : warnings) g.log->warn(w);

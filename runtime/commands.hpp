@@ -2,6 +2,7 @@
 // process exit code; errors are returned to main, which logs them once.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,9 @@ struct CreateFlags {
   std::string id, bundle = ".", console_socket, pid_file;
   bool no_pivot = false, no_new_keyring = false;
   int preserve_fds = 0;
-  std::string preserved_open;         // hold_preserved_fds' answer
-  bool detach = false, keep = false;  // run only
+  std::string preserved_open;            // hold_preserved_fds' answer
+  std::optional<std::string> isolation;  // --isolation: the isolators, by name, comma-separated
+  bool detach = false, keep = false;     // run only
 };
 
 Result<int> cmd_create(const Globals& g, const CreateFlags& f);
@@ -52,6 +54,10 @@ Result<int> cmd_resume(const Globals& g, const std::string& id);
 // Returns N chars, '1' for a fd of the caller's, '0' for a placeholder.
 // Call before any other open.
 std::string hold_preserved_fds(int n);
+
+// The isolators an existing container was made with (as its state
+// directory records them), for delete, update, events and stats.
+IsolatorList isolators_of(const Globals& g, const std::string& id);
 
 // "KILL", "SIGKILL", "9" -> 9.
 Result<int> parse_signal(const std::string& s);

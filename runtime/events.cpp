@@ -106,7 +106,7 @@ void add_events_options(CLI::App* cmd, EventsFlags& f) {
 Result<int> cmd_events(const Globals& g, const EventsFlags& f) {
   auto interval = BERTH_TRY(parse_duration(f.interval));
   if (interval.count() <= 0) return Error(Code::Config, "duration interval must be greater than 0");
-  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
+  auto isos = isolators_of(g, f.id);
   if (f.stats) {
     auto s = BERTH_TRY(launcher::stats(g.store(), f.id, isos));
     print_line(cgroup::event_json("stats", f.id, &s));
@@ -118,7 +118,7 @@ Result<int> cmd_events(const Globals& g, const EventsFlags& f) {
 }
 
 Result<int> cmd_stats(const Globals& g, const std::string& id) {
-  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
+  auto isos = isolators_of(g, id);
   auto s = BERTH_TRY(launcher::stats(g.store(), id, isos));
   std::string text = stats_text(id, s);
   fwrite(text.data(), 1, text.size(), stdout);

@@ -78,7 +78,7 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   std::string dir = store.dir(f.id);
   auto remove_container = [&] {
     if (f.keep) return;
-    auto isos = isolators::make_all(*g.kernel, cgroup::host_layout);
+    auto isos = isolators_of(g, f.id);
     std::vector<std::string> warnings;
     Status s = launcher::remove(store, f.id, true, isos, &warnings);
     if (!s.ok()) g.log->error(s.error().message());

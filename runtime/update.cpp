@@ -130,7 +130,7 @@ Result<int> cmd_update(const Globals& g, const UpdateFlags& f) {
   } else {
     r = BERTH_TRY(resources_from_flags(f.values));
   }
-  auto isos = isolators::make_all(*g.kernel, cgroup::host_layout, [&g](const std::string& m) { g.log->warn(m); });
+  auto isos = isolators_of(g, f.id);
   BERTH_CHECK(launcher::update(g.store(), f.id, r, isos));
   return 0;
 }

@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 
+#include "isolators/cgroups/mounts.hpp"
 #include "isolators/registry.hpp"
 #include "libcontainer/cgroup/controllers.hpp"
 #include "libcontainer/cgroup/device_record.hpp"
@@ -27,6 +28,7 @@
 #include "libcontainer/cgroup/freezer.hpp"
 #include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/cgroup/layout.hpp"
+#include "libcontainer/isolator/mount_entry.hpp"
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/state/watch_file.hpp"
 
@@ -68,7 +70,7 @@ class Cgroups final : public Isolator {
       : kernel_(k), source_(std::move(source)), warn_(std::move(warn)) {}
   const char* name() const override { return "cgroups"; }
 
-  Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
+  Status prepare(const ContainerContext& ctx, Fragment& f) override {
     const spec::Linux& l = ctx.config.linux;
     layout_ = BERTH_TRY(source_().context("detect the cgroup layout"));
     const spec::Resources& r = l.resources;
@@ -82,6 +84,7 @@ class Cgroups final : public Isolator {
       join_busy_ = a->second == "true";
     }
     const std::string& name = ctx.id;
+    std::vector<std::pair<std::string, std::string>> binds;  // what a cgroup mount shows
     for (const auto& h : layout_.hierarchies) {
       targets_.push_back({&h, cgroup::container_path(h, l.cgroups_path, name), UniqueFd()});
       // Seen in the container where the host has it below /sys/fs/cgroup
@@ -90,12 +93,12 @@ class Cgroups final : public Isolator {
       std::string_view m = h.mount;
       if (m.substr(0, kBase.size()) != kBase || (m.size() > kBase.size() && m[kBase.size()] != '/')) continue;
       std::string name(m.substr(std::min(m.size(), kBase.size() + 1)));
-      plan.cgroup_binds.emplace_back(name, targets_.back().dir());
+      binds.emplace_back(name, targets_.back().dir());
     }
-    return {};
+    return cgroups::add_mounts(ctx.config, binds, f);
   }
 
-  Status provision(const ContainerContext& ctx, LaunchPlan& plan) override {
+  Status provision(const ContainerContext& ctx, Fragment& f) override {
     // Journal first: what we are about to make, so a crash between the
     // mkdirs and the end of create is still undone.
     std::string journal;
@@ -122,11 +125,11 @@ class Cgroups final : public Isolator {
     // open (in the isolator) until the init exists.
     const cgroup::Hierarchy* u = layout_.unified();
     for (auto& t : targets_)
-      if (t.h == u) plan.child.cgroup_fd = t.fd.get();
+      if (t.h == u) f.cgroup_fd = t.fd.get();
     return apply(ctx.state_dir, ctx.config.linux);
   }
 
-  Status isolate(const ContainerContext&, LaunchPlan&, pid_t init) override {
+  Status isolate(const ContainerContext&, Fragment&, pid_t init) override {
     for (auto& t : targets_)
       BERTH_CHECK(cgroup::add_process(kernel_, t.fd.get(), init).context("join the cgroup " + t.h->mount + t.path));
     return {};
@@ -730,10 +733,26 @@ class Cgroups final : public Isolator {
   std::string json_root_ = "/linux/resources";  // of the fields in errors
 };
 
+// Every container, as runc gives each its cgroups (ps, pause and kill --all
+// act through them); required by the fields only it realises.
+Need needs(const spec::Config& c) {
+  const spec::Resources& r = c.linux.resources;
+  std::string by = !c.linux.cgroups_path.empty() ? "/linux/cgroupsPath" : "";
+  if (by.empty() && (!r.devices.empty() || r.memory || r.cpu || r.block_io || !r.hugepage_limits.empty() || r.network ||
+                     !r.rdma.empty() || !r.unified.empty() || r.pids_limit))
+    by = "/linux/resources";
+  for (size_t i = 0; i < c.mounts.size() && by.empty(); i++)
+    if (is_cgroup_mount(c.mounts[i])) by = "/mounts/" + std::to_string(i);
+  if (by.empty() && c.annotations.count(kJoinBusy)) by = std::string("/annotations/") + kJoinBusy;
+  return Need::always(by);
+}
+
 }  // namespace
 
 std::unique_ptr<Isolator> make_cgroups(sys::Kernel& kernel, LayoutSource source, Warn warn) {
   return std::make_unique<Cgroups>(kernel, std::move(source), std::move(warn));
 }
+
+extern const Entry kCgroups{"cgroups", needs, [](const Deps& d) { return make_cgroups(d.kernel, d.cgroups, d.warn); }};
 
 }  // namespace berth::isolators

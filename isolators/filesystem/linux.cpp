@@ -1,8 +1,7 @@
 // filesystem/linux isolator: the root filesystem of the init. Turns root,
-// mounts, devices, maskedPaths, readonlyPaths, rootfsPropagation and sysctl
-// into ChildPlan entries; the init performs them through fds (rootfs_setup).
-#include <fcntl.h>
-#include <sched.h>
+// mounts (but the cgroup ones: isolators/cgroups/mounts.hpp), devices,
+// maskedPaths, readonlyPaths, rootfsPropagation and sysctl into its
+// fragment; the init performs them through fds (rootfs_setup).
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -14,10 +13,10 @@
 
 #include "isolators/filesystem/sysctl_rules.hpp"
 #include "isolators/registry.hpp"
-#include "libcontainer/rootfs/mount_options.hpp"
+#include "libcontainer/isolator/mount_entry.hpp"
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/sys/mountinfo.hpp"
-#include "libcontainer/sys/userns.hpp"
+#include "libcontainer/sys/namespace.hpp"
 
 namespace berth::isolators {
 namespace {
@@ -64,60 +63,51 @@ std::string clean_absolute(const std::string& path) {
   return out.empty() ? "/" : out;
 }
 
-// The container's view of cgroup v1 on a hybrid host (until the cgroups
-// isolators land): a tmpfs with each hierarchy's own cgroup bound read-only.
+// The container's mount namespace is the host's: no entry of type mount,
+// new or joined. The init then binds the rootfs in the host's mount table,
+// as runc does; cleanup detaches it.
+bool host_mntns(const spec::Config& c) {
+  for (const auto& ns : c.linux.namespaces)
+    if (ns.type == spec::NsType::Mount) return false;
+  return true;
+}
 
 class FilesystemLinux final : public Isolator {
  public:
   explicit FilesystemLinux(sys::Kernel& k) : kernel_(k) {}
   const char* name() const override { return "filesystem/linux"; }
 
-  Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
+  Status prepare(const ContainerContext& ctx, Fragment& f) override {
     const auto& c = ctx.config;
-    auto& ch = plan.child;
-    ch.rootfs_readonly = c.root.readonly;
-    ch.rootfs_propagation = propagation_flags(c.linux.rootfs_propagation);
-    if (!(ch.clone_flags & CLONE_NEWNS)) {
-      // Without a mount namespace of its own or joined, the init binds the
-      // rootfs in the host's mount table, as runc does; cleanup detaches it.
-      bool joined = false;
-      for (int i = 0; i < ch.n_joins; i++) joined |= ch.joins[i].nstype == CLONE_NEWNS;
-      host_mntns_ = !joined;
-    }
-    ch.setup_dev = true;
-    // A user namespace of its own and a mount namespace made with it: the
-    // parent opens the bind sources (isolate), so that a source only the
-    // host can reach still works, as in runc.
-    ch.bind_sources_from_parent = ch.new_userns && (ch.clone_flags & CLONE_NEWNS);
-    for (size_t i = 0; i < c.mounts.size(); i++) BERTH_CHECK(add_mount(ctx, plan, c.mounts[i], int(i)));
-    BERTH_CHECK(add_devices(ctx, plan));
-    for (const auto& p : c.linux.masked_paths) plan.masked_paths.push_back(plan.arena.str(p));
-    for (const auto& p : c.linux.readonly_paths) plan.readonly_paths.push_back(plan.arena.str(p));
+    f.rootfs_readonly = c.root.readonly;
+    f.rootfs_propagation = propagation_flags(c.linux.rootfs_propagation);
+    f.setup_dev = true;
+    for (size_t i = 0; i < c.mounts.size(); i++) BERTH_CHECK(add_mount(ctx, f, c.mounts[i], int(i)));
+    BERTH_CHECK(add_devices(ctx, f));
+    for (const auto& p : c.linux.masked_paths) f.masked_paths.push_back(f.arena.str(p));
+    for (const auto& p : c.linux.readonly_paths) f.readonly_paths.push_back(f.arena.str(p));
     if (!c.linux.sysctl.empty()) {
-      sysctl::OwnNamespaces own{own_namespace(ch, CLONE_NEWIPC, "/proc/self/ns/ipc"),
-                                own_namespace(ch, CLONE_NEWNET, "/proc/self/ns/net"),
-                                own_namespace(ch, CLONE_NEWUTS, "/proc/self/ns/uts")};
+      // A joined ipc or uts namespace that is the runtime's is refused as a
+      // joined net one is (runc 1.1.5 checks net only), so that no sysctl
+      // write reaches the host's value.
+      sysctl::OwnNamespaces own{sys::owns_namespace(c, spec::NsType::Ipc),
+                                sys::owns_namespace(c, spec::NsType::Network),
+                                sys::owns_namespace(c, spec::NsType::Uts)};
       for (const auto& [k, v] : c.linux.sysctl) {
         BERTH_CHECK(sysctl::check(k, own));
         // The key as written: the init maps either form to its /proc/sys path.
-        plan.sysctls.push_back(child::ChildSysctl{plan.arena.str(k), plan.arena.str(v)});
+        f.sysctls.push_back(child::ChildSysctl{f.arena.str(k), f.arena.str(v)});
       }
     }
     return {};
-  }
-
-  // The init waits for Isolated: the bind sources go to it first.
-  Status isolate(const ContainerContext&, LaunchPlan& plan, pid_t init) override {
-    if (!plan.child.bind_sources_from_parent) return {};
-    return kernel_.send_bind_sources(init, plan.child);
   }
 
   // Recorded before the init exists, so an init that binds and then fails
   // (before any isolate ran) is still undone: the rootfs path and the id of
   // the mount on top of it now ("-" for none), so cleanup detaches a bind
   // the init stacked there and never one that was there before.
-  Status provision(const ContainerContext& ctx, LaunchPlan&) override {
-    if (!host_mntns_) return {};
+  Status provision(const ContainerContext& ctx, Fragment&) override {
+    if (!host_mntns(ctx.config)) return {};
     TopMount before = top_mount_at(ctx.rootfs);
     return kernel_
         .write_file(ctx.state_dir + "/" + kHostRootfs, ctx.rootfs + "\n" + (before.id.empty() ? "-" : before.id) + "\n",
@@ -165,32 +155,6 @@ class FilesystemLinux final : public Isolator {
     return top;
   }
   sys::Kernel& kernel_;
-  bool host_mntns_ = false;
-
-  // A namespace of the container's own: new at clone, or joined by a path
-  // (opened by the namespaces isolator, which runs first) that names another
-  // namespace than the runtime's. runc 1.1.5 checks this for net only; a
-  // joined ipc or uts namespace that is the runtime's is refused here too, so
-  // that no sysctl write reaches the host's value.
-  static bool own_namespace(const child::ChildPlan& ch, int flag, const char* self_ns) {
-    if (ch.clone_flags & uint64_t(flag)) return true;
-    for (int i = 0; i < ch.n_joins; i++) {
-      if (ch.joins[i].nstype != flag) continue;
-      struct stat a, b;
-      return fstat(ch.joins[i].fd, &a) == 0 && stat(self_ns, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
-    }
-    return false;
-  }
-
-  // The fd number the init receives this bind's source on: a placeholder
-  // open here, so that the number is free in the init (which inherits it).
-  static Status reserve_source_fd(LaunchPlan& plan, child::ChildMount& cm) {
-    UniqueFd fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (!fd) return sys_error(errno, "open /dev/null");
-    cm.source_fd = fd.get();
-    plan.owned_fds.push_back(std::move(fd));
-    return {};
-  }
 
   // "/dev", "/dev/", "//dev": the destination is the container's /dev.
   static bool names_dev(const std::string& dest) {
@@ -201,36 +165,21 @@ class FilesystemLinux final : public Isolator {
     return d == "/dev";
   }
 
-  Status add_mount(const ContainerContext& ctx, LaunchPlan& plan, const spec::Mount& m, int idx) {
+  Status add_mount(const ContainerContext& ctx, Fragment& f, const spec::Mount& m, int idx) {
+    if (is_cgroup_mount(m)) return {};  // the cgroups isolator's (isolators/cgroups/mounts.hpp)
     std::string jp = "/mounts/" + std::to_string(idx);
-    std::vector<const char*> opts;
-    for (const auto& o : m.options) opts.push_back(o.c_str());
-    child::ChildMount cm{};
-    size_t bad = 0;
-    int r = rootfs::parse_mount_options(m.type.c_str(), opts.data(), opts.size(), &cm.opts, &bad);
-    if (r == -EOPNOTSUPP)
-      return Error(Code::Unsupported, "mount option " + m.options[bad] + " is not supported", 0,
-                   jp + "/options/" + std::to_string(bad));
-    if (r < 0) return Error(Code::Config, "bad mount option", -r, jp + "/options/" + std::to_string(bad));
-    cm.userns_fd = -1;
-    cm.source_fd = -1;
+    Fragment::Mount out;
+    child::ChildMount& cm = out.m;
+    cm = BERTH_TRY(mount_entry(m, idx, f.arena));
     if (cm.opts.idmap || !m.uid_mappings.empty() || !m.gid_mappings.empty()) {
-      if (!cm.opts.bind) return config_error(jp, "an idmapped mount must be a bind mount");
       // The mount's own maps, or the container's user namespace maps.
-      const auto& uids = m.uid_mappings.empty() ? ctx.config.linux.uid_mappings : m.uid_mappings;
-      const auto& gids = m.gid_mappings.empty() ? ctx.config.linux.gid_mappings : m.gid_mappings;
-      if (uids.empty() || gids.empty()) return config_error(jp, "an idmapped mount needs uid and gid mappings");
-      auto ns = sys::make_userns(uids, gids);
-      if (!ns) return std::move(ns).error().with_path(jp);
-      cm.userns_fd = ns->get();
-      plan.owned_fds.push_back(std::move(*ns));
+      out.uid_map = m.uid_mappings.empty() ? ctx.config.linux.uid_mappings : m.uid_mappings;
+      out.gid_map = m.gid_mappings.empty() ? ctx.config.linux.gid_mappings : m.gid_mappings;
+      if (out.uid_map.empty() || out.gid_map.empty())
+        return config_error(jp, "an idmapped mount needs uid and gid mappings");
     }
-    if (cm.opts.remount) return Error(Code::Unsupported, "mount option remount is not supported", 0, jp + "/options");
-    cm.json_index = idx;
-    cm.dest = plan.arena.str(m.destination);
-    cm.dest_is_proc_or_sys = m.type == "proc" || m.type == "sysfs";
     bool is_dev = names_dev(m.destination);
-    if (is_dev && cm.opts.bind) plan.child.setup_dev = false;
+    if (is_dev && cm.opts.bind) f.setup_dev = false;
     if (is_dev && (cm.opts.attr_set & MOUNT_ATTR_RDONLY)) {
       // A read-only /dev still gets its submounts, devices and links (as
       // runc and crun): it is made read-only once they are in place.
@@ -243,57 +192,20 @@ class FilesystemLinux final : public Isolator {
       struct stat st;
       if (stat(src.c_str(), &st) < 0) return Error(Code::Config, "mount source " + src, errno, jp + "/source");
       cm.kind = child::MountKind::Bind;
-      cm.source = plan.arena.str(src);
+      cm.source = f.arena.str(src);
       cm.source_is_dir = S_ISDIR(st.st_mode);
-      if (plan.child.bind_sources_from_parent) BERTH_CHECK(reserve_source_fd(plan, cm));
-      plan.mounts.push_back(cm);
-      return {};
+    } else {
+      if (m.type.empty()) return config_error(jp + "/type", "a mount without bind option needs a type");
+      cm.source_is_dir = true;
+      cm.kind = child::MountKind::Fs;
+      cm.fstype = f.arena.str(m.type);
+      cm.source = f.arena.str(m.source);
     }
-    if (m.type.empty()) return config_error(jp + "/type", "a mount without bind option needs a type");
-    cm.source_is_dir = true;
-    if (m.type == "cgroup" || m.type == "cgroup2") return add_cgroup_mount(plan, cm, m);
-    cm.kind = child::MountKind::Fs;
-    cm.fstype = plan.arena.str(m.type);
-    cm.source = plan.arena.str(m.source);
-    plan.mounts.push_back(cm);
+    f.mounts.push_back(std::move(out));
     return {};
   }
 
-  Status add_cgroup_mount(LaunchPlan& plan, child::ChildMount cm, const spec::Mount& m) {
-    // The tmpfs is mounted writable so the hierarchy dirs can be made in it,
-    // and made read-only (if the config says ro) once they are; every cgroup
-    // hierarchy below is bound read-only (CVE-2023-25809).
-    if (plan.cgroup_binds.size() == 1 && plan.cgroup_binds[0].first.empty()) {
-      // A pure v2 host: the container's cgroup itself, read-only.
-      cm.kind = child::MountKind::Cgroup;
-      cm.source = plan.arena.str(plan.cgroup_binds[0].second);
-      cm.opts.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-      plan.mounts.push_back(cm);
-      return {};
-    }
-    child::ChildMount tmp = cm;
-    tmp.kind = child::MountKind::Fs;
-    tmp.fstype = "tmpfs";
-    tmp.source = "tmpfs";
-    tmp.readonly_after_children = (tmp.opts.attr_set & MOUNT_ATTR_RDONLY) != 0;
-    tmp.opts.attr_set &= ~uint64_t(MOUNT_ATTR_RDONLY);
-    plan.mounts.push_back(tmp);
-    for (const auto& [name, host] : plan.cgroup_binds) {
-      child::ChildMount b{};
-      b.userns_fd = -1;
-      b.source_fd = -1;
-      b.kind = child::MountKind::Cgroup;
-      b.json_index = cm.json_index;
-      b.source = plan.arena.str(host);
-      b.source_is_dir = true;
-      b.dest = plan.arena.str(m.destination + "/" + name);
-      b.opts.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-      plan.mounts.push_back(b);
-    }
-    return {};
-  }
-
-  Status add_devices(const ContainerContext& ctx, LaunchPlan& plan) {
+  Status add_devices(const ContainerContext& ctx, Fragment& f) {
     const auto& devs = ctx.config.linux.devices;
     std::vector<std::string> paths;
     for (size_t i = 0; i < devs.size(); i++) {
@@ -309,22 +221,44 @@ class FilesystemLinux final : public Isolator {
     };
     for (const auto& d : kDefaultDevices)
       if (!listed(d.path))
-        plan.devices.push_back(child::ChildDevice{d.path, mode_t(S_IFCHR | 0666), makedev(d.major, d.minor), 0, 0, -1});
+        f.devices.push_back(child::ChildDevice{d.path, mode_t(S_IFCHR | 0666), makedev(d.major, d.minor), 0, 0, -1});
     for (size_t i = 0; i < devs.size(); i++) {
       const auto& d = devs[i];
       mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
-      plan.devices.push_back(child::ChildDevice{
-          plan.arena.str(paths[i]), mode_t(type | (d.file_mode.value_or(0666) & 07777)),
-          makedev(unsigned(d.major), unsigned(d.minor)), d.uid.value_or(0), d.gid.value_or(0), int(i)});
+      f.devices.push_back(child::ChildDevice{f.arena.str(paths[i]), mode_t(type | (d.file_mode.value_or(0666) & 07777)),
+                                             makedev(unsigned(d.major), unsigned(d.minor)), d.uid.value_or(0),
+                                             d.gid.value_or(0), int(i)});
     }
     return {};
   }
 };
+
+// Every container (its /dev and default devices, as runc's); required by
+// the fields only it realises, and without a mount namespace (only its
+// cleanup detaches the rootfs bind the init leaves in the host's table).
+Need needs(const spec::Config& c) {
+  std::string by;
+  for (size_t i = 0; i < c.mounts.size() && by.empty(); i++)
+    if (!is_cgroup_mount(c.mounts[i])) by = "/mounts/" + std::to_string(i);
+  const std::pair<bool, const char*> fields[] = {{c.root.readonly, "/root/readonly"},
+                                                 {!c.linux.devices.empty(), "/linux/devices"},
+                                                 {!c.linux.masked_paths.empty(), "/linux/maskedPaths"},
+                                                 {!c.linux.readonly_paths.empty(), "/linux/readonlyPaths"},
+                                                 {!c.linux.sysctl.empty(), "/linux/sysctl"},
+                                                 {!c.linux.rootfs_propagation.empty(), "/linux/rootfsPropagation"},
+                                                 {host_mntns(c), "/linux/namespaces"}};
+  for (auto [set, path] : fields)
+    if (by.empty() && set) by = path;
+  return Need::always(by);
+}
 
 }  // namespace
 
 std::unique_ptr<Isolator> make_filesystem_linux(sys::Kernel& kernel) {
   return std::make_unique<FilesystemLinux>(kernel);
 }
+
+extern const Entry kFilesystemLinux{"filesystem/linux", needs,
+                                    [](const Deps& d) { return make_filesystem_linux(d.kernel); }};
 
 }  // namespace berth::isolators

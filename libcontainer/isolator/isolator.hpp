@@ -1,13 +1,18 @@
 // The isolator interface (ARCHITECTURE.md "Isolators"): one concern for a
 // container's whole life. Every hook is optional. Call order:
-//   prepare   CLI, before any side effect: validates the config and builds
-//             its part of the LaunchPlan; no side effects at all, so every
-//             config error is reported before anything is made;
+//   prepare   CLI, before any side effect: validates the config and fills
+//             the isolator's own Fragment (fragment.hpp), which the launcher
+//             merges with the others'. It may read the host (stat a path,
+//             read a /proc file, look at a namespace file) but makes,
+//             writes and keeps nothing (no fd, no process, no file), so
+//             every config error is reported before anything is made;
 //   provision CLI, the id is claimed (the state directory exists), the init
 //             does not exist yet: makes the host resources the init is
 //             born into (cgroups), journaling them in the state directory
-//             first, so cleanup() finds them after a crash;
+//             first, so cleanup() finds them after a crash; it may set the
+//             "set by provision" fields of its own fragment;
 //   isolate   CLI, the init exists and waits (id maps, cgroup membership);
+//             it gets its own fragment back;
 //   watch     CLI, once provisioned: names the counters that tell of a
 //             limitation (an OOM kill, a refused fork). The launcher writes
 //             them to <state>/watch; the shim, which is libc-only and runs
@@ -24,6 +29,9 @@
 //   cleanup   delete, or create's undo: reverse order, idempotent, accepts
 //             a container it never saw or saw only partly provisioned,
 //             from the record alone (no recover first).
+// An isolator reads the config and its own fragment, never another
+// isolator's: what it must know of another concern (is there a new mount
+// namespace?) it learns from the config.
 // (ARCHITECTURE.md's prepare is split in two here, prepare and provision,
 // so a duplicate id or a bad field never touches a host resource; its
 // watch runs in the shim as data, not code, see watch above.)
@@ -39,7 +47,7 @@
 
 #include "libcontainer/cgroup/stats.hpp"
 #include "libcontainer/error/error.hpp"
-#include "libcontainer/launcher/launch_plan.hpp"
+#include "libcontainer/isolator/fragment.hpp"
 #include "libcontainer/spec/config.hpp"
 
 namespace berth {
@@ -72,10 +80,12 @@ struct ContainerContext {
 class Isolator {
  public:
   virtual ~Isolator() = default;
+  // Its registry name ("cgroups", "linux/seccomp"), as --isolation and the
+  // state directory's record of a container's isolators spell it.
   virtual const char* name() const = 0;
-  virtual Status prepare(const ContainerContext&, LaunchPlan&) { return {}; }
-  virtual Status provision(const ContainerContext&, LaunchPlan&) { return {}; }
-  virtual Status isolate(const ContainerContext&, LaunchPlan&, pid_t /*init*/) { return {}; }
+  virtual Status prepare(const ContainerContext&, Fragment&) { return {}; }
+  virtual Status provision(const ContainerContext&, Fragment&) { return {}; }
+  virtual Status isolate(const ContainerContext&, Fragment&, pid_t /*init*/) { return {}; }
   virtual Status watch(const ContainerContext&, std::vector<Watch>&) { return {}; }
   virtual Status recover(const std::string& /*state_dir*/, pid_t /*init*/) { return {}; }
   // `berth update`: new resource values for a live container; only the

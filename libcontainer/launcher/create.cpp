@@ -1,4 +1,5 @@
-// create: config -> LaunchPlan (isolators) -> state directory -> cloner
+// create: config -> fragments (isolators' prepare) merged into a LaunchPlan
+// -> state directory -> provision -> cloner
 // (clones the init, becomes the shim) -> the sync protocol with the init ->
 // state.json. Every side effect pushes its undo step; a failure anywhere
 // leaves nothing behind.
@@ -16,10 +17,12 @@
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/init_channel.hpp"
 #include "libcontainer/launcher/launcher.hpp"
+#include "libcontainer/launcher/merge.hpp"
 #include "libcontainer/launcher/process_attrs.hpp"
 #include "libcontainer/log/timeline.hpp"
 #include "libcontainer/spec/root_path.hpp"
 #include "libcontainer/state/agent_state.hpp"
+#include "libcontainer/state/isolator_names.hpp"
 #include "libcontainer/state/watch_file.hpp"
 #include "libcontainer/sys/kernel.hpp"
 #include "libcontainer/undo/undo_stack.hpp"
@@ -78,6 +81,7 @@ struct Launch {
   const spec::Config& config;
   IsolatorList& isolators;
   ContainerContext ctx;
+  std::vector<Contribution> parts;  // isolators[i]'s fragment is parts[i]'s
   LaunchPlan plan;
   state::ContainerState st;
   UndoStack undo;
@@ -86,14 +90,38 @@ struct Launch {
   log::Timeline timeline;
 
   Status run();
+  Status prepare();
+  Status provision();
   Status spawn();
   Status write_watches();
   Status isolate();
+  Status parent_step(Status s, const char* what);
   Status talk_to_init();
   Status run_runtime_hooks();
   Error init_gone();
   Status handle_seccomp_fd(UniqueFd notify);
 };
+
+// Each isolator's fragment, merged into the plan: every config error and
+// every conflict is known before anything is made.
+Status Launch::prepare() {
+  for (auto& iso : isolators) {
+    parts.push_back({iso->name(), {}});
+    BERTH_CHECK(iso->prepare(ctx, parts.back().fragment).context(iso->name()));
+  }
+  return merge(parts, plan);
+}
+
+// The fds the plan names, then the isolators' host resources; the plan is
+// complete after them.
+Status Launch::provision() {
+  BERTH_CHECK(acquire_fds(plan));
+  for (size_t i = 0; i < isolators.size(); i++)
+    BERTH_CHECK(isolators[i]->provision(ctx, parts[i].fragment).context(isolators[i]->name()));
+  BERTH_CHECK(take_provisioned(parts, plan));
+  plan.finalize();
+  return {};
+}
 
 Status Launch::spawn() {
   sys::Kernel& k = store.kernel();
@@ -156,18 +184,23 @@ Error Launch::init_gone() {
   return Error(Code::Child, "the container init exited during setup");
 }
 
-// The parent-side isolator steps, while the init waits.
+// The parent-side steps, while the init waits: the isolators', then the
+// bind sources (the init takes them before Isolated).
 Status Launch::isolate() {
-  for (auto& iso : isolators) {
-    Status s = iso->isolate(ctx, plan, st.pid);
-    if (s.ok()) continue;
-    // An init that died early (the write of its pid then fails, with
-    // ESRCH for cgroup.procs) has left its own report of why on the
-    // channel: that is the error worth showing.
-    if (auto failed = init->pending_failure()) return std::move(*failed);
-    return std::move(s).error().context(iso->name());
-  }
+  for (size_t i = 0; i < isolators.size(); i++)
+    BERTH_CHECK(parent_step(isolators[i]->isolate(ctx, parts[i].fragment, st.pid), isolators[i]->name()));
+  if (plan.child.bind_sources_from_parent)
+    BERTH_CHECK(parent_step(store.kernel().send_bind_sources(st.pid, plan.child), "send the bind sources"));
   return {};
+}
+
+// An init that died early (the write of its pid then fails, with ESRCH for
+// cgroup.procs) has left its own report of why on the channel: that is the
+// error worth showing.
+Status Launch::parent_step(Status s, const char* what) {
+  if (s.ok()) return s;
+  if (auto failed = init->pending_failure()) return std::move(*failed);
+  return std::move(s).error().context(what);
 }
 
 // prestart and createRuntime, then the state the init's own hooks read.
@@ -215,12 +248,11 @@ Status Launch::run() {
   if (opts.warn)
     for (const auto& w : warnings) opts.warn(w);
   plan.child.rootfs = plan.arena.str(ctx.rootfs);
-  for (auto& iso : isolators) BERTH_CHECK(iso->prepare(ctx, plan).context(iso->name()));
+  BERTH_CHECK(prepare());
   BERTH_CHECK(apply_mount_label(config, host, plan));
   // A new cgroup namespace is rooted where the init is when it unshares:
   // after the parent has placed it in its cgroups.
   plan.child.await_parent = plan.child.new_userns || plan.child.new_cgroupns;
-  plan.finalize();
   timeline.mark("plan ready");
 
   // Side effects start here.
@@ -228,6 +260,9 @@ Status Launch::run() {
   auto lock = BERTH_TRY(store.claim(ctx.id));
   plan.child.lock_fd = lock.get();
   undo.push("remove the state directory", [this] { return store.remove(ctx.id); });
+  std::vector<std::string> names;
+  for (auto& iso : isolators) names.push_back(iso->name());
+  BERTH_CHECK(state::write_isolator_names(k, ctx.state_dir, names));
   for (auto it = isolators.rbegin(); it != isolators.rend(); ++it)
     undo.push(std::string("clean up ") + (*it)->name(),
               [this, iso = it->get()] { return iso->cleanup(ctx.state_dir); });
@@ -247,7 +282,7 @@ Status Launch::run() {
   st.poststop = config.hooks.poststop;
   st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
 
-  for (auto& iso : isolators) BERTH_CHECK(iso->provision(ctx, plan).context(iso->name()));
+  BERTH_CHECK(provision());
   BERTH_CHECK(write_watches());
   timeline.mark("provisioned");
   BERTH_CHECK(spawn());
@@ -273,7 +308,7 @@ Status Launch::run() {
 Result<Created> create(const state::Store& store, const CreateOptions& opts, const spec::Config& config,
                        IsolatorList& isolators) {
   BERTH_CHECK(state::validate_id(opts.id));
-  Launch l{store, opts, config, isolators, ContainerContext{config, opts.id, "", "", ""}, {}, {}, {}, {}, {}, {}};
+  Launch l{store, opts, config, isolators, ContainerContext{config, opts.id, "", "", ""}, {}, {}, {}, {}, {}, {}, {}};
   Status s = l.run();
   if (!s.ok()) {
     Error e = std::move(s).error();

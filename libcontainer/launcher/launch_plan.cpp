@@ -24,6 +24,11 @@ char* const* Arena::strv(const std::vector<std::string>& v) {
   return p;
 }
 
+void Arena::adopt(Arena&& other) {
+  for (auto& b : other.blocks_) blocks_.push_back(std::move(b));
+  other.blocks_.clear();
+}
+
 namespace {
 char* buffer_with(Arena& a, size_t n, std::string_view init) {
   char* p = a.buffer(n);

@@ -1,7 +1,8 @@
-// LaunchPlan: what the isolators' prepare() steps build for one container.
-// It owns the memory (an arena of strings and arrays) that the ChildPlan
-// points into, plus what the parent needs on its side of the launch (id maps,
-// hooks, fds to pass). finalize() wires the vectors into the ChildPlan.
+// LaunchPlan: what the launcher builds for one container from the config
+// and the isolators' fragments (launcher/merge.hpp). It owns the memory (an
+// arena of strings and arrays) that the ChildPlan points into, plus what the
+// parent needs on its side of the launch (fds to pass, the seccomp
+// listener). finalize() wires the vectors into the ChildPlan.
 #pragma once
 
 #include <memory>
@@ -22,6 +23,8 @@ class Arena {
   char* buffer(size_t n);  // zeroed
   // A NULL-terminated argv/envp.
   char* const* strv(const std::vector<std::string>& v);
+  // Takes over other's blocks: what pointed into them still does.
+  void adopt(Arena&& other);
   template <typename T>
   T* copy(const std::vector<T>& v) {
     if (v.empty()) return nullptr;
@@ -40,7 +43,7 @@ struct LaunchPlan {
   Arena arena;
   child::ChildPlan child{};
 
-  // Filled by isolators, copied into the arena by finalize().
+  // Filled by the merge of the fragments, copied into the arena by finalize().
   std::vector<child::ChildMount> mounts;
   std::vector<child::ChildDevice> devices;
   std::vector<const char*> masked_paths, readonly_paths;
@@ -50,13 +53,18 @@ struct LaunchPlan {
   std::vector<child::ChildHook> create_container_hooks, start_container_hooks;
   std::vector<uint8_t> seccomp_bpf;  // struct sock_filter[]
 
-  // The container's cgroup in each hierarchy, as (name below the cgroup
-  // mount's destination, host dir): the cgroups isolator fills it, the
-  // cgroup mount of filesystem/linux binds them.
-  std::vector<std::pair<std::string, std::string>> cgroup_binds;
+  // What the merge leaves to acquire_fds (after the id is claimed): the
+  // namespace file of each child.joins entry, and the maps of each
+  // idmapped mount.
+  std::vector<spec::Namespace> joins;
+  struct Idmap {
+    size_t mount;  // index in mounts
+    std::vector<spec::IdMapping> uids, gids;
+  };
+  std::vector<Idmap> idmaps;
 
   // Parent side.
-  std::vector<UniqueFd> owned_fds;  // ns files to join, /dev/null, ...
+  std::vector<UniqueFd> owned_fds;  // ns files to join, idmap user namespaces, /dev/null, ...
   std::string seccomp_listener_path;
   std::string seccomp_listener_metadata;
 

@@ -10,18 +10,25 @@ namespace {
 class Capabilities final : public Isolator {
  public:
   const char* name() const override { return "linux/capabilities"; }
-  Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
+  Status prepare(const ContainerContext& ctx, Fragment& f) override {
     int last = capabilities::read_last_cap();
     if (last < 0) return sys_error(-last, "read /proc/sys/kernel/cap_last_cap");
     auto s = capabilities::cap_sets_from(ctx.config.process->capabilities, last);
-    plan.child.caps = child::CapMasks{s.bounding, s.effective, s.permitted, s.inheritable, s.ambient};
-    plan.child.last_cap = last;
+    f.caps = Fragment::Caps{child::CapMasks{s.bounding, s.effective, s.permitted, s.inheritable, s.ambient}, last};
     return {};
   }
 };
 
+// Every container: a process without capabilities in its config gets none
+// (without this isolator it would keep the runtime's bounding set).
+Need needs(const spec::Config& c) {
+  return Need::always(c.process && c.process->capabilities ? "/process/capabilities" : "");
+}
+
 }  // namespace
 
-std::unique_ptr<Isolator> make_capabilities() { return std::make_unique<Capabilities>(); }
+extern const Entry kCapabilities{"linux/capabilities", needs, [](const Deps&) -> std::unique_ptr<Isolator> {
+                                   return std::make_unique<Capabilities>();
+                                 }};
 
 }  // namespace berth::isolators

@@ -8,16 +8,21 @@ namespace {
 class Rlimits final : public Isolator {
  public:
   const char* name() const override { return "linux/rlimits"; }
-  Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
+  Status prepare(const ContainerContext& ctx, Fragment& f) override {
     const auto& rl = ctx.config.process->rlimits;
     for (size_t i = 0; i < rl.size(); i++)
-      plan.rlimits.push_back(child::ChildRlimit{rl[i].resource, rl[i].soft, rl[i].hard, int(i)});
+      f.rlimits.push_back(child::ChildRlimit{rl[i].resource, rl[i].soft, rl[i].hard, int(i)});
     return {};
   }
 };
 
+Need needs(const spec::Config& c) {
+  return Need::required(c.process && !c.process->rlimits.empty() ? "/process/rlimits" : "");
+}
+
 }  // namespace
 
-std::unique_ptr<Isolator> make_rlimits() { return std::make_unique<Rlimits>(); }
+extern const Entry kRlimits{"linux/rlimits", needs,
+                            [](const Deps&) -> std::unique_ptr<Isolator> { return std::make_unique<Rlimits>(); }};
 
 }  // namespace berth::isolators

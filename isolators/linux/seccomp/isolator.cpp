@@ -1,7 +1,8 @@
 // linux/seccomp isolator: compiles linux.seccomp to BPF in the parent; the
 // init only loads it (see child/process_setup.cpp for when). Compiling a
 // container engine's default profile takes about 2 ms, a tenth of a whole
-// `run`, so programs are cached by profile hash under <root>/.seccomp-cache.
+// `run`, so programs are cached by profile hash under <root>/.seccomp-cache:
+// prepare reads the cache (or compiles), provision writes a new entry.
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -65,32 +66,45 @@ class Seccomp final : public Isolator {
  public:
   explicit Seccomp(sys::Kernel& k) : kernel_(k) {}
   const char* name() const override { return "linux/seccomp"; }
-  Status prepare(const ContainerContext& ctx, LaunchPlan& plan) override {
+  Status prepare(const ContainerContext& ctx, Fragment& f) override {
     const auto& sc = ctx.config.linux.seccomp;
     if (!sc) return {};
     std::string path = cache_path(ctx, *sc);
     std::optional<seccomp::SeccompProgram> prog = read_cached(path);
     if (!prog) {
       prog = BERTH_TRY(seccomp::compile_seccomp(*sc));
-      write_cached(kernel_, path, *prog);
+      uncached_ = {path, *prog};
     }
     if (prog->needs_listener && sc->listener_path.empty())
       return config_error("/linux/seccomp/listenerPath", "SCMP_ACT_NOTIFY needs a listenerPath");
-    plan.seccomp_bpf.resize(prog->filter.size() * sizeof(sock_filter));
-    memcpy(plan.seccomp_bpf.data(), prog->filter.data(), plan.seccomp_bpf.size());
-    plan.child.seccomp_flags = prog->flags;
-    plan.child.seccomp_listener = prog->needs_listener;
-    plan.seccomp_listener_path = sc->listener_path;
-    plan.seccomp_listener_metadata = sc->listener_metadata;
+    Fragment::Seccomp out;
+    out.bpf.resize(prog->filter.size() * sizeof(sock_filter));
+    memcpy(out.bpf.data(), prog->filter.data(), out.bpf.size());
+    out.flags = prog->flags;
+    out.listener = prog->needs_listener;
+    out.listener_path = sc->listener_path;
+    out.listener_metadata = sc->listener_metadata;
+    f.seccomp = std::move(out);
+    return {};
+  }
+
+  Status provision(const ContainerContext&, Fragment&) override {
+    if (uncached_) write_cached(kernel_, uncached_->first, uncached_->second);
     return {};
   }
 
  private:
   sys::Kernel& kernel_;
+  // A program prepare compiled: the cache entry provision writes.
+  std::optional<std::pair<std::string, seccomp::SeccompProgram>> uncached_;
 };
+
+Need needs(const spec::Config& c) { return Need::required(c.linux.seccomp ? "/linux/seccomp" : ""); }
 
 }  // namespace
 
-std::unique_ptr<Isolator> make_seccomp(sys::Kernel& kernel) { return std::make_unique<Seccomp>(kernel); }
+extern const Entry kSeccomp{"linux/seccomp", needs, [](const Deps& d) -> std::unique_ptr<Isolator> {
+                              return std::make_unique<Seccomp>(d.kernel);
+                            }};
 
 }  // namespace berth::isolators

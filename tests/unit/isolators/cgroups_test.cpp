@@ -43,7 +43,7 @@ struct Fixture {
   // one create does; returns what provision said.
   Status provision(const ContainerContext& ctx) {
     auto iso = isolator();
-    LaunchPlan plan;
+    Fragment plan;
     REQUIRE(iso->prepare(ctx, plan).ok());
     return iso->provision(ctx, plan);
   }
@@ -74,10 +74,10 @@ TEST_CASE("cgroups: provision makes the cgroup in every hierarchy with its limit
   auto c = config(R"("cgroupsPath":"/shared/ctr","resources":{"pids":{"limit":5}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
   auto iso = f.isolator();
-  LaunchPlan plan;
+  Fragment plan;
   REQUIRE(iso->prepare(ctx, plan).ok());
-  CHECK(f.kernel.calls.empty());           // prepare has no side effects
-  REQUIRE(plan.cgroup_binds.size() == 0);  // the fake tree is not below /sys/fs/cgroup
+  CHECK(f.kernel.calls.empty());  // prepare has no side effects
+  REQUIRE(plan.mounts.empty());   // no cgroup mount in the config
   Status s = iso->provision(ctx, plan);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   CHECK(f.cg.read("pids/shared/ctr/pids.max") == "5");
@@ -104,7 +104,7 @@ TEST_CASE("cgroups: a pids limit where no pids controller exists is refused by n
   f.cg.hierarchies.erase("pids");
   auto c = config(R"("resources":{"pids":{"limit":5}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-  LaunchPlan plan;
+  Fragment plan;
   auto s = f.isolator()->prepare(ctx, plan);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code() == Code::Unsupported);
@@ -266,7 +266,7 @@ TEST_CASE("cgroups: a failure at each kernel call of provision is undone by clea
     auto before_cg = snapshot(f.cg.tree.path());
     auto before_state = snapshot(f.state.path());
     auto iso = f.isolator();
-    LaunchPlan plan;
+    Fragment plan;
     REQUIRE(iso->prepare(ctx, plan).ok());
     f.kernel.fail_at = int(f.kernel.calls.size() + n);
     auto s = iso->provision(ctx, plan);
@@ -393,7 +393,7 @@ TEST_CASE("cgroups: cleanup kills what is left in a cgroup2 leaf with cgroup.kil
   auto c = config(R"("cgroupsPath":"/left")");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
   auto iso = f.isolator();
-  LaunchPlan plan;
+  Fragment plan;
   REQUIRE(iso->prepare(ctx, plan).ok());
   REQUIRE(iso->provision(ctx, plan).ok());
   // A process the init left behind (no pid namespace), still in the leaf.
@@ -428,7 +428,7 @@ TEST_CASE("cgroups: recover finds the init in every leaf, and names the cgroup i
   auto c = config(R"("cgroupsPath":"/r","resources":{"pids":{"limit":7}})");
   ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
   auto iso = f.isolator();
-  LaunchPlan plan;
+  Fragment plan;
   REQUIRE(iso->prepare(ctx, plan).ok());
   REQUIRE(iso->provision(ctx, plan).ok());
   REQUIRE(iso->isolate(ctx, plan, 4242).ok());
@@ -461,7 +461,7 @@ TEST_CASE("cgroups: watch names the OOM and pids counters of the container's own
     auto c = config(R"("cgroupsPath":"/w","resources":{"pids":{"limit":7}})");
     ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
     auto iso = f.isolator();
-    LaunchPlan plan;
+    Fragment plan;
     REQUIRE(iso->prepare(ctx, plan).ok());
     REQUIRE(iso->provision(ctx, plan).ok());
     // A cgroup with a past: its counter starts where it is.

@@ -48,7 +48,7 @@ struct Case {
   ContainerContext ctx() { return ContainerContext{config, "fs", tree.path(), rootfs, state}; }
   // prepare + provision, as create runs them before the init exists.
   void provision() {
-    LaunchPlan plan;  // no CLONE_NEWNS: the host's mount namespace
+    Fragment plan;  // no mount namespace: the host's
     auto c = ctx();
     REQUIRE(iso->prepare(c, plan).ok());
     Status s = iso->provision(c, plan);

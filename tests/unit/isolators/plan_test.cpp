@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "isolators/registry.hpp"
+#include "libcontainer/launcher/merge.hpp"
 #include "libcontainer/spec/parse.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
 #include "tests/unit/temp_tree.hpp"
@@ -32,7 +33,11 @@ struct Prepared {
   LaunchPlan plan;
 };
 
-Prepared prepare(const std::string& linux_extra, const std::string& top_extra = "", const std::string& root = "") {
+// Every isolator's prepare, merged, with the plan's fds acquired as create
+// does once the id is claimed; with provision (and a state directory below
+// root), their provision too.
+Prepared prepare(const std::string& linux_extra, const std::string& top_extra = "", const std::string& root = "",
+                 bool provision = false) {
   Prepared p;
   auto c = spec::parse_config(config(linux_extra, top_extra));
   REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message()));
@@ -41,9 +46,18 @@ Prepared prepare(const std::string& linux_extra, const std::string& top_extra = 
   sys::LinuxKernel kernel;
   // A host without cgroup mounts: unit tests never probe the host.
   auto no_cgroups = [] { return Result<cgroup::Layout>(cgroup::Layout{}); };
-  for (auto& iso : isolators::make_all(kernel, no_cgroups)) {
-    p.status = iso->prepare(ctx, p.plan);
-    if (!p.status.ok()) break;
+  auto isos = isolators::make_all(kernel, no_cgroups);
+  std::vector<launcher::Contribution> parts;
+  for (auto& iso : isos) {
+    parts.push_back({iso->name(), {}});
+    p.status = iso->prepare(ctx, parts.back().fragment);
+    if (!p.status.ok()) return p;
+  }
+  p.status = launcher::merge(parts, p.plan);
+  if (p.status.ok()) p.status = launcher::acquire_fds(p.plan);
+  if (p.status.ok() && provision) {
+    std::filesystem::create_directories(ctx.state_dir);
+    for (size_t i = 0; i < isos.size() && p.status.ok(); i++) p.status = isos[i]->provision(ctx, parts[i].fragment);
   }
   p.plan.finalize();
   return p;
@@ -196,20 +210,20 @@ TEST_CASE("plan: a compiled seccomp program is cached by profile and a bad cache
   TempRoot root;
   const std::string sc =
       R"("seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"}]})";
-  auto first = prepare(sc, "", root.path());
+  auto first = prepare(sc, "", root.path(), true);
   REQUIRE(first.status.ok());
   std::string cache = root.path() + "/.seccomp-cache";
   int files = 0;
   std::string entry;
   for (const auto& e : std::filesystem::directory_iterator(cache)) files++, entry = e.path();
   CHECK(files == 1);
-  auto second = prepare(sc, "", root.path());
+  auto second = prepare(sc, "", root.path(), true);
   REQUIRE(second.status.ok());
   CHECK(second.plan.seccomp_bpf == first.plan.seccomp_bpf);
   FILE* f = fopen(entry.c_str(), "w");
   fputs("garbage", f);
   fclose(f);
-  auto third = prepare(sc, "", root.path());
+  auto third = prepare(sc, "", root.path(), true);
   REQUIRE(third.status.ok());
   CHECK(third.plan.seccomp_bpf == first.plan.seccomp_bpf);
   CHECK(std::filesystem::file_size(entry) > 16);
