@@ -73,7 +73,7 @@ Need needs(const spec::Config& c) {
                    : !c.hostname.empty()           ? "/hostname"
                    : !c.domainname.empty()         ? "/domainname"
                    : !c.linux.time_offsets.empty() ? "/linux/timeOffsets"
-                                                   : nullptr;
+                                                   : "";
   return Need::required(by);
 }
 
