@@ -22,7 +22,7 @@ using Names = std::vector<std::string>;
 
 namespace {
 
-const Names kAll = {"cgroups",      "namespaces",         "filesystem/linux",
+const Names kAll = {"cgroups",       "namespaces",         "filesystem/linux",
                     "linux/rlimits", "linux/capabilities", "linux/seccomp"};
 
 // A config with a mount namespace and nothing else asked, plus extra
@@ -68,8 +68,7 @@ TEST_CASE("registry: a config makes the isolators it needs, in the table's order
   auto none = spec::parse_config(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"}})");
   REQUIRE(none.ok());
   CHECK(chosen(*none) == Names{"cgroups", "filesystem/linux", "linux/capabilities"});
-  auto everything =
-      config("", R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})");
+  auto everything = config("", R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})");
   everything.process->rlimits.push_back({"RLIMIT_NOFILE", RLIMIT_NOFILE, 10, 10});
   CHECK(chosen(everything) == kAll);
 }
@@ -205,7 +204,7 @@ TEST_CASE("registry: prepare of every isolator has no side effect, over a config
     REQUIRE_MESSAGE(s.ok(), why);
   }
   CHECK(kernel.calls.empty());
-  CHECK(open_fds() == fds);  // no fd held: the launcher acquires them after the claim
+  CHECK(open_fds() == fds);              // no fd held: the launcher acquires them after the claim
   CHECK(snapshot(root.path()) == tree);  // no seccomp cache written, no state
   CHECK(snapshot(cgroups.tree.path()) == cg_tree);
   // What they asked for is all there, as data.

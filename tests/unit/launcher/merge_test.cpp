@@ -65,8 +65,8 @@ TEST_CASE("merge: fragments combine; mounts follow /mounts, an isolator's own af
   REQUIRE(merged(parts, plan).ok());
   std::vector<std::string> dests;
   for (const auto& m : plan.mounts) dests.push_back(m.dest);
-  CHECK(dests == std::vector<std::string>{"/proc", "/dev", "/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/tmp",
-                                          "/etc/resolv.conf"});
+  CHECK(dests ==
+        std::vector<std::string>{"/proc", "/dev", "/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/tmp", "/etc/resolv.conf"});
   CHECK(plan.devices.size() == 1);
   CHECK(plan.sysctls.size() == 1);
   CHECK(plan.rlimits.size() == 1);
