@@ -75,17 +75,23 @@ Result<std::vector<std::string>> choose(const spec::Config& c, const std::option
     listed = BERTH_TRY(parse_list(a->second, source, std::string("/annotations/") + kIsolationAnnotation));
   }
   std::vector<std::string> names;
-  for (const Entry* e : kOrder) {
-    Need need = e->needs(c);
-    bool in = listed ? std::count(listed->begin(), listed->end(), e->name) > 0 : need.wanted;
-    if (!in && !need.required_by.empty())
-      return Error(
-          Code::Config,
-          std::string("the isolator ") + e->name + " is needed by this field: " + source + " cannot leave it out", 0,
-          need.required_by);
-    if (in) names.push_back(e->name);
-  }
+  for (const Entry* e : kOrder)
+    if (listed ? std::count(listed->begin(), listed->end(), e->name) > 0 : e->needs(c).wanted) names.push_back(e->name);
+  BERTH_CHECK(check_needs(names, c, source + " cannot leave it out"));
   return names;
+}
+
+Status check_needs(const std::vector<std::string>& names, const spec::Config& c, const std::string& why) {
+  for (const Entry* e : kOrder) {
+    std::string field = e->needs(c).required_by;
+    if (!field.empty() && !std::count(names.begin(), names.end(), e->name))
+      return Error(Code::Config, std::string("the isolator ") + e->name + " is needed by this field: " + why, 0, field);
+  }
+  return {};
+}
+
+std::vector<std::string> recorded_names(const std::string& state_dir) {
+  return state::read_isolator_names(state_dir).value_or(all_names());
 }
 
 IsolatorList make(const std::vector<std::string>& names, const Deps& deps) {
@@ -96,7 +102,7 @@ IsolatorList make(const std::vector<std::string>& names, const Deps& deps) {
 }
 
 IsolatorList make_recorded(const std::string& state_dir, const Deps& deps) {
-  return make(state::read_isolator_names(state_dir).value_or(all_names()), deps);
+  return make(recorded_names(state_dir), deps);
 }
 
 IsolatorList make_all(sys::Kernel& kernel, LayoutSource cgroups, Warn warn) {

@@ -64,10 +64,17 @@ inline constexpr const char* kIsolationAnnotation = "run.berth.isolation";
 // naming it (and the field).
 Result<std::vector<std::string>> choose(const spec::Config& c, const std::optional<std::string>& isolation);
 
+// An error (Code::Config, at the field's JSON path) when a field of c
+// needs an isolator that names lacks; why ends the message.
+Status check_needs(const std::vector<std::string>& names, const spec::Config& c, const std::string& why);
+
+// An existing container's names: those recorded at create, every
+// isolator's when none is (cleanup is idempotent).
+std::vector<std::string> recorded_names(const std::string& state_dir);
+
 // The named isolators (unknown names skipped), in the table's order.
 IsolatorList make(const std::vector<std::string>& names, const Deps& deps);
-// An existing container's: the names recorded at create, every isolator
-// when none is (cleanup is idempotent).
+// make(recorded_names(state_dir)).
 IsolatorList make_recorded(const std::string& state_dir, const Deps& deps);
 IsolatorList make_all(sys::Kernel& kernel, LayoutSource cgroups, Warn warn = {});
 

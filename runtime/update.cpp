@@ -130,6 +130,12 @@ Result<int> cmd_update(const Globals& g, const UpdateFlags& f) {
   } else {
     r = BERTH_TRY(resources_from_flags(f.values));
   }
+  // New limits for a container made without the isolator that sets them
+  // (--isolation) would be dropped without a word.
+  spec::Config change;
+  change.linux.resources = r;
+  BERTH_CHECK(isolators::check_needs(isolators::recorded_names(g.store().dir(f.id)), change,
+                                     "the container was made without it"));
   auto isos = isolators_of(g, f.id);
   BERTH_CHECK(launcher::update(g.store(), f.id, r, isos));
   return 0;

@@ -57,7 +57,7 @@ expect_refused() {
 	expect_refused "$id" "the isolator linux/rlimits is needed" "/process/rlimits"
 }
 
-@test "isolation: a container made without cgroups has none, runs, and is deleted" {
+@test "isolation: a container made without cgroups has none, runs, refuses new limits, and is deleted" {
 	make_bundle sh -c 'echo isolated; sleep 1000' >/dev/null
 	strip_cgroups
 	local id; id=$(new_id)
@@ -69,6 +69,9 @@ expect_refused() {
 	runq berth events --stats "$id"
 	assert_failure
 	assert_output_contains "has no cgroups"
+	runq berth update --pids-limit 10 "$id"
+	assert_failure
+	assert_output_contains "the isolator cgroups is needed by this field: the container was made without it"
 	q berth delete --force "$id"
 	[ ! -e "$ROOT/$id" ]
 	# run too, in the foreground with its exit status.

@@ -214,3 +214,14 @@ TEST_CASE("registry: prepare of every isolator has no side effect, over a config
   CHECK(fragments[2].mounts[1].uid_map.size() == 1);
   CHECK(fragments[5].seccomp);
 }
+
+TEST_CASE("registry: a change that needs an isolator the container was made without is refused, naming both") {
+  spec::Config change;
+  CHECK(isolators::check_needs({"namespaces"}, change, "made without it").ok());  // nothing to change
+  change.linux.resources.pids_limit = 10;
+  Status s = isolators::check_needs({"namespaces", "filesystem/linux"}, change, "made without it");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().json_path() == "/linux/resources");
+  CHECK(s.error().message().find("the isolator cgroups is needed by this field: made without it") != std::string::npos);
+  CHECK(isolators::check_needs({"cgroups"}, change, "made without it").ok());
+}
