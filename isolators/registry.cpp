@@ -81,10 +81,11 @@ Result<std::vector<std::string>> choose(const spec::Config& c, const std::option
   return names;
 }
 
-Status check_needs(const std::vector<std::string>& names, const spec::Config& c, const std::string& why) {
+Status check_needs(const std::vector<std::string>& names, const spec::Config& c, const std::string& why,
+                   std::string_view under) {
   for (const Entry* e : kOrder) {
     std::string field = e->needs(c).required_by;
-    if (!field.empty() && !std::count(names.begin(), names.end(), e->name))
+    if (!field.empty() && field.starts_with(under) && !std::count(names.begin(), names.end(), e->name))
       return Error(Code::Config, std::string("the isolator ") + e->name + " is needed by this field: " + why, 0, field);
   }
   return {};

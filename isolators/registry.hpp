@@ -64,9 +64,10 @@ inline constexpr const char* kIsolationAnnotation = "run.berth.isolation";
 // naming it (and the field).
 Result<std::vector<std::string>> choose(const spec::Config& c, const std::optional<std::string>& isolation);
 
-// An error (Code::Config, at the field's JSON path) when a field of c
-// needs an isolator that names lacks; why ends the message.
-Status check_needs(const std::vector<std::string>& names, const spec::Config& c, const std::string& why);
+// An error (Code::Config, at the field's JSON path) when a field of c at or
+// below `under` needs an isolator that names lacks; why ends the message.
+Status check_needs(const std::vector<std::string>& names, const spec::Config& c, const std::string& why,
+                   std::string_view under = "");
 
 // An existing container's names: those recorded at create, every
 // isolator's when none is (cleanup is idempotent).

@@ -135,7 +135,7 @@ Result<int> cmd_update(const Globals& g, const UpdateFlags& f) {
   spec::Config change;
   change.linux.resources = r;
   BERTH_CHECK(isolators::check_needs(isolators::recorded_names(g.store().dir(f.id)), change,
-                                     "the container was made without it"));
+                                     "the container was made without it", "/linux/resources"));
   auto isos = isolators_of(g, f.id);
   BERTH_CHECK(launcher::update(g.store(), f.id, r, isos));
   return 0;
