@@ -162,6 +162,17 @@ TEST_CASE("command line: run has create's flags plus -d/--detach and --keep") {
   CHECK(mentions(c.err, "-d"));
 }
 
+TEST_CASE("command line: create and run take --isolation, a list left to the registry to check") {
+  CHECK_FALSE(parse({"create", "c1"}).p.cf.isolation);  // the config's choice
+  Outcome o = parse({"create", "--isolation", "cgroups,namespaces", "c1"});
+  REQUIRE(o.code == -1);
+  CHECK(o.p.cf.isolation == "cgroups,namespaces");
+  CHECK(parse({"run", "--isolation=bogus", "c1"}).p.rf.isolation == "bogus");
+  CHECK(parse({"create", "--isolation", "", "c1"}).p.cf.isolation == "");
+  Outcome help = parse({"create", "--help"});
+  CHECK(mentions(help.out, "linux/seccomp"));  // the names, from the registry
+}
+
 TEST_CASE("command line: --preserve-fds takes a number that is not negative") {
   for (const char* bad : {"-1", "abc"}) {
     CAPTURE(std::string(bad));
