@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
       s.init = atoi(a + 11);
     else if (!strncmp(a, "--socket-fd=", 12))
       s.listen_fd = atoi(a + 12);
+    else if (!strncmp(a, "--watch=", 8) && s.n_watches < berth::shim::kMaxWatches)
+      s.watches[s.n_watches++] = a + 8;
+    else if (!strncmp(a, "--cgroup=", 9) && s.n_cgroups < berth::shim::kMaxCgroups)
+      s.cgroups[s.n_cgroups++] = a + 9;
   }
   if (!s.dir[0] || s.init <= 0 || s.listen_fd < 0) {
     fprintf(stderr, "berth-shim: started without --state-dir, --init-pid and --socket-fd\n");

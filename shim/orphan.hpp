@@ -1,9 +1,9 @@
 // What the shim does when its container is orphaned: the init has exited
 // and the state directory is gone without a `delete` (removed by hand, or
 // by a caller that never deleted). Nothing could find the container's
-// cgroups any more, so the shim removes the ones create made, from the
-// cgroups journal (libcontainer/cgroup/journal.hpp) it opened at start, and
-// exits. libc only, like the shim.
+// cgroups any more, so the shim removes the ones create made (create lists
+// them on the shim's command line, --cgroup=DIR, parents first), and exits.
+// libc only, like the shim.
 //
 // Noticing: when the init exits the shim checks the directory at once, then
 // watches its parent (the --root) with inotify for entries removed or moved
@@ -12,15 +12,13 @@
 // (fs.inotify.max_user_instances is 128 per user by default). Without an
 // instance it checks once a minute. Not IN_DELETE_SELF on the directory
 // itself: the kernel sends it only when the last reference to the
-// directory's dentry goes, and the shim's own bound socket and journal fd
-// pin it, so it would never come. The
-// directory counts as gone when its path no longer names the inode it had
+// directory's dentry goes, and the shim's own bound socket pins it, so it
+// would never come. The directory counts as gone when its path no longer names the inode it had
 // at start (removed, renamed, or removed and made again for a new
 // container with the same id).
 #pragma once
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -34,16 +32,12 @@ class StateDirWatch {
  public:
   static constexpr int kFallbackMs = 60 * 1000;
 
-  // At start, while the directory is certainly ours: its identity, and the
-  // journal, kept open so it can still be read once the directory is gone.
-  // dir is kept, not copied (a page less per shim): it must outlive this.
+  // At start, while the directory is certainly ours: its identity. dir is
+  // kept, not copied (a page less per shim): it must outlive this.
   void open(const char* dir) {
     dir_ = dir;
     struct stat st;
     if (stat(dir, &st) == 0) dev_ = st.st_dev, ino_ = st.st_ino, known_ = true;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/cgroups", dir);
-    journal_fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
   }
 
   bool gone() const {
@@ -84,58 +78,27 @@ class StateDirWatch {
     }
   }
 
-  // rmdir of each directory the journal says create made, innermost first
-  // (the journal lists parents before children, so from the end). A leaf
-  // the kernel still calls busy is retried briefly: its last task may still
-  // be leaving. A parent another container now uses stays (EBUSY). Joined
-  // cgroups ("leaf" without "made") are not ours and stay.
-  void remove_cgroups() const { remove_made(journal_fd_); }
-
-  static void remove_made(int journal_fd) {
-    if (journal_fd < 0) return;
-    char buf[16384];
-    ssize_t n = pread(journal_fd, buf, sizeof buf - 1, 0);
-    if (n <= 0) return;
-    buf[n] = 0;
-    for (char* end = buf + n; end > buf;) {
-      char* line = end;
-      while (line > buf && line[-1] != '\n') line--;
-      char* next_end = line > buf ? line - 1 : buf;
-      if (end > line && end[-1] == '\n')
-        end[-1] = 0;
-      else
-        *end = 0;
-      remove_line(line);
-      end = next_end;
-    }
-  }
-
  private:
-  // "made<TAB>MOUNT<TAB>PATH": rmdir MOUNT+PATH (MOUNT itself for "/").
-  static void remove_line(char* line) {
-    if (strncmp(line, "made\t", 5)) return;
-    char* mount = line + 5;
-    char* tab = strchr(mount, '\t');
-    if (!tab || mount[0] != '/' || tab[1] != '/') return;
-    *tab = 0;
-    const char* path = tab + 1;
-    if (!strcmp(path, "/")) return;  // never the hierarchy's root
-    char dir[4200];
-    if (snprintf(dir, sizeof dir, "%s%s", mount, path) >= int(sizeof dir)) return;
-    for (int attempt = 0; attempt < 50; attempt++) {
-      if (rmdir(dir) == 0 || errno != EBUSY) return;
-      timespec ts{0, 20 * 1000 * 1000};
-      nanosleep(&ts, nullptr);
-    }
-  }
-
   const char* dir_ = ".";
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   bool known_ = false;
   bool armed_ = false;
   int inotify_fd_ = -1;
-  int journal_fd_ = -1;
 };
+
+// rmdir of each of dirs (the cgroups create made, parents first), from the
+// last: innermost first. A leaf the kernel still calls busy is retried
+// briefly: its last task may still be leaving. A parent another container
+// now uses stays (EBUSY). Joined cgroups are not in the list: not ours.
+inline void remove_cgroups(const char* const* dirs, int n) {
+  for (int i = n - 1; i >= 0; i--) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      if (rmdir(dirs[i]) == 0 || errno != EBUSY) break;
+      timespec ts{0, 20 * 1000 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+  }
+}
 
 }  // namespace berth::shim

@@ -1,13 +1,15 @@
 // berth-shim: one per container, the init's parent. It reaps the init (and,
 // as a subreaper, any orphan of the container), writes the exit record
 // atomically with the limitations the isolators' watch() named (their
-// counters, read from <state>/watch when the init exits) durably, and
-// answers the CLI on <state>/shim.sock with one line per request: "wait" ->
-// "exit CODE SIGNAL" once the init is gone (a waiter that hangs up first is
-// dropped), "shutdown" -> "ok" and exit. It exits on its own once the init is
-// gone if the create that started it never completed (no state.json), or if
-// its state directory was removed without a delete: then it first removes
-// the cgroups create made (orphan.hpp), which nothing else could find.
+// counters, given as --watch= arguments, read when the init exits) durably,
+// and answers the CLI on <state>/shim.sock with one line per request:
+// "wait" -> "exit CODE SIGNAL" once the init is gone (a waiter that hangs up
+// first is dropped), "created" -> "ok" (create has finished), "shutdown" ->
+// "ok" and exit. It exits on its own once the init is gone if the create
+// that started it never finished (no "created"), or if its state directory
+// was removed without a delete: then it first removes the cgroups create
+// made (--cgroup= arguments, orphan.hpp), which nothing else could find.
+// It reads no JSON: the container's record is the CLI's.
 // It uses libc only (no C++ library): one lives per container, so every
 // page of text and heap it touches counts many times.
 // The supervisor is a template over Sys, its seam to the kernel for the
@@ -32,8 +34,8 @@
 #include <unistd.h>
 
 #include "libcontainer/state/rfc3339.hpp"
-#include "shim/orphan.hpp"
 #include "libcontainer/state/watch_file.hpp"
+#include "shim/orphan.hpp"
 
 namespace berth::shim {
 
@@ -51,6 +53,8 @@ struct LinuxShimSys {
 };
 
 constexpr int kMaxClients = 64;
+constexpr int kMaxWatches = 16;   // two today: oom, pids
+constexpr int kMaxCgroups = 128;  // a few per hierarchy
 
 struct Client {
   int fd;
@@ -62,6 +66,12 @@ template <class Sys>
 struct Shim {
   char dir[4096];
   pid_t init = 0;
+  // The --watch= and --cgroup= values, in argv (kept, not copied).
+  const char* watches[kMaxWatches];
+  int n_watches = 0;
+  const char* cgroups[kMaxCgroups];
+  int n_cgroups = 0;
+  bool created = false;
   int listen_fd = -1;
   berth::shim::StateDirWatch dir_watch;
   bool exited = false;
@@ -91,26 +101,20 @@ struct Shim {
     namespace wf = berth::state::watch_file;
     *out = 0;
     *oom = false;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, wf::kName);
-    char list[8192];
-    if (!read_text(path, list, sizeof list)) return;
-    constexpr int kMax = 16;
-    const char* names[kMax];
-    long counts[kMax];
+    char lines[kMaxWatches][512];  // split in place: names[] points into them
+    const char* names[kMaxWatches];
+    long counts[kMaxWatches];
     int n = 0;
-    for (char* line = list; line && *line;) {
-      char* next = strchr(line, '\n');
-      if (next) *next++ = 0;
+    for (int w = 0; w < n_watches; w++) {
+      snprintf(lines[w], sizeof lines[w], "%s", watches[w]);
       char *limitation, *key, *file, text[2048];
       long base;
-      if (wf::split(line, &limitation, &key, &base, &file) && read_text(file, text, sizeof text)) {
+      if (wf::split(lines[w], &limitation, &key, &base, &file) && read_text(file, text, sizeof text)) {
         int i = 0;
         while (i < n && strcmp(names[i], limitation)) i++;
-        if (i == n && n < kMax) names[n] = limitation, counts[n++] = 0;
-        if (i < n) counts[i] += wf::counter(text, key) - base;
+        if (i == n) names[n] = limitation, counts[n++] = 0;
+        counts[i] += wf::counter(text, key) - base;
       }
-      line = next;
     }
     size_t len = 0;
     for (int i = 0; i < n; i++) {
@@ -194,6 +198,12 @@ struct Shim {
         Sys::close(fd);
       return true;
     }
+    if (!strcmp(line, "created")) {
+      created = true;
+      reply(fd, "ok");
+      Sys::close(fd);
+      return true;
+    }
     if (!strcmp(line, "shutdown")) {
       reply(fd, "ok");
       Sys::close(fd);
@@ -202,13 +212,6 @@ struct Shim {
     reply(fd, "error unknown request");
     Sys::close(fd);
     return true;
-  }
-
-  bool created() const {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/state.json", dir);
-    struct stat st;
-    return stat(path, &st) == 0;
   }
 
   // Reads from client i; returns false when the shim should exit. A client
@@ -265,10 +268,10 @@ int Shim<Sys>::run() {
     if (exited) {
       dir_watch.arm();
       if (dir_watch.gone()) {  // orphaned: no delete will ever come
-        dir_watch.remove_cgroups();
+        remove_cgroups(cgroups, n_cgroups);
         return 0;
       }
-      if (n_waiters == 0 && !created()) return 0;  // its create failed
+      if (n_waiters == 0 && !created) return 0;  // its create failed
     }
     p[0] = {sfd, POLLIN, 0};
     p[1] = {listen_fd, n_clients < kMaxClients ? short(POLLIN) : short(0), 0};

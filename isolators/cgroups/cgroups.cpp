@@ -2,10 +2,10 @@
 // crun make one in each, so ps, kill --all and pause see every process),
 // the limits of linux.resources, the init placed in it before it unshares
 // a cgroup namespace or execs, and everything it made removed on delete.
-// The dirs it creates are journaled in <state>/cgroups before the mkdirs,
-// so a create cut off at any instant is undone by `delete --force`. The
-// device rules it gives are recorded in <state>/devices (device_record.hpp)
-// so that update can change them in place.
+// The dirs it creates are journaled in the container's record before the
+// mkdirs (journal.hpp), so a create cut off at any instant is undone by
+// `delete --force`. The device rules it gives are recorded there too
+// (device_record.hpp) so that update can change them in place.
 // Mechanism (control files) is in libcontainer/cgroup/.
 #include <fcntl.h>
 #include <signal.h>
@@ -118,15 +118,14 @@ class Cgroups final : public Isolator {
       journal += cgroup::journal_line("leaf", t.h->mount, t.path);
       roots.push_back(std::move(root));
     }
-    BERTH_CHECK(
-        kernel_.write_file(ctx.state_dir + "/" + cgroup::kJournalFile, journal, 0600).context("journal the cgroups"));
+    BERTH_CHECK(cgroup::save_journal(*ctx.record, journal));
     for (size_t i = 0; i < targets_.size(); i++) BERTH_CHECK(make_leaf(targets_[i], roots[i].get(), to_make));
     // The init is cloned straight into its cgroup2 cgroup; the fd stays
     // open (in the isolator) until the init exists.
     const cgroup::Hierarchy* u = layout_.unified();
     for (auto& t : targets_)
       if (t.h == u) f.cgroup_fd = t.fd.get();
-    return apply(ctx.state_dir, ctx.config.linux);
+    return apply(*ctx.record, ctx.config.linux);
   }
 
   Status isolate(const ContainerContext&, Fragment&, pid_t init) override {
@@ -148,9 +147,10 @@ class Cgroups final : public Isolator {
     }
     for (const auto& e : entries)
       if (e.kind == "leaf") remove_left(entries, e);
+    // The journal stays in the record: the directory goes right after
+    // (delete, create's undo), and a second cleanup finds nothing to do.
     if (failed) return errs;
-    BERTH_CHECK(kernel_.remove_file(state_dir + "/" + cgroup::devices::kRecordFile));
-    return kernel_.remove_file(state_dir + "/" + cgroup::kJournalFile);
+    return {};
   }
 
  private:
@@ -289,11 +289,15 @@ class Cgroups final : public Isolator {
   Status update(const std::string& state_dir, const spec::Resources& r) override {
     json_root_ = "";
     if (targets_.empty()) return Error(Code::NotFound, "the container has no cgroups to update");
+    std::optional<state::Record> record;
     std::optional<cgroup::devices::Record> device_record;
-    if (!r.devices.empty()) device_record = BERTH_TRY(read_device_record(state_dir));
+    if (!r.devices.empty()) {
+      record = BERTH_TRY(state::Record::load(kernel_, state_dir));
+      device_record = BERTH_TRY(read_device_record(*record));
+    }
     BERTH_CHECK(check_controllers(r));
     BERTH_CHECK(apply_resources(r));
-    if (device_record) BERTH_CHECK(update_devices(state_dir, std::move(*device_record), r.devices));
+    if (device_record) BERTH_CHECK(update_devices(*record, std::move(*device_record), r.devices));
     return {};
   }
 
@@ -352,9 +356,9 @@ class Cgroups final : public Isolator {
     return {};
   }
 
-  Status apply(const std::string& state_dir, const spec::Linux& l) {
+  Status apply(state::Record& record, const spec::Linux& l) {
     BERTH_CHECK(apply_resources(l.resources));
-    return apply_devices(state_dir, l);
+    return apply_devices(record, l);
   }
 
   // Every field but the devices, at create and on update.
@@ -582,13 +586,14 @@ class Cgroups final : public Isolator {
   // The config's rules, then the devices every container gets and those
   // linux.devices creates: the v1 devices controller where it is mounted,
   // a BPF program on the cgroup2 leaf otherwise. Recorded first, for
-  // update (a create cut off before the rules are written is undone whole).
-  Status apply_devices(const std::string& state_dir, const spec::Linux& l) {
+  // update; saved with create's next save (a create cut off before it is
+  // undone whole, and never updated).
+  Status apply_devices(state::Record& record, const spec::Linux& l) {
     if (layout_.mode == cgroup::Mode::None) return {};
     const std::string p = "/linux/resources/devices";
     auto [t, v1] = BERTH_TRY(device_target(p));
     auto list = cgroup::devices::effective_rules(l.resources.devices, l.devices);
-    BERTH_CHECK(write_device_record(state_dir, {{list}}));
+    record.put(cgroup::devices::kRecordSection, cgroup::devices::format_record({{list}}));
     auto rules = cgroup::devices::rules_of(list);
     if (v1) return at(p, cgroup::devices::write_v1(kernel_, t->fd.get(), rules));
     return at(p, kernel_.replace_device_filter(t->fd.get(), cgroup::devices::program(rules)));
@@ -601,7 +606,7 @@ class Cgroups final : public Isolator {
   // after it with the new list alone. A resend changes nothing. On v1 only
   // the difference is written, widening lines first; on v2 the new program
   // replaces the old (both attached for a moment).
-  Status update_devices(const std::string& state_dir, cgroup::devices::Record record,
+  Status update_devices(state::Record& state_record, cgroup::devices::Record record,
                         const std::vector<spec::DeviceRule>& resources) {
     namespace devices = cgroup::devices;
     const std::string p = json_root_ + "/devices";
@@ -611,13 +616,13 @@ class Cgroups final : public Isolator {
     std::vector<devices::V1State> from;
     for (const auto& list : record.lists) from.push_back(devices::v1_state(devices::rules_of(list)));
     if (record.lists.back() != want) record.lists.push_back(want);
-    BERTH_CHECK(write_device_record(state_dir, record));
+    BERTH_CHECK(save_device_record(state_record, record));
     auto rules = devices::rules_of(want);
     if (v1)
       BERTH_CHECK(at(p, devices::write_v1(kernel_, t->fd.get(), devices::v1_changes(from, devices::v1_state(rules)))));
     else
       BERTH_CHECK(at(p, kernel_.replace_device_filter(t->fd.get(), devices::program(rules))));
-    return write_device_record(state_dir, {{want}});
+    return save_device_record(state_record, {{want}});
   }
 
   // The leaf the device rules go to, and whether it is the v1 controller's.
@@ -629,20 +634,16 @@ class Cgroups final : public Isolator {
     return Error(Code::Unsupported, "no devices cgroup controller and no cgroup2 mount on this host", 0, json_path);
   }
 
-  Status write_device_record(const std::string& state_dir, const cgroup::devices::Record& r) {
-    return kernel_.write_file(state_dir + "/" + cgroup::devices::kRecordFile, cgroup::devices::format_record(r), 0600)
-        .context("record the device rules");
+  static Status save_device_record(state::Record& state_record, const cgroup::devices::Record& r) {
+    state_record.put(cgroup::devices::kRecordSection, cgroup::devices::format_record(r));
+    return state_record.save().context("record the device rules");
   }
-  Result<cgroup::devices::Record> read_device_record(const std::string& state_dir) {
-    std::string path = state_dir + "/" + cgroup::devices::kRecordFile;
-    auto text = state::read_file(path);
-    if (!text && text.error().sys_errno() == ENOENT)
-      return Error(Code::Unsupported,
-                   "the container has no record of its device rules (" + path +
-                       "; made by an older berth?): they cannot be changed",
-                   0, json_root_ + "/devices");
-    if (!text) return std::move(text).error().context("read the device rules' record");
-    return cgroup::devices::parse_record(*text).context("read " + path);
+  Result<cgroup::devices::Record> read_device_record(const state::Record& state_record) {
+    const std::string& text = state_record.section(cgroup::devices::kRecordSection);
+    if (text.empty())
+      return Error(Code::Unsupported, "the container has no record of its device rules: they cannot be changed", 0,
+                   json_root_ + "/devices");
+    return cgroup::devices::parse_record(text).context("read the record of the device rules");
   }
 
   Target* target_for(const char* controller) {

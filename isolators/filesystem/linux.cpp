@@ -8,13 +8,15 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
 #include <map>
 
 #include "isolators/filesystem/sysctl_rules.hpp"
 #include "isolators/registry.hpp"
 #include "libcontainer/isolator/mount_entry.hpp"
+#include "libcontainer/json/tree.hpp"
+#include "libcontainer/json/writer.hpp"
 #include "libcontainer/state/files.hpp"
+#include "libcontainer/state/record.hpp"
 #include "libcontainer/sys/mountinfo.hpp"
 #include "libcontainer/sys/namespace.hpp"
 
@@ -106,21 +108,23 @@ class FilesystemLinux final : public Isolator {
   // (before any isolate ran) is still undone: the rootfs path and the id of
   // the mount on top of it now ("-" for none), so cleanup detaches a bind
   // the init stacked there and never one that was there before.
+  // The section: {"path": ROOTFS, "mountBefore": ID} ("" for none); saved
+  // now, the init may bind as soon as it exists.
   Status provision(const ContainerContext& ctx, Fragment&) override {
     if (!host_mntns(ctx.config)) return {};
-    TopMount before = top_mount_at(ctx.rootfs);
-    return kernel_
-        .write_file(ctx.state_dir + "/" + kHostRootfs, ctx.rootfs + "\n" + (before.id.empty() ? "-" : before.id) + "\n",
-                    0600)
-        .context("record the host rootfs bind");
+    json::Writer w;
+    w.begin_object().field("path", ctx.rootfs).field("mountBefore", top_mount_at(ctx.rootfs).id).end_object();
+    ctx.record->put(kHostRootfs, w.take());
+    return ctx.record->save().context("record the host rootfs bind");
   }
 
+  // The section stays in the record: the directory goes right after.
   Status cleanup(const std::string& state_dir) override {
-    std::string rec = state_dir + "/" + kHostRootfs;
-    std::ifstream f(rec);
-    std::string path, before;
-    if (!f || !std::getline(f, path) || path.empty()) return {};
-    std::getline(f, before);
+    auto st = state::read_record(state_dir);
+    if (!st || !st->sections.count(kHostRootfs)) return {};
+    auto doc = BERTH_TRY(json::Document::parse(st->sections[kHostRootfs]).context("read the host rootfs record"));
+    std::string path(doc.root().get("path").as_string()), before(doc.root().get("mountBefore").as_string());
+    if (path.empty()) return {};
     // Detach only the rootfs bind the init made: a mount on top of the path
     // that was not there at provision, a bind within the same filesystem as
     // the mount below it.
@@ -129,11 +133,11 @@ class FilesystemLinux final : public Isolator {
       Status s = kernel_.unmount(path, MNT_DETACH);
       if (!s.ok() && s.error().sys_errno() != EINVAL) return std::move(s).error().context("detach the rootfs bind");
     }
-    return kernel_.remove_file(rec);
+    return {};
   }
 
  private:
-  static constexpr const char* kHostRootfs = "host-rootfs-bind";
+  static constexpr const char* kHostRootfs = "hostRootfs";
 
   // The last mount of /proc/self/mountinfo at exactly path (the one on
   // top), with its device and its parent's; empty id when none.

@@ -1,9 +1,11 @@
-// <state>/devices: the rule lists a container's cgroup was given; see device_record.hpp.
+// The rule lists a container's cgroup was given; see device_record.hpp.
 #include "libcontainer/cgroup/device_record.hpp"
 
 #include <sstream>
 
 #include "libcontainer/cgroup/devices.hpp"
+#include "libcontainer/json/tree.hpp"
+#include "libcontainer/json/writer.hpp"
 
 namespace berth::cgroup::devices {
 namespace {
@@ -66,29 +68,34 @@ std::vector<spec::DeviceRule> rules_of(const RuleList& list) {
 }
 
 std::string format_record(const Record& r) {
-  std::string out;
+  json::Writer w;
+  w.begin_array();
   for (const auto& list : r.lists) {
-    out += "rules\n";
+    w.begin_array();
     for (const auto& x : list)
-      out += std::string(kOrigins[int(x.origin)]) + (x.rule.allow ? " allow " : " deny ") + v1_line(x.rule) + "\n";
+      w.string(std::string(kOrigins[int(x.origin)]) + (x.rule.allow ? " allow " : " deny ") + v1_line(x.rule));
+    w.end_array();
   }
-  return out;
+  w.end_array();
+  return w.take();
 }
 
 Result<Record> parse_record(std::string_view text) {
+  auto doc = BERTH_TRY(json::Document::parse(text));
+  json::Value lists = doc.root();
   Record r;
-  std::istringstream in{std::string(text)};
-  size_t n = 0;
-  for (std::string line; std::getline(in, line);) {
-    n++;
-    if (line == "rules") {
-      r.lists.emplace_back();
-      continue;
+  for (size_t i = 0; i < lists.size(); i++) {
+    json::Value list = lists.at(i);
+    if (!list.is_array()) return Error(Code::Internal, "/" + std::to_string(i) + " is not a rule list");
+    r.lists.emplace_back();
+    for (size_t j = 0; j < list.size(); j++) {
+      RecordedRule x;
+      std::string rule(list.at(j).as_string());
+      if (!parse_rule(rule, x))
+        return Error(Code::Internal,
+                     "/" + std::to_string(i) + "/" + std::to_string(j) + " is not a rule: \"" + rule + "\"");
+      r.lists.back().push_back(std::move(x));
     }
-    RecordedRule x;
-    if (r.lists.empty() || !parse_rule(line, x))
-      return Error(Code::Internal, "line " + std::to_string(n) + " is not a rule: \"" + line + "\"");
-    r.lists.back().push_back(std::move(x));
   }
   if (r.lists.empty()) return Error(Code::Internal, "no rule list");
   return r;

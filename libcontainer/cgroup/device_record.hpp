@@ -1,15 +1,15 @@
-// The record of a container's device rules, <state>/devices: written by the
-// cgroups isolator at create (before it applies the rules) and by update
-// (before and after it changes them), read by update to learn what the
-// cgroup holds and which rules linux.devices added. Text, one item a line:
-//   rules                                        opens a rule list
-//   ORIGIN allow|deny TYPE MAJOR:MINOR ACCESS    a rule of it, in order ("*": any)
-// ORIGIN is where the rule came from: "resources" (linux.resources.devices,
-// or the devices list of the last update), "default" (berth's
-// default_rules() when it was written) or "devices" (a node of
-// linux.devices). One list: the cgroup holds exactly it. More: an update to
-// the last one was cut off, and the cgroup holds something between them
-// (devices.hpp, v1_changes).
+// The record of a container's device rules, the "devices" section of its
+// record (state/store.hpp): written by the cgroups isolator at create
+// (before it applies the rules) and by update (saved before and after it
+// changes them), read by update to learn what the cgroup holds and which
+// rules linux.devices added. A JSON array of rule lists, each an array of
+// rules, each one string "ORIGIN allow|deny TYPE MAJOR:MINOR ACCESS" ("*":
+// any), the cgroup v1 notation after where the rule came from. ORIGIN is
+// "resources" (linux.resources.devices, or the devices list of the last
+// update), "default" (berth's default_rules() when it was written) or
+// "devices" (a node of linux.devices). One list: the cgroup holds exactly
+// it. More: an update to the last one was cut off, and the cgroup holds
+// something between them (devices.hpp, v1_changes).
 #pragma once
 
 #include <string>
@@ -21,7 +21,7 @@
 
 namespace berth::cgroup::devices {
 
-inline constexpr const char* kRecordFile = "devices";
+inline constexpr const char* kRecordSection = "devices";
 
 enum class Origin { Resources, Default, Devices };
 
@@ -46,8 +46,8 @@ RuleList replace_resources(const RuleList& old, const std::vector<spec::DeviceRu
 std::vector<spec::DeviceRule> rules_of(const RuleList& list);
 
 std::string format_record(const Record& r);
-// Code::Internal naming the line when the text is not a record with at
-// least one list.
+// Code::Internal naming the rule ("/0/3") when the text is not a record
+// with at least one list.
 Result<Record> parse_record(std::string_view text);
 
 }  // namespace berth::cgroup::devices

@@ -1,18 +1,25 @@
-// The cgroups journal, <state>/cgroups: written by the cgroups isolator
-// before it makes any directory, read by its cleanup and by the commands
-// that act on a container's processes (ps, pause, resume, kill --all).
-// One line per entry, tab-separated:
-//   made MOUNT PATH   a directory create made (removed on cleanup, innermost first)
-//   leaf MOUNT PATH   the container's cgroup in one hierarchy
-// PATH is below the hierarchy's MOUNT and starts with '/'.
+// The cgroups journal: the "cgroups" section of the container's record
+// (state/store.hpp), saved by the cgroups isolator before it makes any
+// directory, read by its cleanup and by the commands that act on a
+// container's processes (ps, pause, resume, kill --all). One entry each:
+//   {"kind": "made", "mount": MOUNT, "path": PATH}   a directory create made
+//                                  (removed on cleanup, innermost first)
+//   {"kind": "leaf", "mount": MOUNT, "path": PATH}   the container's cgroup
+//                                  in one hierarchy
+// PATH is below the hierarchy's MOUNT and starts with '/'; parents come
+// before their children.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "libcontainer/error/error.hpp"
+#include "libcontainer/state/record.hpp"
 
 namespace berth::cgroup {
 
-inline constexpr const char* kJournalFile = "cgroups";
+inline constexpr const char* kJournalSection = "cgroups";
 
 struct JournalEntry {
   std::string kind;  // "made" or "leaf"
@@ -21,10 +28,17 @@ struct JournalEntry {
   std::string dir() const { return path == "/" ? mount : mount + path; }
 };
 
+// One entry as a line, "KIND<TAB>MOUNT<TAB>PATH\n": the isolator gathers
+// them and hands them to save_journal.
 std::string journal_line(const char* kind, const std::string& mount, const std::string& path);
-// Empty when there is no journal (a container made before cgroups, or none).
+// Puts the journal_line()s into the record and saves it: after a crash from
+// here on, cleanup finds what is about to be made.
+Status save_journal(state::Record& record, std::string_view lines);
+// Empty when there is no journal (a container made without cgroups, or none).
 std::vector<JournalEntry> read_journal(const std::string& state_dir);
+std::vector<JournalEntry> read_journal(const state::ContainerState& s);
 // The container's cgroup in each hierarchy, as absolute host paths.
 std::vector<JournalEntry> leaves(const std::string& state_dir);
+std::vector<JournalEntry> leaves(const state::ContainerState& s);
 
 }  // namespace berth::cgroup

@@ -8,20 +8,21 @@
 //             every config error is reported before anything is made;
 //   provision CLI, the id is claimed (the state directory exists), the init
 //             does not exist yet: makes the host resources the init is
-//             born into (cgroups), journaling them in the state directory
-//             first, so cleanup() finds them after a crash; it may set the
+//             born into (cgroups), journaling them first in its section of
+//             the container's record (ctx.record, saved before they are
+//             made), so cleanup() finds them after a crash; it may set the
 //             "set by provision" fields of its own fragment;
 //   isolate   CLI, the init exists and waits (id maps, cgroup membership);
 //             it gets its own fragment back;
 //   watch     CLI, once provisioned: names the counters that tell of a
-//             limitation (an OOM kill, a refused fork). The launcher writes
-//             them to <state>/watch; the shim, which is libc-only and runs
-//             no isolator code, reads them when the init exits and records
+//             limitation (an OOM kill, a refused fork). The launcher puts
+//             them on the shim's command line; the shim, which is libc-only
+//             and runs no isolator code, reads them when the init exits and records
 //             each non-zero one in the exit record, so `state` can say why
 //             a container ended. Live events are `berth events`;
 //   recover   CLI, a later command (update, events, stats) meets the
-//             container again: re-reads the isolator's record in the state
-//             directory, re-opens what it names and checks it still holds
+//             container again: re-reads the isolator's section of the
+//             container's record, re-opens what it names and checks it still holds
 //             the container (init: its pid, 0 once stopped); an error names
 //             what is gone instead of acting on the wrong thing;
 //   update    CLI (`berth update`), after recover, not stopped;
@@ -50,6 +51,10 @@
 #include "libcontainer/isolator/fragment.hpp"
 #include "libcontainer/spec/config.hpp"
 
+namespace berth::state {
+class Record;
+}
+
 namespace berth {
 
 // What usage() reports; each isolator fills its part.
@@ -75,6 +80,9 @@ struct ContainerContext {
   std::string bundle;     // absolute
   std::string rootfs;     // absolute
   std::string state_dir;  // absolute
+  // create's record of the container, which provision puts its section
+  // into (state/record.hpp); null outside create.
+  state::Record* record = nullptr;
 };
 
 class Isolator {

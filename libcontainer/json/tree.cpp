@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "libcontainer/json/utf8.hpp"
+#include "libcontainer/json/writer.hpp"
 
 namespace berth::json {
 
@@ -235,6 +236,36 @@ Document& Document::operator=(Document&& o) noexcept {
 
 Document::~Document() {
   if (root_) yajl_tree_free(root_);
+}
+
+namespace {
+
+void write_value(Writer& w, Value v) {
+  if (v.is_object()) {
+    w.begin_object();
+    for (size_t i = 0; i < v.size(); i++) write_value(w.key(v.key_at(i)), v.value_at(i));
+    w.end_object();
+  } else if (v.is_array()) {
+    w.begin_array();
+    for (size_t i = 0; i < v.size(); i++) write_value(w, v.at(i));
+    w.end_array();
+  } else if (v.is_string()) {
+    w.string(v.as_string());
+  } else if (v.is_number()) {
+    w.raw(v.number_text());
+  } else if (v.is_bool()) {
+    w.boolean(v.as_bool());
+  } else {
+    w.null();
+  }
+}
+
+}  // namespace
+
+std::string to_text(Value v) {
+  Writer w;
+  write_value(w, v);
+  return w.take();
 }
 
 void append_pointer_token(std::string& path, std::string_view token) {

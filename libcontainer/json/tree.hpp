@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "libcontainer/error/error.hpp"
@@ -77,6 +78,9 @@ class Document {
   explicit Document(yajl_val root) : root_(root) {}
   yajl_val root_ = nullptr;
 };
+
+// The value as compact JSON text (a part of a document kept as text).
+std::string to_text(Value v);
 
 // RFC 6901: "~" -> "~0", "/" -> "~1"; appends "/" + escaped token to path.
 void append_pointer_token(std::string& path, std::string_view token);

@@ -148,6 +148,12 @@ Writer& Writer::null() {
   return *this;
 }
 
+Writer& Writer::raw(std::string_view json) {
+  before_value();
+  out_ += json;
+  return *this;
+}
+
 Writer& Writer::field_strings(std::string_view k, const std::vector<std::string>& v) {
   key(k).begin_array();
   for (const auto& s : v) string(s);

@@ -33,6 +33,8 @@ class Writer {
   Writer& uint64(uint64_t v);
   Writer& boolean(bool v);
   Writer& null();
+  // A value that is JSON text already (a record's section), written as is.
+  Writer& raw(std::string_view json);
 
   // key(k) followed by the value.
   Writer& field(std::string_view k, std::string_view s) { return key(k).string(s); }

@@ -1,8 +1,8 @@
 // create: config -> fragments (isolators' prepare) merged into a LaunchPlan
 // -> state directory -> provision -> cloner
 // (clones the init, becomes the shim) -> the sync protocol with the init ->
-// state.json. Every side effect pushes its undo step; a failure anywhere
-// leaves nothing behind.
+// the record in phase "created". Every side effect pushes its undo step; a
+// failure anywhere leaves nothing behind.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstring>
 
+#include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/init_channel.hpp"
@@ -22,8 +23,6 @@
 #include "libcontainer/log/timeline.hpp"
 #include "libcontainer/spec/root_path.hpp"
 #include "libcontainer/state/agent_state.hpp"
-#include "libcontainer/state/isolator_names.hpp"
-#include "libcontainer/state/watch_file.hpp"
 #include "libcontainer/sys/kernel.hpp"
 #include "libcontainer/undo/undo_stack.hpp"
 
@@ -82,8 +81,9 @@ struct Launch {
   IsolatorList& isolators;
   ContainerContext ctx;
   std::vector<Contribution> parts;  // isolators[i]'s fragment is parts[i]'s
+  state::Record rec;
+  state::ContainerState& st = rec.st;
   LaunchPlan plan;
-  state::ContainerState st;
   UndoStack undo;
   std::optional<InitChannel> init;
   UniqueFd console;
@@ -93,7 +93,8 @@ struct Launch {
   Status prepare();
   Status provision();
   Status spawn();
-  Status write_watches();
+  Status add_watches(std::vector<std::string>& argv);
+  Status tell_shim_created();
   Status isolate();
   Status parent_step(Status s, const char* what);
   Status talk_to_init();
@@ -129,6 +130,11 @@ Status Launch::spawn() {
   plan.child.shim_sock_fd = shim_sock.get();
   std::vector<std::string> argv = {opts.shim_path, "--state-dir=" + ctx.state_dir, std::string(24, ' '),
                                    "--socket-fd=" + std::to_string(shim_sock.get()), "--id=" + ctx.id};
+  BERTH_CHECK(add_watches(argv));
+  // What the shim removes if the container is orphaned (shim/orphan.hpp):
+  // the cgroups this create makes, parents first.
+  for (const auto& e : cgroup::read_journal(st))
+    if (e.kind == "made" && e.path != "/") argv.push_back("--cgroup=" + e.dir());
   char* const* shim_argv = plan.arena.strv(argv);
   const char* shim_path = plan.arena.str(opts.shim_path);
 
@@ -151,22 +157,26 @@ Status Launch::spawn() {
     return s;
   });
   // If this process is killed from here on, `delete --force` finds the init
-  // and the shim through this record (state.json comes only at the end).
-  return store.write_pids(st);
+  // and the shim through the record (still "creating").
+  return rec.save();
 }
 
-// What the isolators want the shim to watch (isolator.hpp, watch), in
-// <state>/watch before the shim exists; no file when there is nothing.
-Status Launch::write_watches() {
+// What the isolators want the shim to watch (isolator.hpp, watch), on its
+// command line, "--watch=" and state/watch_file.hpp's line each.
+Status Launch::add_watches(std::vector<std::string>& argv) {
   std::vector<Watch> watches;
   for (auto& iso : isolators) BERTH_CHECK(iso->watch(ctx, watches).context(iso->name()));
-  if (watches.empty()) return {};
-  std::string text;
   for (const auto& w : watches)
-    text += w.limitation + "\t" + w.key + "\t" + std::to_string(w.base) + "\t" + w.file + "\n";
-  return store.kernel()
-      .write_file(ctx.state_dir + "/" + state::watch_file::kName, text, 0600)
-      .context("write the watch list");
+    argv.push_back("--watch=" + w.limitation + "\t" + w.key + "\t" + std::to_string(w.base) + "\t" + w.file);
+  return {};
+}
+
+// The shim exits once the init is gone if its create never finished: from
+// now on it stays until delete.
+Status Launch::tell_shim_created() {
+  auto reply = BERTH_TRY(store.kernel().request_line(ctx.state_dir + "/shim.sock", "created").context("tell the shim"));
+  if (reply != "ok") return Error(Code::Internal, "the shim answered \"" + reply + "\" to \"created\"");
+  return {};
 }
 
 Status Launch::handle_seccomp_fd(UniqueFd notify) {
@@ -260,9 +270,8 @@ Status Launch::run() {
   auto lock = BERTH_TRY(store.claim(ctx.id));
   plan.child.lock_fd = lock.get();
   undo.push("remove the state directory", [this] { return store.remove(ctx.id); });
-  std::vector<std::string> names;
-  for (auto& iso : isolators) names.push_back(iso->name());
-  BERTH_CHECK(state::write_isolator_names(k, ctx.state_dir, names));
+  st.isolation.emplace();
+  for (auto& iso : isolators) st.isolation->push_back(iso->name());
   for (auto it = isolators.rbegin(); it != isolators.rend(); ++it)
     undo.push(std::string("clean up ") + (*it)->name(),
               [this, iso = it->get()] { return iso->cleanup(ctx.state_dir); });
@@ -282,14 +291,24 @@ Status Launch::run() {
   st.poststop = config.hooks.poststop;
   st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
 
+  // The record is saved three times (each save an fsync, up to a
+  // millisecond or two on a disk-backed --root): by the cgroups isolator
+  // with its journal before its first mkdir (with the fields above; a crash
+  // before leaves a directory without a record, which `delete --force`
+  // removes with every isolator's cleanup), after the spawn with the pids,
+  // and at the end in phase "created". The device rules ride along with
+  // the pids. filesystem/linux saves once more when the init shares the
+  // host's mount namespace.
+  ctx.record = &rec;
   BERTH_CHECK(provision());
-  BERTH_CHECK(write_watches());
   timeline.mark("provisioned");
   BERTH_CHECK(spawn());
   timeline.mark("init cloned");
   BERTH_CHECK(talk_to_init());
   timeline.mark("init created");
-  BERTH_CHECK(store.write(st));
+  st.phase = state::Phase::Created;
+  BERTH_CHECK(rec.save());
+  BERTH_CHECK(tell_shim_created());
   if (console && !opts.console_socket.empty()) {
     BERTH_CHECK(k.send_fd_to(opts.console_socket, "/dev/ptmx", console.get())
                     .context("send the console to " + opts.console_socket));
@@ -308,7 +327,13 @@ Status Launch::run() {
 Result<Created> create(const state::Store& store, const CreateOptions& opts, const spec::Config& config,
                        IsolatorList& isolators) {
   BERTH_CHECK(state::validate_id(opts.id));
-  Launch l{store, opts, config, isolators, ContainerContext{config, opts.id, "", "", ""}, {}, {}, {}, {}, {}, {}, {}};
+  Launch l{store,
+           opts,
+           config,
+           isolators,
+           ContainerContext{config, opts.id, "", "", ""},
+           {},
+           state::Record(store.kernel(), store.dir(opts.id))};
   Status s = l.run();
   if (!s.ok()) {
     Error e = std::move(s).error();

@@ -1,6 +1,6 @@
 // Operations on an existing container: start (open the gate), kill, wait,
 // delete. The init is addressed through a pidfd whose process start time is
-// checked against state.json, so a recycled pid is never signalled. Every
+// checked against the record, so a recycled pid is never signalled. Every
 // call that changes a process or a file goes through the store's Kernel.
 #include <poll.h>
 #include <signal.h>
@@ -203,14 +203,15 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
   std::string dir = store.dir(id);
   auto st = store.read(id);
   if (!st.ok()) {
-    // A create cut off before it wrote state.json (its caller was killed):
-    // stop what the pids record names, then remove the directory.
+    // A create cut off before it finished (its caller was killed): stop
+    // the init the record names (if it got that far) and the shim, then
+    // remove the directory. A shim spawned just before the cut, which the
+    // record does not name yet, is stopped through its socket (it would
+    // write its exit record into the directory being removed).
     if (st.error().code() == Code::Busy && force) {
-      state::ContainerState rec;
-      if (state::read_pids(dir, rec)) {
-        BERTH_CHECK(kill_init(k, dir, rec));
-        kill_shim(k, rec);
-      }
+      auto rec = state::read_record(dir).value_or({});
+      if (rec.pid > 0) BERTH_CHECK(kill_init(k, dir, rec));
+      stop_shim(k, dir, rec);
       for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) (void)(*it)->cleanup(dir);
       return store.remove(id);
     }
@@ -221,7 +222,7 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
     return Error(Code::Busy, "cannot delete container " + id + " that is not stopped: " + state::status_name(status));
   if (status != state::RunState::Stopped) BERTH_CHECK(kill_init(k, dir, *st));
   // Frozen leftovers (no pid namespace) must die before their cgroups go.
-  cgroup::freezer::thaw_all(k, cgroup::leaves(dir));
+  cgroup::freezer::thaw_all(k, cgroup::leaves(*st));
   stop_shim(k, dir, *st);
   Error errs(Code::Internal, "delete " + id);
   bool failed = false;

@@ -18,7 +18,7 @@ std::string now_rfc3339() {
   return buf;
 }
 
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode, Sync sync) {
   std::string tmp = path + ".tmp";
   UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd) return sys_error(errno, "create " + tmp);
@@ -32,6 +32,11 @@ Status write_file_atomic(const std::string& path, const std::string& data, mode_
       return e;
     }
     off += size_t(n);
+  }
+  if (sync == Sync::File && fsync(fd.get()) < 0) {
+    Error e = sys_error(errno, "fsync " + tmp);
+    unlink(tmp.c_str());
+    return e;
   }
   if (rename(tmp.c_str(), path.c_str()) < 0) {
     Error e = sys_error(errno, "rename " + tmp);

@@ -13,11 +13,12 @@ namespace berth::state {
 std::string now_rfc3339();
 
 // Writes data to path atomically: a temp file renamed over path, so a reader
-// sees the old or the new content, never a part. No fsync: the state
-// directory lives as long as the containers do (a reboot ends both, as with
-// runc's /run), and an fsync on a disk-backed --root costs milliseconds on
-// the create and exit paths.
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0600);
+// sees the old or the new content, never a part. Sync::File fsyncs the temp
+// file before the rename, so that this holds after a crash of the host too
+// (the state record); Sync::None is for what no reboot needs (a pid file),
+// since an fsync on a disk-backed --root costs up to milliseconds.
+enum class Sync { None, File };
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600, Sync sync = Sync::None);
 Result<std::string> read_file(const std::string& path);
 // Everything readable from fd until EOF (a file, a pipe), retrying EINTR.
 Result<std::string> read_all(int fd);

@@ -1,4 +1,4 @@
-// The state directory and state.json; see store.hpp.
+// The state directory; see store.hpp.
 #include "libcontainer/state/store.hpp"
 
 #include <dirent.h>
@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "libcontainer/cgroup/freezer.hpp"
+#include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
 
@@ -63,98 +64,19 @@ Result<UniqueFd> Store::lock(const std::string& id) const {
   return fd;
 }
 
-static void write_hooks(json::Writer& w, const char* key, const std::vector<spec::Hook>& hooks) {
-  if (hooks.empty()) return;
-  w.key(key).begin_array();
-  for (const auto& h : hooks) {
-    w.begin_object().field("path", h.path);
-    if (!h.args.empty()) w.field_strings("args", h.args);
-    if (h.env) w.field_strings("env", *h.env);  // absent and empty differ (config.hpp)
-    if (h.timeout) w.field_int("timeout", *h.timeout);
-    w.end_object();
-  }
-  w.end_array();
-}
-
-static std::vector<std::string> strings_of(json::Value v) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < v.size(); i++) out.emplace_back(v.at(i).as_string());
-  return out;
-}
-
-static std::vector<spec::Hook> read_hooks(json::Value v) {
-  std::vector<spec::Hook> out;
-  for (size_t i = 0; i < v.size(); i++) {
-    json::Value h = v.at(i);
-    spec::Hook hook;
-    hook.path = std::string(h.get("path").as_string());
-    hook.args = strings_of(h.get("args"));
-    if (h.get("env").present()) hook.env = strings_of(h.get("env"));
-    int64_t t;
-    if (h.get("timeout").to_int64(t)) hook.timeout = int(t);
-    out.push_back(std::move(hook));
-  }
-  return out;
-}
-
-static void write_annotations(json::Writer& w, const std::map<std::string, std::string>& a) {
-  if (a.empty()) return;
-  w.key("annotations").begin_object();
-  for (const auto& [k, v] : a) w.field(k, v);
-  w.end_object();
-}
-
-Status Store::write(const ContainerState& s) const {
-  json::Writer w;
-  w.begin_object()
-      .field("ociVersion", s.oci_version)
-      .field("id", s.id)
-      .field_int("pid", s.pid)
-      .field_uint("initStartTime", s.init_start_time)
-      .field_int("shimPid", s.shim_pid)
-      .field_uint("shimStartTime", s.shim_start_time)
-      .field("bundle", s.bundle)
-      .field("rootfs", s.rootfs)
-      .field("created", s.created)
-      .field("owner", s.owner);
-  write_annotations(w, s.annotations);
-  write_hooks(w, "poststart", s.poststart);
-  write_hooks(w, "poststop", s.poststop);
-  w.end_object();
-  return kernel_.write_file(dir(s.id) + "/state.json", w.str(), 0600);
-}
+Status Store::write(const ContainerState& s) const { return write_record(kernel_, dir(s.id), s); }
 
 Result<ContainerState> Store::read(const std::string& id) const {
   BERTH_CHECK(validate_id(id));
-  auto text = read_file(dir(id) + "/state.json");
-  if (!text) {
-    if (text.error().sys_errno() == ENOENT) {
-      struct stat st;
-      if (stat(dir(id).c_str(), &st) == 0) return Error(Code::Busy, "container " + id + " is being created");
-      return Error(Code::NotFound, "container does not exist");
-    }
-    return std::move(text).error();
+  std::string d = dir(id);
+  auto s = read_record(d);
+  if (!s && s.error().sys_errno() == ENOENT) {
+    struct stat st;
+    if (stat(d.c_str(), &st) != 0) return Error(Code::NotFound, "container does not exist");
+  } else if (!s) {
+    return s;
   }
-  auto doc = BERTH_TRY(json::Document::parse(*text));
-  json::Value r = doc.root();
-  ContainerState s;
-  s.oci_version = std::string(r.get("ociVersion").as_string());
-  s.id = std::string(r.get("id").as_string());
-  int64_t i;
-  uint64_t u;
-  if (r.get("pid").to_int64(i)) s.pid = pid_t(i);
-  if (r.get("initStartTime").to_uint64(u)) s.init_start_time = u;
-  if (r.get("shimPid").to_int64(i)) s.shim_pid = pid_t(i);
-  if (r.get("shimStartTime").to_uint64(u)) s.shim_start_time = u;
-  s.bundle = std::string(r.get("bundle").as_string());
-  s.rootfs = std::string(r.get("rootfs").as_string());
-  s.created = std::string(r.get("created").as_string());
-  s.owner = std::string(r.get("owner").as_string());
-  json::Value a = r.get("annotations");
-  for (size_t k = 0; k < a.size(); k++)
-    s.annotations[std::string(a.key_at(k))] = std::string(a.value_at(k).as_string());
-  s.poststart = read_hooks(r.get("poststart"));
-  s.poststop = read_hooks(r.get("poststop"));
+  if (!s || s->phase != Phase::Created) return Error(Code::Busy, "container " + id + " is being created");
   return s;
 }
 
@@ -172,25 +94,6 @@ std::vector<std::string> Store::list_ids() const {
 }
 
 Status Store::remove(const std::string& id) const { return kernel_.remove_tree(dir(id)); }
-
-Status Store::write_pids(const ContainerState& s) const {
-  std::string text = std::to_string(s.pid) + " " + std::to_string(s.init_start_time) + " " +
-                     std::to_string(s.shim_pid) + " " + std::to_string(s.shim_start_time) + "\n";
-  return kernel_.write_file(dir(s.id) + "/pids", text, 0600);
-}
-
-bool read_pids(const std::string& dir, ContainerState& s) {
-  auto text = read_file(dir + "/pids");
-  if (!text) return false;
-  long long pid, shim;
-  unsigned long long t1, t2;
-  if (sscanf(text->c_str(), "%lld %llu %lld %llu", &pid, &t1, &shim, &t2) != 4) return false;
-  s.pid = pid_t(pid);
-  s.init_start_time = t1;
-  s.shim_pid = pid_t(shim);
-  s.shim_start_time = t2;
-  return true;
-}
 
 std::optional<ExitRecord> read_exit_record(const std::string& dir) {
   auto text = read_file(dir + "/exit.json");
@@ -214,7 +117,7 @@ RunState current_status(const Store& store, const ContainerState& s) {
   if (stat((d + "/exit.json").c_str(), &st) == 0) return RunState::Stopped;
   if (s.pid <= 0 || store.kernel().start_time(s.pid) != s.init_start_time) return RunState::Stopped;
   // Frozen by `pause` (created or running), as runc reports it.
-  if (cgroup::freezer::paused(cgroup::leaves(d))) return RunState::Paused;
+  if (cgroup::freezer::paused(cgroup::leaves(s))) return RunState::Paused;
   if (stat((d + "/exec.fifo").c_str(), &st) == 0) return RunState::Created;
   return RunState::Running;
 }

@@ -1,8 +1,38 @@
-// The state directory: <root>/<id>/ holds state.json (written once,
-// atomically), exec.fifo (the start gate, gone once started), shim.sock and
-// the shim's exit.json. Creating the directory is the claim on the id (mkdir
-// is atomic: of racing creates exactly one wins). Operations that change a
-// container hold an flock on its directory; readers take no lock.
+// The state directory, <root>/<id>/, holds:
+//   state.json  the container's record, the one file berth writes for it;
+//   exec.fifo   the start gate (gone once started);
+//   shim.sock   the shim's control socket;
+//   exit.json   the exit record, written by the shim (shim/main.cpp).
+// Creating the directory is the claim on the id (mkdir is atomic: of racing
+// creates exactly one wins). Operations that change a container hold an
+// flock on its directory; readers (state, list) take no lock.
+//
+// state.json, one JSON object, replaced whole and atomically (temp file,
+// fsync, rename: record.cpp says when and why no directory fsync):
+//   "berthStateVersion": 1   first; a reader refuses a version it does not
+//                            know, naming it. Any change of what a field
+//                            means or where it is takes a new version.
+//   "phase": "creating" | "created"   created once create has finished;
+//                            `state`, `list` and the commands see only those.
+//   "ociVersion", "id", "bundle", "rootfs", "created", "owner",
+//   "annotations"            as in the OCI state;
+//   "pid", "initStartTime", "shimPid", "shimStartTime"   the init and the
+//                            shim (0 until spawned): a pid alone can be reused;
+//   "poststart", "poststop"  the hooks that run after create (config.json
+//                            is not read again);
+//   "isolation": [NAME...]   the isolators it was made with (registry
+//                            names), so that later commands make the same;
+//   "isolators": {NAME: VALUE}   the isolators' records, each a section its
+//                            owner writes and reads: "cgroups" (the journal
+//                            of the cgroups made, journal.hpp), "devices"
+//                            (device_record.hpp), "hostRootfs" (the rootfs
+//                            bind of filesystem/linux). They are what
+//                            cleanup needs after a crash, saved before the
+//                            side effect they undo.
+// A directory of the berth before this record (state.json without a
+// version, beside pids, watch, cgroups, devices, host-rootfs-bind and
+// isolators) is not
+// read: every command, `delete --force` too, says so and names the format.
 #pragma once
 
 #include <sys/types.h>
@@ -15,7 +45,9 @@
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/fd/unique_fd.hpp"
 #include "libcontainer/spec/config.hpp"
+#include "libcontainer/state/container_state.hpp"
 #include "libcontainer/state/files.hpp"
+#include "libcontainer/state/record.hpp"
 #include "libcontainer/sys/kernel.hpp"
 
 namespace berth::json {
@@ -26,37 +58,6 @@ namespace berth::state {
 
 // runc's rules: [A-Za-z0-9_+.-]+, not "." or "..".
 Status validate_id(const std::string& id);
-
-enum class RunState { Creating, Created, Running, Stopped, Paused };  // Paused: its cgroup frozen
-const char* status_name(RunState s);
-
-struct ExitRecord {
-  int exit_code = 0;  // WEXITSTATUS, or 128+signal
-  int signal = 0;     // terminating signal, 0 if exited
-  std::string exited_at;
-  // What the isolators' watches counted ("oom" -> 1, "pids" -> 3), non-zero
-  // only; "oom": the OOM killer killed a process of the container.
-  std::map<std::string, int64_t> limitations;
-};
-
-struct ContainerState {
-  std::string oci_version = "1.2.0";
-  // Not stored: set from the exit record for `state`, which then adds
-  // "limitations": {...} and, with an "oom" among them, "oomKilled": true
-  // (keys the OCI state leaves open; runc has neither).
-  std::map<std::string, int64_t> limitations;
-  std::string id;
-  pid_t pid = 0;
-  uint64_t init_start_time = 0;  // /proc/PID/stat field 22: pids are reused
-  pid_t shim_pid = 0;
-  uint64_t shim_start_time = 0;
-  std::string bundle;
-  std::string rootfs;
-  std::string created;  // RFC 3339 with nanoseconds, UTC
-  std::string owner;
-  std::map<std::string, std::string> annotations;
-  std::vector<spec::Hook> poststart, poststop;
-};
 
 // Writes go through the Kernel it is given; reads are direct.
 class Store {
@@ -71,23 +72,20 @@ class Store {
   Result<UniqueFd> claim(const std::string& id) const;
   // Opens and locks an existing container directory (Code::NotFound).
   Result<UniqueFd> lock(const std::string& id) const;
+  // Replaces the record (state.json) of s.id.
   Status write(const ContainerState& s) const;
+  // The record of a created container: Code::Busy while it is being
+  // created (no record yet, or phase "creating"), NotFound without a
+  // directory; read_record's errors for one it cannot read.
   Result<ContainerState> read(const std::string& id) const;
   std::vector<std::string> list_ids() const;
   // Removes the container directory and everything in it.
   Status remove(const std::string& id) const;
-  // <dir>/pids: the init's and the shim's pid and start time, written as
-  // soon as they exist, so a create cut off before state.json can still be
-  // undone.
-  Status write_pids(const ContainerState& s) const;
 
  private:
   sys::Kernel& kernel_;
   std::string root_;
 };
-
-// Reads them back into s (pid, init_start_time, shim_pid, shim_start_time).
-bool read_pids(const std::string& dir, ContainerState& s);
 
 // The live status from the exit record, the init's /proc entry and the fifo.
 RunState current_status(const Store& store, const ContainerState& s);

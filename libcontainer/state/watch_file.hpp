@@ -1,8 +1,9 @@
-// <state>/watch: the counters the isolators' watch() hooks name, one per
-// line, "LIMITATION<tab>KEY<tab>BASE<tab>FILE": BASE is the counter's value
-// when the container was made (not 0 in a cgroup with a past or other
-// members). create writes it before the shim starts; the shim reads it when
-// the init exits and puts each counter that grew into the exit record as
+// The watch list: the counters the isolators' watch() hooks name, each
+// "LIMITATION<tab>KEY<tab>BASE<tab>FILE": BASE is the counter's value when
+// the container was made (not 0 in a cgroup with a past or other members).
+// create passes each to the shim as a --watch= argument (it was a file of
+// the state directory once, hence the name); the shim reads the counters
+// when the init exits and puts each that grew into the exit record as
 // "limitations": {"oom": 1, ...}.
 // The shim is libc-only, so this header uses nothing but libc.
 #pragma once
@@ -12,9 +13,7 @@
 
 namespace berth::state::watch_file {
 
-inline constexpr const char* kName = "watch";
-
-// Splits one line (without its newline) in place; false when malformed.
+// Splits one entry in place; false when malformed.
 inline bool split(char* line, char** limitation, char** key, long* base, char** file) {
   char* t1 = strchr(line, '\t');
   char* t2 = t1 ? strchr(t1 + 1, '\t') : nullptr;

@@ -124,6 +124,13 @@ class Kernel {
   // its wait status.
   virtual Result<int> run_hook(const char* path, char* const* argv, char* const* envp, int timeout_s,
                                std::string_view stdin_data) = 0;
+
+  // Added for the state record (state/record.hpp).
+  // As write_file, with the temp file fsync'ed before the rename: after a
+  // crash of the host, path holds the old or the new data, never a part.
+  // The directory is not fsync'ed: see record.hpp for why no rename of the
+  // record must survive one.
+  virtual Status write_file_synced(const std::string& path, std::string_view data, mode_t mode) = 0;
 };
 
 }  // namespace berth::sys

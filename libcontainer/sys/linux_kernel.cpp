@@ -84,7 +84,11 @@ Status LinuxKernel::make_fifo(const std::string& path, mode_t mode) {
 }
 
 Status LinuxKernel::write_file(const std::string& path, std::string_view data, mode_t mode) {
-  return state::write_file_atomic(path, std::string(data), mode);
+  return state::write_file_atomic(path, data, mode);
+}
+
+Status LinuxKernel::write_file_synced(const std::string& path, std::string_view data, mode_t mode) {
+  return state::write_file_atomic(path, data, mode, state::Sync::File);
 }
 
 Result<UniqueFd> LinuxKernel::open_locked_dir(const std::string& path) {

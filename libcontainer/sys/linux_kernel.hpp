@@ -39,6 +39,7 @@ class LinuxKernel final : public Kernel {
   Result<std::string> request_line(const std::string& socket_path, const std::string& line) override;
   Result<int> run_hook(const char* path, char* const* argv, char* const* envp, int timeout_s,
                        std::string_view stdin_data) override;
+  Status write_file_synced(const std::string& path, std::string_view data, mode_t mode) override;
 };
 
 }  // namespace berth::sys

@@ -54,7 +54,7 @@ bounded() {
 }
 
 # The container's cgroup directories, from its journal.
-leaf_dirs() { awk -F'\t' '$1 == "leaf" { print ($3 == "/" ? $2 : $2 $3) }' "$ROOT/$1/cgroups"; }
+leaf_dirs() { journal_dirs "$1" leaf; }
 freezer_leaf() { leaf_dirs "$1" | grep '/freezer/'; }
 
 @test "ps --format json: every pid in the container's cgroup, a JSON array as runc's" {

@@ -334,7 +334,8 @@ load ../lib/cgroups
 	[ "$(jq -r .limitations.oom <<<"$output")" -ge 1 ]
 	grep -q '"oomKilled":true' "$ROOT/$id/exit.json"
 	# What the cgroups isolator's watch named, and the shim read at exit.
-	grep -q "^oom	oom_kill	0	/sys/fs/cgroup/memory/.*/memory.oom_control$" "$ROOT/$id/watch"
+	tr '\0' '\n' < "/proc/$(jq .shimPid "$ROOT/$id/state.json")/cmdline" |
+		grep -q "^--watch=oom	oom_kill	0	/sys/fs/cgroup/memory/.*/memory.oom_control$"
 	q berth delete "$id"
 	# Without the limit: no such key.
 	jq_config 'del(.linux.resources.memory) | .process.args = ["true"]'
@@ -368,7 +369,7 @@ load ../lib/cgroups
 	runq berth run -d -b "$BUNDLE" "$id" 3>&-
 	assert_success
 	local pid; pid=$(berth state "$id" | jq -r .pid)
-	local leaf; leaf=$(awk -F'\t' '$1 == "leaf" && $2 == "/sys/fs/cgroup/pids" { print $2 $3 }' "$ROOT/$id/cgroups")
+	local leaf; leaf=$(journal_dirs "$id" leaf /sys/fs/cgroup/pids)
 	[ -n "$leaf" ]
 	run berth update --pids-limit 60 "$id"
 	assert_success
@@ -385,7 +386,7 @@ load ../lib/cgroups
 	assert_output_contains "no longer in its cgroup $leaf"
 	# pause would freeze a cgroup without the init: it says so instead,
 	# naming the freezer cgroup the init left.
-	local fleaf; fleaf=$(awk -F'\t' '$1 == "leaf" && $2 == "/sys/fs/cgroup/freezer" { print $2 $3 }' "$ROOT/$id/cgroups")
+	local fleaf; fleaf=$(journal_dirs "$id" leaf /sys/fs/cgroup/freezer)
 	echo "$pid" > /sys/fs/cgroup/freezer/cgroup.procs
 	run berth pause "$id"
 	assert_failure

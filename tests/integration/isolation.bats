@@ -7,6 +7,9 @@
 load ../lib/common
 load ../lib/cgroups
 
+# recorded_isolators ID -- the isolators ID's record says it was made with, one a line.
+recorded_isolators() { jq -r '.isolation[]' "$ROOT/$1/state.json"; }
+
 # A config that needs no cgroups: no resources, no cgroup mount, no cgroupsPath.
 strip_cgroups() {
 	jq_config 'del(.linux.resources) | del(.linux.cgroupsPath) | .mounts |= map(select(.type != "cgroup"))'
@@ -27,7 +30,7 @@ expect_refused() {
 	make_bundle sleep 1000 >/dev/null
 	local id; id=$(new_id)
 	q berth create -b "$BUNDLE" "$id"
-	run cat "$ROOT/$id/isolators"
+	run recorded_isolators "$id"
 	assert_success
 	# berth spec's template: namespaces, mounts, rlimits, no seccomp.
 	[ "$output" = "$(printf '%s\n' cgroups namespaces filesystem/linux linux/rlimits linux/capabilities)" ]
@@ -62,7 +65,7 @@ expect_refused() {
 	strip_cgroups
 	local id; id=$(new_id)
 	q berth create --isolation=namespaces,filesystem/linux,linux/rlimits,linux/capabilities -b "$BUNDLE" "$id"
-	[ "$(cat "$ROOT/$id/isolators")" = "$(printf '%s\n' namespaces filesystem/linux linux/rlimits linux/capabilities)" ]
+	[ "$(recorded_isolators "$id")" = "$(printf '%s\n' namespaces filesystem/linux linux/rlimits linux/capabilities)" ]
 	[ -z "$(cgroup_dirs "$id")" ]
 	q berth start "$id"
 	wait_status berth "$id" running
@@ -88,12 +91,12 @@ expect_refused() {
 	jq_config '.annotations["run.berth.isolation"] = "namespaces,filesystem/linux,linux/rlimits,linux/capabilities"'
 	q berth create -b "$BUNDLE" "$id"
 	[ -z "$(cgroup_dirs "$id")" ]
-	grep -qx namespaces "$ROOT/$id/isolators"
-	! grep -qx cgroups "$ROOT/$id/isolators"
+	recorded_isolators "$id" | grep -qx namespaces
+	! recorded_isolators "$id" | grep -qx cgroups
 	q berth delete --force "$id"
 	# --isolation wins over the annotation.
 	q berth create --isolation=cgroups,namespaces,filesystem/linux,linux/rlimits,linux/capabilities -b "$BUNDLE" "$id"
-	grep -qx cgroups "$ROOT/$id/isolators"
+	recorded_isolators "$id" | grep -qx cgroups
 	[ -n "$(cgroup_dirs "$id")" ]
 	q berth delete --force "$id"
 	jq_config '.annotations["run.berth.isolation"] = "namespaces,bogus"'
@@ -107,7 +110,7 @@ expect_refused() {
 	local id; id=$(new_id)
 	q berth create -b "$BUNDLE" "$id"
 	[ -n "$(cgroup_dirs "$id")" ]
-	rm "$ROOT/$id/isolators"
+	jq -c 'del(.isolation)' "$ROOT/$id/state.json" > "$BATS_TEST_TMPDIR/record" && cp "$BATS_TEST_TMPDIR/record" "$ROOT/$id/state.json"
 	q berth delete --force "$id"
 	[ ! -e "$ROOT/$id" ]
 	[ -z "$(cgroup_dirs "$id")" ]

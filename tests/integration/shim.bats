@@ -9,8 +9,8 @@
 
 load ../lib/common
 
-# shim_pid ID -- the shim's pid, from the pids record (state.json has it too).
-shim_pid() { awk '{ print $3 }' "$ROOT/$1/pids"; }
+# shim_pid ID -- the shim's pid, from the container's record.
+shim_pid() { jq .shimPid "$ROOT/$1/state.json"; }
 
 # wait_gone PID PATTERN [SECONDS=10] -- poll until no process PID whose command line
 # contains PATTERN exists (a reused pid does not count).
@@ -36,7 +36,7 @@ wait_file() {
 }
 
 # The cgroups create made, from the journal (libcontainer/cgroup/journal.hpp).
-made_cgroups() { awk -F'\t' '$1 == "made" && $3 != "/" { print $2 $3 }' "$ROOT/$1/cgroups"; }
+made_cgroups() { journal_dirs "$1" made; }
 
 # cgroups_gone DIR... -- poll (bounded, 10 s) until none of the cgroup dirs exists.
 cgroups_gone() {
@@ -77,7 +77,7 @@ orphan_check() {
 	make_bundle sleep 1000 >/dev/null
 	local id; id=$(new_id)
 	q berth run -d -b "$BUNDLE" "$id"
-	local shim init; shim=$(shim_pid "$id") init=$(awk '{ print $1 }' "$ROOT/$id/pids")
+	local shim init; shim=$(shim_pid "$id") init=$(jq .pid "$ROOT/$id/state.json")
 	local cgs; mapfile -t cgs < <(made_cgroups "$id")
 	[ ${#cgs[@]} -gt 0 ]
 	rm -rf "${ROOT:?}/$id"

@@ -72,7 +72,7 @@ setup_file() {
 			local b="$BERTH_BIN --root /run/berth-vm-test"
 			\$b run --keep --bundle "$d/mem" vm-oomstate
 			\$b state vm-oomstate | jq -c '{oomKilled, limitations}'
-			cat /run/berth-vm-test/vm-oomstate/watch
+			tr '\\0' '\\n' < /proc/\$(jq .shimPid /run/berth-vm-test/vm-oomstate/state.json)/cmdline | grep -- --watch=
 			\$b delete vm-oomstate
 		}
 		berth_left() {  # what berth left in the cgroup tree

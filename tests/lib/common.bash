@@ -253,6 +253,14 @@ runq() {
 
 # ---- what a container leaves behind ----------------------------------------------------
 
+# journal_dirs ID KIND [MOUNT] -- the cgroup dirs of the KIND ("made" or "leaf")
+# entries of a container's cgroups journal (libcontainer/cgroup/journal.hpp),
+# in MOUNT only if given.
+journal_dirs() {
+	jq -r --arg k "$2" --arg m "${3:-}" '.isolators.cgroups // [] | .[] | select(.kind == $k and ($m == "" or .mount == $m))
+		| if .path == "/" then .mount else .mount + .path end' "$ROOT/$1/state.json"
+}
+
 mount_count() { wc -l < /proc/self/mountinfo; }
 procs_naming() {  # count processes whose command line contains $1 (pattern read from a file, so
 	local f=$BATS_TEST_TMPDIR/.procs-pattern  # that grep's own command line does not match)

@@ -64,11 +64,11 @@ leak_collect() {
 	: > "$LEAK_ROOTFS"
 	local d f mount own p cache
 	for d in $(_leak_state_dirs); do
-		# berth's journal: what create made and the leaves.
-		[ -f "$d/cgroups" ] && awk -F'\t' '$3 != "/" { print $2 $3 }' "$d/cgroups" >> "$LEAK_CGROUPS"
-		# runc: cgroup_paths; crun: cgroup-path (relative to each hierarchy).
+		# berth's journal (what create made and the leaves); runc:
+		# cgroup_paths; crun: cgroup-path (relative to each hierarchy).
 		if [ -f "$d/state.json" ]; then
-			jq -r '.cgroup_paths // {} | .[]' "$d/state.json" 2>/dev/null >> "$LEAK_CGROUPS"
+			jq -r '(.isolators.cgroups // [] | .[] | select(.path != "/") | .mount + .path),
+				(.cgroup_paths // {} | .[])' "$d/state.json" 2>/dev/null >> "$LEAK_CGROUPS"
 		fi
 		if [ -f "$d/status" ]; then
 			p=$(jq -r '.["cgroup-path"] // empty' "$d/status" 2>/dev/null)

@@ -107,6 +107,9 @@ class FakeKernel final : public sys::Kernel {
   Status write_file(const std::string& p, std::string_view d, mode_t m) override {
     return guard("write_file", p, [&] { return real_.write_file(p, d, m); });
   }
+  Status write_file_synced(const std::string& p, std::string_view d, mode_t m) override {
+    return guard("write_file_synced", p, [&] { return real_.write_file(p, d, m); });
+  }
   Result<UniqueFd> open_locked_dir(const std::string& p) override {
     if (auto e = step("open_locked_dir", p)) return *e;
     return real_.open_locked_dir(p);
@@ -249,6 +252,7 @@ class FakeKernel final : public sys::Kernel {
     pid_t shim = last_init_ - 1;
     if (!processes.count(shim)) return sys_error(ECONNREFUSED, "connect " + path);
     if (line == "shutdown") return procs.die(shim), std::string("ok");
+    if (line == "created") return std::string("ok");
     if (line == "wait" && !processes.count(last_init_)) return std::string("exit 137 9");
     return std::string("error unknown request");
   }

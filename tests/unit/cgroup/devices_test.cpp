@@ -209,14 +209,14 @@ TEST_CASE("devices: the record keeps each list and where each rule came from") {
   CHECK(next.size() == list.size());
   devices::Record r{{list, next}};
   std::string text = devices::format_record(r);
-  CHECK(text.rfind("rules\nresources deny a *:* rwm\ndefault allow c *:* m\n", 0) == 0);
-  CHECK(text.find("devices allow c 10:229 rwm\nrules\nresources allow c 10:237 rw\n") != std::string::npos);
+  CHECK(text.rfind(R"([["resources deny a *:* rwm","default allow c *:* m",)", 0) == 0);
+  CHECK(text.find(R"("devices allow c 10:229 rwm"],["resources allow c 10:237 rw",)") != std::string::npos);
   auto back = devices::parse_record(text);
   REQUIRE(back.ok());
   CHECK(back->lists == r.lists);
-  for (const char* bad :
-       {"", "resources deny a *:* rwm\n", "rules\nresources deny x *:* rwm\n", "rules\nother allow c 1:3 rwm\n",
-        "rules\nresources allow c 1-3 rwm\n", "rules\nresources allow c 1:3 rwx\n"}) {
+  for (const char* bad : {"", "[]", R"(["resources deny a *:* rwm"])", R"([["resources deny x *:* rwm"]])",
+                          R"([["other allow c 1:3 rwm"]])", R"([["resources allow c 1-3 rwm"]])",
+                          R"([["resources allow c 1:3 rwx"]])", R"([["resources allow c 1:3 rw", 7]])"}) {
     INFO(bad);
     CHECK_FALSE(devices::parse_record(bad).ok());
   }

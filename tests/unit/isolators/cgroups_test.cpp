@@ -5,12 +5,15 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "isolators/registry.hpp"
 #include "libcontainer/cgroup/device_record.hpp"
 #include "libcontainer/cgroup/devices.hpp"
+#include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/state/files.hpp"
+#include "libcontainer/state/record.hpp"
 #include "libcontainer/spec/parse.hpp"
 #include "tests/unit/cgroup/fake_cgroup_tree.hpp"
 
@@ -40,12 +43,14 @@ struct Fixture {
     state.mkdirs("c");
   }
   // prepare (which must succeed) and provision with a fresh isolator, as
-  // one create does; returns what provision said.
+  // one create does, then create's next save of the record; returns what
+  // provision said.
   Status provision(const ContainerContext& ctx) {
     auto iso = isolator();
     Fragment plan;
     REQUIRE(iso->prepare(ctx, plan).ok());
-    return iso->provision(ctx, plan);
+    BERTH_CHECK(iso->provision(ctx, plan));
+    return ctx.record->save();
   }
   // A new CLI call on an existing container: a fresh isolator, recovered.
   std::unique_ptr<Isolator> recovered(const std::string& state_dir, pid_t init = 0) {
@@ -60,10 +65,15 @@ struct Fixture {
         kernel, [layout] { return Result<cgroup::Layout>(layout); },
         [this](const std::string& m) { warnings.push_back(m); });
   }
+  // create's record of the container in state/NAME, which provision saves.
+  state::Record* record(const std::string& name) {
+    return &records.try_emplace(name, kernel, state.at(name)).first->second;
+  }
   FakeCgroupTree cg;
   std::vector<std::string> warnings;
   FakeKernel kernel;
   test::TempTree state;
+  std::map<std::string, state::Record> records;
 };
 
 }  // namespace
@@ -72,7 +82,7 @@ TEST_CASE("cgroups: provision makes the cgroup in every hierarchy with its limit
   Fixture f;
   f.cg.tree.mkdirs("pids/shared");  // a parent another container also uses
   auto c = config(R"("cgroupsPath":"/shared/ctr","resources":{"pids":{"limit":5}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   auto iso = f.isolator();
   Fragment plan;
   REQUIRE(iso->prepare(ctx, plan).ok());
@@ -90,12 +100,12 @@ TEST_CASE("cgroups: provision makes the cgroup in every hierarchy with its limit
   // The init exits: the kernel takes it out of cgroup.procs.
   for (const char* h : {"pids", "cpuset", "unified"})
     std::ofstream(f.cg.tree.at(std::string(h) + "/shared/ctr/cgroup.procs")).flush();
+  CHECK(cgroup::leaves(ctx.state_dir).size() == f.cg.layout().hierarchies.size());  // journaled in the record
   REQUIRE(iso->cleanup(ctx.state_dir).ok());
   CHECK(f.cg.exists("pids/shared"));  // not ours
   CHECK_FALSE(f.cg.exists("pids/shared/ctr"));
   CHECK_FALSE(f.cg.exists("cpuset/shared"));  // ours
   CHECK_FALSE(f.cg.exists("unified/shared"));
-  CHECK_FALSE(std::filesystem::exists(f.state.at("c/cgroups")));
   CHECK(iso->cleanup(ctx.state_dir).ok());  // idempotent
 }
 
@@ -103,7 +113,7 @@ TEST_CASE("cgroups: a pids limit where no pids controller exists is refused by n
   Fixture f;
   f.cg.hierarchies.erase("pids");
   auto c = config(R"("resources":{"pids":{"limit":5}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   Fragment plan;
   auto s = f.isolator()->prepare(ctx, plan);
   REQUIRE_FALSE(s.ok());
@@ -115,7 +125,7 @@ TEST_CASE("cgroups: a pids limit where no pids controller exists is refused by n
 TEST_CASE("cgroups: on a pure v2 host the parents pass the pids controller down") {
   Fixture f(true);
   auto c = config(R"("cgroupsPath":"/a/b","resources":{"pids":{"limit":-1}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   Status s = f.provision(ctx);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   CHECK(f.cg.read("unified/cgroup.subtree_control") == "+pids");
@@ -134,7 +144,7 @@ TEST_CASE(
   std::ofstream(f.cg.tree.at("cpuset/busy/cpuset.cpus")) << "0";
   std::ofstream(f.cg.tree.at("cpuset/busy/cpuset.mems")) << "0";
   auto c = config(R"("cgroupsPath":"/busy")");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   Status s = f.provision(ctx);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   REQUIRE(f.warnings.size() == 1);  // once, not once per hierarchy
@@ -152,7 +162,7 @@ TEST_CASE(
       "annotations":{"org.berth.cgroups.join-busy":")") +
                            v + R"("},"linux":{"cgroupsPath":"/busy"}})");
     REQUIRE(a.ok());
-    ContainerContext actx{*a, "c", "/b", "/b/rootfs", g.state.at("c")};
+    ContainerContext actx{*a, "c", "/b", "/b/rootfs", g.state.at("c"), g.record("c")};
     Status r = g.provision(actx);
     CHECK(g.warnings.empty());
     CHECK(r.ok() == (std::string(v) == "true"));
@@ -166,9 +176,9 @@ TEST_CASE(
   Fixture f;
   f.state.mkdirs("j");
   auto c = config(R"("cgroupsPath":"/pod/ctr")");
-  ContainerContext maker{c, "m", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext maker{c, "m", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(maker).ok());
-  ContainerContext joiner{c, "j", "/b", "/b/rootfs", f.state.at("j")};
+  ContainerContext joiner{c, "j", "/b", "/b/rootfs", f.state.at("j"), f.record("j")};
   REQUIRE(f.provision(joiner).ok());
   // The joiner's process, alive in every hierarchy (the maker's init is gone).
   f.kernel.processes[4000001] = 1;
@@ -198,7 +208,7 @@ TEST_CASE("cgroups: a joiner's delete never removes a joined cgroup its maker di
   f.cg.tree.mkdirs("pids/by-hand");
   std::ofstream(f.cg.tree.at("pids/by-hand/cgroup.procs")) << "";
   auto c = config(R"("cgroupsPath":"/by-hand")");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(ctx).ok());
   REQUIRE(f.isolator()->cleanup(ctx.state_dir).ok());
   CHECK(f.cg.exists("pids/by-hand"));
@@ -209,7 +219,7 @@ TEST_CASE("cgroups: kernel memory limits the kernel lacks are accepted with a wa
   Fixture f;
   f.cg.add_hierarchy("memory", {{"cgroup.procs", ""}, {"memory.limit_in_bytes", "9223372036854771712"}});
   auto c = config(R"("cgroupsPath":"/k","resources":{"memory":{"kernel":50593792,"kernelTCP":1048576}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   Status s = f.provision(ctx);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   REQUIRE(f.warnings.size() == 2);
@@ -221,14 +231,14 @@ TEST_CASE("cgroups: kernel memory limits the kernel lacks are accepted with a wa
   g.cg.add_hierarchy("memory", {{"cgroup.procs", ""},
                                 {"memory.kmem.limit_in_bytes", "9223372036854771712"},
                                 {"memory.kmem.tcp.limit_in_bytes", "9223372036854771712"}});
-  ContainerContext gctx{c, "c", "/b", "/b/rootfs", g.state.at("c")};
+  ContainerContext gctx{c, "c", "/b", "/b/rootfs", g.state.at("c"), g.record("c")};
   REQUIRE(g.provision(gctx).ok());
   CHECK(g.warnings.empty());
   CHECK(g.cg.read("memory/k/memory.kmem.limit_in_bytes") == "50593792");
   CHECK(g.cg.read("memory/k/memory.kmem.tcp.limit_in_bytes") == "1048576");
   // cgroup v2 has no kernel memory limit: a warning, as runc 1.1.
   Fixture v2(true);
-  ContainerContext vctx{c, "c", "/b", "/b/rootfs", v2.state.at("c")};
+  ContainerContext vctx{c, "c", "/b", "/b/rootfs", v2.state.at("c"), v2.record("c")};
   REQUIRE(v2.provision(vctx).ok());
   REQUIRE(v2.warnings.size() == 2);
   CHECK(v2.warnings[0].find("[config /linux/resources/memory/kernel]") != std::string::npos);
@@ -240,7 +250,7 @@ TEST_CASE("cgroups: v1 cpusets: an existing parent with empty cpus and mems gets
   for (const char* file : {"cgroup.procs", "cpuset.cpus", "cpuset.mems"})
     std::ofstream(f.cg.tree.at(std::string("cpuset/empty/") + file)) << "";
   auto c = config(R"("cgroupsPath":"/empty/a/ctr")");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   Status s = f.provision(ctx);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   for (const char* dir : {"cpuset/empty", "cpuset/empty/a", "cpuset/empty/a/ctr"}) {
@@ -254,17 +264,19 @@ TEST_CASE("cgroups: a failure at each kernel call of provision is undone by clea
   {
     Fixture f;
     auto c = config(R"("cgroupsPath":"/x/y","resources":{"pids":{"limit":3}})");
-    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
-    REQUIRE(f.provision(ctx).ok());
+    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
+    auto iso = f.isolator();
+    Fragment plan;
+    REQUIRE(iso->prepare(ctx, plan).ok());
+    REQUIRE(iso->provision(ctx, plan).ok());
     total = f.kernel.calls.size();
   }
   REQUIRE(total > 8);
   for (size_t n = 1; n <= total; n++) {
     Fixture f;
     auto c = config(R"("cgroupsPath":"/x/y","resources":{"pids":{"limit":3}})");
-    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
     auto before_cg = snapshot(f.cg.tree.path());
-    auto before_state = snapshot(f.state.path());
     auto iso = f.isolator();
     Fragment plan;
     REQUIRE(iso->prepare(ctx, plan).ok());
@@ -273,17 +285,16 @@ TEST_CASE("cgroups: a failure at each kernel call of provision is undone by clea
     INFO("failed call ", n, ": ", f.kernel.calls[n - 1].op, " ", f.kernel.calls[n - 1].arg);
     REQUIRE_FALSE(s.ok());
     CHECK(s.error().message().find("injected failure") != std::string::npos);
-    // What create's undo does.
+    // What create's undo does (the record then goes with the directory).
     REQUIRE(iso->cleanup(ctx.state_dir).ok());
     CHECK(snapshot(f.cg.tree.path()) == before_cg);
-    CHECK(snapshot(f.state.path()) == before_state);
   }
 }
 
 TEST_CASE("cgroups: without a cgroupsPath the id names the cgroup below our own, whatever the --root (runc 1.1.5)") {
   Fixture f;
   auto c = config("");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(ctx).ok());
   CHECK(f.cg.exists("pids/c"));
 }
@@ -292,7 +303,7 @@ TEST_CASE("cgroups: v2 memory and cpu: swap is translated, shares become a weigh
   Fixture f(true);
   auto c = config(R"("cgroupsPath":"/m","resources":{"memory":{"limit":1048576,"swap":3145728,"reservation":4096},
     "cpu":{"shares":1024,"quota":50000,"period":100000,"cpus":"0","mems":"0"}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   Status s = f.provision(ctx);
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   CHECK(f.cg.read("unified/m/memory.max") == "1048576");
@@ -310,7 +321,7 @@ TEST_CASE("cgroups: v2 memory and cpu: swap is translated, shares become a weigh
   for (const char* field : {R"({"swappiness":10})", R"({"disableOOMKiller":true})"}) {
     Fixture g(true);
     auto bad = config(std::string(R"("cgroupsPath":"/m","resources":{"memory":)") + field + "}");
-    ContainerContext bctx{bad, "c", "/b", "/b/rootfs", g.state.at("c")};
+    ContainerContext bctx{bad, "c", "/b", "/b/rootfs", g.state.at("c"), g.record("c")};
     Status r = g.provision(bctx);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code() == Code::Unsupported);
@@ -321,7 +332,7 @@ TEST_CASE("cgroups: v2 memory and cpu: swap is translated, shares become a weigh
 TEST_CASE("cgroups: update changes the live cgroup's values through the journal, naming fields as the document does") {
   Fixture f(true);
   auto c = config(R"("cgroupsPath":"/u","resources":{"pids":{"limit":10}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(ctx).ok());
   auto r = spec::parse_resources(
       R"({"pids":{"limit":20},"cpu":{"quota":20000,"period":100000},"memory":{"limit":4194304}})");
@@ -344,7 +355,7 @@ TEST_CASE("cgroups: update changes the live cgroup's values through the journal,
 TEST_CASE("cgroups: update with checkBeforeUpdate refuses a memory limit below the current usage") {
   Fixture f(true);
   auto c = config(R"("cgroupsPath":"/k","resources":{"memory":{"limit":8388608}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(ctx).ok());
   std::ofstream(f.cg.tree.at("unified/k/memory.current")) << "4194304\n";
   auto low = spec::parse_resources(R"({"memory":{"limit":1048576,"checkBeforeUpdate":true}})");
@@ -365,7 +376,7 @@ TEST_CASE("cgroups: v1 update of the memory limit to -1 alone lifts a memsw limi
                                 {"memory.limit_in_bytes", "9223372036854771712"},
                                 {"memory.memsw.limit_in_bytes", "9223372036854771712"}});
   auto c = config(R"("cgroupsPath":"/m","resources":{"memory":{"limit":67108864,"swap":134217728}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(ctx).ok());
   CHECK(f.cg.read("memory/m/memory.memsw.limit_in_bytes") == "134217728");
   auto r = spec::parse_resources(R"({"memory":{"limit":-1}})");
@@ -382,7 +393,7 @@ TEST_CASE("cgroups: v1 update of the memory limit to -1 alone lifts a memsw limi
   Fixture g;
   g.cg.add_hierarchy("memory", {{"cgroup.procs", ""}, {"memory.limit_in_bytes", "9223372036854771712"}});
   auto c2 = config(R"("cgroupsPath":"/m","resources":{"memory":{"limit":-1}})");
-  ContainerContext ctx2{c2, "c", "/b", "/b/rootfs", g.state.at("c")};
+  ContainerContext ctx2{c2, "c", "/b", "/b/rootfs", g.state.at("c"), g.record("c")};
   Status s2 = g.provision(ctx2);
   REQUIRE_MESSAGE(s2.ok(), (s2.ok() ? "" : s2.error().message()));
   CHECK(g.cg.read("memory/m/memory.limit_in_bytes") == "-1");
@@ -391,7 +402,7 @@ TEST_CASE("cgroups: v1 update of the memory limit to -1 alone lifts a memsw limi
 TEST_CASE("cgroups: cleanup kills what is left in a cgroup2 leaf with cgroup.kill, not one pid at a time") {
   Fixture f(true);
   auto c = config(R"("cgroupsPath":"/left")");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   auto iso = f.isolator();
   Fragment plan;
   REQUIRE(iso->prepare(ctx, plan).ok());
@@ -426,7 +437,7 @@ TEST_CASE("cgroups: cleanup kills what is left in a cgroup2 leaf with cgroup.kil
 TEST_CASE("cgroups: recover finds the init in every leaf, and names the cgroup it was moved out of") {
   Fixture f;
   auto c = config(R"("cgroupsPath":"/r","resources":{"pids":{"limit":7}})");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   auto iso = f.isolator();
   Fragment plan;
   REQUIRE(iso->prepare(ctx, plan).ok());
@@ -459,7 +470,7 @@ TEST_CASE("cgroups: watch names the OOM and pids counters of the container's own
     CAPTURE(v2);
     Fixture f(v2);
     auto c = config(R"("cgroupsPath":"/w","resources":{"pids":{"limit":7}})");
-    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+    ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
     auto iso = f.isolator();
     Fragment plan;
     REQUIRE(iso->prepare(ctx, plan).ok());
@@ -503,8 +514,8 @@ devices::V1State v1_host(const FakeKernel& k) {
     if (c.op != "write_at" || int(i + 1) == k.fail_at) continue;
     for (const char* file : {"devices.allow=", "devices.deny="}) {
       if (c.arg.rfind(file, 0) != 0) continue;
-      auto r = devices::parse_record(std::string("rules\nresources ") + (file[8] == 'a' ? "allow " : "deny ") +
-                                     c.arg.substr(strlen(file)) + "\n");
+      auto r = devices::parse_record(std::string("[[\"resources ") + (file[8] == 'a' ? "allow " : "deny ") +
+                                     c.arg.substr(strlen(file)) + "\"]]");
       REQUIRE(r.ok());
       devices::v1_apply(s, r->lists[0][0].rule);
     }
@@ -513,9 +524,9 @@ devices::V1State v1_host(const FakeKernel& k) {
 }
 
 devices::Record record_of(const Fixture& f) {
-  auto text = state::read_file(f.state.at("c/devices"));
-  REQUIRE(text.ok());
-  auto r = devices::parse_record(*text);
+  auto st = state::read_record(f.state.at("c"));
+  REQUIRE(st.ok());
+  auto r = devices::parse_record(st->sections[devices::kRecordSection]);
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
   return std::move(*r);
 }
@@ -524,7 +535,7 @@ devices::Record record_of(const Fixture& f) {
 std::vector<std::string> changes_since(const FakeKernel& k, size_t from) {
   std::vector<std::string> out;
   for (size_t i = from; i < k.calls.size(); i++)
-    if (k.calls[i].op == "write_at" || k.calls[i].op == "write_file" || k.calls[i].op == "replace_device_filter")
+    if (k.calls[i].op == "write_at" || k.calls[i].op == "write_file_synced" || k.calls[i].op == "replace_device_filter")
       out.push_back(k.calls[i].op + " " + k.calls[i].arg.substr(k.calls[i].arg.rfind('/') + 1));
   return out;
 }
@@ -556,7 +567,7 @@ TEST_CASE("cgroups: update on v1 writes only the difference of the device rules;
   Fixture f;
   add_v1_devices(f.cg);
   auto c = config(kDevConfig);
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(ctx).ok());
   CHECK(v1_host(f.kernel) == devices::v1_state(devices::rules_of(full_list(kDenyLoop))));
   CHECK(record_of(f).lists == std::vector<devices::RuleList>{full_list(kDenyLoop)});
@@ -565,8 +576,9 @@ TEST_CASE("cgroups: update on v1 writes only the difference of the device rules;
   Status s = f.recovered(ctx.state_dir)->update(ctx.state_dir, resources(kAllowLoop));
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
   // Record (old and new), the one line, record (new alone).
-  CHECK(changes_since(f.kernel, mark) ==
-        std::vector<std::string>{"write_file devices", "write_at devices.allow=c 10:237 rw", "write_file devices"});
+  CHECK(changes_since(f.kernel, mark) == std::vector<std::string>{"write_file_synced state.json",
+                                                                  "write_at devices.allow=c 10:237 rw",
+                                                                  "write_file_synced state.json"});
   CHECK(v1_host(f.kernel) == devices::v1_state(devices::rules_of(full_list(kAllowLoop))));
   CHECK(record_of(f).lists == std::vector<devices::RuleList>{full_list(kAllowLoop)});  // linux.devices' fuse kept
 
@@ -576,8 +588,9 @@ TEST_CASE("cgroups: update on v1 writes only the difference of the device rules;
 
   mark = f.kernel.calls.size();
   REQUIRE(f.recovered(ctx.state_dir)->update(ctx.state_dir, resources(kDenyLoop)).ok());
-  CHECK(changes_since(f.kernel, mark) ==
-        std::vector<std::string>{"write_file devices", "write_at devices.deny=c 10:237 rw", "write_file devices"});
+  CHECK(changes_since(f.kernel, mark) == std::vector<std::string>{"write_file_synced state.json",
+                                                                  "write_at devices.deny=c 10:237 rw",
+                                                                  "write_file_synced state.json"});
   CHECK(v1_host(f.kernel) == devices::v1_state(devices::rules_of(full_list(kDenyLoop))));
 
   mark = f.kernel.calls.size();
@@ -588,7 +601,7 @@ TEST_CASE("cgroups: update on v1 writes only the difference of the device rules;
 TEST_CASE("cgroups: update on v2 makes the new program the leaf's only device filter; a resend loads nothing") {
   Fixture f(true);
   auto c = config(kDevConfig);
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(ctx).ok());
   std::string leaf = f.cg.tree.at("unified/d");
   REQUIRE(f.kernel.device_filters[leaf].size() == 1);
@@ -606,16 +619,20 @@ TEST_CASE("cgroups: a device update without a record, or with a broken one, is r
   Fixture f;
   add_v1_devices(f.cg);
   auto c = config(kDevConfig);
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   REQUIRE(f.provision(ctx).ok());
   auto doc =
       resources(R"({"pids":{"limit":9},"devices":[{"allow":true,"type":"c","major":10,"minor":237,"access":"rw"}]})");
-  std::ofstream(f.state.at("c/devices")) << "rules\nresources allow c 10:237 rwz\n";
+  state::Record& rec = *f.record("c");
+  rec.put(devices::kRecordSection, R"([["resources allow c 10:237 rw","resources allow c 10:237 rwz"]])");
+  REQUIRE(rec.save().ok());
   size_t mark = f.kernel.calls.size();
   Status bad = f.recovered(ctx.state_dir)->update(ctx.state_dir, doc);
   REQUIRE_FALSE(bad.ok());
-  CHECK(bad.error().message().find("line 2") != std::string::npos);
-  std::filesystem::remove(f.state.at("c/devices"));
+  CHECK(bad.error().message().find("/0/1 is not a rule") != std::string::npos);
+  rec.st.sections.erase(devices::kRecordSection);
+  REQUIRE(rec.save().ok());
+  mark = f.kernel.calls.size();
   Status none = f.recovered(ctx.state_dir)->update(ctx.state_dir, doc);
   REQUIRE_FALSE(none.ok());
   CHECK(none.error().code() == Code::Unsupported);
@@ -629,7 +646,7 @@ TEST_CASE("cgroups: a device update that fails at any kernel call leaves a recor
       Fixture f(v2);
       if (!v2) add_v1_devices(f.cg);
       auto c = config(kDevConfig);
-      ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+      ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
       REQUIRE(f.provision(ctx).ok());
       auto iso = f.recovered(ctx.state_dir);
       size_t mark = f.kernel.calls.size();

@@ -11,7 +11,9 @@
 
 #include "isolators/registry.hpp"
 #include "libcontainer/spec/parse.hpp"
+#include "libcontainer/json/tree.hpp"
 #include "libcontainer/state/files.hpp"
+#include "libcontainer/state/record.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
 #include "libcontainer/sys/mountinfo.hpp"
 #include "tests/unit/temp_tree.hpp"
@@ -45,7 +47,8 @@ struct Case {
     REQUIRE(c.ok());
     config = std::move(*c);
   }
-  ContainerContext ctx() { return ContainerContext{config, "fs", tree.path(), rootfs, state}; }
+  state::Record record{kernel, tree.at("state")};
+  ContainerContext ctx() { return ContainerContext{config, "fs", tree.path(), rootfs, state, &record}; }
   // prepare + provision, as create runs them before the init exists.
   void provision() {
     Fragment plan;  // no mount namespace: the host's
@@ -66,12 +69,12 @@ struct Case {
 TEST_CASE("ROOT_ filesystem: the rootfs bind of an init that failed before isolate is detached by cleanup") {
   Case t;
   t.provision();
-  std::ifstream rec(t.state + "/host-rootfs-bind");
-  std::string path, before;
-  std::getline(rec, path);
-  std::getline(rec, before);
-  CHECK(path == t.rootfs);
-  CHECK(before == "-");
+  auto rec = state::read_record(t.state);  // saved: the init may bind at once
+  REQUIRE(rec.ok());
+  auto doc = json::Document::parse(rec->sections["hostRootfs"]);
+  REQUIRE(doc.ok());
+  CHECK(doc->root().get("path").as_string() == t.rootfs);
+  CHECK(doc->root().get("mountBefore").as_string() == "");
   t.bind();  // what the init does first; then it fails, before any isolate
   REQUIRE(mounts_at(t.rootfs) == 1);
   REQUIRE(t.iso->cleanup(t.state).ok());

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "isolators/registry.hpp"
+#include "libcontainer/state/record.hpp"
 #include "libcontainer/launcher/merge.hpp"
 #include "libcontainer/spec/parse.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
@@ -44,6 +45,8 @@ Prepared prepare(const std::string& linux_extra, const std::string& top_extra = 
   static TempRoot shared;
   ContainerContext ctx{*c, "t", "/tmp", "/", (root.empty() ? shared.path() : root) + "/t"};
   sys::LinuxKernel kernel;
+  state::Record record(kernel, ctx.state_dir);  // what create hands to provision
+  ctx.record = &record;
   // A host without cgroup mounts: unit tests never probe the host.
   auto no_cgroups = [] { return Result<cgroup::Layout>(cgroup::Layout{}); };
   auto isos = isolators::make_all(kernel, no_cgroups);

@@ -12,6 +12,7 @@
 #include "isolators/registry.hpp"
 #include "libcontainer/spec/parse.hpp"
 #include "libcontainer/state/isolator_names.hpp"
+#include "libcontainer/state/record.hpp"
 #include "tests/unit/cgroup/fake_cgroup_tree.hpp"
 #include "tests/unit/fake_kernel.hpp"
 #include "tests/unit/temp_tree.hpp"
@@ -144,7 +145,9 @@ TEST_CASE("registry: an existing container is made with the isolators it recorde
   };
   // Made by an older berth: no record.
   CHECK(names_of(isolators::make_recorded(dir.path(), deps)) == kAll);
-  REQUIRE(state::write_isolator_names(kernel, dir.path(), {"namespaces", "linux/seccomp"}).ok());
+  state::ContainerState st;
+  st.isolation = Names{"namespaces", "linux/seccomp"};
+  REQUIRE(state::write_record(kernel, dir.path(), st).ok());
   CHECK(state::read_isolator_names(dir.path()) == Names{"namespaces", "linux/seccomp"});
   CHECK(names_of(isolators::make_recorded(dir.path(), deps)) == Names{"namespaces", "linux/seccomp"});
 }

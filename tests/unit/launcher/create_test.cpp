@@ -18,9 +18,20 @@ TEST_CASE("create: with a scripted init, leaves the state directory, the pid fil
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
   CHECK(r->pid == 4000001);
   auto tree = snapshot(f.tree.path());
-  for (const char* p :
-       {"state/c1/", "state/c1/state.json", "state/c1/pids", "state/c1/exec.fifo", "state/c1/shim.sock", "bundle/pid"})
+  for (const char* p : {"state/c1/", "state/c1/state.json", "state/c1/exec.fifo", "state/c1/shim.sock", "bundle/pid"})
     CHECK_MESSAGE(tree.count(f.tree.at(p)), p);
+  CHECK(snapshot(f.tree.at("state/c1")).size() == 3);  // nothing else: one record
+  auto st = f.store.read("c1");
+  REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message()));
+  CHECK(st->shim_pid == 4000000);
+  CHECK(st->sections.count("cgroups") == 1);
+  CHECK(st->sections.count("devices") == 1);
+  // Saved three times: the cgroups journal before its mkdirs, the pids
+  // after the spawn, phase "created" at the end.
+  std::vector<std::string> saves;
+  for (const auto& c : f.kernel.calls)
+    if (c.op == "write_file_synced") saves.push_back(c.arg);
+  CHECK(saves == std::vector<std::string>(3, f.tree.at("state/c1/state.json")));
   CHECK(f.kernel.processes.size() == 2);
   // The init (not the shim) in its cgroup, with the limit.
   CHECK(f.cgroups.read("pids/c1/pids.max") == "10");

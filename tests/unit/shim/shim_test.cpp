@@ -128,8 +128,11 @@ TEST_CASE("shim: the limitations the watch list names go into the record, oom as
   World w;
   std::ofstream(w.t.at("memory.events")) << "low 0\noom 1\noom_kill 3\n";
   std::ofstream(w.t.at("pids.events")) << "max 5\n";
-  std::ofstream(w.t.at("state/watch")) << "oom\toom_kill\t1\t" << w.t.at("memory.events") << "\npids\tmax\t5\t"
-                                       << w.t.at("pids.events") << "\n";
+  // As create passes them: --watch=LIMITATION<tab>KEY<tab>BASE<tab>FILE.
+  std::string oom = "oom\toom_kill\t1\t" + w.t.at("memory.events"), pids = "pids\tmax\t5\t" + w.t.at("pids.events");
+  w.shim.watches[0] = oom.c_str();
+  w.shim.watches[1] = pids.c_str();
+  w.shim.n_watches = 2;
   FakeShimSys::exits = {{42, 2 << 8}};
   w.shim.reap();
   std::string rec = w.read("state/exit.json");
@@ -200,6 +203,15 @@ TEST_CASE("shim: shutdown is answered ok and stops it; an unknown request is ans
   CHECK(a.hung_up());
   CHECK_FALSE(w.shim.handle_line(b.fds[0], "shutdown"));
   CHECK(b.reply() == "ok\n");
+}
+
+TEST_CASE("shim: \"created\" is answered ok and marks its create finished (it then outlives its init)") {
+  World w;
+  Client a;
+  CHECK_FALSE(w.shim.created);
+  CHECK(w.shim.handle_line(a.fds[0], "created"));
+  CHECK(a.reply() == "ok\n");
+  CHECK(w.shim.created);
 }
 
 TEST_CASE("shim: a request is read up to its newline, in pieces; one longer than the buffer is dropped") {

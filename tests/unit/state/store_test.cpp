@@ -1,5 +1,6 @@
-// The state store: id rules, the claim on an id, state.json round trip,
-// listing, removal, and the status derived from the init and the fifo.
+// The state store: id rules, the claim on an id, the record's round trip
+// (every section too), the versions it refuses, listing, removal, and the
+// status derived from the init and the fifo.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/state/store.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
 #include "libcontainer/sys/proc.hpp"
@@ -36,8 +38,11 @@ state::ContainerState sample(const std::string& id) {
   empty_env.path = "/bin/env";
   empty_env.env.emplace();
   s.poststop = {h, empty_env};
+  s.phase = state::Phase::Created;
   return s;
 }
+
+void put(const std::string& path, const std::string& text) { REQUIRE(state::write_file_atomic(path, text).ok()); }
 
 }  // namespace
 
@@ -57,7 +62,75 @@ TEST_CASE("store: claim is exclusive and reports Exists") {
   CHECK(b.error().code() == Code::Exists);
 }
 
-TEST_CASE("store: state.json round trip keeps every field") {
+TEST_CASE("record: a version this berth does not know is refused, naming it") {
+  TempRoot t;
+  state::Store s(kernel, t.path());
+  REQUIRE(s.claim("c1").ok());
+  std::string text = state::format_record(sample("c1"));
+  REQUIRE(text.rfind(R"({"berthStateVersion":1,)", 0) == 0);
+  put(s.dir("c1") + "/state.json", R"({"berthStateVersion":7,)" + text.substr(23));
+  auto r = s.read("c1");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code() == Code::Unsupported);
+  CHECK(r.error().message() == "state of c1: unknown state record version 7 (this berth reads 1)");
+  put(s.dir("c1") + "/state.json", R"({"berthStateVersion":"1"})");
+  CHECK(s.read("c1").error().message() == R"(state of c1: unknown state record version "1" (this berth reads 1))");
+}
+
+TEST_CASE("record: a corrupt one is an error that says so") {
+  TempRoot t;
+  state::Store s(kernel, t.path());
+  REQUIRE(s.claim("c1").ok());
+  std::string text = state::format_record(sample("c1"));
+  for (std::string bad : {text.substr(0, text.size() / 2), std::string(), std::string("[1]"),
+                          std::string(R"({"berthStateVersion":1,"phase":"running"})")}) {
+    INFO(bad);
+    put(s.dir("c1") + "/state.json", bad);
+    auto r = s.read("c1");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == Code::Internal);
+    CHECK(r.error().message().rfind("state of c1: corrupt state record: ", 0) == 0);
+  }
+}
+
+TEST_CASE("record: the state directory of the berth before the record is named, not read") {
+  TempRoot t;
+  state::Store s(kernel, t.path());
+  REQUIRE(s.claim("old").ok());
+  // What it wrote: state.json without a version, pids, cgroups, ...
+  put(s.dir("old") + "/state.json", R"({"ociVersion":"1.2.0","id":"old","pid":1,"bundle":"/b"})");
+  put(s.dir("old") + "/pids", "1 2 3 4\n");
+  auto r = s.read("old");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code() == Code::Unsupported);
+  CHECK(r.error().message().find("state of old: a state directory of an older berth") == 0);
+  // A create of it cut off before its state.json: the pids file alone.
+  REQUIRE(unlink((s.dir("old") + "/state.json").c_str()) == 0);
+  CHECK(s.read("old").error().code() == Code::Unsupported);
+}
+
+TEST_CASE("record: sections round trip as the JSON their owners wrote, and an in-memory Record saves them") {
+  TempRoot t;
+  state::Store s(kernel, t.path());
+  REQUIRE(s.claim("c1").ok());
+  state::Record rec(kernel, s.dir("c1"));
+  rec.st = sample("c1");
+  rec.put("cgroups", R"([{"kind":"leaf","mount":"/sys/fs/cgroup/pids","path":"/c1"}])");
+  rec.put("devices", R"([["default allow c 1:3 rwm"]])");
+  rec.put("hostRootfs", R"({"path":"/b/rootfs \"q\"","mountBefore":""})");
+  REQUIRE(rec.save().ok());
+  auto back = state::Record::load(kernel, s.dir("c1"));
+  REQUIRE(back.ok());
+  CHECK(back->st.sections == rec.st.sections);
+  CHECK(back->section("devices") == R"([["default allow c 1:3 rwm"]])");
+  CHECK(back->section("none").empty());
+  auto leaves = cgroup::leaves(s.dir("c1"));
+  REQUIRE(leaves.size() == 1);
+  CHECK(leaves[0].dir() == "/sys/fs/cgroup/pids/c1");
+  CHECK(cgroup::read_journal(back->st).size() == 1);
+}
+
+TEST_CASE("store: the record's round trip keeps every field") {
   TempRoot t;
   state::Store s(kernel, t.path());
   REQUIRE(s.claim("c1").ok());
@@ -76,15 +149,28 @@ TEST_CASE("store: state.json round trip keeps every field") {
   CHECK_FALSE(out->poststop[0].env);
   REQUIRE(out->poststop[1].env);
   CHECK(out->poststop[1].env->empty());
+  CHECK(out->phase == state::Phase::Created);
+  CHECK(out->shim_pid == in.shim_pid);
 }
 
-TEST_CASE("store: a directory without state.json is a create in progress") {
+TEST_CASE("store: a directory without a record, or with one still \"creating\", is a create in progress") {
   TempRoot t;
   state::Store s(kernel, t.path());
   REQUIRE(s.claim("c1").ok());
   auto r = s.read("c1");
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code() == Code::Busy);
+  auto creating = sample("c1");
+  creating.phase = state::Phase::Creating;
+  REQUIRE(s.write(creating).ok());
+  r = s.read("c1");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code() == Code::Busy);
+  CHECK(r.error().message() == "container c1 is being created");
+  auto any = state::read_record(s.dir("c1"));  // what delete --force reads
+  REQUIRE(any.ok());
+  CHECK(any->pid == creating.pid);
+  CHECK(any->phase == state::Phase::Creating);
   auto missing = s.read("nope");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().code() == Code::NotFound);
