@@ -8,11 +8,19 @@
 #   created-mem          BENCH_MEM_N containers of a `sleep` bundle left in state
 #                        "created": PSS per container of everything they leave running
 #                        (init, shim, ...). Not hyperfine; one measurement.
+#   list                 RT list with BENCH_LIST_N created containers (hyperfine -N,
+#                        BENCH_LIST_RUNS runs): one real created container per runtime
+#                        and BENCH_LIST_N-1 copies of its state directory (berth's
+#                        record with the id changed), since creating 1000 runc
+#                        containers takes over a minute here. A copy costs list what
+#                        a container does: its record read, the init's start time,
+#                        the fifo and the freezer checked.
 # Prints the medians in ms and the berth/crun and berth/runc ratios per scenario.
 # crun is run through tests/lib/crun-hybrid.c (this host has hybrid cgroups), which
 # adds roughly 3 ms to each crun call. A runtime whose binary is missing is skipped.
 #
 # Environment: BENCH_RUNS (30), BENCH_WARMUP (3), BENCH_MEM_N (10, 0 to skip),
+#   BENCH_LIST_N (1000, 0 to skip), BENCH_LIST_RUNS (10),
 #   BENCH_RUNTIMES ("berth berth-ro runc crun"; berth-ro is the same binary on a read-only
 #   bind mount, where create/run skip their re-exec from a read-only view of the binary:
 #   the difference is what the CVE-2019-5736 defence costs), BERTH_BIN (bin/berth), BENCH_OUT (bench-out).
@@ -23,6 +31,8 @@ cd "$top" || exit 2
 RUNS=${BENCH_RUNS:-30}
 WARMUP=${BENCH_WARMUP:-3}
 MEM_N=${BENCH_MEM_N:-10}
+LIST_N=${BENCH_LIST_N:-1000}
+LIST_RUNS=${BENCH_LIST_RUNS:-10}
 RUNTIMES=${BENCH_RUNTIMES:-berth berth-ro runc crun}
 BERTH_BIN=${BERTH_BIN:-$top/bin/berth}
 OUT=${BENCH_OUT:-$top/bench-out}
@@ -39,6 +49,7 @@ OUT=$(cd "$OUT" && pwd)
 
 # ---- runtimes ----------------------------------------------------------------------
 declare -A CMD   # name -> command prefix, including its own --root
+declare -A ROOT  # name -> that --root
 names=()
 for rt in $RUNTIMES; do
 	case $rt in
@@ -63,6 +74,7 @@ for rt in $RUNTIMES; do
 	*) echo "bench: unknown runtime $rt" >&2; continue ;;
 	esac
 	names+=("$rt")
+	ROOT[$rt]=${CMD[$rt]##* }
 done
 
 cleanup() {
@@ -109,11 +121,11 @@ scenarios=()
 
 timeit() {  # scenario-name hyperfine-options... -- then per-runtime commands from $cmdfor
 	local sc=$1; shift
-	local args=() rt json
+	local args=() rt json runs=${TIMEIT_RUNS:-$RUNS}
 	json=$OUT/$(echo "$sc" | tr -c 'a-z0-9\n' '-').json
 	for rt in "${names[@]}"; do args+=(-n "$rt" "$(cmdfor "$rt")"); done
 	echo "== $sc"
-	if ! hyperfine --style basic -r "$RUNS" -w "$WARMUP" "$@" --export-json "$json" "${args[@]}" \
+	if ! hyperfine --style basic -r "$runs" -w "$WARMUP" "$@" --export-json "$json" "${args[@]}" \
 		> "$json.txt" 2>&1; then
 		echo "bench: hyperfine failed for $sc:"; tail -5 "$json.txt"; return 1
 	fi
@@ -172,6 +184,39 @@ if [ "$MEM_N" -gt 0 ]; then
 	done
 	[ -s "$OUT/created-mem.err" ] || rm -f "$OUT/created-mem.err"
 	scenarios+=("created-mem")
+fi
+
+# ---- list of many created containers -------------------------------------------------
+list_copies() {  # RT N -- N-1 copies of RT's bench-list-0 (see the header)
+	local rt=$1 n=$2 k dir=${ROOT[$1]} rec
+	case $rt in
+	berth*)
+		rec=$(cat "$dir/bench-list-0/state.json")
+		for ((k = 1; k < n; k++)); do
+			mkdir "$dir/bench-list-$k" && mkfifo "$dir/bench-list-$k/exec.fifo" &&
+				printf '%s' "${rec/\"id\":\"bench-list-0\"/\"id\":\"bench-list-$k\"}" > "$dir/bench-list-$k/state.json"
+		done ;;
+	*) for ((k = 1; k < n; k++)); do cp -a "$dir/bench-list-0" "$dir/bench-list-$k"; done ;;
+	esac
+}
+if [ "$LIST_N" -gt 0 ]; then
+	list_names=()
+	for rt in "${names[@]}"; do
+		if ${CMD[$rt]} create --bundle "$SB" bench-list-0 >/dev/null 2>>"$OUT/list.err"; then
+			list_copies "$rt" "$LIST_N" && list_names+=("$rt")
+		fi
+	done
+	all_names=("${names[@]}")
+	names=("${list_names[@]}")
+	cmdfor() { echo "${CMD[$1]} list"; }
+	TIMEIT_RUNS=$LIST_RUNS timeit "list, $LIST_N created" -N
+	names=("${all_names[@]}")
+	for rt in "${list_names[@]}"; do
+		# The copies share the real one's init and cgroups: removed, never deleted.
+		rm -rf "${ROOT[$rt]}"/bench-list-[1-9]*
+		${CMD[$rt]} delete -f bench-list-0 >/dev/null 2>&1
+	done
+	[ -s "$OUT/list.err" ] || rm -f "$OUT/list.err"
 fi
 
 # ---- table -------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 #include "isolators/linux/capabilities/caps.hpp"
 #include "isolators/linux/seccomp/compile.hpp"
@@ -263,13 +264,16 @@ Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format) {
     std::string owner;
   };
   std::vector<Row> rows;
+  std::map<uid_t, std::string> owners;  // /etc/passwd read once per uid, not per container
   for (const auto& id : store.list_ids()) {
     auto st = store.read(id);
     if (!st.ok()) continue;  // being created or half-deleted
     struct stat sb;
     std::string owner;
     if (stat(store.dir(id).c_str(), &sb) == 0) {
-      owner = owner_name(sb.st_uid);
+      auto it = owners.find(sb.st_uid);
+      if (it == owners.end()) it = owners.emplace(sb.st_uid, owner_name(sb.st_uid)).first;
+      owner = it->second;
     }
     auto status = state::current_status(store, *st);
     rows.push_back({std::move(*st), status, owner});

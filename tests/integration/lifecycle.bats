@@ -329,6 +329,35 @@ normalized_state() {  # RUNTIME_FN ID
 	[ "$b" = "$r" ]
 }
 
+# 200 real containers, created (not started) four at a time: each create is
+# ~25-50 ms here, so the test takes about 10 s; records written by hand would
+# test list against a format it wrote itself, not against what create writes.
+@test "list: 200 created containers are all listed, each as its own state says" {
+	make_bundle >/dev/null
+	local n=200 i ids=()
+	for ((i = 0; i < n; i++)); do ids+=("$(new_id many)"); done
+	printf '%s\n' "${ids[@]}" |
+		xargs -P 4 -I{} "$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" {} >"$BATS_TEST_TMPDIR/create.out" 2>&1 ||
+		{ cat "$BATS_TEST_TMPDIR/create.out" >&2; false; }
+	run berth list -q
+	assert_success
+	[ "$output" = "$(printf '%s\n' "${ids[@]}" | LC_ALL=C sort)" ]
+	# Every entry of --format json is what `state` says of it, with the owner
+	# (which only list fills in, as runc's).
+	local want=$BATS_TEST_TMPDIR/states.json
+	for i in "${ids[@]}"; do berth state "$i"; done | jq -s -S 'map(.owner = "root") | sort_by(.id)' > "$want"
+	diff <(berth list --format json | jq -S 'sort_by(.id)') "$want"
+	# The table: a row per container with its pid, status and bundle.
+	run berth list
+	assert_success
+	[ "${#lines[@]}" -eq $((n + 1)) ]
+	diff <(printf '%s\n' "${lines[@]:1}" | awk '{ print $1, $2, $3, $4 }') \
+		<(jq -r '.[] | "\(.id) \(.pid) \(.status) \(.bundle)"' "$want")
+	[ "$(jq -r '.[].status' "$want" | sort -u)" = created ]
+	printf '%s\n' "${ids[@]}" | xargs -P 4 -I{} "$BERTH_BIN" --root "$ROOT" delete {} >/dev/null
+	[ "$(berth list -q)" = "" ]
+}
+
 @test "list of an empty root: same output as runc" {
 	[ "$(berth list -q)" = "$(runc_ list -q)" ]
 	[ "$(berth list --format json)" = "$(runc_ list --format json)" ]
