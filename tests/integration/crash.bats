@@ -20,20 +20,32 @@ blocking_hook() {  # KIND -- sets HOOK_FIFO and HOOK_MARK
 	jq_config --arg h "$BATS_TEST_TMPDIR/hook.sh" --arg k "$1" '.hooks[$k] = [{"path": $h}]'
 }
 
+# create_blocked KIND -- start a create of a new id (ID) in the background (CLI) with a
+# KIND hook that blocks, and wait until the hook runs.
+create_blocked() {
+	make_bundle sleep 100 >/dev/null
+	blocking_hook "$1"
+	ID=$(new_id)
+	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 3>&- &
+	CLI=$!
+	wait_for_file "$HOOK_MARK"
+}
+
+# cut_create -- kill -9 that create, then release the hook: it runs on after its
+# caller's death and must not block anyone.
+cut_create() {
+	kill -9 "$CLI"
+	wait "$CLI" || true
+	echo go > "$HOOK_FIFO"
+}
+
 # create, kill -9 the CLI while the hook blocks, release the hook, delete --force
 crash_during_hook() {
-	local kind=$1 id before cli
-	make_bundle sleep 100 >/dev/null
-	blocking_hook "$kind"
-	id=$(new_id)
+	local before id
 	before=$(mount_count)
-	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 3>&- &
-	cli=$!
-	wait_for_file "$HOOK_MARK"
-	kill -9 "$cli"
-	wait "$cli" || true
-	# Release the hook: it runs on after its caller's death and must not block anyone.
-	echo go > "$HOOK_FIFO"
+	create_blocked "$1"
+	id=$ID
+	cut_create
 	[ -d "$ROOT/$id" ]  # the half-made container is there ...
 	run berth list -q
 	assert_success
@@ -67,16 +79,28 @@ wait_gone() {  # the killed init and shim are reaped by pid 1, not by us
 	crash_during_hook createContainer
 }
 
+@test "crash: the shim of a create cut off exits on its own once its init has (no \"created\" came)" {
+	create_blocked createRuntime
+	local id=$ID shim
+	# The hook runs after the spawn: the record names the shim, still "creating".
+	[ "$(jq -r .phase "$ROOT/$id/state.json")" = creating ]
+	shim=$(jq .shimPid "$ROOT/$id/state.json")
+	[ "$shim" -gt 0 ] && [ -d "/proc/$shim" ]
+	cut_create
+	# The init reads the end of its sync channel and exits; the shim follows.
+	local i
+	for ((i = 0; i < 200; i++)); do [ -d "/proc/$shim" ] || break; sleep 0.05; done
+	[ ! -d "/proc/$shim" ]
+	[ -s "$ROOT/$id/exit.json" ]
+	run berth delete --force "$id"
+	assert_success
+	[ ! -e "$ROOT/$id" ]
+}
+
 @test "crash: delete without --force refuses a half-made container and names why" {
-	make_bundle sleep 100 >/dev/null
-	blocking_hook createRuntime
-	local id; id=$(new_id)
-	"$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 3>&- &
-	local cli=$!
-	wait_for_file "$HOOK_MARK"
-	kill -9 "$cli"
-	wait "$cli" || true
-	echo go > "$HOOK_FIFO"
+	create_blocked createRuntime
+	local id=$ID
+	cut_create
 	run berth delete "$id"
 	assert_failure
 	assert_output_contains "being created"
