@@ -64,8 +64,6 @@ Result<UniqueFd> Store::lock(const std::string& id) const {
   return fd;
 }
 
-Status Store::write(const ContainerState& s) const { return write_record(kernel_, dir(s.id), s); }
-
 Result<ContainerState> Store::read(const std::string& id) const {
   BERTH_CHECK(validate_id(id));
   std::string d = dir(id);

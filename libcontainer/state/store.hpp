@@ -72,8 +72,6 @@ class Store {
   Result<UniqueFd> claim(const std::string& id) const;
   // Opens and locks an existing container directory (Code::NotFound).
   Result<UniqueFd> lock(const std::string& id) const;
-  // Replaces the record (state.json) of s.id.
-  Status write(const ContainerState& s) const;
   // The record of a created container: Code::Busy while it is being
   // created (no record yet, or phase "creating"), NotFound without a
   // directory; read_record's errors for one it cannot read.
