@@ -2,14 +2,14 @@
 # Sourced by common.bash.
 #
 #   leak_collect   before the teardown deletes anything: notes what this test's
-#                  containers own (their cgroups, from berth's journals, runc's state.json
+#                  containers own (their cgroups, from berth's records, runc's state.json
 #                  and crun's status; the cgroupsPath and root.path of the test's bundles)
 #   leak_check     after: fails, naming each leak, when any of it is still there
 #
 # What counts as this test's (and nothing else, so tests running at the same time in other
 # worktrees are never blamed): its BATS_TEST_TMPDIR (state roots, bundles, sockets), the ids
 # it tracked, and the cgroups and rootfs paths collected above. Checked:
-#   state    a container directory (state.json, pids, shim.sock, crun's status) left
+#   state    a container directory (state.json, shim.sock, crun's status) left
 #            under the test's directory after every tracked id was force-deleted
 #   cgroup   a collected cgroup, or a directory named after a tracked id (runc's and
 #            crun's default) or id-XXXXXXXX (berth's default outside /run/berth), in any
@@ -48,12 +48,12 @@ _leak_hierarchies() {
 	}' /proc/self/cgroup /proc/self/mountinfo
 }
 
-# The container directories below the test's directory (berth: state.json, pids or
+# The container directories below the test's directory (berth: state.json or
 # shim.sock; runc: state.json; crun: status).
 _leak_state_dirs() {
 	[ -d "${BATS_TEST_TMPDIR:-}" ] || return 0
 	find "$BATS_TEST_TMPDIR" -maxdepth 4 -path '*/rootfs' -prune -o \
-		\( -name state.json -o -name pids -o -name shim.sock -o -name status \) -printf '%h\n' 2>/dev/null |
+		\( -name state.json -o -name shim.sock -o -name status \) -printf '%h\n' 2>/dev/null |
 		sort -u
 }
 

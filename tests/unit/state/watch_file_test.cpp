@@ -1,5 +1,5 @@
-// The <state>/watch line format the launcher writes and the libc-only shim
-// reads, and the counter lookup it does in cgroup event files.
+// The watch entry format the launcher passes (--watch=) and the libc-only
+// shim reads, and the counter lookup it does in cgroup event files.
 #include <doctest/doctest.h>
 
 #include <string>
