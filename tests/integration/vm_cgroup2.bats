@@ -83,7 +83,7 @@ setup_file() {
 			local r=/run/berth-vm-test id=vm-pause leaf i
 			local b="$BERTH_BIN --root \$r"
 			\$b create --bundle "$d/sleeper" \$id && \$b start \$id || return 1
-			leaf=\$(awk -F'\t' '\$1 == "leaf" { print \$2 \$3 }' \$r/\$id/cgroups)
+			leaf=\$(jq -r '.isolators.cgroups[] | select(.kind == "leaf") | .mount + .path' \$r/\$id/state.json)
 			for i in \$(seq 100); do [ "\$(\$b ps -f json \$id | jq length)" = 2 ] && break; sleep 0.1; done
 			echo "ps: \$(\$b ps -f json \$id | jq length) pids"
 			\$b pause \$id || return 1
