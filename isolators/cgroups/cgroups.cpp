@@ -39,6 +39,7 @@ struct Target {
   const cgroup::Hierarchy* h;
   std::string path;  // below h->mount, absolute
   UniqueFd fd;       // the leaf, once provisioned or recovered
+  UniqueFd tasks;    // v1: the leaf's `tasks`, which the init writes itself into
   std::string dir() const { return path == "/" ? h->mount : h->mount + path; }
 };
 
@@ -125,12 +126,20 @@ class Cgroups final : public Isolator {
     const cgroup::Hierarchy* u = layout_.unified();
     for (auto& t : targets_)
       if (t.h == u) f.cgroup_fd = t.fd.get();
+    give_joins(f);
     return apply(*ctx.record, ctx.config.linux);
   }
 
+  // The init joined its v1 leaves itself (give_joins) and was cloned into
+  // its cgroup2 leaf: a write here is for what neither covered (a kernel or
+  // cgroup that refused CLONE_INTO_CGROUP), as it waits for a grace period.
   Status isolate(const ContainerContext&, Fragment&, pid_t init) override {
-    for (auto& t : targets_)
+    for (auto& t : targets_) {
+      if (t.tasks) continue;
+      auto procs = t.h->v2 ? cgroup::read_procs(t.fd.get()) : std::vector<pid_t>{};
+      if (std::find(procs.begin(), procs.end(), init) != procs.end()) continue;
       BERTH_CHECK(cgroup::add_process(kernel_, t.fd.get(), init).context("join the cgroup " + t.h->mount + t.path));
+    }
     return {};
   }
 
@@ -164,6 +173,16 @@ class Cgroups final : public Isolator {
       v2_read_ = true;
     }
     return v2_available_.count(controller) > 0;
+  }
+
+  // Each v1 leaf's `tasks`, for the init to join it itself (plan.hpp,
+  // CgroupJoin). One that cannot be opened is joined by isolate().
+  void give_joins(Fragment& f) {
+    for (auto& t : targets_) {
+      if (t.h->v2) continue;
+      t.tasks.reset(openat(t.fd.get(), "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+      if (t.tasks) f.cgroup_joins.push_back({t.tasks.get(), t.dir()});
+    }
   }
 
   // A controller the parents must pass down to the cgroup2 leaf, once.

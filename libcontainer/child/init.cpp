@@ -19,6 +19,16 @@
 namespace berth::child {
 namespace {
 
+// The init's own move into its v1 cgroups (plan.hpp, CgroupJoin), before it
+// does anything the limits should see; a cgroup2 leaf took it at clone.
+BERTH_CHILD void join_cgroups(const ChildPlan& p) {
+  for (size_t i = 0; i < p.n_cgroup_joins; i++) {
+    if (sys::write(p.cgroup_joins[i].fd, "0", 1) < 0)
+      fail(p, errno, "join the cgroup", p.cgroup_joins[i].dir, nullptr, -1);
+    sys::close(p.cgroup_joins[i].fd);
+  }
+}
+
 // A private procfs instance for every procfs write (SECURITY.md: writes to
 // /proc/sys or oom_score_adj must not be redirectable by container mounts).
 BERTH_CHILD int private_procfs(const ChildPlan& p) {
@@ -98,6 +108,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   // Not dumpable until exec: no process in the container can ptrace us or
   // open /proc/<pid>/exe (the host's berth binary) while we set up.
   sys::prctl(PR_SET_DUMPABLE, 0);
+  join_cgroups(p);
   RuntimeChannel runtime(p.sync_fd);
   if (p.bind_sources_from_parent) receive_bind_sources(p);
   if (p.await_parent) runtime.await_isolated();

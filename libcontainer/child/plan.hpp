@@ -68,6 +68,15 @@ struct CapMasks {
   uint64_t bounding, effective, permitted, inheritable, ambient;
 };
 
+// A cgroup v1 hierarchy the init moves itself into, by writing "0" to the
+// leaf's `tasks` file that the parent opened: the kernel moves the calling
+// thread without the global threadgroup lock, whose write side (any
+// cgroup.procs write by pid) waits for an RCU grace period, 5-15 ms here.
+struct CgroupJoin {
+  int fd;           // O_WRONLY `tasks` of the leaf
+  const char* dir;  // the leaf, for errors
+};
+
 // A namespace the cloner joins by path before cloning (pid, time, user ...).
 struct JoinNs {
   int fd;          // O_RDONLY fd of the nsfs file, opened by the parent
@@ -101,12 +110,14 @@ struct ChildProcessAttrs {
 
 struct ChildPlan {
   // --- namespaces -----------------------------------------------------------
-  uint64_t clone_flags;  // CLONE_NEW* created at clone time
-  bool new_cgroupns;     // unshare(CLONE_NEWCGROUP) after the parent placed us
-  bool new_userns;       // become root of it once the maps are written
-  bool await_parent;     // wait for Isolated (id maps written, cgroups joined)
-  int cgroup_fd;         // the cgroup2 leaf for CLONE_INTO_CGROUP, -1: none
-  bool new_timens;       // the cloner unshares and writes offsets first
+  uint64_t clone_flags;            // CLONE_NEW* created at clone time
+  bool new_cgroupns;               // unshare(CLONE_NEWCGROUP) after the parent placed us
+  bool new_userns;                 // become root of it once the maps are written
+  bool await_parent;               // wait for Isolated (id maps written, cgroups joined)
+  int cgroup_fd;                   // the cgroup2 leaf for CLONE_INTO_CGROUP, -1: none
+  const CgroupJoin* cgroup_joins;  // v1 leaves the init joins itself, first thing
+  size_t n_cgroup_joins;
+  bool new_timens;  // the cloner unshares and writes offsets first
   JoinNs joins[8];
   int n_joins;
   const char* timens_offsets;  // "monotonic 1 0\nboottime 2 0\n"

@@ -77,6 +77,9 @@ struct Fragment {
   // The cgroup2 leaf the init is cloned into (CLONE_INTO_CGROUP), owned by
   // the isolator until it is destroyed.
   std::optional<int> cgroup_fd;
+  // v1 leaves the init joins itself (child::CgroupJoin): their `tasks`
+  // fds, owned by the isolator likewise, and their directories.
+  std::vector<std::pair<int, std::string>> cgroup_joins;
 };
 
 }  // namespace berth

@@ -37,7 +37,11 @@ Result<UniqueFd> InitChannel::await(SyncKind want) {
 
 Status InitChannel::send(SyncKind kind, int fd) {
   int r = child::send_msg(fd_.get(), kind, nullptr, fd);
-  if (r == -EPIPE || r == -ECONNRESET) return gone_();
+  // An init that failed early (joining its cgroups, say) said why first.
+  if (r == -EPIPE || r == -ECONNRESET) {
+    if (auto failed = pending_failure()) return std::move(*failed);
+    return gone_();
+  }
   if (r < 0) return sys_error(-r, std::string("send ") + child::step_name(kind) + " to the container init");
   return {};
 }

@@ -224,6 +224,11 @@ Status take_provisioned(const std::vector<Contribution>& parts, LaunchPlan& plan
   for (const auto& [who, f] : parts)
     BERTH_CHECK(cgroup_fd.take(f.cgroup_fd, who, "the cgroup the init is cloned into"));
   plan.child.cgroup_fd = cgroup_fd.value.value_or(-1);
+  std::vector<child::CgroupJoin> joins;
+  for (const auto& part : parts)
+    for (const auto& [fd, dir] : part.fragment.cgroup_joins) joins.push_back({fd, plan.arena.str(dir)});
+  plan.child.cgroup_joins = plan.arena.copy(joins);
+  plan.child.n_cgroup_joins = joins.size();
   return {};
 }
 

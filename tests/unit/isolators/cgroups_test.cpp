@@ -109,6 +109,28 @@ TEST_CASE("cgroups: provision makes the cgroup in every hierarchy with its limit
   CHECK(iso->cleanup(ctx.state_dir).ok());  // idempotent
 }
 
+TEST_CASE("cgroups: the init joins its v1 leaves itself through their tasks files; isolate writes only what is left") {
+  Fixture f;
+  f.cg.add_hierarchy("freezer", {{"cgroup.procs", ""}, {"tasks", ""}});  // the fake's others have no tasks file
+  auto c = config(R"("cgroupsPath":"/ctr")");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  auto iso = f.isolator();
+  Fragment plan;
+  REQUIRE(iso->prepare(ctx, plan).ok());
+  Status s = iso->provision(ctx, plan);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message()));
+  REQUIRE(plan.cgroup_joins.size() == 1);
+  CHECK(plan.cgroup_joins[0].second == f.cg.tree.at("freezer/ctr"));
+  CHECK(write(plan.cgroup_joins[0].first, "0", 1) == 1);  // as the init does
+  CHECK(f.cg.read("freezer/ctr/tasks") == "0");
+  // The cgroup2 leaf already holds the init (CLONE_INTO_CGROUP): not written.
+  std::ofstream(f.cg.tree.at("unified/ctr/cgroup.procs")) << "4242\n";
+  REQUIRE(iso->isolate(ctx, plan, 4242).ok());
+  CHECK(f.cg.read("freezer/ctr/cgroup.procs") == "");
+  CHECK(f.cg.read("unified/ctr/cgroup.procs") == "4242");
+  for (const char* h : {"pids", "cpuset"}) CHECK(f.cg.read(std::string(h) + "/ctr/cgroup.procs") == "4242");
+}
+
 TEST_CASE("cgroups: a pids limit where no pids controller exists is refused by name, before any side effect") {
   Fixture f;
   f.cg.hierarchies.erase("pids");
