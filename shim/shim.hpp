@@ -140,8 +140,9 @@ struct Shim {
   // exit.json, written to a temp file, fsync'ed, renamed so readers see all
   // or nothing, and the directory fsync'ed so the rename itself survives a
   // crash of the host (ARCHITECTURE.md: the exit record is durable). A
-  // failed write leaves no temp file behind. false: no record.
-  bool write_record() {
+  // failed write leaves no temp file behind. Up to the rename: returns the
+  // directory for record_exit to fsync, or -1 (none, or no record).
+  int write_record() {
     char when[64];
     berth::state::format_rfc3339_now(when, sizeof when);
     char lims[512], rec[1024], tmp[4200], path[4200];
@@ -153,18 +154,14 @@ struct Shim {
     snprintf(tmp, sizeof tmp, "%s/exit.json.tmp", dir);
     snprintf(path, sizeof path, "%s/exit.json", dir);
     int fd = Sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return false;
+    if (fd < 0) return -1;
     bool ok = Sys::write(fd, rec, size_t(len)) == len && Sys::fsync(fd) == 0;
     Sys::close(fd);
     if (!ok || Sys::rename(tmp, path) != 0) {
       Sys::unlink(tmp);
-      return false;
+      return -1;
     }
-    int d = Sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d < 0) return true;
-    (void)Sys::fsync(d);
-    Sys::close(d);
-    return true;
+    return Sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
 
   void record_exit(int status) {
@@ -175,9 +172,15 @@ struct Shim {
     } else {
       exit_code = WEXITSTATUS(status);
     }
-    (void)write_record();  // a waiter still gets the status
+    int d = write_record();  // a waiter gets the status either way
+    // Once the record is in place, before the directory's fsync (1-15 ms
+    // here): what a waiter reads next is there for every process already.
     for (int i = 0; i < n_waiters; i++) reply_exit(waiters[i]);
     n_waiters = 0;
+    if (d >= 0) {
+      (void)Sys::fsync(d);
+      Sys::close(d);
+    }
   }
 
   void reap() {

@@ -116,6 +116,18 @@ TEST_CASE("shim: the exit record of a signalled init, fsync'ed before its rename
   CHECK(got == want);
 }
 
+TEST_CASE("shim: a waiter is answered once the record is in place, before the directory's fsync") {
+  World w;
+  Client waiter;
+  REQUIRE(w.shim.handle_line(waiter.fds[0], "wait"));
+  FakeShimSys::exits = {{42, 0}};
+  w.shim.reap();
+  CHECK(waiter.reply() == "exit 0 0\n");
+  std::vector<std::string> want = {"fsync", "close", "rename", "open state", "send", "close", "fsync", "close"};
+  std::vector<std::string> got(FakeShimSys::calls.end() - long(want.size()), FakeShimSys::calls.end());
+  CHECK(got == want);
+}
+
 TEST_CASE("shim: an orphan's exit is not the init's") {
   World w;
   FakeShimSys::exits = {{7, 3 << 8}};
