@@ -148,7 +148,9 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   // A runtime that died during create never records us: do not wait forever.
   if (runtime.send_created() < 0) sys::_exit(1);
   pass_start_gate(p, procfd);
-  sys::close(procfd);
+  // procfd is close-on-exec: the unmount of that procfs instance (an RCU
+  // grace period at times, ms) is left to the exec, where `start` does not
+  // wait for it (the fifo's close, later in the fd table, reaches it first).
   exec_process(p, target);
 }
 
