@@ -23,9 +23,13 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
 
 namespace {
 
-Result<UniqueFd> request_wait(const std::string& dir) {
+// "wait delete" when the container goes once it exits: its exit record
+// need not be made durable (shim/shim.hpp).
+Result<UniqueFd> request_wait(const std::string& dir, bool keep) {
   auto s = BERTH_TRY(sys::unix_connect(dir + "/shim.sock").context("connect to the shim"));
-  if (send(s.get(), "wait\n", 5, MSG_NOSIGNAL) != 5) return sys_error(errno, "write to the shim");
+  std::string req = keep ? "wait\n" : "wait delete\n";
+  if (send(s.get(), req.data(), req.size(), MSG_NOSIGNAL) != ssize_t(req.size()))
+    return sys_error(errno, "write to the shim");
   return s;
 }
 
@@ -85,7 +89,7 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     for (const auto& w : warnings) g.log->warn(w);
   };
   timeline.mark("created");
-  auto waiter = request_wait(dir);
+  auto waiter = request_wait(dir, f.keep || f.detach);
   std::vector<std::string> start_warnings;
   Status started = waiter.ok() ? launcher::start(store, f.id, &start_warnings) : Status(std::move(waiter).error());
   for (const auto& w : start_warnings) g.log->warn(w);

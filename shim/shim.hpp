@@ -4,11 +4,14 @@
 // counters, given as --watch= arguments, read when the init exits) durably,
 // and answers the CLI on <state>/shim.sock with one line per request:
 // "wait" -> "exit CODE SIGNAL" once the init is gone (a waiter that hangs up
-// first is dropped), "created" -> "ok" (create has finished), "shutdown" ->
-// "ok" and exit. It exits on its own once the init is gone if the create
-// that started it never finished (no "created"), or if its state directory
-// was removed without a delete: then it first removes the cgroups create
-// made (--cgroup= arguments, orphan.hpp), which nothing else could find.
+// first is dropped); "wait delete" likewise, from a caller that deletes the
+// container once answered (a foreground run): the record is then written
+// without the fsyncs, as it goes with the directory; "created" -> "ok"
+// (create has finished), "shutdown" -> "ok" and exit. It exits on its own
+// once the init is gone if the create that started it never finished (no
+// "created"), or if its state directory was removed without a delete: then
+// it first removes the cgroups create made (--cgroup= arguments,
+// orphan.hpp), which nothing else could find.
 // It reads no JSON: the container's record is the CLI's.
 // It uses libc only (no C++ library): one lives per container, so every
 // page of text and heap it touches counts many times.
@@ -75,6 +78,7 @@ struct Shim {
   int listen_fd = -1;
   berth::shim::StateDirWatch dir_watch;
   bool exited = false;
+  bool record_to_go = false;  // a "wait delete" came before the exit
   int exit_code = 0, signal = 0;
   int waiters[kMaxClients];
   int n_waiters = 0;
@@ -155,13 +159,13 @@ struct Shim {
     snprintf(path, sizeof path, "%s/exit.json", dir);
     int fd = Sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return -1;
-    bool ok = Sys::write(fd, rec, size_t(len)) == len && Sys::fsync(fd) == 0;
+    bool ok = Sys::write(fd, rec, size_t(len)) == len && (record_to_go || Sys::fsync(fd) == 0);
     Sys::close(fd);
     if (!ok || Sys::rename(tmp, path) != 0) {
       Sys::unlink(tmp);
       return -1;
     }
-    return Sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return record_to_go ? -1 : Sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
 
   void record_exit(int status) {
@@ -192,7 +196,9 @@ struct Shim {
 
   // Returns false when the shim should exit.
   bool handle_line(int fd, const char* line) {
-    if (!strcmp(line, "wait")) {
+    bool to_go = !strcmp(line, "wait delete");
+    if (to_go || !strcmp(line, "wait")) {
+      if (!exited && to_go) record_to_go = true;
       if (exited)
         reply_exit(fd);
       else if (n_waiters < kMaxClients)
