@@ -17,6 +17,7 @@
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/init_channel.hpp"
+#include "libcontainer/launcher/kill.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/launcher/merge.hpp"
 #include "libcontainer/launcher/process_attrs.hpp"
@@ -151,10 +152,13 @@ Status Launch::spawn() {
     k.reap(pid);
     return Status{};
   });
+  // Waited for: a failed create leaves no process behind, not even an init
+  // still tearing down its namespaces after the SIGKILL.
   undo.push("kill the container init", [&k, pid = st.pid, t = st.init_start_time] {
-    Status s = k.signal(pid, t, SIGKILL);
-    if (!s.ok() && s.error().code() == Code::NotFound) return Status{};
-    return s;
+    auto fd = k.open_pidfd(pid, t);
+    if (!fd.ok()) return fd.error().code() == Code::NotFound ? Status{} : Status(std::move(fd).error());
+    kill_and_wait(k, fd->get());
+    return Status{};
   });
   // If this process is killed from here on, `delete --force` finds the init
   // and the shim through the record (still "creating").

@@ -12,14 +12,11 @@
 #include "libcontainer/cgroup/freezer.hpp"
 #include "libcontainer/child/start_gate.hpp"
 #include "libcontainer/hooks/hooks.hpp"
+#include "libcontainer/launcher/kill.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 
 namespace berth::launcher {
-namespace {
 
-constexpr int kKillWaitMs = 10000;
-
-// Waits until the pidfd says the process has exited (or timeout_ms passes).
 bool wait_exit(int pidfd, int timeout_ms) {
   pollfd p{pidfd, POLLIN, 0};
   int r;
@@ -27,6 +24,12 @@ bool wait_exit(int pidfd, int timeout_ms) {
   while (r < 0 && errno == EINTR);
   return r > 0;
 }
+
+void kill_and_wait(sys::Kernel& k, int pidfd) {
+  if (k.signal_pidfd(pidfd, SIGKILL).ok()) (void)wait_exit(pidfd, kKillWaitMs);
+}
+
+namespace {
 
 // One request line, one reply line.
 Result<std::string> shim_call(sys::Kernel& k, const std::string& dir, const std::string& req) {
@@ -44,11 +47,6 @@ Status gone_or(Error e) {
 Error stopped_or(Error e, const char* stopped) {
   if (e.code() == Code::NotFound) return Error(Code::Busy, stopped);
   return e;
-}
-
-// SIGKILL, then wait (bounded) until it is gone.
-void kill_and_wait(sys::Kernel& k, int pidfd) {
-  if (k.signal_pidfd(pidfd, SIGKILL).ok()) (void)wait_exit(pidfd, kKillWaitMs);
 }
 
 // The shim, gone: a shim still alive writes exit.json into the state

@@ -113,7 +113,7 @@ TEST_CASE("cgroups: the init joins its v1 leaves itself through their tasks file
   Fixture f;
   f.cg.add_hierarchy("freezer", {{"cgroup.procs", ""}, {"tasks", ""}});  // the fake's others have no tasks file
   auto c = config(R"("cgroupsPath":"/ctr")");
-  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c")};
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
   auto iso = f.isolator();
   Fragment plan;
   REQUIRE(iso->prepare(ctx, plan).ok());
