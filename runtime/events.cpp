@@ -75,11 +75,11 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   return std::chrono::nanoseconds(int64_t(std::llround(neg ? -total : total)));
 }
 
-std::string stats_text(const std::string& id, const cgroup::Stats& s) {
+std::string stats_text(const std::string& id, const Usage& s) {
   auto limit = [](uint64_t v) { return unlimited(v) ? std::string("unlimited") : human_bytes(v); };
   std::string out;
   out += "container:   " + id + "\n";
-  out += "cgroup:      " + std::string(s.v2 ? "v2" : "v1") + "\n";
+  out += "cgroup:      " + s.cgroup + "\n";
   out += "cpu time:    " + seconds(s.cpu.total) + " (user " + seconds(s.cpu.user) + ", system " +
          seconds(s.cpu.kernel) + ")\n";
   out += "throttling:  " + std::to_string(s.throttling.throttled_periods) + " of " +
@@ -87,7 +87,8 @@ std::string stats_text(const std::string& id, const cgroup::Stats& s) {
          " in total\n";
   const auto& m = s.memory;
   out += "memory:      " + human_bytes(m.usage.usage) + " used, limit " + limit(m.usage.limit);
-  if (!s.v2) out += ", max used " + human_bytes(m.usage.max) + ", failcnt " + std::to_string(m.usage.failcnt);
+  if (s.cgroup != "v2")
+    out += ", max used " + human_bytes(m.usage.max) + ", failcnt " + std::to_string(m.usage.failcnt);
   out += "\n";
   out += "mem+swap:    " + human_bytes(m.swap.usage) + " used, limit " + limit(m.swap.limit) + "\n";
   out += "oom kills:   " + std::to_string(m.oom_kill) + "\n";
@@ -109,7 +110,7 @@ Result<int> cmd_events(const Globals& g, const EventsFlags& f) {
   auto isos = isolators_of(g, f.id);
   if (f.stats) {
     auto s = BERTH_TRY(launcher::stats(g.store(), f.id, isos));
-    print_line(cgroup::event_json("stats", f.id, &s));
+    print_line(event_json("stats", f.id, &s));
     return 0;
   }
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(interval);

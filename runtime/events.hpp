@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "libcontainer/cgroup/stats.hpp"
+#include "libcontainer/isolator/usage.hpp"
 #include "libcontainer/error/error.hpp"
 #include "runtime/commands.hpp"
 
@@ -29,6 +29,6 @@ Result<int> cmd_stats(const Globals& g, const std::string& id);
 // Go's time.ParseDuration: "5s", "100ms", "1m30s", "1.5h", "0"; exposed for tests.
 Result<std::chrono::nanoseconds> parse_duration(std::string_view text);
 // The `berth stats` text for a snapshot; exposed for tests.
-std::string stats_text(const std::string& id, const cgroup::Stats& s);
+std::string stats_text(const std::string& id, const Usage& s);
 
 }  // namespace berth::cli

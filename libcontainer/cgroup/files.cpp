@@ -2,6 +2,7 @@
 #include "libcontainer/cgroup/files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,11 @@ Status check_holds_init(int dirfd, const std::string& dir, pid_t init) {
   if (std::find(procs.begin(), procs.end(), init) != procs.end()) return {};
   return Error(Code::NotFound,
                "the container init (pid " + std::to_string(init) + ") is no longer in its cgroup " + dir);
+}
+
+bool has_file(int dirfd, const char* file) {
+  struct stat st;
+  return fstatat(dirfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 std::string read_value(int dirfd, const std::string& file) {

@@ -23,6 +23,9 @@ std::vector<pid_t> read_procs(int dirfd);
 // Code::NotFound otherwise. Acting on a cgroup its init was moved out of
 // (update, stats, pause) would act on something else than the container.
 Status check_holds_init(int dirfd, const std::string& dir, pid_t init);
+// The kernel made FILE in the cgroup at dirfd (a controller's files tell
+// that it is there).
+bool has_file(int dirfd, const char* file);
 // A control file's content without the trailing newline; "" when unreadable.
 std::string read_value(int dirfd, const std::string& file);
 // The same as a signed integer ("max" and unreadable files read as 0).

@@ -14,11 +14,6 @@
 namespace berth::cgroup::freezer {
 namespace {
 
-bool has_file(int dirfd, const char* name) {
-  struct stat st;
-  return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 using Clock = std::chrono::steady_clock;
 
 // Rounded up: 0 only once the deadline has passed, so a wait never ends
@@ -150,49 +145,6 @@ bool effectively_frozen(int dirfd, Kind kind) {
 Status kill(sys::Kernel& k, int dirfd) {
   if (!has_file(dirfd, "cgroup.kill")) return Error(Code::Unsupported, "no cgroup.kill in this cgroup");
   return k.write_at(dirfd, "cgroup.kill", "1");
-}
-
-namespace {
-std::optional<Target> open_target(const JournalEntry& e) {
-  UniqueFd fd(open(e.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  Kind kind = kind_of(fd.get());
-  if (kind == Kind::None) return std::nullopt;
-  return Target{std::move(fd), kind, e.dir()};
-}
-std::vector<Target> open_all(const std::vector<JournalEntry>& leaves) {
-  std::vector<Target> out;
-  for (const auto& e : leaves)
-    if (auto t = open_target(e)) out.push_back(std::move(*t));
-  return out;
-}
-}  // namespace
-
-std::optional<Target> primary(const std::vector<JournalEntry>& leaves) {
-  std::optional<Target> v2;
-  for (const auto& e : leaves) {
-    auto t = open_target(e);
-    if (!t) continue;
-    if (t->kind == Kind::V1) return t;
-    if (!v2) v2 = std::move(t);
-  }
-  return v2;
-}
-
-bool paused(const std::vector<JournalEntry>& leaves) {
-  if (leaves.empty()) return false;
-  auto t = primary(leaves);
-  return t && self_frozen(t->fd.get(), t->kind);
-}
-
-bool any_frozen(const std::vector<JournalEntry>& leaves) {
-  for (const auto& t : open_all(leaves))
-    if (effectively_frozen(t.fd.get(), t.kind)) return true;
-  return false;
-}
-
-void thaw_all(sys::Kernel& k, const std::vector<JournalEntry>& leaves) {
-  for (const auto& t : open_all(leaves))
-    if (self_frozen(t.fd.get(), t.kind)) (void)thaw(k, t.fd.get(), t.kind);
 }
 
 }  // namespace berth::cgroup::freezer

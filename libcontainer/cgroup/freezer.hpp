@@ -7,13 +7,9 @@
 // Policy (when, and what the container's status becomes) is the launcher's.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "libcontainer/cgroup/journal.hpp"
 #include "libcontainer/error/error.hpp"
-#include "libcontainer/fd/unique_fd.hpp"
 #include "libcontainer/sys/kernel.hpp"
 
 namespace berth::cgroup::freezer {
@@ -40,22 +36,5 @@ bool effectively_frozen(int dirfd, Kind kind);
 // v2 cgroup.kill (Linux 5.14): SIGKILL to every process in the cgroup and
 // below, atomically with respect to forks. Code::Unsupported where absent.
 Status kill(sys::Kernel& k, int dirfd);
-
-// Over a container's cgroups (journal.hpp's leaves).
-struct Target {
-  UniqueFd fd;
-  Kind kind = Kind::None;
-  std::string dir;
-};
-// The container's freezer: its leaf in the v1 freezer hierarchy, else its
-// cgroup2 leaf; nullopt when it has neither (no cgroups, or gone).
-std::optional<Target> primary(const std::vector<JournalEntry>& leaves);
-// The container is paused: its primary freezer is self-frozen.
-bool paused(const std::vector<JournalEntry>& leaves);
-// Any of its cgroups is effectively frozen (so its init cannot run).
-bool any_frozen(const std::vector<JournalEntry>& leaves);
-// Thaws every one of its cgroups that is self-frozen; best effort (for a
-// SIGKILL to take effect on v1, and before delete removes the cgroups).
-void thaw_all(sys::Kernel& k, const std::vector<JournalEntry>& leaves);
 
 }  // namespace berth::cgroup::freezer

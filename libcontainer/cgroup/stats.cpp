@@ -1,10 +1,8 @@
-// Cgroup usage and OOM notification; see stats.hpp.
+// Cgroup usage; see stats.hpp.
 #include "libcontainer/cgroup/stats.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +12,6 @@
 #include <limits>
 
 #include "libcontainer/cgroup/files.hpp"
-#include "libcontainer/json/writer.hpp"
 
 namespace berth::cgroup {
 
@@ -160,8 +157,6 @@ void io_stat(std::string_view text, std::vector<BlkioEntry>& bytes, std::vector<
 
 namespace {
 
-bool exists(int dirfd, const char* file) { return faccessat(dirfd, file, F_OK, 0) == 0; }
-
 uint64_t read_uint(int dirfd, const std::string& file) {
   return parse::uint_value(read_value(dirfd, file)).value_or(0);
 }
@@ -176,8 +171,8 @@ MemoryEntry v1_memory_entry(int dirfd, const std::string& prefix) {
   return e;
 }
 
-void read_v1(int fd, Stats& s) {
-  if (exists(fd, "cpuacct.usage")) {
+void read_v1(int fd, Usage& s) {
+  if (has_file(fd, "cpuacct.usage")) {
     s.cpu.total = read_uint(fd, "cpuacct.usage");
     s.cpu.percpu = parse::uint_list(read_value(fd, "cpuacct.usage_percpu"));
     parse::usage_all(read_value(fd, "cpuacct.usage_all"), s.cpu.percpu_kernel, s.cpu.percpu_user);
@@ -187,13 +182,13 @@ void read_v1(int fd, Stats& s) {
     s.cpu.user = kv["user"] * 1000000000ULL / uint64_t(hz);
     s.cpu.kernel = kv["system"] * 1000000000ULL / uint64_t(hz);
   }
-  if (exists(fd, "cpu.cfs_period_us")) {
+  if (has_file(fd, "cpu.cfs_period_us")) {
     auto kv = parse::key_values(read_value(fd, "cpu.stat"));
     s.throttling.periods = kv["nr_periods"];
     s.throttling.throttled_periods = kv["nr_throttled"];
     s.throttling.throttled_time = kv["throttled_time"];
   }
-  if (exists(fd, "cpuset.cpus")) {
+  if (has_file(fd, "cpuset.cpus")) {
     auto& c = s.cpuset;
     c.cpus = parse::cpu_list(read_value(fd, "cpuset.cpus"));
     c.mems = parse::cpu_list(read_value(fd, "cpuset.mems"));
@@ -207,24 +202,24 @@ void read_v1(int fd, Stats& s) {
     c.sched_load_balance = read_uint(fd, "cpuset.sched_load_balance");
     c.sched_relax_domain_level = read_int(fd, "cpuset.sched_relax_domain_level");
   }
-  if (exists(fd, "memory.stat")) {
+  if (has_file(fd, "memory.stat")) {
     auto& m = s.memory;
     m.raw = parse::key_values(read_value(fd, "memory.stat"));
     m.cache = m.raw.count("cache") ? m.raw["cache"] : 0;
     m.usage = v1_memory_entry(fd, "memory");
     // Optional in the kernel (swap accounting, kmem): absent is all 0.
-    if (exists(fd, "memory.memsw.usage_in_bytes")) m.swap = v1_memory_entry(fd, "memory.memsw");
-    if (exists(fd, "memory.kmem.usage_in_bytes")) m.kernel = v1_memory_entry(fd, "memory.kmem");
-    if (exists(fd, "memory.kmem.tcp.usage_in_bytes")) m.kernel_tcp = v1_memory_entry(fd, "memory.kmem.tcp");
+    if (has_file(fd, "memory.memsw.usage_in_bytes")) m.swap = v1_memory_entry(fd, "memory.memsw");
+    if (has_file(fd, "memory.kmem.usage_in_bytes")) m.kernel = v1_memory_entry(fd, "memory.kmem");
+    if (has_file(fd, "memory.kmem.tcp.usage_in_bytes")) m.kernel_tcp = v1_memory_entry(fd, "memory.kmem.tcp");
     m.use_hierarchy = read_uint(fd, "memory.use_hierarchy") == 1;
     m.oom_kill = parse::key_values(read_value(fd, "memory.oom_control"))["oom_kill"];
   }
-  if (exists(fd, "pids.current")) {
+  if (has_file(fd, "pids.current")) {
     s.pids.current = read_uint(fd, "pids.current");
     uint64_t max = read_uint(fd, "pids.max");
     s.pids.limit = max == std::numeric_limits<uint64_t>::max() ? 0 : max;
   }
-  if (exists(fd, "blkio.reset_stats")) {
+  if (has_file(fd, "blkio.reset_stats")) {
     // As runc: the first group whose first file has entries (bfq with its
     // debug files, bfq, cfq, throttle recursive, throttle).
     auto& b = s.blkio;
@@ -259,7 +254,7 @@ void read_v1(int fd, Stats& s) {
   }
   for (const auto& size : hugepage_sizes()) {
     std::string p = "hugetlb." + size;
-    if (!exists(fd, (p + ".usage_in_bytes").c_str())) break;
+    if (!has_file(fd, (p + ".usage_in_bytes").c_str())) break;
     auto& h = s.hugetlb[size];
     h.usage = read_uint(fd, p + ".usage_in_bytes");
     h.max = read_uint(fd, p + ".max_usage_in_bytes");
@@ -267,8 +262,8 @@ void read_v1(int fd, Stats& s) {
   }
 }
 
-void read_v2(int fd, Stats& s) {
-  s.v2 = true;
+void read_v2(int fd, Usage& s) {
+  s.cgroup = "v2";
   auto cpu = parse::key_values(read_value(fd, "cpu.stat"));
   s.cpu.total = cpu["usage_usec"] * 1000;
   s.cpu.user = cpu["user_usec"] * 1000;
@@ -276,7 +271,7 @@ void read_v2(int fd, Stats& s) {
   s.throttling.periods = cpu["nr_periods"];
   s.throttling.throttled_periods = cpu["nr_throttled"];
   s.throttling.throttled_time = cpu["throttled_usec"] * 1000;
-  if (exists(fd, "memory.stat")) {
+  if (has_file(fd, "memory.stat")) {
     auto& m = s.memory;
     m.raw = parse::key_values(read_value(fd, "memory.stat"));
     m.cache = m.raw.count("file") ? m.raw["file"] : 0;
@@ -284,7 +279,7 @@ void read_v2(int fd, Stats& s) {
     m.usage.usage = read_uint(fd, "memory.current");
     m.usage.limit = read_uint(fd, "memory.max");
     // v1 reports memory+swap; runc does the same on v2.
-    if (exists(fd, "memory.swap.current")) {
+    if (has_file(fd, "memory.swap.current")) {
       m.swap.usage = read_uint(fd, "memory.swap.current");
       m.swap.limit = read_uint(fd, "memory.swap.max");
     }
@@ -292,24 +287,22 @@ void read_v2(int fd, Stats& s) {
     if (m.swap.limit != std::numeric_limits<uint64_t>::max()) m.swap.limit += m.usage.limit;
     m.oom_kill = parse::key_values(read_value(fd, "memory.events"))["oom_kill"];
   }
-  if (exists(fd, "pids.current")) {
+  if (has_file(fd, "pids.current")) {
     s.pids.current = read_uint(fd, "pids.current");
     uint64_t max = read_uint(fd, "pids.max");
     s.pids.limit = max == std::numeric_limits<uint64_t>::max() ? 0 : max;
   } else {
     s.pids.current = read_procs(fd).size();
   }
-  if (exists(fd, "io.stat")) parse::io_stat(read_value(fd, "io.stat"), s.blkio.service_bytes, s.blkio.serviced);
+  if (has_file(fd, "io.stat")) parse::io_stat(read_value(fd, "io.stat"), s.blkio.service_bytes, s.blkio.serviced);
   for (const auto& size : hugepage_sizes()) {
     std::string p = "hugetlb." + size;
-    if (!exists(fd, (p + ".current").c_str())) break;
+    if (!has_file(fd, (p + ".current").c_str())) break;
     auto& h = s.hugetlb[size];
     h.usage = read_uint(fd, p + ".current");
     h.failcnt = parse::key_values(read_value(fd, p + ".events"))["max"];
   }
 }
-
-UniqueFd open_dir(const std::string& dir) { return UniqueFd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
 
 }  // namespace
 
@@ -334,203 +327,15 @@ std::vector<std::string> hugepage_sizes() {
   return out;
 }
 
-Stats read_stats(const std::vector<int>& leaf_fds) {
-  Stats s;
+void read_stats(const std::vector<int>& leaf_fds, Usage& s) {
   std::vector<int> v1, v2;
-  for (int fd : leaf_fds) (exists(fd, "cgroup.controllers") ? v2 : v1).push_back(fd);
+  for (int fd : leaf_fds) (has_file(fd, "cgroup.controllers") ? v2 : v1).push_back(fd);
   if (!v1.empty()) {
+    s.cgroup = "v1";
     for (int fd : v1) read_v1(fd, s);
   } else if (!v2.empty()) {
     read_v2(v2.front(), s);
   }
-  return s;
-}
-
-// ---- runc's JSON ------------------------------------------------------------------
-
-namespace {
-
-void uint_array(json::Writer& w, std::string_view key, const std::vector<uint64_t>& v) {
-  if (v.empty()) return;  // omitempty
-  w.key(key).begin_array();
-  for (uint64_t x : v) w.uint64(x);
-  w.end_array();
-}
-
-void memory_entry(json::Writer& w, std::string_view key, const MemoryEntry& e) {
-  w.key(key).begin_object().field_uint("limit", e.limit);
-  if (e.usage) w.field_uint("usage", e.usage);
-  if (e.max) w.field_uint("max", e.max);
-  w.field_uint("failcnt", e.failcnt).end_object();
-}
-
-void blkio_table(json::Writer& w, std::string_view key, const std::vector<BlkioEntry>& t) {
-  if (t.empty()) return;
-  w.key(key).begin_array();
-  for (const auto& e : t) {
-    w.begin_object();
-    if (e.major) w.field_uint("major", e.major);
-    if (e.minor) w.field_uint("minor", e.minor);
-    if (!e.op.empty()) w.field("op", e.op);
-    if (e.value) w.field_uint("value", e.value);
-    w.end_object();
-  }
-  w.end_array();
-}
-
-}  // namespace
-
-void write_stats_json(json::Writer& w, const Stats& s) {
-  w.begin_object();
-  w.key("cpu").begin_object().key("usage").begin_object();
-  if (s.cpu.total) w.field_uint("total", s.cpu.total);
-  uint_array(w, "percpu", s.cpu.percpu);
-  uint_array(w, "percpu_kernel", s.cpu.percpu_kernel);
-  uint_array(w, "percpu_user", s.cpu.percpu_user);
-  w.field_uint("kernel", s.cpu.kernel).field_uint("user", s.cpu.user).end_object();
-  w.key("throttling").begin_object();
-  if (s.throttling.periods) w.field_uint("periods", s.throttling.periods);
-  if (s.throttling.throttled_periods) w.field_uint("throttledPeriods", s.throttling.throttled_periods);
-  if (s.throttling.throttled_time) w.field_uint("throttledTime", s.throttling.throttled_time);
-  w.end_object().end_object();
-
-  const auto& c = s.cpuset;
-  w.key("cpuset").begin_object();
-  auto u16 = [&](std::string_view key, const std::vector<uint16_t>& v) {
-    if (v.empty()) return;
-    w.key(key).begin_array();
-    for (uint16_t x : v) w.uint64(x);
-    w.end_array();
-  };
-  u16("cpus", c.cpus);
-  w.field_uint("cpu_exclusive", c.cpu_exclusive);
-  u16("mems", c.mems);
-  w.field_uint("mem_hardwall", c.mem_hardwall)
-      .field_uint("mem_exclusive", c.mem_exclusive)
-      .field_uint("memory_migrate", c.memory_migrate)
-      .field_uint("memory_spread_page", c.memory_spread_page)
-      .field_uint("memory_spread_slab", c.memory_spread_slab)
-      .field_uint("memory_pressure", c.memory_pressure)
-      .field_uint("sched_load_balance", c.sched_load_balance)
-      .field_int("sched_relax_domain_level", c.sched_relax_domain_level)
-      .end_object();
-
-  const auto& m = s.memory;
-  w.key("memory").begin_object();
-  if (m.cache) w.field_uint("cache", m.cache);
-  memory_entry(w, "usage", m.usage);
-  memory_entry(w, "swap", m.swap);
-  memory_entry(w, "kernel", m.kernel);
-  memory_entry(w, "kernelTCP", m.kernel_tcp);
-  if (!m.raw.empty()) {
-    w.key("raw").begin_object();
-    for (const auto& [k, v] : m.raw) w.field_uint(k, v);  // std::map: sorted, as Go prints a map
-    w.end_object();
-  }
-  w.end_object();
-
-  w.key("pids").begin_object();
-  if (s.pids.current) w.field_uint("current", s.pids.current);
-  if (s.pids.limit) w.field_uint("limit", s.pids.limit);
-  w.end_object();
-
-  const auto& b = s.blkio;
-  w.key("blkio").begin_object();
-  blkio_table(w, "ioServiceBytesRecursive", b.service_bytes);
-  blkio_table(w, "ioServicedRecursive", b.serviced);
-  blkio_table(w, "ioQueueRecursive", b.queued);
-  blkio_table(w, "ioServiceTimeRecursive", b.service_time);
-  blkio_table(w, "ioWaitTimeRecursive", b.wait_time);
-  blkio_table(w, "ioMergedRecursive", b.merged);
-  blkio_table(w, "ioTimeRecursive", b.time);
-  blkio_table(w, "sectorsRecursive", b.sectors);
-  w.end_object();
-
-  w.key("hugetlb").begin_object();
-  for (const auto& [size, h] : s.hugetlb) {
-    w.key(size).begin_object();
-    if (h.usage) w.field_uint("usage", h.usage);
-    if (h.max) w.field_uint("max", h.max);
-    w.field_uint("failcnt", h.failcnt).end_object();
-  }
-  w.end_object();
-  // No Intel RDT here, and runc reports no interfaces: its struct and its nil slice.
-  w.key("intel_rdt").begin_object().end_object();
-  w.key("network_interfaces").null();
-  w.end_object();
-}
-
-std::string event_json(std::string_view type, const std::string& id, const Stats* data) {
-  json::Writer w(json::Writer::Options{"", true});  // Go's encoder: compact, HTML escaped
-  w.begin_object().field("type", type).field("id", id);
-  if (data) {
-    w.key("data");
-    write_stats_json(w, *data);
-  }
-  w.end_object();
-  return w.take();
-}
-
-// ---- OOM notification ---------------------------------------------------------------
-
-Result<OomWatch> OomWatch::open(sys::Kernel& k, const std::vector<JournalEntry>& leaves) {
-  OomWatch w;
-  // The v1 memory leaf first (a hybrid host's cgroup2 leaf has no memory).
-  for (const auto& leaf : leaves) {
-    UniqueFd fd = open_dir(leaf.dir());
-    if (!fd || !exists(fd.get(), "memory.oom_control") || exists(fd.get(), "cgroup.controllers")) continue;
-    UniqueFd control(openat(fd.get(), "memory.oom_control", O_RDONLY | O_CLOEXEC));
-    if (!control) return sys_error(errno, "open " + leaf.dir() + "/memory.oom_control");
-    UniqueFd efd(eventfd(0, EFD_CLOEXEC));
-    if (!efd) return sys_error(errno, "eventfd");
-    BERTH_CHECK(
-        k.write_at(fd.get(), "cgroup.event_control", std::to_string(efd.get()) + " " + std::to_string(control.get()))
-            .context("register for OOM notification in " + leaf.dir()));
-    w.fd_ = std::move(efd), w.dir_ = std::move(fd), w.control_ = std::move(control);
-    return w;
-  }
-  for (const auto& leaf : leaves) {
-    UniqueFd fd = open_dir(leaf.dir());
-    if (!fd || !exists(fd.get(), "memory.events") || !exists(fd.get(), "cgroup.controllers")) continue;
-    UniqueFd in(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-    if (!in) return sys_error(errno, "inotify_init1");
-    std::string file = leaf.dir() + "/memory.events";
-    if (inotify_add_watch(in.get(), file.c_str(), IN_MODIFY) < 0) return sys_error(errno, "watch " + file);
-    w.v2_ = true;
-    w.seen_ = parse::key_values(read_value(fd.get(), "memory.events"))["oom_kill"];
-    w.fd_ = std::move(in), w.dir_ = std::move(fd);
-    return w;
-  }
-  return Error(Code::Unsupported, "the container has no memory cgroup to watch for OOM events");
-}
-
-uint64_t OomWatch::take() {
-  if (!v2_) {
-    uint64_t n = 0;
-    if (read(fd_.get(), &n, sizeof n) != sizeof n) return 0;
-    // The eventfd also fires when the cgroup is removed.
-    if (!exists(dir_.get(), "cgroup.event_control")) {
-      gone_ = true;
-      return 0;
-    }
-    return n;
-  }
-  char buf[4096];
-  bool any = false;
-  ssize_t r;
-  while ((r = read(fd_.get(), buf, sizeof buf)) > 0) {
-    for (ssize_t off = 0; off < r;) {
-      auto* ev = reinterpret_cast<inotify_event*>(buf + off);
-      if (ev->mask & (IN_IGNORED | IN_DELETE_SELF)) gone_ = true;
-      if (ev->mask & IN_MODIFY) any = true;
-      off += ssize_t(sizeof(inotify_event) + ev->len);
-    }
-  }
-  if (!any) return 0;
-  uint64_t now = parse::key_values(read_value(dir_.get(), "memory.events"))["oom_kill"];
-  uint64_t n = now > seen_ ? now - seen_ : 0;
-  seen_ = std::max(seen_, now);
-  return n;
 }
 
 }  // namespace berth::cgroup

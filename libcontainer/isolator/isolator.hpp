@@ -44,11 +44,9 @@
 #include <string>
 #include <vector>
 
-#include <optional>
-
-#include "libcontainer/cgroup/stats.hpp"
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/isolator/fragment.hpp"
+#include "libcontainer/isolator/usage.hpp"
 #include "libcontainer/spec/config.hpp"
 
 namespace berth::state {
@@ -56,11 +54,6 @@ class Record;
 }
 
 namespace berth {
-
-// What usage() reports; each isolator fills its part.
-struct Usage {
-  std::optional<cgroup::Stats> cgroups;
-};
 
 // One counter watch() names: the number after KEY on a line of FILE
 // ("oom_kill 2" in memory.events), recorded as LIMITATION ("oom") in the
@@ -99,8 +92,9 @@ class Isolator {
   // `berth update`: new resource values for a live container; only the
   // fields present change.
   virtual Status update(const std::string& /*state_dir*/, const spec::Resources&) { return {}; }
-  // `berth events` / `berth stats`: what the container uses now.
-  virtual Status usage(const std::string& /*state_dir*/, Usage&) { return {}; }
+  // `berth events` / `berth stats`: what the container uses now, written
+  // into its part of u (usage.hpp).
+  virtual Status usage(const std::string& /*state_dir*/, Usage& /*u*/) { return {}; }
   virtual Status cleanup(const std::string& /*state_dir*/) { return {}; }
 };
 

@@ -1,4 +1,4 @@
-// `events` and `stats`: a container's cgroup usage (cgroup/stats.hpp) once,
+// `events` and `stats`: a container's usage (the isolators' usage()) once,
 // or a stream of events until it stops: OOM notifications as they happen
 // and a stats event every interval, as runc 1.1's `events`. The container's
 // end is seen through a pidfd of its init (readable when it exits), the
@@ -11,8 +11,6 @@
 #include <cerrno>
 #include <chrono>
 
-#include "libcontainer/cgroup/journal.hpp"
-#include "libcontainer/cgroup/stats.hpp"
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/sys/proc.hpp"
 
@@ -32,14 +30,15 @@ Result<state::ContainerState> live(const state::Store& store, const std::string&
 }  // namespace
 
 // The isolators' usage(), in the registry's order, once recovered.
-Result<cgroup::Stats> usage_of(const state::Store& store, const std::string& id, IsolatorList& isolators) {
+Result<Usage> usage_of(const state::Store& store, const std::string& id, IsolatorList& isolators) {
   Usage u;
   for (auto& iso : isolators) BERTH_CHECK(iso->usage(store.dir(id), u).context(iso->name()));
-  if (!u.cgroups) return Error(Code::Unsupported, "container " + id + " has no cgroups (it was made without them)");
-  return std::move(*u.cgroups);
+  if (u.cgroup.empty())
+    return Error(Code::Unsupported, "container " + id + " has no cgroups (it was made without them)");
+  return u;
 }
 
-Result<cgroup::Stats> stats(const state::Store& store, const std::string& id, IsolatorList& isolators) {
+Result<Usage> stats(const state::Store& store, const std::string& id, IsolatorList& isolators) {
   BERTH_TRY(live(store, id, isolators));
   return usage_of(store, id, isolators);
 }
@@ -48,16 +47,15 @@ Status events(const state::Store& store, const std::string& id, IsolatorList& is
               std::chrono::milliseconds interval, const std::function<void(const std::string&)>& emit) {
   if (interval.count() <= 0) return Error(Code::Config, "duration interval must be greater than 0");
   auto st = BERTH_TRY(live(store, id, isolators));
-  auto leaves = cgroup::leaves(store.dir(id));
   // Without a memory cgroup there are no OOM events to wait for, only stats.
-  auto oom = cgroup::OomWatch::open(store.kernel(), leaves);
+  auto oom = cgroups_of(store, st, st.pid).oom_watch();
   if (!oom.ok() && oom.error().code() != Code::Unsupported) return std::move(oom).error().context("events");
   UniqueFd pidfd = sys::open_pidfd(st.pid, st.init_start_time);
 
   using Clock = std::chrono::steady_clock;
   auto next = Clock::now() + interval;
   auto report_oom = [&] {
-    for (uint64_t n = oom->take(); n > 0; n--) emit(cgroup::event_json("oom", id, nullptr));
+    for (uint64_t n = oom->take(); n > 0; n--) emit(event_json("oom", id, nullptr));
   };
   for (;;) {
     pollfd fds[2];
@@ -83,7 +81,7 @@ Status events(const state::Store& store, const std::string& id, IsolatorList& is
     }
     if (Clock::now() >= next) {
       auto s = BERTH_TRY(usage_of(store, id, isolators));
-      emit(cgroup::event_json("stats", id, &s));
+      emit(event_json("stats", id, &s));
       next += interval;
       if (next < Clock::now()) next = Clock::now() + interval;
     }

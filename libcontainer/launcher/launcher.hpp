@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/cgroup/stats.hpp"
+#include "libcontainer/cgroup/container_cgroups.hpp"
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/fd/unique_fd.hpp"
 #include "libcontainer/isolator/isolator.hpp"
@@ -71,8 +71,11 @@ Status update(const state::Store& store, const std::string& id, const spec::Reso
 // exit code (128+signal for a signal).
 Result<int> wait(const state::Store& store, const std::string& id);
 
-// processes.cpp: the container's processes, through its cgroups (the
-// journal's leaves). Code::NotFound for no such container.
+// processes.cpp: the container's processes, through its cgroups.
+// Code::NotFound for no such container.
+// The container's cgroups, as its record names them (none for a container
+// made without them); init: its init while it lives, or 0.
+cgroup::ContainerCgroups cgroups_of(const state::Store& store, const state::ContainerState& st, pid_t init = 0);
 // Every pid in its cgroup and below (ascending), as `ps` lists them.
 Result<std::vector<pid_t>> processes(const state::Store& store, const std::string& id);
 // Freezes its cgroup (created or running); Code::Busy when stopped or paused.
@@ -87,8 +90,8 @@ Status kill_all(const state::Store& store, const std::string& id, int sig);
 // events.cpp: usage and events through its cgroups. Code::NotFound for no
 // such container, Code::Busy ("container with id ID is not running") for a
 // stopped one, as runc's `events`.
-// Its cgroups' usage now (`events --stats`, `stats`).
-Result<cgroup::Stats> stats(const state::Store& store, const std::string& id, IsolatorList& isolators);
+// Its usage now (`events --stats`, `stats`): every isolator's part.
+Result<Usage> stats(const state::Store& store, const std::string& id, IsolatorList& isolators);
 // Calls emit with one JSON event line (no newline) per OOM event as it
 // happens and a stats event every interval, until the init exits or the
 // memory cgroup is removed (runc's `events`).

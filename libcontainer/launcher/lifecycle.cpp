@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstring>
 
-#include "libcontainer/cgroup/freezer.hpp"
 #include "libcontainer/child/start_gate.hpp"
 #include "libcontainer/hooks/hooks.hpp"
 #include "libcontainer/launcher/kill.hpp"
@@ -65,7 +64,7 @@ Status kill_init(sys::Kernel& k, const std::string& dir, const state::ContainerS
   // ESRCH: it has exited meanwhile (its pidfd then polls readable).
   if (Status s = k.signal_pidfd(fd->get(), SIGKILL); !s.ok() && s.error().sys_errno() != ESRCH)
     return std::move(s).error().context("kill the container's init");
-  cgroup::freezer::thaw_all(k, cgroup::leaves(dir));
+  cgroup::ContainerCgroups::open(k, dir, 0).thaw_all();
   if (!wait_exit(fd->get(), kKillWaitMs))
     return Error(Code::Busy, "the container's init did not exit within " + std::to_string(kKillWaitMs / 1000) +
                                  " s of SIGKILL: is a parent of its cgroup frozen?");
@@ -142,7 +141,7 @@ Status start(const state::Store& store, const std::string& id, std::vector<std::
     return Error(Code::Busy, std::string("cannot start a container in the ") + state::status_name(status) + " state");
   // A frozen init (an ancestor cgroup frozen by someone else) would never
   // take the gate: refuse rather than wait for ever.
-  if (cgroup::freezer::any_frozen(cgroup::leaves(store.dir(id))))
+  if (cgroups_of(store, st).any_frozen())
     return Error(Code::Busy, "cannot start the container: its cgroup is frozen (thaw it first)");
   sys::Kernel& k = store.kernel();
   std::string fifo = store.dir(id) + "/exec.fifo";
@@ -177,7 +176,7 @@ Status kill(const state::Store& store, const std::string& id, int sig) {
   if (!fd.ok()) return stopped_or(std::move(fd).error(), "container not running");
   BERTH_CHECK(k.signal_pidfd(fd->get(), sig).context("kill"));
   // As runc: a SIGKILL takes effect in a v1-frozen cgroup only once thawed.
-  if (status == state::RunState::Paused && sig == SIGKILL) cgroup::freezer::thaw_all(k, cgroup::leaves(store.dir(id)));
+  if (status == state::RunState::Paused && sig == SIGKILL) cgroups_of(store, st).thaw_all();
   return {};
 }
 
@@ -220,7 +219,7 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
     return Error(Code::Busy, "cannot delete container " + id + " that is not stopped: " + state::status_name(status));
   if (status != state::RunState::Stopped) BERTH_CHECK(kill_init(k, dir, *st));
   // Frozen leftovers (no pid namespace) must die before their cgroups go.
-  cgroup::freezer::thaw_all(k, cgroup::leaves(*st));
+  cgroups_of(store, *st).thaw_all();
   stop_shim(k, dir, *st);
   Error errs(Code::Internal, "delete " + id);
   bool failed = false;

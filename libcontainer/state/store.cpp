@@ -12,8 +12,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "libcontainer/cgroup/freezer.hpp"
-#include "libcontainer/cgroup/journal.hpp"
+#include "libcontainer/cgroup/container_cgroups.hpp"
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
 
@@ -115,7 +114,7 @@ RunState current_status(const Store& store, const ContainerState& s) {
   if (stat((d + "/exit.json").c_str(), &st) == 0) return RunState::Stopped;
   if (s.pid <= 0 || store.kernel().start_time(s.pid) != s.init_start_time) return RunState::Stopped;
   // Frozen by `pause` (created or running), as runc reports it.
-  if (cgroup::freezer::paused(cgroup::leaves(s))) return RunState::Paused;
+  if (cgroup::ContainerCgroups::open(store.kernel(), s, 0).paused()) return RunState::Paused;
   if (stat((d + "/exec.fifo").c_str(), &st) == 0) return RunState::Created;
   return RunState::Running;
 }

@@ -29,6 +29,14 @@ class TempTree {
   std::string at(const std::string& rel) const { return path_ + "/" + rel; }
   void mkdirs(const std::string& rel) const { std::filesystem::create_directories(at(rel)); }
   void touch(const std::string& rel) const { std::ofstream(at(rel)).put('x'); }
+  void write(const std::string& rel, const std::string& text) const { std::ofstream(at(rel)) << text; }
+  // A file's text without its trailing newlines, as a control file reads.
+  std::string read(const std::string& rel) const {
+    std::ifstream in(at(rel));
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return s;
+  }
   void symlink(const std::string& target, const std::string& rel) const {
     std::filesystem::create_symlink(target, at(rel));
   }

@@ -103,12 +103,7 @@ class FakeCgroupTree {
     };
   }
 
-  std::string read(const std::string& rel) const {
-    std::ifstream in(tree.at(rel));
-    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s;
-  }
+  std::string read(const std::string& rel) const { return tree.read(rel); }
   static std::string path_of(int dirfd) {
     char link[64], path[4096];
     snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);

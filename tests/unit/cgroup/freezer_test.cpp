@@ -20,13 +20,8 @@ namespace {
 struct Tree {
   test::TempTree t;
   test::FakeKernel k;
-  void put(const std::string& rel, const std::string& v) { std::ofstream(t.at(rel)) << v; }
-  std::string get(const std::string& rel) {
-    std::ifstream in(t.at(rel));
-    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s;
-  }
+  void put(const std::string& rel, const std::string& v) { t.write(rel, v); }
+  std::string get(const std::string& rel) { return t.read(rel); }
   UniqueFd dir(const std::string& rel) { return UniqueFd(open(t.at(rel).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
   // A v1 freezer leaf and a cgroup2 leaf of one container, as a hybrid host has them.
   void hybrid() {
@@ -38,9 +33,6 @@ struct Tree {
     t.mkdirs("unified/ctr");
     put("unified/ctr/cgroup.freeze", "0\n");
     put("unified/ctr/cgroup.events", "populated 1\nfrozen 0\n");
-  }
-  std::vector<JournalEntry> leaves() {
-    return {{"leaf", t.at("pids"), "/ctr"}, {"leaf", t.at("freezer"), "/ctr"}, {"leaf", t.at("unified"), "/ctr"}};
   }
 };
 
@@ -77,11 +69,6 @@ TEST_CASE("freezer: v1 frozen by an ancestor is frozen, but not paused (freezer.
   auto d = f.dir("freezer/ctr");
   CHECK(freezer::effectively_frozen(d.get(), freezer::Kind::V1));
   CHECK_FALSE(freezer::self_frozen(d.get(), freezer::Kind::V1));
-  CHECK_FALSE(freezer::paused(f.leaves()));
-  CHECK(freezer::any_frozen(f.leaves()));
-  // thaw_all leaves an ancestor's freeze alone: it is not the container's.
-  freezer::thaw_all(f.k, f.leaves());
-  CHECK(f.k.calls.empty());
 }
 
 TEST_CASE("freezer: v2 freeze waits for \"frozen 1\" in cgroup.events, bounded, and thaws back on a timeout") {
@@ -117,42 +104,6 @@ TEST_CASE("freezer: a cgroup with no freezer cannot be frozen, and the write nev
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().sys_errno() == ENOENT);
   CHECK_FALSE(std::filesystem::exists(f.t.at("pids/ctr/freezer.state")));
-}
-
-TEST_CASE("freezer: the container's freezer is its v1 freezer leaf, else its cgroup2 leaf") {
-  Tree f;
-  f.hybrid();
-  auto p = freezer::primary(f.leaves());
-  REQUIRE(p);
-  CHECK(p->kind == freezer::Kind::V1);
-  CHECK(p->dir == f.t.at("freezer/ctr"));
-  // Pure v2: the single leaf.
-  std::vector<JournalEntry> v2 = {{"leaf", f.t.at("unified"), "/ctr"}};
-  p = freezer::primary(v2);
-  REQUIRE(p);
-  CHECK(p->kind == freezer::Kind::V2);
-  // No leaves, or leaves that are gone: none.
-  CHECK_FALSE(freezer::primary({}));
-  CHECK_FALSE(freezer::primary({{"leaf", f.t.at("gone"), "/ctr"}}));
-  CHECK_FALSE(freezer::paused({}));
-}
-
-TEST_CASE("freezer: paused follows the primary freezer; thaw_all thaws every self-frozen leaf") {
-  Tree f;
-  f.hybrid();
-  CHECK_FALSE(freezer::paused(f.leaves()));
-  f.put("freezer/ctr/freezer.state", "FROZEN\n");
-  f.put("unified/ctr/cgroup.freeze", "1\n");
-  CHECK(freezer::paused(f.leaves()));
-  CHECK(freezer::any_frozen(f.leaves()));
-  freezer::thaw_all(f.k, f.leaves());
-  CHECK(f.get("freezer/ctr/freezer.state") == "THAWED");
-  CHECK(f.get("unified/ctr/cgroup.freeze") == "0");
-  CHECK_FALSE(freezer::paused(f.leaves()));
-  // Only v2 frozen (someone wrote cgroup.freeze): frozen, but the v1 freezer says not paused.
-  f.put("unified/ctr/cgroup.freeze", "1\n");
-  CHECK_FALSE(freezer::paused(f.leaves()));
-  CHECK(freezer::any_frozen(f.leaves()));
 }
 
 TEST_CASE("freezer: cgroup.kill is written where the kernel has it, refused where not") {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "libcontainer/cgroup/stats.hpp"
+#include "libcontainer/fd/unique_fd.hpp"
 #include "tests/unit/temp_tree.hpp"
 
 using namespace berth;
@@ -16,7 +17,7 @@ using namespace berth::cgroup;
 namespace {
 void put(const test::TempTree& t, const std::string& rel, const std::string& text) { std::ofstream(t.at(rel)) << text; }
 // read_stats over the leaf dirs rel, below t.
-Stats stats_of(const test::TempTree& t, std::initializer_list<const char*> rels) {
+Usage stats_of(const test::TempTree& t, std::initializer_list<const char*> rels) {
   std::vector<UniqueFd> open;
   std::vector<int> fds;
   for (const char* rel : rels) {
@@ -24,7 +25,9 @@ Stats stats_of(const test::TempTree& t, std::initializer_list<const char*> rels)
     REQUIRE(open.back());
     fds.push_back(open.back().get());
   }
-  return read_stats(fds);
+  Usage u;
+  read_stats(fds, u);
+  return u;
 }
 }  // namespace
 
@@ -80,8 +83,8 @@ TEST_CASE("read_stats on a fake v2 leaf: cpu.stat in ns, memory with swap added 
   put(t, "c/memory.events", "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n");
   put(t, "c/pids.current", "2\n");
   put(t, "c/pids.max", "max\n");
-  Stats s = stats_of(t, {"c"});
-  CHECK(s.v2);
+  Usage s = stats_of(t, {"c"});
+  CHECK(s.cgroup == "v2");
   CHECK(s.cpu.total == 1500000);
   CHECK(s.cpu.kernel == 500000);
   CHECK(s.throttling.throttled_time == 7000);
@@ -114,8 +117,8 @@ TEST_CASE("read_stats prefers the v1 leaves on a hybrid host; an OOM event line 
   put(t, "memory/c/memory.max_usage_in_bytes", "8192\n");
   put(t, "memory/c/memory.failcnt", "0\n");
   put(t, "memory/c/memory.limit_in_bytes", "9223372036854771712\n");
-  Stats s = stats_of(t, {"memory/c", "unified/c"});
-  CHECK(!s.v2);
+  Usage s = stats_of(t, {"memory/c", "unified/c"});
+  CHECK(s.cgroup == "v1");
   CHECK(s.cpu.total == 0);
   CHECK(s.memory.usage.max == 8192);
   std::string j = event_json("stats", "x", &s);

@@ -1,0 +1,145 @@
+// A container's cgroups; see container_cgroups.hpp.
+#include "libcontainer/cgroup/container_cgroups.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "libcontainer/cgroup/files.hpp"
+#include "libcontainer/cgroup/stats.hpp"
+
+namespace berth::cgroup {
+namespace {
+
+// cgroup.procs of dirfd and of every cgroup below it (a container may make
+// its own sub-cgroups), depth-bounded.
+void collect_procs(int dirfd, std::set<pid_t>& out, int depth) {
+  for (pid_t p : read_procs(dirfd)) out.insert(p);
+  if (depth == 0) return;
+  int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) return;
+  DIR* d = fdopendir(dup_fd);
+  if (!d) {
+    close(dup_fd);
+    return;
+  }
+  while (dirent* e = readdir(d)) {
+    if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+    UniqueFd sub(openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    if (sub) collect_procs(sub.get(), out, depth - 1);
+  }
+  closedir(d);
+}
+
+}  // namespace
+
+ContainerCgroups ContainerCgroups::open(sys::Kernel& k, const std::string& state_dir, pid_t init) {
+  return open(k, cgroup::leaves(state_dir), init);
+}
+
+ContainerCgroups ContainerCgroups::open(sys::Kernel& k, const state::ContainerState& s, pid_t init) {
+  return open(k, cgroup::leaves(s), init);
+}
+
+ContainerCgroups ContainerCgroups::open(sys::Kernel& k, std::vector<JournalEntry> entries, pid_t init) {
+  std::vector<Leaf> leaves;
+  std::optional<Error> missing;
+  for (auto& e : entries) {
+    auto fd = k.open_dir_at(AT_FDCWD, e.dir());
+    if (!fd.ok() && !missing) missing = std::move(fd).error().context("open the container's cgroup");
+    leaves.push_back({std::move(e.mount), std::move(e.path), fd.ok() ? std::move(*fd) : UniqueFd()});
+  }
+  ContainerCgroups c(k, std::move(leaves), init);
+  c.missing_ = std::move(missing);
+  return c;
+}
+
+ContainerCgroups::ContainerCgroups(sys::Kernel& k, std::vector<Leaf> leaves, pid_t init)
+    : kernel_(&k), leaves_(std::move(leaves)), init_(init) {
+  // The v1 freezer controller first: on a hybrid host the cgroup2 leaf has
+  // cgroup.freeze too, but pause is the v1 freezer's (as runc's).
+  for (size_t i = 0; i < leaves_.size() && freezer_kind_ != freezer::Kind::V1; i++) {
+    freezer::Kind kind = freezer::kind_of(leaves_[i].fd.get());
+    if (kind == freezer::Kind::V1 || (kind == freezer::Kind::V2 && freezer_ < 0))
+      freezer_ = int(i), freezer_kind_ = kind;
+  }
+}
+
+Status ContainerCgroups::holds_init(const Leaf& l) const {
+  return init_ > 0 ? check_holds_init(l.fd.get(), l.dir(), init_) : Status{};
+}
+
+Status ContainerCgroups::check() const {
+  if (missing_) return *missing_;
+  for (const auto& l : leaves_) BERTH_CHECK(holds_init(l));
+  return {};
+}
+
+bool ContainerCgroups::paused() const {
+  return has_freezer() && freezer::self_frozen(leaves_[freezer_].fd.get(), freezer_kind_);
+}
+
+bool ContainerCgroups::any_frozen() const {
+  for (const auto& l : leaves_)
+    if (freezer::effectively_frozen(l.fd.get(), freezer::kind_of(l.fd.get()))) return true;
+  return false;
+}
+
+Status ContainerCgroups::freeze() {
+  if (!has_freezer()) return Error(Code::Unsupported, "no freezer cgroup");
+  const Leaf& l = leaves_[freezer_];
+  BERTH_CHECK(holds_init(l));
+  return freezer::freeze(*kernel_, l.fd.get(), freezer_kind_).context("freeze " + l.dir());
+}
+
+Status ContainerCgroups::thaw() {
+  if (!has_freezer()) return Error(Code::Unsupported, "no freezer cgroup");
+  const Leaf& l = leaves_[freezer_];
+  return freezer::thaw(*kernel_, l.fd.get(), freezer_kind_).context("thaw " + l.dir());
+}
+
+void ContainerCgroups::thaw_all() {
+  for (const auto& l : leaves_)
+    if (auto kind = freezer::kind_of(l.fd.get()); freezer::self_frozen(l.fd.get(), kind))
+      (void)freezer::thaw(*kernel_, l.fd.get(), kind);
+}
+
+std::vector<pid_t> ContainerCgroups::pids() const {
+  // Every hierarchy holds the same processes; the union also covers one
+  // that a process left on purpose in a single hierarchy.
+  std::set<pid_t> pids;
+  for (const auto& l : leaves_)
+    if (l.fd) collect_procs(l.fd.get(), pids, 16);
+  return {pids.begin(), pids.end()};
+}
+
+Status ContainerCgroups::kill(int sig) {
+  sys::Kernel& k = *kernel_;
+  // Frozen whatever the state was before; a cgroup that will not freeze is
+  // signalled anyway.
+  if (has_freezer()) (void)freezer::freeze(k, leaves_[freezer_].fd.get(), freezer_kind_);
+  for (pid_t pid : pids()) {
+    uint64_t start = k.start_time(pid);
+    if (start) (void)k.signal(pid, start, sig);  // gone meanwhile: nothing to signal
+  }
+  if (sig == SIGKILL) {
+    // cgroup.kill (v2) also reaches a process forked before the freeze
+    // took hold; on v1 a frozen process dies only once thawed.
+    for (const auto& l : leaves_)
+      if (freezer::kind_of(l.fd.get()) == freezer::Kind::V2) (void)freezer::kill(k, l.fd.get());
+    thaw_all();
+  }
+  return has_freezer() ? thaw() : Status{};
+}
+
+void ContainerCgroups::read_usage(Usage& u) const {
+  std::vector<int> fds;
+  for (const auto& l : leaves_)
+    if (l.fd) fds.push_back(l.fd.get());
+  read_stats(fds, u);
+}
+
+}  // namespace berth::cgroup
