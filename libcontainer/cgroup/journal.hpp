@@ -1,7 +1,8 @@
 // The cgroups journal: the "cgroups" section of the container's record
 // (state/store.hpp), saved by the cgroups isolator before it makes any
-// directory, read by its cleanup and by the commands that act on a
-// container's processes (ps, pause, resume, kill --all). One entry each:
+// directory, read by its cleanup and by ContainerCgroups::open
+// (container_cgroups.hpp), through which the commands act on a container's
+// cgroups. One entry each:
 //   {"kind": "made", "mount": MOUNT, "path": PATH}   a directory create made
 //                                  (removed on cleanup, innermost first)
 //   {"kind": "leaf", "mount": MOUNT, "path": PATH}   the container's cgroup
