@@ -40,23 +40,6 @@ std::string version_text() {
 // runc commands berth does not implement yet: named as such, not as unknown.
 constexpr const char* kNotYet[] = {"exec", "checkpoint", "restore"};
 
-// The global options that take a value, as define_command_line defines them.
-constexpr std::string_view kGlobalsWithValue[] = {"--root", "--log", "--log-format", "--criu", "--rootless"};
-
-// The first argument that is not a global option or its value: the command
-// the user meant (the word after a "--"), or nullptr.
-const char* command_word(int argc, char** argv) {
-  for (int i = 1; i < argc; i++) {
-    std::string_view a = argv[i];
-    if (a == "--") return i + 1 < argc ? argv[i + 1] : nullptr;
-    if (a.size() < 2 || a[0] != '-') return argv[i];
-    if (a.find('=') != std::string_view::npos) continue;  // --root=DIR
-    if (global_takes_value(a)) i++;                       // --root DIR
-  }
-  return nullptr;
-}
-
-// Exit code 1 with a message for an unknown or unimplemented command, or -1.
 // CLI11 alone says "A subcommand is required" for a word it does not know,
 // and prints the top-level help (exit 0) for `WORD -h`.
 int refuse_command(const CLI::App& app, int argc, char** argv, std::ostream& err) {
@@ -99,17 +82,6 @@ void add_id_command(CLI::App& app, const char* name, const char* help, std::stri
 }
 
 }  // namespace
-
-bool global_takes_value(std::string_view option) {
-  for (std::string_view g : kGlobalsWithValue)
-    if (option == g) return true;
-  return false;
-}
-
-bool enters_container(int argc, char** argv) {
-  const char* word = command_word(argc, argv);
-  return word && (std::string_view(word) == "create" || std::string_view(word) == "run");
-}
 
 void define_command_line(CLI::App& app, Parsed& p) {
   define_globals(app, p);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/command_word.hpp"
 #include "runtime/commands.hpp"
 #include "runtime/events.hpp"
 #include "runtime/update.hpp"
@@ -60,15 +61,5 @@ void define_command_line(CLI::App& app, Parsed& p);
 // Parses argv into p. Returns -1 when p.cmd is to be run, or the exit code
 // (0 after help or version, 1 for a usage error or an unknown command).
 int parse(int argc, char** argv, Parsed& p, std::ostream& out, std::ostream& err);
-
-// Whether a global option takes a value (--root DIR): what the scan of
-// enters_container skips; define_command_line's globals must agree.
-bool global_takes_value(std::string_view option);
-
-// Whether the command is create or run, whose clone enters a container: they
-// run from the sealed view of the binary (sealed_exe.hpp), decided before the
-// CLI11 App is built so that the re-execution does not parse twice (about a
-// third of a millisecond). main checks again after parsing.
-bool enters_container(int argc, char** argv);
 
 }  // namespace berth::cli

@@ -7,7 +7,8 @@
 // first is dropped); "wait delete" likewise, from a caller that deletes the
 // container once answered (a foreground run): the record is then written
 // without the fsyncs, as it goes with the directory; "created" -> "ok"
-// (create has finished), "shutdown" -> "ok" and exit. It exits on its own
+// (create has finished; the shim then fsyncs the state record create
+// wrote without waiting for the disk), "shutdown" -> "ok" and exit. It exits on its own
 // once the init is gone if the create that started it never finished (no
 // "created"), or if its state directory was removed without a delete: then
 // it first removes the cgroups create made (--cgroup= arguments,
@@ -168,6 +169,23 @@ struct Shim {
     return record_to_go ? -1 : Sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
 
+  // create saves the state record without fsync, on its critical path
+  // (launcher/create.cpp); once it has said "created" and been answered,
+  // the shim makes the record and its directory entry durable. Nothing
+  // waits for this: a crash before it lands loses only the record of a
+  // container whose processes and cgroups that crash took with it.
+  void make_record_durable() {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    const char* files[] = {path, dir};
+    for (const char* p : files) {
+      int fd = Sys::open(p, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;  // deleted meanwhile
+      (void)Sys::fsync(fd);
+      Sys::close(fd);
+    }
+  }
+
   void record_exit(int status) {
     exited = true;
     if (WIFSIGNALED(status)) {
@@ -211,6 +229,7 @@ struct Shim {
       created = true;
       reply(fd, "ok");
       Sys::close(fd);
+      make_record_durable();
       return true;
     }
     if (!strcmp(line, "shutdown")) {

@@ -3,7 +3,8 @@
 #
 # Order: unit (build/unit-tests, doctest), san (the same tests built with ASan and
 # UBSan, build/san/unit-tests: any report fails it), fuzz (tests/fuzz/run.sh build/fuzz-config,
-# one test), lint (tests/lint/child_symbols.sh on the built child objects and
+# one test), lint (tests/lint/child_symbols.sh on the built child objects,
+# tests/lint/early_symbols.sh on the objects that run before libc, and
 # tests/lint/format.sh on the sources, a test each),
 # then every *.bats file under tests/integration and tests/security.
 # Prints one line per suite, the details of what failed, and as its last line exactly
@@ -85,12 +86,13 @@ run_fuzz() {
 }
 
 # The lint checks, one test each: child code calls libc only through child::sys
-# (STYLE.md §5), and the sources follow .clang-format.
+# (STYLE.md §5), the code before libc starts calls nothing, and the sources follow
+# .clang-format.
 run_lint() {
 	local log rc p=0 f=0 check
 	log=$(logname lint)
 	: > "$log"
-	for check in child_symbols format; do
+	for check in child_symbols early_symbols format; do
 		timeout "$TEST_TIMEOUT" "tests/lint/$check.sh" >> "$log" 2>&1
 		rc=$?
 		if [ $rc -eq 0 ]; then

@@ -61,8 +61,10 @@ ContainerCgroups::ContainerCgroups(sys::Kernel& k, std::vector<Leaf> leaves, pid
     : kernel_(&k), leaves_(std::move(leaves)), init_(init) {
   // The v1 freezer controller first: on a hybrid host the cgroup2 leaf has
   // cgroup.freeze too, but pause is the v1 freezer's (as runc's).
-  for (size_t i = 0; i < leaves_.size() && freezer_kind_ != freezer::Kind::V1; i++) {
+  for (size_t i = 0; i < leaves_.size(); i++) {
     freezer::Kind kind = freezer::kind_of(leaves_[i].fd.get());
+    kinds_.push_back(kind);
+    if (freezer_kind_ == freezer::Kind::V1) continue;
     if (kind == freezer::Kind::V1 || (kind == freezer::Kind::V2 && freezer_ < 0))
       freezer_ = int(i), freezer_kind_ = kind;
   }
@@ -83,8 +85,8 @@ bool ContainerCgroups::paused() const {
 }
 
 bool ContainerCgroups::any_frozen() const {
-  for (const auto& l : leaves_)
-    if (freezer::effectively_frozen(l.fd.get(), freezer::kind_of(l.fd.get()))) return true;
+  for (size_t i = 0; i < leaves_.size(); i++)
+    if (kinds_[i] != freezer::Kind::None && freezer::effectively_frozen(leaves_[i].fd.get(), kinds_[i])) return true;
   return false;
 }
 
@@ -102,9 +104,9 @@ Status ContainerCgroups::thaw() {
 }
 
 void ContainerCgroups::thaw_all() {
-  for (const auto& l : leaves_)
-    if (auto kind = freezer::kind_of(l.fd.get()); freezer::self_frozen(l.fd.get(), kind))
-      (void)freezer::thaw(*kernel_, l.fd.get(), kind);
+  for (size_t i = 0; i < leaves_.size(); i++)
+    if (kinds_[i] != freezer::Kind::None && freezer::self_frozen(leaves_[i].fd.get(), kinds_[i]))
+      (void)freezer::thaw(*kernel_, leaves_[i].fd.get(), kinds_[i]);
 }
 
 std::vector<pid_t> ContainerCgroups::pids() const {
@@ -128,8 +130,8 @@ Status ContainerCgroups::kill(int sig) {
   if (sig == SIGKILL) {
     // cgroup.kill (v2) also reaches a process forked before the freeze
     // took hold; on v1 a frozen process dies only once thawed.
-    for (const auto& l : leaves_)
-      if (freezer::kind_of(l.fd.get()) == freezer::Kind::V2) (void)freezer::kill(k, l.fd.get());
+    for (size_t i = 0; i < leaves_.size(); i++)
+      if (kinds_[i] == freezer::Kind::V2) (void)freezer::kill(k, leaves_[i].fd.get());
     thaw_all();
   }
   return has_freezer() ? thaw() : Status{};

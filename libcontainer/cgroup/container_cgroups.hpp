@@ -74,6 +74,7 @@ class ContainerCgroups {
 
   sys::Kernel* kernel_;
   std::vector<Leaf> leaves_;
+  std::vector<freezer::Kind> kinds_;  // each leaf's freezer, found once
   pid_t init_ = 0;
   int freezer_ = -1;  // index in leaves_
   freezer::Kind freezer_kind_ = freezer::Kind::None;

@@ -295,14 +295,17 @@ Status Launch::run() {
   st.poststop = config.hooks.poststop;
   st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
 
-  // The record is saved three times (each save an fsync, up to a
-  // millisecond or two on a disk-backed --root): by the cgroups isolator
-  // with its journal before its first mkdir (with the fields above; a crash
-  // before leaves a directory without a record, which `delete --force`
-  // removes with every isolator's cleanup), after the spawn with the pids,
-  // and at the end in phase "created". The device rules ride along with
-  // the pids. filesystem/linux saves once more when the init shares the
-  // host's mount namespace.
+  // The record is saved three times: by the cgroups isolator with its
+  // journal before its first mkdir (with the fields above; a crash before
+  // leaves a directory without a record, which `delete --force` removes
+  // with every isolator's cleanup), after the spawn with the pids, and at
+  // the end in phase "created". The device rules ride along with the pids.
+  // filesystem/linux saves once more when the init shares the host's mount
+  // namespace. Each save is an atomic replace, without fsync (up to a
+  // millisecond or two each on a disk-backed --root): what the record
+  // names before "created" (processes, cgroups) does not outlive a crash of
+  // the host, and a killed caller needs only the page cache. The shim makes
+  // the final record durable once told "created", off this path.
   ctx.record = &rec;
   BERTH_CHECK(provision());
   timeline.mark("provisioned");
@@ -337,7 +340,7 @@ Result<Created> create(const state::Store& store, const CreateOptions& opts, con
            isolators,
            ContainerContext{config, opts.id, "", "", ""},
            {},
-           state::Record(store.kernel(), store.dir(opts.id))};
+           state::Record(store.kernel(), store.dir(opts.id), state::Sync::None)};
   Status s = l.run();
   if (!s.ok()) {
     Error e = std::move(s).error();

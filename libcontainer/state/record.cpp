@@ -157,8 +157,11 @@ Result<ContainerState> read_record(const std::string& dir) {
   return s;
 }
 
-Status write_record(sys::Kernel& kernel, const std::string& dir, const ContainerState& s) {
-  return kernel.write_file_synced(dir + "/" + kRecordFile, format_record(s), 0600).context("save the state record");
+Status write_record(sys::Kernel& kernel, const std::string& dir, const ContainerState& s, Sync sync) {
+  std::string path = dir + "/" + kRecordFile;
+  return (sync == Sync::File ? kernel.write_file_synced(path, format_record(s), 0600)
+                             : kernel.write_file(path, format_record(s), 0600))
+      .context("save the state record");
 }
 
 Result<Record> Record::load(sys::Kernel& kernel, std::string dir) {

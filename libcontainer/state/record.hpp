@@ -8,6 +8,7 @@
 
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/state/container_state.hpp"
+#include "libcontainer/state/files.hpp"
 #include "libcontainer/sys/kernel.hpp"
 
 namespace berth::json {
@@ -31,17 +32,22 @@ void write_annotations(json::Writer& w, const std::map<std::string, std::string>
 // The record in <dir>, in either phase; the error says "state of ID: ...".
 // sys_errno ENOENT when there is none (yet).
 Result<ContainerState> read_record(const std::string& dir);
-// Replaces <dir>/state.json (temp file, fsync, rename).
-Status write_record(sys::Kernel& kernel, const std::string& dir, const ContainerState& s);
+// Replaces <dir>/state.json (temp file, fsync unless Sync::None, rename).
+Status write_record(sys::Kernel& kernel, const std::string& dir, const ContainerState& s, Sync sync = Sync::File);
 
 // A container's record in memory and the directory it is saved in. create
 // builds one and hands it to the isolators (ContainerContext::record), which
 // put their sections into it; it is saved only when a crash from then on
 // must find what it holds (record.cpp counts the writes). A command that
 // changes a section of an existing container (update) loads one.
+// Each save replaces the file atomically; create's record is saved without
+// fsync (Sync::None: its saves are on the critical path of every create)
+// and made durable by the shim once create has finished (shim/shim.hpp);
+// a loaded record is saved with fsync.
 class Record {
  public:
-  Record(sys::Kernel& kernel, std::string dir) : kernel_(&kernel), dir_(std::move(dir)) {}
+  Record(sys::Kernel& kernel, std::string dir, Sync sync = Sync::File)
+      : kernel_(&kernel), dir_(std::move(dir)), sync_(sync) {}
   static Result<Record> load(sys::Kernel& kernel, std::string dir);
 
   ContainerState st;
@@ -51,11 +57,12 @@ class Record {
   void put(const std::string& section, std::string json) { st.sections[section] = std::move(json); }
   // The section's JSON text, "" when there is none.
   const std::string& section(const std::string& name) const;
-  Status save() const { return write_record(*kernel_, dir_, st); }
+  Status save() const { return write_record(*kernel_, dir_, st, sync_); }
 
  private:
   sys::Kernel* kernel_;  // a pointer: a Record can be assigned
   std::string dir_;
+  Sync sync_;
 };
 
 }  // namespace berth::state

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "libcontainer/fd/unique_fd.hpp"
+#include "libcontainer/sys/exe_view.hpp"
 
 namespace berth::sys {
 namespace {
@@ -28,24 +29,6 @@ std::string read_self_exe_link() {
   char buf[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, size_t(n)) : std::string();
-}
-
-// A detached bind mount of the binary alone, made read-only. It belongs to an
-// anonymous mount namespace, so it shows in no mountinfo and nothing is left
-// to unmount: the kernel frees it when the last user (our exe) goes.
-UniqueFd readonly_view(int* err) {
-  UniqueFd tree(int(syscall(SYS_open_tree, AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
-  if (!tree) {
-    *err = errno;
-    return {};
-  }
-  mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-  if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
-    *err = errno;
-    return {};
-  }
-  return tree;
 }
 
 // Where open_tree is refused (an old kernel, or no CAP_SYS_ADMIN over the mount
@@ -69,8 +52,7 @@ Result<UniqueFd> sealed_copy() {
 }  // namespace
 
 ExeGuard self_exe_guard() {
-  struct statvfs sv;
-  if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY)) return ExeGuard::ReadOnlyMount;
+  if (exe_on_readonly_mount()) return ExeGuard::ReadOnlyMount;
   UniqueFd fd(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   if (fd) {
     int seals = fcntl(fd.get(), F_GET_SEALS);
@@ -81,23 +63,16 @@ ExeGuard self_exe_guard() {
 
 Result<void> reexec_from_sealed_exe(char** argv, char** envp) {
   if (self_exe_guard() != ExeGuard::None) return {};
-  // The new image finds berth-shim beside the real binary through argv[0]:
-  // its own /proc/self/exe names the view ("/" or "/memfd:berth").
   std::string real = read_self_exe_link();
   if (real.empty() || real[0] != '/') return sys_error(errno ? errno : ENOENT, "readlink /proc/self/exe");
-  int err = 0;
-  UniqueFd exe = readonly_view(&err);
-  // The view's fd stays open across the exec (it keeps the view's anonymous
-  // mount namespace alive) so that the new image can make the view noexec:
-  // forbid_exec_of_view() closes it. A memfd copy's fd closes at exec.
-  if (exe && fcntl(exe.get(), F_SETFD, 0) < 0) return sys_error(errno, "keep the read-only view of " + real);
-  if (!exe) {
-    if (err != ENOSYS && err != EPERM && err != EINVAL) return sys_error(err, "make a read-only view of " + real);
-    exe = BERTH_TRY(sealed_copy());
-  }
+  // Usually done already, from the entry point (runtime/early_start.cpp).
+  int err = int(-exec_from_readonly_view(argv, envp));
+  if (err != ENOSYS && err != EPERM && err != EINVAL)
+    return sys_error(err, "re-execute " + real + " from a read-only view of itself");
+  UniqueFd mem = BERTH_TRY(sealed_copy());
   argv[0] = real.data();
-  syscall(SYS_execveat, exe.get(), "", argv, envp, AT_EMPTY_PATH);
-  return sys_error(errno, "re-execute " + real + " from a read-only view of itself");
+  syscall(SYS_execveat, mem.get(), "", argv, envp, AT_EMPTY_PATH);
+  return sys_error(errno, "re-execute " + real + " from a sealed copy of itself");
 }
 
 void forbid_exec_of_view() {

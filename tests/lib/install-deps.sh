@@ -7,6 +7,7 @@ set -euo pipefail
 
 PKGS=(
   g++ make pkg-config libc6-dev             # toolchain (libc.a: berth is a static PIE)
+  musl-tools                                # the shim, static against musl (Makefile)
   libseccomp-dev libcap-dev libyajl-dev libmnl-dev libcli11-dev   # libraries
   doctest-dev                               # unit tests
   clang libclang-rt-14-dev                  # fuzzing (libFuzzer + sanitizers)

@@ -386,7 +386,7 @@ TEST_CASE("command line: the scan skips exactly the global options that take a v
   for (const CLI::Option* o : app.get_options()) {
     for (const std::string& name : o->get_lnames()) {
       CAPTURE(name);
-      CHECK(cli::global_takes_value("--" + name) == (o->get_items_expected_max() > 0));
+      CHECK(cli::global_takes_value(("--" + name).c_str()) == (o->get_items_expected_max() > 0));
       seen++;
     }
   }

@@ -239,6 +239,27 @@ TEST_CASE("shim: \"created\" is answered ok and marks its create finished (it th
   CHECK(w.shim.created);
 }
 
+TEST_CASE("shim: after answering \"created\" it makes the state record and its directory durable") {
+  World w;
+  w.t.write("state/state.json", "{}");
+  Client a;
+  CHECK(w.shim.handle_line(a.fds[0], "created"));
+  std::vector<std::string> want = {"send",  "close",      "open state.json", "fsync",
+                                   "close", "open state", "fsync",           "close"};
+  CHECK(FakeShimSys::calls == want);
+  CHECK(a.reply() == "ok\n");
+}
+
+TEST_CASE("shim: \"created\" for a directory deleted meanwhile is still answered, and nothing is synced") {
+  World w;
+  std::filesystem::remove_all(w.t.at("state"));
+  Client a;
+  CHECK(w.shim.handle_line(a.fds[0], "created"));
+  CHECK(a.reply() == "ok\n");
+  std::vector<std::string> want = {"send", "close", "open state.json", "open state"};
+  CHECK(FakeShimSys::calls == want);
+}
+
 TEST_CASE("shim: a request is read up to its newline, in pieces; one longer than the buffer is dropped") {
   World w;
   Client a;
