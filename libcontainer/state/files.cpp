@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 
 #include "libcontainer/fd/unique_fd.hpp"
@@ -34,7 +33,7 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
     }
     off += size_t(n);
   }
-  if (sync == Sync::File && !getenv("BERTH_X_NOSYNC") && fsync(fd.get()) < 0) {
+  if (sync == Sync::File && fsync(fd.get()) < 0) {
     Error e = sys_error(errno, "fsync " + tmp);
     unlink(tmp.c_str());
     return e;
