@@ -42,7 +42,7 @@ isolators::Deps deps_of(const Globals& g) {
 
 }  // namespace
 
-Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console) {
+Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool transient) {
   auto config = BERTH_TRY(spec::load_config(f.bundle.empty() ? "." : f.bundle));
   launcher::CreateOptions o;
   o.id = f.id;
@@ -54,6 +54,7 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.preserve_fds = f.preserve_fds;
   o.preserved_open = f.preserved_open;
   o.keep_console = keep_console;
+  o.transient = transient;
   o.shim_path = shim_path(g);
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
   o.warn = [&g](const std::string& line) { g.log->warn(line); };
@@ -82,7 +83,7 @@ std::string hold_preserved_fds(int n) {
 }
 
 Result<int> cmd_create(const Globals& g, const CreateFlags& f) {
-  BERTH_TRY(create_from_flags(g, f, false));
+  BERTH_TRY(create_from_flags(g, f, false, false));
   return 0;
 }
 

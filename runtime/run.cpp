@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "isolators/registry.hpp"
 #include "libcontainer/log/timeline.hpp"
@@ -19,7 +20,7 @@
 
 namespace berth::cli {
 
-Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console);
+Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool transient);
 
 namespace {
 
@@ -77,14 +78,17 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   if (!f.detach) sigprocmask(SIG_BLOCK, &fwd, nullptr);
   log::Timeline timeline;
   timeline.start();
-  auto created = BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty()));
+  auto created = BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty(), !f.detach && !f.keep));
   state::Store store = g.store();
   std::string dir = store.dir(f.id);
+  // Made while the container runs (below): its removal once it has exited
+  // is what the caller waits for.
+  std::optional<IsolatorList> isos;
   auto remove_container = [&] {
     if (f.keep) return;
-    auto isos = isolators_of(g, f.id);
+    if (!isos) isos = isolators_of(g, f.id);
     std::vector<std::string> warnings;
-    Status s = launcher::remove(store, f.id, true, isos, &warnings);
+    Status s = launcher::remove(store, f.id, true, *isos, &warnings);
     if (!s.ok()) g.log->error(s.error().message());
     for (const auto& w : warnings) g.log->warn(w);
   };
@@ -99,6 +103,7 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     return std::move(started).error();
   }
   if (f.detach) return 0;
+  if (!f.keep) isos = isolators_of(g, f.id);
 
   int sfd = signalfd(-1, &fwd, SFD_CLOEXEC);
   UniqueFd sig(sfd);

@@ -8,7 +8,9 @@
 // container once answered (a foreground run): the record is then written
 // without the fsyncs, as it goes with the directory; "created" -> "ok"
 // (create has finished; the shim then fsyncs the state record create
-// wrote without waiting for the disk), "shutdown" -> "ok" and exit. It exits on its own
+// wrote without waiting for the disk), "created transient" -> "ok" likewise
+// from a create whose caller deletes the container once it exits (a
+// foreground run): no fsync, as for "wait delete"; "shutdown" -> "ok" and exit. It exits on its own
 // once the init is gone if the create that started it never finished (no
 // "created"), or if its state directory was removed without a delete: then
 // it first removes the cgroups create made (--cgroup= arguments,
@@ -225,11 +227,12 @@ struct Shim {
         Sys::close(fd);
       return true;
     }
-    if (!strcmp(line, "created")) {
+    bool transient = !strcmp(line, "created transient");
+    if (transient || !strcmp(line, "created")) {
       created = true;
       reply(fd, "ok");
       Sys::close(fd);
-      make_record_durable();
+      if (!transient) make_record_durable();
       return true;
     }
     if (!strcmp(line, "shutdown")) {

@@ -84,6 +84,18 @@ bool ContainerCgroups::paused() const {
   return has_freezer() && freezer::self_frozen(leaves_[freezer_].fd.get(), freezer_kind_);
 }
 
+bool ContainerCgroups::paused(const state::ContainerState& s) {
+  auto entries = cgroup::leaves(s);
+  // As the constructor chooses: the v1 freezer, else the cgroup2 leaf.
+  for (const char* probe : {"freezer.state", "cgroup.freeze"})
+    for (const auto& e : entries) {
+      if (faccessat(AT_FDCWD, (e.dir() + "/" + probe).c_str(), F_OK, 0) != 0) continue;
+      UniqueFd fd(::open(e.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      return fd && freezer::self_frozen(fd.get(), freezer::kind_of(fd.get()));
+    }
+  return false;
+}
+
 bool ContainerCgroups::any_frozen() const {
   for (size_t i = 0; i < leaves_.size(); i++)
     if (kinds_[i] != freezer::Kind::None && freezer::effectively_frozen(leaves_[i].fd.get(), kinds_[i])) return true;

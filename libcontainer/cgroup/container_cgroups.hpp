@@ -46,6 +46,10 @@ class ContainerCgroups {
   bool has_freezer() const { return freezer_ >= 0; }
   // Frozen by pause (the freezer is self-frozen).
   bool paused() const;
+  // The same for the container s records, opening only its freezer leaf,
+  // found by its files' names (`state` and `list` ask this of every
+  // container they show).
+  static bool paused(const state::ContainerState& s);
   // Any leaf frozen, by itself or an ancestor: its processes do not run.
   bool any_frozen() const;
   // Freezes the freezer, once it is checked to hold the init (frozen

@@ -176,9 +176,11 @@ Status Launch::add_watches(std::vector<std::string>& argv) {
 }
 
 // The shim exits once the init is gone if its create never finished: from
-// now on it stays until delete.
+// now on it stays until delete. It then makes the record durable, unless the
+// container is transient.
 Status Launch::tell_shim_created() {
-  auto reply = BERTH_TRY(store.kernel().request_line(ctx.state_dir + "/shim.sock", "created").context("tell the shim"));
+  const char* req = opts.transient ? "created transient" : "created";
+  auto reply = BERTH_TRY(store.kernel().request_line(ctx.state_dir + "/shim.sock", req).context("tell the shim"));
   if (reply != "ok") return Error(Code::Internal, "the shim answered \"" + reply + "\" to \"created\"");
   return {};
 }

@@ -33,6 +33,9 @@ struct CreateOptions {
   // land there and reach the container (see cli::hold_preserved_fds).
   std::string preserved_open;
   bool keep_console = false;  // `run` in the foreground: return the master instead
+  // `run` in the foreground without --keep: the container is deleted once
+  // it exits, so the shim need not make its record durable.
+  bool transient = false;
   std::string shim_path;      // berth-shim next to the berth binary
   // With --debug: receives one line of phase timings after a create.
   std::function<void(const std::string&)> debug;

@@ -114,7 +114,7 @@ RunState current_status(const Store& store, const ContainerState& s) {
   if (stat((d + "/exit.json").c_str(), &st) == 0) return RunState::Stopped;
   if (s.pid <= 0 || store.kernel().start_time(s.pid) != s.init_start_time) return RunState::Stopped;
   // Frozen by `pause` (created or running), as runc reports it.
-  if (cgroup::ContainerCgroups::open(store.kernel(), s, 0).paused()) return RunState::Paused;
+  if (cgroup::ContainerCgroups::paused(s)) return RunState::Paused;
   if (stat((d + "/exec.fifo").c_str(), &st) == 0) return RunState::Created;
   return RunState::Running;
 }

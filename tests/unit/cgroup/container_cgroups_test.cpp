@@ -209,3 +209,24 @@ TEST_CASE("container cgroups: the OOM watch is the memory cgroup's; none without
   CHECK(w->take() == 1);
   CHECK_FALSE(w->gone());
 }
+
+TEST_CASE("container cgroups: paused() of a record finds the freezer by its files and agrees with the opened one") {
+  for (bool v2 : {false, true}) {
+    Host h(v2);
+    const char* file = v2 ? "unified/ctr/cgroup.freeze" : "freezer/ctr/freezer.state";
+    state::Record record(h.k, h.t.at("state"));
+    REQUIRE(save_journal(record, h.journal).ok());
+    INFO(file);
+    CHECK_FALSE(ContainerCgroups::paused(record.st));
+    h.put(file, v2 ? "1" : "FROZEN");
+    CHECK(ContainerCgroups::paused(record.st));
+    CHECK(h.open().paused());
+    // On a hybrid host the v1 freezer decides, not the cgroup2 leaf.
+    if (!v2) {
+      h.put(file, "THAWED");
+      h.put("unified/ctr/cgroup.freeze", "1");
+      CHECK_FALSE(ContainerCgroups::paused(record.st));
+      CHECK_FALSE(h.open().paused());
+    }
+  }
+}

@@ -250,6 +250,16 @@ TEST_CASE("shim: after answering \"created\" it makes the state record and its d
   CHECK(a.reply() == "ok\n");
 }
 
+TEST_CASE("shim: \"created transient\" (a foreground run, which deletes the container) syncs nothing") {
+  World w;
+  w.t.write("state/state.json", "{}");
+  Client a;
+  CHECK(w.shim.handle_line(a.fds[0], "created transient"));
+  CHECK(a.reply() == "ok\n");
+  CHECK(w.shim.created);
+  CHECK(FakeShimSys::calls == std::vector<std::string>{"send", "close"});
+}
+
 TEST_CASE("shim: \"created\" for a directory deleted meanwhile is still answered, and nothing is synced") {
   World w;
   std::filesystem::remove_all(w.t.at("state"));
