@@ -2,6 +2,8 @@
 #include "libcontainer/state/files.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,6 +13,24 @@
 #include "libcontainer/state/rfc3339.hpp"
 
 namespace berth::state {
+namespace {
+
+// Puts tmp in path's place, atomically for readers. Over an existing file
+// and unsynced: an exchange of the two names, then the old file's unlink. A
+// rename over it would make ext4 (auto_da_alloc) write the new data out
+// first, 0.1 to 0.3 ms here, which only a durable write needs, and that one
+// is fsync'ed already. Where there is nothing to replace, or the file system
+// cannot exchange, a rename.
+int replace(const std::string& tmp, const std::string& path, Sync sync) {
+  if (sync == Sync::None &&
+      syscall(SYS_renameat2, AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    unlink(tmp.c_str());
+    return 0;
+  }
+  return rename(tmp.c_str(), path.c_str());
+}
+
+}  // namespace
 
 std::string now_rfc3339() {
   char buf[64];
@@ -38,7 +58,7 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
     unlink(tmp.c_str());
     return e;
   }
-  if (rename(tmp.c_str(), path.c_str()) < 0) {
+  if (replace(tmp, path, sync) < 0) {
     Error e = sys_error(errno, "rename " + tmp);
     unlink(tmp.c_str());
     return e;

@@ -12,11 +12,13 @@ namespace berth::state {
 // RFC 3339 with nanoseconds, UTC ("2026-11-25T01:08:15.123456789Z").
 std::string now_rfc3339();
 
-// Writes data to path atomically: a temp file renamed over path, so a reader
-// sees the old or the new content, never a part. Sync::File fsyncs the temp
-// file before the rename, so that this holds after a crash of the host too
-// (the state record); Sync::None is for what no reboot needs (a pid file),
-// since an fsync on a disk-backed --root costs up to milliseconds.
+// Writes data to path atomically: a temp file put in path's place (renamed
+// over it, or exchanged with it and the old one unlinked), so a reader sees
+// the old or the new content, never a part. Sync::File fsyncs the temp file
+// before the rename, so that this holds after a crash of the host too (a
+// loaded state record); Sync::None is for what no reboot needs (a pid file,
+// create's saves of the record), since an fsync on a disk-backed --root
+// costs up to milliseconds.
 enum class Sync { None, File };
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600, Sync sync = Sync::None);
 Result<std::string> read_file(const std::string& path);

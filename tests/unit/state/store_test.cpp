@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "libcontainer/cgroup/journal.hpp"
@@ -218,4 +219,24 @@ TEST_CASE("state json: stopped containers report pid 0 and annotations are kept"
   CHECK(j.find("\"pid\":0") != std::string::npos);
   CHECK(j.find("\"status\":\"stopped\"") != std::string::npos);
   CHECK(j.find("\"x/y\":\"\\\"quoted\\\"\"") != std::string::npos);
+}
+
+TEST_CASE("files: an atomic write over an existing file, synced or not, leaves the new content and no temp file") {
+  TempRoot t;
+  std::string p = t.path() + "/state.json";
+  for (auto sync : {state::Sync::None, state::Sync::File}) {
+    REQUIRE(state::write_file_atomic(p, "old", 0600, sync).ok());
+    struct stat before;
+    REQUIRE(stat(p.c_str(), &before) == 0);
+    REQUIRE(state::write_file_atomic(p, "new", 0640, sync).ok());
+    auto text = state::read_file(p);
+    REQUIRE(text.ok());
+    CHECK(*text == "new");
+    struct stat after;
+    REQUIRE(stat(p.c_str(), &after) == 0);
+    CHECK((after.st_mode & 0777) == 0640);
+    CHECK(after.st_ino != before.st_ino);  // replaced, not rewritten in place
+    CHECK(access((p + ".tmp").c_str(), F_OK) != 0);
+    std::filesystem::remove(p);
+  }
 }
