@@ -128,8 +128,11 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   int root = -1;
   root = prepare_rootfs(p);  // in a new, a joined or (as runc) the host's mount namespace
 
-  runtime.send_runtime_ready();
-  int state_fd = runtime.await_hooks_done();
+  int state_fd = -1;
+  if (p.await_hooks) {
+    runtime.send_runtime_ready();
+    state_fd = runtime.await_hooks_done();
+  }
   size_t state_len = 0;
   const char* state = map_state(p, state_fd, &state_len);
   run_create_container_hooks(p, root, state, state_len);

@@ -114,6 +114,7 @@ struct ChildPlan {
   bool new_cgroupns;               // unshare(CLONE_NEWCGROUP) after the parent placed us
   bool new_userns;                 // become root of it once the maps are written
   bool await_parent;               // wait for Isolated (id maps written, cgroups joined)
+  bool await_hooks;                // RuntimeReady, then wait for HooksDone (there are hooks)
   int cgroup_fd;                   // the cgroup2 leaf for CLONE_INTO_CGROUP, -1: none
   const CgroupJoin* cgroup_joins;  // v1 leaves the init joins itself, first thing
   size_t n_cgroup_joins;

@@ -9,7 +9,8 @@
 //   parent: Isolated (only with plan.await_parent: the isolators' isolate()
 //           steps are done: id maps written, the init placed in its cgroups)
 //   child : RuntimeReady      -> parent runs prestart + createRuntime hooks
-//   parent: HooksDone
+//   parent: HooksDone         (these two only with plan.await_hooks: the
+//                              config has hooks)
 //   child : ConsoleFd (fd attached, only with terminal: true)
 //   child : SeccompFd (fd attached, only with a seccomp listenerPath)
 //   child : Created           -> parent records state, create returns

@@ -240,9 +240,11 @@ Status Launch::talk_to_init() {
   BERTH_CHECK(isolate());
   timeline.mark("isolated");
   if (plan.child.await_parent) BERTH_CHECK(init->send_isolated());
-  BERTH_CHECK(init->await_runtime_ready());
-  timeline.mark("init mounts done");
-  BERTH_CHECK(run_runtime_hooks());
+  if (plan.child.await_hooks) {
+    BERTH_CHECK(init->await_runtime_ready());
+    timeline.mark("init mounts done");
+    BERTH_CHECK(run_runtime_hooks());
+  }
   if (plan.child.terminal) console = BERTH_TRY(init->await_console());
   if (plan.child.seccomp_listener) BERTH_CHECK(handle_seccomp_fd(BERTH_TRY(init->await_seccomp_fd())));
   return init->await_created();
@@ -269,6 +271,9 @@ Status Launch::run() {
   // A new cgroup namespace is rooted where the init is when it unshares:
   // after the parent has placed it in its cgroups.
   plan.child.await_parent = plan.child.new_userns || plan.child.new_cgroupns;
+  // Without hooks the init goes from its mounts to "created" in one go.
+  plan.child.await_hooks = !config.hooks.prestart.empty() || !config.hooks.create_runtime.empty() ||
+                           !plan.create_container_hooks.empty() || !plan.start_container_hooks.empty();
   timeline.mark("plan ready");
 
   // Side effects start here.

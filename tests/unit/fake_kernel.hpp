@@ -35,11 +35,13 @@ class FakeKernel final : public sys::Kernel {
 
   using InitScript = std::function<void(const child::RuntimeChannel&)>;
   // The scripted init: what it sends as soon as it exists (what the CLI
-  // sends it waits unread in its socket buffer).
-  InitScript init_script = [](const child::RuntimeChannel& c) {
-    c.send_runtime_ready();
+  // sends it waits unread in its socket buffer). The default follows the
+  // plan: "runtime ready" only when it has hooks to wait for.
+  InitScript init_script = [this](const child::RuntimeChannel& c) {
+    if (init_awaits_hooks) c.send_runtime_ready();
     c.send_created();
   };
+  bool init_awaits_hooks = false;  // the last spawned plan's await_hooks
   bool close_init_after_script = false;  // the init dies after its script
   // What the init writes at the start gate once `start` opens the fifo
   // (nothing: it is not there).
@@ -178,6 +180,7 @@ class FakeKernel final : public sys::Kernel {
     out.sync.reset(sp[0]);
     plan.sync_fd = sp[1];
     plan.parent_sync_fd = sp[0];
+    init_awaits_hooks = plan.await_hooks;
     if (init_script) init_script(child::RuntimeChannel(sp[1]));
     out.shim = procs.spawn();
     out.init = procs.spawn();

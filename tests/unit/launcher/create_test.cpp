@@ -98,8 +98,8 @@ TEST_CASE("create: an init that fails a step is reported by step and errno, and 
 
 TEST_CASE("create: an init that dies during setup is reported and undone") {
   Fixture f;
-  f.kernel.init_script = [](const child::RuntimeChannel& c) { c.send_runtime_ready(); };
-  // The scripted init sends nothing more; closing its end is its death.
+  f.kernel.init_script = [](const child::RuntimeChannel&) {};
+  // The scripted init sends nothing; closing its end is its death.
   f.kernel.close_init_after_script = true;
   auto before = snapshot(f.tree.path());
   auto r = f.create();
@@ -199,12 +199,22 @@ TEST_CASE("create: with every optional step, a failure injected at each kernel c
 
 TEST_CASE("create: an init that sends a step out of order is refused, naming both steps") {
   Fixture f;
-  f.kernel.init_script = [](const child::RuntimeChannel& c) { c.send_created(); };
+  // Without hooks the CLI waits for nothing between the spawn and created.
+  f.kernel.init_script = [](const child::RuntimeChannel& c) { c.send_runtime_ready(); };
   auto r = f.create();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message().find("expected created from the container init, received runtime-ready") !=
+        std::string::npos);
+  CHECK(f.kernel.processes.empty());
+  // With hooks it waits for runtime-ready first.
+  Fixture h(kFullConfig);
+  full_setup(h);
+  h.kernel.init_script = [](const child::RuntimeChannel& c) { c.send_created(); };
+  r = h.create();
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message().find("expected runtime-ready from the container init, received created") !=
         std::string::npos);
-  CHECK(f.kernel.processes.empty());
+  CHECK(h.kernel.processes.empty());
 }
 
 TEST_CASE("create: a terminal's console that never comes is refused before created is taken") {
