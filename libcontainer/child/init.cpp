@@ -31,11 +31,13 @@ BERTH_CHILD void join_cgroups(const ChildPlan& p) {
 
 // A private procfs instance for every procfs write (SECURITY.md: writes to
 // /proc/sys or oom_score_adj must not be redirectable by container mounts).
-BERTH_CHILD int private_procfs(const ChildPlan& p) {
+BERTH_CHILD int private_procfs(const ChildPlan& p, bool* detached) {
+  *detached = false;
   int fs = sys::fsopen("proc", FSOPEN_CLOEXEC);
   if (fs >= 0 && sys::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
     int mnt = sys::fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
     sys::close(fs);
+    *detached = mnt >= 0;
     if (mnt >= 0) return mnt;
   } else if (fs >= 0) {
     sys::close(fs);
@@ -45,6 +47,21 @@ BERTH_CHILD int private_procfs(const ChildPlan& p) {
   int fd = sys::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) fail(p, errno, "open a private procfs", nullptr, nullptr, -1);
   return fd;
+}
+
+// The last close of a detached mount unmounts it, and an unmount waits for
+// an RCU grace period (0.1-0.3 ms here): at the exec, that would delay the
+// container's program. Stacked on the old root's /proc just before the
+// pivot, the private procfs goes with the old root's detach, whose grace
+// period is paid anyway, and its fd stays usable. Only in a mount namespace
+// of our own (not the host's, not a joined one) with a pivot that detaches
+// the old root; the old root's /proc is made private first, so that nothing
+// propagates to the host whatever rootfsPropagation says. Otherwise it stays
+// detached.
+BERTH_CHILD void stack_procfs_on_old_root(const ChildPlan& p, int procfd) {
+  if (!(p.clone_flags & CLONE_NEWNS) || p.no_pivot) return;
+  if (sys::mount(nullptr, "/proc", nullptr, MS_PRIVATE, nullptr) < 0) return;
+  (void)sys::move_mount(procfd, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH);
 }
 
 // A new network namespace starts with lo down; runc and crun bring it up, and
@@ -124,7 +141,8 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
     fail(p, errno, "setdomainname", p.domainname, "/domainname", -1);
   if (p.clone_flags & CLONE_NEWNET) bring_up_loopback(p);
   if (p.session_keyring) join_session_keyring(p);
-  int procfd = private_procfs(p);
+  bool procfs_detached;
+  int procfd = private_procfs(p, &procfs_detached);
   int root = -1;
   root = prepare_rootfs(p);  // in a new, a joined or (as runc) the host's mount namespace
 
@@ -140,6 +158,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
 
   if (root >= 0) {
     mask_and_protect(p, root);
+    if (procfs_detached) stack_procfs_on_old_root(p, procfd);
     enter_rootfs(p, root);
     sys::close(root);
   }
@@ -151,9 +170,10 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   // A runtime that died during create never records us: do not wait forever.
   if (runtime.send_created() < 0) sys::_exit(1);
   pass_start_gate(p, procfd);
-  // procfd is close-on-exec: the unmount of that procfs instance (an RCU
-  // grace period at times, ms) is left to the exec, where `start` does not
-  // wait for it (the fifo's close, later in the fd table, reaches it first).
+  // procfd is close-on-exec. Still detached (see stack_procfs_on_old_root),
+  // its unmount (an RCU grace period) is left to the exec, where `start`
+  // does not wait for it (the fifo's close, later in the fd table, reaches
+  // it first).
   exec_process(p, target);
 }
 
