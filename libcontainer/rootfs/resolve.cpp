@@ -184,6 +184,60 @@ int check_type(int fd, Create what, bool want_dir) noexcept {
   return 0;
 }
 
+// What open_whole returns when only the walk can tell (the last component is
+// a symlink, to be followed).
+constexpr int kWalk = -(1 << 20);
+
+// The fd of path in one lookup, its type checked; -ENOENT when something on
+// the way is missing; kWalk when its last component is a symlink.
+int open_whole(int root_fd, const char* path, int open_flags, Create what, bool trailing_slash) noexcept {
+  int fd = openat2_raw(root_fd, path, open_flags | O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  if (fd == -ELOOP) return kWalk;  // not O_PATH: a symlink at the end is refused
+  if (fd < 0) return fd;
+  struct stat st;
+  if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+    close(fd);
+    return kWalk;
+  }
+  int rc = check_type(fd, what, trailing_slash);
+  if (rc == 0) return fd;
+  close(fd);
+  return rc;
+}
+
+// Creates the last component of path in its parent, when the parent is there
+// (reached through RESOLVE_IN_ROOT, as create_component does). 0 when it was
+// created or appeared meanwhile; -errno otherwise (the walk then decides).
+int create_last(int root_fd, const char* path, size_t plen, Create what, mode_t mode) noexcept {
+  if (what == Create::None || plen == 0 || path[plen - 1] == '/') return -ENOENT;
+  const char* slash = static_cast<const char*>(memrchr(path, '/', plen));
+  const char* last = slash ? slash + 1 : path;
+  if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0) return -ENOENT;
+  char parent[PATH_MAX];
+  size_t n = slash ? size_t(slash - path) : 0;
+  if (n == 0) {
+    parent[0] = '/';
+    n = 1;
+  } else {
+    memcpy(parent, path, n);
+  }
+  parent[n] = '\0';
+  int dir = openat2_raw(root_fd, parent, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  if (dir < 0) return dir;
+  int rc = 0;
+  if (what == Create::File) {
+    int fd = openat(dir, last, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
+    if (fd >= 0)
+      close(fd);
+    else if (errno != EEXIST)
+      rc = -errno;
+  } else if (mkdirat(dir, last, mode) < 0 && errno != EEXIST) {
+    rc = -errno;
+  }
+  close_keep_errno(dir);
+  return rc;
+}
+
 // Runs the walk to its end and returns an O_PATH|O_NOFOLLOW fd of the final object.
 int walk_all(Walk* w, int root_fd, Create what, mode_t mode) noexcept {
   char comp[NAME_MAX + 2];
@@ -222,6 +276,16 @@ int open_or_create_in_root(int root_fd, const char* path, Create what, mode_t mo
   if (plen >= PATH_MAX) return -ENAMETOOLONG;
   bool trailing_slash = plen > 0 && path[plen - 1] == '/';
   if (what == Create::File && trailing_slash) return -EISDIR;
+
+  // Usually the whole path is there already, or all of it but its last
+  // component: a lookup or two, in which the kernel resolves any symlink on
+  // the way inside the root as the walk below would. The walk remains for
+  // the rest: more than one component missing, a last component that is a
+  // symlink (followed, inside the root).
+  int whole = open_whole(root_fd, path, open_flags, what, trailing_slash);
+  if (whole == -ENOENT && create_last(root_fd, path, plen, what, mode) == 0)
+    whole = open_whole(root_fd, path, open_flags, what, trailing_slash);
+  if (whole != -ENOENT && whole != kWalk) return whole;
 
   Walk w;
   memcpy(w.buf_a, path, plen + 1);

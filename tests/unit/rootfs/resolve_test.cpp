@@ -298,3 +298,30 @@ TEST_CASE("open_or_create_in_root: racing symlink swap never escapes the root") 
   CHECK(ok > 0);
   CHECK(f.tree.is_empty_dir("outside"));
 }
+
+TEST_CASE("open_or_create_in_root: only the last component missing, behind a symlinked parent, is made inside the root") {
+  Fixture f;
+  f.tree.mkdirs("root/real");
+  REQUIRE(symlink("/real", f.tree.at("root/via").c_str()) == 0);      // absolute: inside the root
+  REQUIRE(symlink("../outside", f.tree.at("root/up").c_str()) == 0);  // climbs: stops at the root
+  int fd = make_dir(f, "/via/new", 0711);
+  REQUIRE(fd >= 0);
+  CHECK(f.path_of(fd) == f.in_root("real/new"));
+  struct stat st;
+  REQUIRE(fstat(fd, &st) == 0);
+  CHECK((st.st_mode & 07777) == 0711);
+  close(fd);
+  fd = open_or_create_in_root(f.root, "/via/file", Create::File, 0640, O_PATH);
+  REQUIRE(fd >= 0);
+  CHECK(f.path_of(fd) == f.in_root("real/file"));
+  close(fd);
+  // The parent resolves to the root's own "outside", made inside it.
+  fd = make_dir(f, "/up/x");
+  REQUIRE(fd >= 0);
+  CHECK(f.inside(fd));
+  close(fd);
+  CHECK(fs::is_empty(f.outside));
+  // A file where a directory is asked for, and the other way round, are refused.
+  CHECK(make_dir(f, "/via/file") == -ENOTDIR);
+  CHECK(open_or_create_in_root(f.root, "/via/new", Create::File, 0600, O_PATH) == -EISDIR);
+}
