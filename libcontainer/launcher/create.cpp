@@ -347,7 +347,7 @@ Result<Created> create(const state::Store& store, const CreateOptions& opts, con
            isolators,
            ContainerContext{config, opts.id, "", "", ""},
            {},
-           state::Record(store.kernel(), store.dir(opts.id), state::Sync::None)};
+           state::Record(store.kernel(), store.dir(opts.id), state::Sync::Spare)};
   Status s = l.run();
   if (!s.ok()) {
     Error e = std::move(s).error();

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,15 +17,15 @@ namespace berth::state {
 namespace {
 
 // Puts tmp in path's place, atomically for readers. Over an existing file
-// and unsynced: an exchange of the two names, then the old file's unlink. A
-// rename over it would make ext4 (auto_da_alloc) write the new data out
-// first, 0.1 to 0.3 ms here, which only a durable write needs, and that one
-// is fsync'ed already. Where there is nothing to replace, or the file system
-// cannot exchange, a rename.
+// and unsynced: an exchange of the two names, then (Sync::None) the old
+// file's unlink. A rename over it would make ext4 (auto_da_alloc) write the
+// new data out first, 0.1 to 0.3 ms here, which only a durable write needs,
+// and that one is fsync'ed already. Where there is nothing to replace, or
+// the file system cannot exchange, a rename.
 int replace(const std::string& tmp, const std::string& path, Sync sync) {
-  if (sync == Sync::None &&
+  if (sync != Sync::File &&
       syscall(SYS_renameat2, AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
-    unlink(tmp.c_str());
+    if (sync == Sync::None) unlink(tmp.c_str());
     return 0;
   }
   return rename(tmp.c_str(), path.c_str());
@@ -40,8 +41,15 @@ std::string now_rfc3339() {
 
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode, Sync sync) {
   std::string tmp = path + ".tmp";
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+  // A spare is overwritten, then cut to size: no block is freed.
+  int trunc = sync == Sync::Spare ? 0 : O_TRUNC;
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | trunc | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd) return sys_error(errno, "create " + tmp);
+  if (sync == Sync::Spare && fchmod(fd.get(), mode) < 0) {
+    Error e = sys_error(errno, "chmod " + tmp);
+    unlink(tmp.c_str());
+    return e;
+  }
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
@@ -52,6 +60,11 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
       return e;
     }
     off += size_t(n);
+  }
+  if (sync == Sync::Spare && ftruncate(fd.get(), off_t(data.size())) < 0) {
+    Error e = sys_error(errno, "truncate " + tmp);
+    unlink(tmp.c_str());
+    return e;
   }
   if (sync == Sync::File && fsync(fd.get()) < 0) {
     Error e = sys_error(errno, "fsync " + tmp);

@@ -41,9 +41,9 @@ Status write_record(sys::Kernel& kernel, const std::string& dir, const Container
 // must find what it holds (record.cpp counts the writes). A command that
 // changes a section of an existing container (update) loads one.
 // Each save replaces the file atomically; create's record is saved without
-// fsync (Sync::None: its saves are on the critical path of every create)
-// and made durable by the shim once create has finished (shim/shim.hpp);
-// a loaded record is saved with fsync.
+// fsync and with a spare (Sync::Spare: its saves are on the critical path of
+// every create) and made durable by the shim once create has finished
+// (shim/shim.hpp); a loaded record is saved with fsync.
 class Record {
  public:
   Record(sys::Kernel& kernel, std::string dir, Sync sync = Sync::File)

@@ -51,6 +51,10 @@ class Kernel {
   virtual Status make_fifo(const std::string& path, mode_t mode) = 0;
   // Replaces path atomically (temp file + rename).
   virtual Status write_file(const std::string& path, std::string_view data, mode_t mode) = 0;
+  // write_file for a file rewritten several times in a row (the state record
+  // during create): no block freed on the way, path.tmp left beside it
+  // (state/files.hpp, Sync::Spare).
+  virtual Status rewrite_file(const std::string& path, std::string_view data, mode_t mode) = 0;
   // O_DIRECTORY, then an exclusive flock held as long as the fd lives.
   virtual Result<UniqueFd> open_locked_dir(const std::string& path) = 0;
   virtual Result<UniqueFd> open_path(const std::string& path) = 0;  // O_PATH

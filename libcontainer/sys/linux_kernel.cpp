@@ -87,6 +87,10 @@ Status LinuxKernel::write_file(const std::string& path, std::string_view data, m
   return state::write_file_atomic(path, data, mode);
 }
 
+Status LinuxKernel::rewrite_file(const std::string& path, std::string_view data, mode_t mode) {
+  return state::write_file_atomic(path, data, mode, state::Sync::Spare);
+}
+
 Status LinuxKernel::write_file_synced(const std::string& path, std::string_view data, mode_t mode) {
   return state::write_file_atomic(path, data, mode, state::Sync::File);
 }

@@ -13,6 +13,7 @@ class LinuxKernel final : public Kernel {
   Status remove_file(const std::string& path) override;
   Status make_fifo(const std::string& path, mode_t mode) override;
   Status write_file(const std::string& path, std::string_view data, mode_t mode) override;
+  Status rewrite_file(const std::string& path, std::string_view data, mode_t mode) override;
   Result<UniqueFd> open_locked_dir(const std::string& path) override;
   Result<UniqueFd> open_path(const std::string& path) override;
   Result<UniqueFd> listen_unix(const std::string& path) override;

@@ -109,6 +109,9 @@ class FakeKernel final : public sys::Kernel {
   Status write_file(const std::string& p, std::string_view d, mode_t m) override {
     return guard("write_file", p, [&] { return real_.write_file(p, d, m); });
   }
+  Status rewrite_file(const std::string& p, std::string_view d, mode_t m) override {
+    return guard("rewrite_file", p, [&] { return real_.rewrite_file(p, d, m); });
+  }
   Status write_file_synced(const std::string& p, std::string_view d, mode_t m) override {
     return guard("write_file_synced", p, [&] { return real_.write_file(p, d, m); });
   }

@@ -18,9 +18,11 @@ TEST_CASE("create: with a scripted init, leaves the state directory, the pid fil
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
   CHECK(r->pid == 4000001);
   auto tree = snapshot(f.tree.path());
-  for (const char* p : {"state/c1/", "state/c1/state.json", "state/c1/exec.fifo", "state/c1/shim.sock", "bundle/pid"})
+  for (const char* p : {"state/c1/", "state/c1/state.json", "state/c1/state.json.tmp", "state/c1/exec.fifo",
+                        "state/c1/shim.sock", "bundle/pid"})
     CHECK_MESSAGE(tree.count(f.tree.at(p)), p);
-  CHECK(snapshot(f.tree.at("state/c1")).size() == 3);  // nothing else: one record
+  // Nothing else: one record (and its spare, the previous save).
+  CHECK(snapshot(f.tree.at("state/c1")).size() == 4);
   auto st = f.store.read("c1");
   REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message()));
   CHECK(st->shim_pid == 4000000);
@@ -31,7 +33,7 @@ TEST_CASE("create: with a scripted init, leaves the state directory, the pid fil
   // shim makes the last one durable).
   std::vector<std::string> saves, synced;
   for (const auto& c : f.kernel.calls) {
-    if (c.op == "write_file" && c.arg == f.tree.at("state/c1/state.json")) saves.push_back(c.arg);
+    if (c.op == "rewrite_file" && c.arg == f.tree.at("state/c1/state.json")) saves.push_back(c.arg);
     if (c.op == "write_file_synced") synced.push_back(c.arg);
   }
   CHECK(saves == std::vector<std::string>(3, f.tree.at("state/c1/state.json")));

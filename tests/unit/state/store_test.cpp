@@ -240,3 +240,25 @@ TEST_CASE("files: an atomic write over an existing file, synced or not, leaves t
     std::filesystem::remove(p);
   }
 }
+
+TEST_CASE("files: a rewrite with a spare keeps the old version beside the file and reuses its blocks") {
+  TempRoot t;
+  std::string p = t.path() + "/state.json";
+  REQUIRE(state::write_file_atomic(p, "first, and long", 0600, state::Sync::Spare).ok());
+  CHECK(access((p + ".tmp").c_str(), F_OK) != 0);  // nothing replaced: no spare yet
+  REQUIRE(state::write_file_atomic(p, "second", 0600, state::Sync::Spare).ok());
+  auto now = state::read_file(p), spare = state::read_file(p + ".tmp");
+  REQUIRE((now.ok() && spare.ok()));
+  CHECK(*now == "second");
+  CHECK(*spare == "first, and long");
+  struct stat before;
+  REQUIRE(stat((p + ".tmp").c_str(), &before) == 0);
+  REQUIRE(state::write_file_atomic(p, "3rd", 0640, state::Sync::Spare).ok());
+  now = state::read_file(p);
+  REQUIRE(now.ok());
+  CHECK(*now == "3rd");  // cut to size: nothing of the longer spare is left
+  struct stat after;
+  REQUIRE(stat(p.c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);  // the spare became the file
+  CHECK((after.st_mode & 0777) == 0640);
+}
