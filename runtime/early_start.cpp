@@ -44,7 +44,7 @@ const char* command_word(int argc, char** argv) {
     const char* a = argv[i];
     if (same(a, "--")) return i + 1 < argc ? argv[i + 1] : nullptr;
     if (a[0] != '-' || a[1] == 0) return a;
-    if (has_equals(a)) continue;      // --root=DIR
+    if (has_equals(a)) continue;     // --root=DIR
     if (global_takes_value(a)) i++;  // --root DIR
   }
   return nullptr;

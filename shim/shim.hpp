@@ -5,12 +5,12 @@
 // and answers the CLI on <state>/shim.sock with one line per request:
 // "wait" -> "exit CODE SIGNAL" once the init is gone (a waiter that hangs up
 // first is dropped); "wait delete" likewise, from a caller that deletes the
-// container once answered (a foreground run): the record is then written
-// without the fsyncs, as it goes with the directory; "created" -> "ok"
-// (create has finished; the shim then fsyncs the state record create
-// wrote without waiting for the disk), "created transient" -> "ok" likewise
-// from a create whose caller deletes the container once it exits (a
-// foreground run): no fsync, as for "wait delete"; "shutdown" -> "ok" and exit. It exits on its own
+// container once answered (a foreground run): no record is then written, as
+// it would go with the directory; "created" -> "ok" (create has finished;
+// the shim then fsyncs the state record create wrote without waiting for
+// the disk); "created transient" -> "ok" likewise from a create whose caller
+// deletes the container once it exits (a foreground run): no fsync, as for
+// "wait delete"; "shutdown" -> "ok" and exit. It exits on its own
 // once the init is gone if the create that started it never finished (no
 // "created"), or if its state directory was removed without a delete: then
 // it first removes the cgroups create made (--cgroup= arguments,
@@ -162,13 +162,13 @@ struct Shim {
     snprintf(path, sizeof path, "%s/exit.json", dir);
     int fd = Sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return -1;
-    bool ok = Sys::write(fd, rec, size_t(len)) == len && (record_to_go || Sys::fsync(fd) == 0);
+    bool ok = Sys::write(fd, rec, size_t(len)) == len && Sys::fsync(fd) == 0;
     Sys::close(fd);
     if (!ok || Sys::rename(tmp, path) != 0) {
       Sys::unlink(tmp);
       return -1;
     }
-    return record_to_go ? -1 : Sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return Sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
 
   // create saves the state record without fsync, on its critical path
@@ -196,7 +196,9 @@ struct Shim {
     } else {
       exit_code = WEXITSTATUS(status);
     }
-    int d = write_record();  // a waiter gets the status either way
+    // A waiter gets the status either way. One that deletes the container
+    // once answered (a foreground run) needs no record: its directory goes.
+    int d = record_to_go ? -1 : write_record();
     // Once the record is in place, before the directory's fsync (1-15 ms
     // here): what a waiter reads next is there for every process already.
     for (int i = 0; i < n_waiters; i++) reply_exit(waiters[i]);

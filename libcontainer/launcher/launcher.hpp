@@ -36,7 +36,7 @@ struct CreateOptions {
   // `run` in the foreground without --keep: the container is deleted once
   // it exits, so the shim need not make its record durable.
   bool transient = false;
-  std::string shim_path;      // berth-shim next to the berth binary
+  std::string shim_path;  // berth-shim next to the berth binary
   // With --debug: receives one line of phase timings after a create.
   std::function<void(const std::string&)> debug;
   // Receives each warning (a field accepted but without effect here).

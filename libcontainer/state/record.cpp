@@ -159,7 +159,7 @@ Result<ContainerState> read_record(const std::string& dir) {
 
 Status write_record(sys::Kernel& kernel, const std::string& dir, const ContainerState& s, Sync sync) {
   std::string path = dir + "/" + kRecordFile;
-  return (sync == Sync::File   ? kernel.write_file_synced(path, format_record(s), 0600)
+  return (sync == Sync::File    ? kernel.write_file_synced(path, format_record(s), 0600)
           : sync == Sync::Spare ? kernel.rewrite_file(path, format_record(s), 0600)
                                 : kernel.write_file(path, format_record(s), 0600))
       .context("save the state record");

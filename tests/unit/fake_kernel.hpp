@@ -41,7 +41,7 @@ class FakeKernel final : public sys::Kernel {
     if (init_awaits_hooks) c.send_runtime_ready();
     c.send_created();
   };
-  bool init_awaits_hooks = false;  // the last spawned plan's await_hooks
+  bool init_awaits_hooks = false;        // the last spawned plan's await_hooks
   bool close_init_after_script = false;  // the init dies after its script
   // What the init writes at the start gate once `start` opens the fifo
   // (nothing: it is not there).

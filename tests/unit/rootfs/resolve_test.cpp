@@ -299,7 +299,8 @@ TEST_CASE("open_or_create_in_root: racing symlink swap never escapes the root") 
   CHECK(f.tree.is_empty_dir("outside"));
 }
 
-TEST_CASE("open_or_create_in_root: only the last component missing, behind a symlinked parent, is made inside the root") {
+TEST_CASE(
+    "open_or_create_in_root: only the last component missing, behind a symlinked parent, is made inside the root") {
   Fixture f;
   f.tree.mkdirs("root/real");
   REQUIRE(symlink("/real", f.tree.at("root/via").c_str()) == 0);      // absolute: inside the root
