@@ -154,12 +154,7 @@ Status Launch::spawn() {
   });
   // Waited for: a failed create leaves no process behind, not even an init
   // still tearing down its namespaces after the SIGKILL.
-  undo.push("kill the container init", [&k, pid = st.pid, t = st.init_start_time] {
-    auto fd = k.open_pidfd(pid, t);
-    if (!fd.ok()) return fd.error().code() == Code::NotFound ? Status{} : Status(std::move(fd).error());
-    kill_and_wait(k, fd->get());
-    return Status{};
-  });
+  undo.push("kill the container init", [&k, pid = st.pid, t = st.init_start_time] { return kill_and_wait(k, pid, t); });
   // If this process is killed from here on, `delete --force` finds the init
   // and the shim through the record (still "creating").
   return rec.save();

@@ -16,4 +16,8 @@ bool wait_exit(int pidfd, int timeout_ms);
 // SIGKILL, then wait (bounded) until it is gone.
 void kill_and_wait(sys::Kernel& k, int pidfd);
 
+// The same for the process pid that started at start_time; one already gone
+// (or a pid reused since) is no error.
+Status kill_and_wait(sys::Kernel& k, pid_t pid, uint64_t start_time);
+
 }  // namespace berth::launcher

@@ -28,6 +28,13 @@ void kill_and_wait(sys::Kernel& k, int pidfd) {
   if (k.signal_pidfd(pidfd, SIGKILL).ok()) (void)wait_exit(pidfd, kKillWaitMs);
 }
 
+Status kill_and_wait(sys::Kernel& k, pid_t pid, uint64_t start_time) {
+  auto fd = k.open_pidfd(pid, start_time);
+  if (!fd.ok()) return fd.error().code() == Code::NotFound ? Status{} : Status(std::move(fd).error());
+  kill_and_wait(k, fd->get());
+  return {};
+}
+
 namespace {
 
 // One request line, one reply line.
@@ -52,7 +59,7 @@ Error stopped_or(Error e, const char* stopped) {
 // directory when the init dies, and a removal of the directory meanwhile
 // fails with ENOTEMPTY (crash.bats saw it).
 void kill_shim(sys::Kernel& k, const state::ContainerState& st) {
-  if (auto fd = k.open_pidfd(st.shim_pid, st.shim_start_time); fd.ok()) kill_and_wait(k, fd->get());
+  (void)kill_and_wait(k, st.shim_pid, st.shim_start_time);
 }
 
 // The init after SIGKILL, thawed (a v1-frozen process dies only once
