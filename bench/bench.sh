@@ -16,8 +16,9 @@
 #                        a container does: its record read, the init's start time,
 #                        the fifo and the freezer checked.
 # Prints the medians in ms and the berth/crun and berth/runc ratios per scenario.
-# crun is run through tests/lib/crun-hybrid.c (this host has hybrid cgroups), which
-# adds roughly 3 ms to each crun call. A runtime whose binary is missing is skipped.
+# crun is run through tests/lib/crun-hybrid.c (this host has hybrid cgroups); the table
+# is followed by what that wrapper adds to each crun call, measured. A runtime whose
+# binary is missing is skipped.
 #
 # Environment: BENCH_RUNS (30), BENCH_WARMUP (3), BENCH_MEM_N (10, 0 to skip),
 #   BENCH_LIST_N (1000, 0 to skip), BENCH_LIST_RUNS (10),
@@ -229,5 +230,11 @@ for sc in "${scenarios[@]}"; do
 		"$(ratio "$b" "$c")" "$(ratio "$b" "$r")"
 done
 echo "(berth-ro: berth installed on a read-only mount, so create/run need no re-exec from a read-only view)"
-echo "(medians in ms; created-mem in kB of PSS per container; crun includes ~3 ms of crun-hybrid)"
+echo "(medians in ms; created-mem in kB of PSS per container; crun runs through crun-hybrid)"
+# What the wrapper adds to each crun call on this host (a mount namespace and an exec).
+if [ -n "${CMD[crun]:-}" ] && hyperfine -N --style none -r 30 -w 3 --export-json "$tmp/wrap.json" \
+	"crun --version" "$tmp/crun-hybrid --version" >/dev/null 2>&1; then
+	echo "(crun-hybrid adds $(jq -r '(.results[1].median - .results[0].median) * 1000 * 100 | round / 100' \
+		"$tmp/wrap.json") ms to each crun call here: its --version against crun's)"
+fi
 echo "(hyperfine JSON and text in $OUT)"
