@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # state_record.bats -- the container's record, <root>/<id>/state.json (libcontainer/state/store.hpp):
-# one versioned file beside exec.fifo, shim.sock and exit.json; a version this berth does
+# one versioned file (and its previous save) beside exec.fifo, shim.sock and exit.json; a version this berth does
 # not know and the state directory of the berth before the record are refused by name,
 # by every command, `delete --force` too.
 
@@ -11,7 +11,10 @@ load ../lib/common
 	jq_config '.linux.resources.pids = {"limit": 20}'
 	local id; id=$(new_id)
 	q berth create -b "$BUNDLE" "$id"
-	[ "$(cd "$ROOT/$id" && ls | sort | tr '\n' ' ')" = "exec.fifo shim.sock state.json " ]
+	# state.json.tmp: the record's previous save, which the next one overwrites in place
+	# (libcontainer/state/files.hpp, Sync::Spare).
+	[ "$(cd "$ROOT/$id" && ls | sort | tr '\n' ' ')" = "exec.fifo shim.sock state.json state.json.tmp " ]
+	[ "$(jq -r .phase "$ROOT/$id/state.json.tmp")" = creating ]
 	local r=$ROOT/$id/state.json
 	[ "$(jq -c '[.berthStateVersion, .phase, .id]' "$r")" = "[1,\"created\",\"$id\"]" ]
 	[ "$(jq .pid "$r")" = "$(berth state "$id" | jq .pid)" ]

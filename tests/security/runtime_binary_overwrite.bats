@@ -131,3 +131,27 @@ use_binary_copy() {
 	[ "$seen" -gt 0 ]
 	assert_host_untouched
 }
+
+@test "runtime_binary_overwrite: create and run re-execute from the read-only view at the entry point, before the C library; other commands do not" {
+	use_binary_copy
+	command -v strace >/dev/null || skip "strace is not installed"
+	make_bundle true >/dev/null
+	local log=$BATS_TEST_TMPDIR/trace id
+	id=$(new_id)
+	_track_from_args run "$id"
+	# Only the CLI is traced (no -f): the shim it leaves behind is not waited for.
+	strace -qq -s 4096 -e trace=execve,execveat,open_tree,brk,arch_prctl -o "$log" \
+		"$BERTH_BIN" --root "$ROOT" run --bundle "$BUNDLE" "$id"
+	# The first image makes no call of the C library's start-up (brk, arch_prctl)
+	# before it has made the view and re-executed from it.
+	run sed -E 's/\(.*//' "$log"
+	echo "$output" >&2
+	[ "${lines[0]}" = execve ]
+	[ "${lines[1]}" = open_tree ]
+	[ "${lines[2]}" = execveat ]
+	# from the view's fd, with the real path as argv[0] (berth-shim is found beside it)
+	grep -qF "\"\", [\"$(readlink -f "$BERTH_BIN")\"," "$log"
+	strace -qq -e trace=execveat,open_tree -o "$log" "$BERTH_BIN" --root "$ROOT" state nonexistent || true
+	run grep -cE '^(execveat|open_tree)' "$log"
+	[ "$output" = 0 ]
+}
