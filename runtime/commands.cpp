@@ -277,6 +277,10 @@ Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format) {
       owner = it->second;
     }
     auto status = state::current_status(store, *st);
+    // A row keeps what is shown: not the isolators' sections, nor the parsed record.
+    st->sections.clear();
+    st->section_values.clear();
+    st->parsed.reset();
     rows.push_back({std::move(*st), status, owner});
   }
   if (quiet) {

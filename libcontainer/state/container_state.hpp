@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "libcontainer/json/tree.hpp"
 #include "libcontainer/spec/config.hpp"
 
 namespace berth::state {
@@ -51,6 +53,11 @@ struct ContainerState {
   // The isolators' sections, by name, each its owner's JSON text
   // ("cgroups": the cgroup journal, journal.hpp).
   std::map<std::string, std::string> sections;
+  // The same sections as read_record parsed them, pointing into `parsed`, so
+  // that a reader (the cgroup journal's, for every container `list` shows)
+  // need not parse their text again. Record::put drops a section's entry.
+  std::map<std::string, json::Value> section_values;
+  std::shared_ptr<const json::Document> parsed;
 };
 
 }  // namespace berth::state

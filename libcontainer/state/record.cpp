@@ -77,7 +77,11 @@ ContainerState read_v1(json::Value r) {
   s.poststop = read_hooks(r.get("poststop"));
   if (r.get("isolation").is_array()) s.isolation = strings_of(r.get("isolation"));
   json::Value iso = r.get("isolators");
-  for (size_t k = 0; k < iso.size(); k++) s.sections[std::string(iso.key_at(k))] = json::to_text(iso.value_at(k));
+  for (size_t k = 0; k < iso.size(); k++) {
+    std::string name(iso.key_at(k));
+    s.sections[name] = json::to_text(iso.value_at(k));
+    s.section_values[name] = iso.value_at(k);
+  }
   return s;
 }
 
@@ -142,7 +146,9 @@ Result<ContainerState> parse_record(std::string_view text) {
   json::Value phase = r.get("phase");
   if (phase.as_string() != "creating" && phase.as_string() != "created")
     return Error(Code::Internal, "corrupt state record: phase is not \"creating\" or \"created\"");
-  return read_v1(r);
+  ContainerState s = read_v1(r);
+  s.parsed = std::make_shared<const json::Document>(std::move(*doc));
+  return s;
 }
 
 Result<ContainerState> read_record(const std::string& dir) {

@@ -54,7 +54,10 @@ class Record {
 
   const std::string& dir() const { return dir_; }
   // Written with the next save().
-  void put(const std::string& section, std::string json) { st.sections[section] = std::move(json); }
+  void put(const std::string& section, std::string json) {
+    st.sections[section] = std::move(json);
+    st.section_values.erase(section);
+  }
   // The section's JSON text, "" when there is none.
   const std::string& section(const std::string& name) const;
   Status save() const { return write_record(*kernel_, dir_, st, sync_); }
