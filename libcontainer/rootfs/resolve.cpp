@@ -112,28 +112,35 @@ int splice_symlink(Walk* w, int link_fd) noexcept {
   return 0;
 }
 
-// Creates the missing component `comp` (already appended to w->done) inside its parent,
-// reached again through RESOLVE_IN_ROOT rather than through any string we built.
+// Creates `name` (a file or a directory) in the directory parent_path names inside the
+// root, reached through RESOLVE_IN_ROOT rather than through any string we built. 0 when it
+// was made or is there already; -errno otherwise.
+int create_in_parent(int root_fd, const char* parent_path, const char* name, bool as_file, mode_t mode) noexcept {
+  int parent = openat2_raw(root_fd, parent_path, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  if (parent < 0) return parent;
+  int rc = 0;
+  if (as_file) {
+    int fd = openat(parent, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
+    if (fd >= 0)
+      close(fd);
+    else if (errno != EEXIST)
+      rc = -errno;
+  } else if (mkdirat(parent, name, mode) < 0 && errno != EEXIST) {
+    rc = -errno;
+  }
+  close_keep_errno(parent);
+  return rc;
+}
+
+// Creates the missing component `comp` (already appended to w->done) inside its parent.
 int create_component(Walk* w, int root_fd, const char* comp, bool as_file, mode_t mode) noexcept {
   size_t cut = w->done_len;
   while (cut > 0 && w->done[cut - 1] != '/') --cut;
   size_t parent_len = cut > 1 ? cut - 1 : 1;  // keep the leading "/" for the root
   char saved = w->done[parent_len];
   w->done[parent_len] = '\0';
-  int parent = openat2_raw(root_fd, w->done, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  int rc = create_in_parent(root_fd, w->done, comp, as_file, mode);
   w->done[parent_len] = saved;
-  if (parent < 0) return parent;
-  int rc = 0;
-  if (as_file) {
-    int fd = openat(parent, comp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
-    if (fd >= 0)
-      close(fd);
-    else if (errno != EEXIST)
-      rc = -errno;
-  } else if (mkdirat(parent, comp, mode) < 0 && errno != EEXIST) {
-    rc = -errno;
-  }
-  close_keep_errno(parent);
   return rc;
 }
 
@@ -205,9 +212,9 @@ int open_whole(int root_fd, const char* path, int open_flags, Create what, bool 
   return rc;
 }
 
-// Creates the last component of path in its parent, when the parent is there
-// (reached through RESOLVE_IN_ROOT, as create_component does). 0 when it was
-// created or appeared meanwhile; -errno otherwise (the walk then decides).
+// Creates the last component of path in its parent, when the parent is there.
+// 0 when it was created or appeared meanwhile; -errno otherwise (the walk then
+// decides).
 int create_last(int root_fd, const char* path, size_t plen, Create what, mode_t mode) noexcept {
   if (what == Create::None || plen == 0 || path[plen - 1] == '/') return -ENOENT;
   const char* slash = static_cast<const char*>(memrchr(path, '/', plen));
@@ -222,20 +229,7 @@ int create_last(int root_fd, const char* path, size_t plen, Create what, mode_t 
     memcpy(parent, path, n);
   }
   parent[n] = '\0';
-  int dir = openat2_raw(root_fd, parent, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-  if (dir < 0) return dir;
-  int rc = 0;
-  if (what == Create::File) {
-    int fd = openat(dir, last, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
-    if (fd >= 0)
-      close(fd);
-    else if (errno != EEXIST)
-      rc = -errno;
-  } else if (mkdirat(dir, last, mode) < 0 && errno != EEXIST) {
-    rc = -errno;
-  }
-  close_keep_errno(dir);
-  return rc;
+  return create_in_parent(root_fd, parent, last, what == Create::File, mode);
 }
 
 // Runs the walk to its end and returns an O_PATH|O_NOFOLLOW fd of the final object.
