@@ -338,19 +338,24 @@ loop_probe_bundle() {
 probe() {
 	timeout 10 sh -c 'echo go > "$1" && cat "$2"' probe "$1/req" "$1/resp"
 }
+# started_loop_probe IO -- a running container that answers probe IO (loop_probe_bundle),
+# on a host with the v1 devices controller and /dev/loop-control (else skips); sets id.
+started_loop_probe() {
+	[ -d /sys/fs/cgroup/devices ] || skip "no v1 devices controller"
+	[ -c /dev/loop-control ] || skip "no /dev/loop-control"
+	mkdir "$1"
+	loop_probe_bundle "$1"
+	id=$(new_id)
+	q berth create -b "$BUNDLE" "$id"
+	q berth start "$id"
+}
 devices_doc() {  # [EXTRA_RULE_JSON] -- the default spec's rule, plus one
 	jq -nc --argjson extra "${1:-null}" '{devices: ([{allow: false, access: "rwm"}] + (if $extra then [$extra] else [] end))}'
 }
 
 @test "update: device rules of a live v1 container change: allow, deny again; a resend leaves devices.list as it was" {
-	[ -d /sys/fs/cgroup/devices ] || skip "no v1 devices controller"
-	[ -c /dev/loop-control ] || skip "no /dev/loop-control"
 	local io=$BATS_TEST_TMPDIR/io id list
-	mkdir "$io"
-	loop_probe_bundle "$io"
-	id=$(new_id)
-	q berth create -b "$BUNDLE" "$id"
-	q berth start "$id"
+	started_loop_probe "$io"
 	list=$(leaf_dirs "$id" | grep '/devices/')/devices.list
 	run probe "$io"
 	assert_output_contains "Operation not permitted"
@@ -379,14 +384,8 @@ devices_doc() {  # [EXTRA_RULE_JSON] -- the default spec's rule, plus one
 }
 
 @test "update -r -: a containerd-like full resources document (memory, cpu, devices) applies all of it" {
-	[ -d /sys/fs/cgroup/devices ] || skip "no v1 devices controller"
-	[ -c /dev/loop-control ] || skip "no /dev/loop-control"
 	local io=$BATS_TEST_TMPDIR/io id dirs
-	mkdir "$io"
-	loop_probe_bundle "$io"
-	id=$(new_id)
-	q berth create -b "$BUNDLE" "$id"
-	q berth start "$id"
+	started_loop_probe "$io"
 	[[ "$(probe "$io")" == *"Operation not permitted"* ]]
 	# The shape of CRI's UpdateContainerResources: the container's whole linux.resources.
 	jq '.linux.resources + {
