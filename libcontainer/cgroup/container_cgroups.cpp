@@ -92,19 +92,21 @@ bool ContainerCgroups::paused(const state::ContainerState& s) {
   std::stable_partition(entries.begin(), entries.end(), [](const JournalEntry& e) {
     return e.mount.find("freezer", e.mount.rfind('/')) != std::string::npos;
   });
-  // As the constructor chooses: the v1 freezer, else the cgroup2 leaf.
-  for (const char* probe : {"freezer.state", "cgroup.freeze"})
+  // As the constructor chooses: the v1 freezer, else the cgroup2 leaf; the
+  // file found says which.
+  for (auto [probe, kind] :
+       {std::pair{"freezer.state", freezer::Kind::V1}, std::pair{"cgroup.freeze", freezer::Kind::V2}})
     for (const auto& e : entries) {
       if (faccessat(AT_FDCWD, (e.dir() + "/" + probe).c_str(), F_OK, 0) != 0) continue;
       UniqueFd fd(::open(e.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      return fd && freezer::self_frozen(fd.get(), freezer::kind_of(fd.get()));
+      return fd && freezer::self_frozen(fd.get(), kind);
     }
   return false;
 }
 
 bool ContainerCgroups::any_frozen() const {
   for (size_t i = 0; i < leaves_.size(); i++)
-    if (kinds_[i] != freezer::Kind::None && freezer::effectively_frozen(leaves_[i].fd.get(), kinds_[i])) return true;
+    if (freezer::effectively_frozen(leaves_[i].fd.get(), kinds_[i])) return true;
   return false;
 }
 
@@ -123,7 +125,7 @@ Status ContainerCgroups::thaw() {
 
 void ContainerCgroups::thaw_all() {
   for (size_t i = 0; i < leaves_.size(); i++)
-    if (kinds_[i] != freezer::Kind::None && freezer::self_frozen(leaves_[i].fd.get(), kinds_[i]))
+    if (freezer::self_frozen(leaves_[i].fd.get(), kinds_[i]))
       (void)freezer::thaw(*kernel_, leaves_[i].fd.get(), kinds_[i]);
 }
 

@@ -32,16 +32,17 @@ Status save_journal(state::Record& record, std::string_view lines) {
 
 std::vector<JournalEntry> read_journal(const state::ContainerState& s) {
   std::vector<JournalEntry> out;
+  json::Document parsed;  // the text's, when the record was not read as parsed
   json::Value entries;
-  Result<json::Document> doc = json::Document();
   if (auto v = s.section_values.find(kJournalSection); v != s.section_values.end()) {
     entries = v->second;
   } else {
     auto it = s.sections.find(kJournalSection);
     if (it == s.sections.end()) return out;
-    doc = json::Document::parse(it->second);
+    auto doc = json::Document::parse(it->second);
     if (!doc) return out;
-    entries = doc->root();
+    parsed = std::move(*doc);
+    entries = parsed.root();
   }
   for (size_t i = 0; i < entries.size(); i++) {
     json::Value e = entries.at(i);

@@ -164,10 +164,10 @@ Result<ContainerState> read_record(const std::string& dir) {
 }
 
 Status write_record(sys::Kernel& kernel, const std::string& dir, const ContainerState& s, Sync sync) {
-  std::string path = dir + "/" + kRecordFile;
-  return (sync == Sync::File    ? kernel.write_file_synced(path, format_record(s), 0600)
-          : sync == Sync::Spare ? kernel.rewrite_file(path, format_record(s), 0600)
-                                : kernel.write_file(path, format_record(s), 0600))
+  std::string path = dir + "/" + kRecordFile, text = format_record(s);
+  return (sync == Sync::File    ? kernel.write_file_synced(path, text, 0600)
+          : sync == Sync::Spare ? kernel.rewrite_file(path, text, 0600)
+                                : kernel.write_file(path, text, 0600))
       .context("save the state record");
 }
 
