@@ -42,7 +42,8 @@ isolators::Deps deps_of(const Globals& g) {
 
 }  // namespace
 
-Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool transient) {
+Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool shim,
+                                            IsolatorList* for_delete) {
   auto config = BERTH_TRY(spec::load_config(f.bundle.empty() ? "." : f.bundle));
   launcher::CreateOptions o;
   o.id = f.id;
@@ -54,13 +55,13 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.preserve_fds = f.preserve_fds;
   o.preserved_open = f.preserved_open;
   o.keep_console = keep_console;
-  o.transient = transient;
-  o.shim_path = shim_path(g);
+  if (shim) o.shim_path = shim_path(g);
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
   o.warn = [&g](const std::string& line) { g.log->warn(line); };
   state::Store store = g.store();
   auto names = BERTH_TRY(isolators::choose(config, f.isolation));
   auto isos = isolators::make(names, deps_of(g));
+  if (for_delete) *for_delete = isolators::make(names, deps_of(g));
   return launcher::create(store, o, config, isos);
 }
 
@@ -83,7 +84,7 @@ std::string hold_preserved_fds(int n) {
 }
 
 Result<int> cmd_create(const Globals& g, const CreateFlags& f) {
-  BERTH_TRY(create_from_flags(g, f, false, false));
+  BERTH_TRY(create_from_flags(g, f, false, true, nullptr));
   return 0;
 }
 

@@ -7,11 +7,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <optional>
 
 #include "isolators/registry.hpp"
 #include "libcontainer/log/timeline.hpp"
@@ -20,15 +20,17 @@
 
 namespace berth::cli {
 
-Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool transient);
+// shim: false for a caller that reaps the init itself. for_delete: set to
+// the same isolators, unprovisioned, as delete makes them.
+Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool shim,
+                                            IsolatorList* for_delete);
 
 namespace {
 
-// "wait delete" when the container goes once it exits: its exit record
-// need not be made durable (shim/shim.hpp).
-Result<UniqueFd> request_wait(const std::string& dir, bool keep) {
+// The shim's answer comes once the init has exited (shim/shim.hpp).
+Result<UniqueFd> request_wait(const std::string& dir) {
   auto s = BERTH_TRY(sys::unix_connect(dir + "/shim.sock").context("connect to the shim"));
-  std::string req = keep ? "wait\n" : "wait delete\n";
+  std::string req = "wait\n";
   if (send(s.get(), req.data(), req.size(), MSG_NOSIGNAL) != ssize_t(req.size()))
     return sys_error(errno, "write to the shim");
   return s;
@@ -67,6 +69,13 @@ int parse_exit(const std::string& reply) {
   return 255;
 }
 
+// A wait status as the shim reports it: the code, or 128+N after signal N.
+int exit_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
 }  // namespace
 
 Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
@@ -78,22 +87,36 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   if (!f.detach) sigprocmask(SIG_BLOCK, &fwd, nullptr);
   log::Timeline timeline;
   timeline.start();
-  auto created = BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty(), !f.detach && !f.keep));
+  // In the foreground, deleting the container once it exits, this process
+  // is the init's parent and reaper, as runc's run: no shim (a killed
+  // caller leaves the container running and `delete` removes it, as
+  // runc's does). Otherwise the shim waits and reports.
+  bool transient = !f.detach && !f.keep;
+  // What removes the container once it has exited (or failed to start).
+  IsolatorList isos;
+  auto created =
+      BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty(), !transient, f.keep ? nullptr : &isos));
   state::Store store = g.store();
   std::string dir = store.dir(f.id);
-  // Made while the container runs (below): its removal once it has exited
-  // is what the caller waits for.
-  std::optional<IsolatorList> isos;
+  // Our child without a shim: reaped on every way out (after the delete
+  // killed it, or once it has exited).
+  struct Reap {
+    sys::Kernel& k;
+    pid_t pid;
+    ~Reap() {
+      if (pid > 0) k.reap(pid);
+    }
+  } reap{*g.kernel, created.init ? created.pid : 0};
   auto remove_container = [&] {
     if (f.keep) return;
-    if (!isos) isos = isolators_of(g, f.id);
     std::vector<std::string> warnings;
-    Status s = launcher::remove(store, f.id, true, *isos, &warnings);
+    Status s = launcher::remove(store, f.id, true, isos, &warnings);
     if (!s.ok()) g.log->error(s.error().message());
     for (const auto& w : warnings) g.log->warn(w);
   };
   timeline.mark("created");
-  auto waiter = request_wait(dir, f.keep || f.detach);
+  auto waiter = created.init ? Result<UniqueFd>(std::move(created.init)) : request_wait(dir);
+  bool shim = reap.pid == 0;
   std::vector<std::string> start_warnings;
   Status started = waiter.ok() ? launcher::start(store, f.id, &start_warnings) : Status(std::move(waiter).error());
   for (const auto& w : start_warnings) g.log->warn(w);
@@ -103,7 +126,6 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     return std::move(started).error();
   }
   if (f.detach) return 0;
-  if (!f.keep) isos = isolators_of(g, f.id);
 
   int sfd = signalfd(-1, &fwd, SFD_CLOEXEC);
   UniqueFd sig(sfd);
@@ -140,6 +162,7 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
         }
       }
     }
+    if ((p[0].revents & (POLLIN | POLLHUP)) && !shim) break;  // the init's pidfd: it has exited
     if (p[0].revents & (POLLIN | POLLHUP)) {
       char buf[128];
       ssize_t n = read(waiter->get(), buf, sizeof buf);
@@ -153,7 +176,11 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     if (poll(&p, 1, 0) <= 0 || !copy(console, 1)) break;
   }
   int code = parse_exit(reply);
-  if (reply.empty()) {
+  if (!shim) {
+    auto status = g.kernel->reap_if_exited(reap.pid);
+    code = status ? exit_code(*status) : 255;
+    if (status) reap.pid = 0;
+  } else if (reply.empty()) {
     auto w = launcher::wait(store, f.id);
     code = w.ok() ? *w : 255;
   }

@@ -1,16 +1,14 @@
-// berth-shim: one per container, the init's parent. It reaps the init (and,
+// berth-shim: one per container that outlives the command that made it
+// (create, run -d, run --keep; a foreground run reaps its init itself), the
+// init's parent. It reaps the init (and,
 // as a subreaper, any orphan of the container), writes the exit record
 // atomically with the limitations the isolators' watch() named (their
 // counters, given as --watch= arguments, read when the init exits) durably,
 // and answers the CLI on <state>/shim.sock with one line per request:
 // "wait" -> "exit CODE SIGNAL" once the init is gone (a waiter that hangs up
-// first is dropped); "wait delete" likewise, from a caller that deletes the
-// container once answered (a foreground run): no record is then written, as
-// it would go with the directory; "created" -> "ok" (create has finished;
-// the shim then fsyncs the state record create wrote without waiting for
-// the disk); "created transient" -> "ok" likewise from a create whose caller
-// deletes the container once it exits (a foreground run): no fsync, as for
-// "wait delete"; "shutdown" -> "ok" and exit. It exits on its own
+// first is dropped); "created" -> "ok" (create has finished; the shim then
+// fsyncs the state record create wrote without waiting for the disk);
+// "shutdown" -> "ok" and exit. It exits on its own
 // once the init is gone if the create that started it never finished (no
 // "created"), or if its state directory was removed without a delete: then
 // it first removes the cgroups create made (--cgroup= arguments,
@@ -81,7 +79,6 @@ struct Shim {
   int listen_fd = -1;
   berth::shim::StateDirWatch dir_watch;
   bool exited = false;
-  bool record_to_go = false;  // a "wait delete" came before the exit
   int exit_code = 0, signal = 0;
   int waiters[kMaxClients];
   int n_waiters = 0;
@@ -150,7 +147,7 @@ struct Shim {
   // failed write leaves no temp file behind. Up to the rename: returns the
   // directory for record_exit to fsync, or -1 (none, or no record).
   int write_record() {
-    char when[64];
+    char when[96];
     berth::state::format_rfc3339_now(when, sizeof when);
     char lims[512], rec[1024], tmp[4200], path[4200];
     bool oom;
@@ -196,9 +193,7 @@ struct Shim {
     } else {
       exit_code = WEXITSTATUS(status);
     }
-    // A waiter gets the status either way. One that deletes the container
-    // once answered (a foreground run) needs no record: its directory goes.
-    int d = record_to_go ? -1 : write_record();
+    int d = write_record();
     // Once the record is in place, before the directory's fsync (1-15 ms
     // here): what a waiter reads next is there for every process already.
     for (int i = 0; i < n_waiters; i++) reply_exit(waiters[i]);
@@ -218,9 +213,7 @@ struct Shim {
 
   // Returns false when the shim should exit.
   bool handle_line(int fd, const char* line) {
-    bool to_go = !strcmp(line, "wait delete");
-    if (to_go || !strcmp(line, "wait")) {
-      if (!exited && to_go) record_to_go = true;
+    if (!strcmp(line, "wait")) {
       if (exited)
         reply_exit(fd);
       else if (n_waiters < kMaxClients)
@@ -229,12 +222,11 @@ struct Shim {
         Sys::close(fd);
       return true;
     }
-    bool transient = !strcmp(line, "created transient");
-    if (transient || !strcmp(line, "created")) {
+    if (!strcmp(line, "created")) {
       created = true;
       reply(fd, "ok");
       Sys::close(fd);
-      if (!transient) make_record_durable();
+      make_record_durable();
       return true;
     }
     if (!strcmp(line, "shutdown")) {

@@ -93,8 +93,8 @@ void remove_left(sys::Kernel& k, const Entries& entries, const cgroup::JournalEn
 
 }  // namespace
 
-Status remove_cgroups(sys::Kernel& k, const std::string& state_dir) {
-  auto entries = cgroup::read_journal(state_dir);
+Status remove_cgroups(sys::Kernel& k, const state::ContainerState& record) {
+  auto entries = cgroup::read_journal(record);
   Error errs(Code::Internal, "remove cgroups");
   bool failed = false;
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {

@@ -119,10 +119,10 @@ class FilesystemLinux final : public Isolator {
   }
 
   // The section stays in the record: the directory goes right after.
-  Status cleanup(const std::string& state_dir) override {
-    auto st = state::read_record(state_dir);
-    if (!st || !st->sections.count(kHostRootfs)) return {};
-    auto doc = BERTH_TRY(json::Document::parse(st->sections[kHostRootfs]).context("read the host rootfs record"));
+  Status cleanup(const std::string&, const state::ContainerState& st) override {
+    auto section = st.sections.find(kHostRootfs);
+    if (section == st.sections.end()) return {};
+    auto doc = BERTH_TRY(json::Document::parse(section->second).context("read the host rootfs record"));
     std::string path(doc.root().get("path").as_string()), before(doc.root().get("mountBefore").as_string());
     if (path.empty()) return {};
     // Detach only the rootfs bind the init made: a mount on top of the path

@@ -16,7 +16,8 @@ namespace berth::child {
 // for the pid): joins namespaces as needed, clones
 // the init (which runs init_main), reports the init's pid on
 // plan.pid_report_fd, then execs the shim (shim_path, shim_argv) so that the
-// shim is the init's parent. Never returns.
+// shim is the init's parent; without a shim (shim_path null) it exits, and
+// the init goes to the CLI, a child subreaper. Never returns.
 [[noreturn]] void cloner_main(const ChildPlan& plan, const char* shim_path, char* const* shim_argv);
 
 // The container init. Never returns: execs the user's program or _exits.

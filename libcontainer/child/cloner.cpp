@@ -83,6 +83,7 @@ BERTH_CHILD void cloner_main(const ChildPlan& p, const char* shim_path, char* co
   }
   (void)!sys::write(p.pid_report_fd, &init, sizeof init);
   if (init < 0) sys::_exit(1);
+  if (!shim_path) sys::_exit(0);
   // The shim must not hold the caller's stdio (its pipes would never close).
   int null = sys::open("/dev/null", O_RDWR | O_CLOEXEC);
   for (int i = 0; i < 3; i++) sys::dup2(null, i);

@@ -29,7 +29,8 @@
 //   usage     CLI (`events`, `stats`), after recover, read-only;
 //   cleanup   delete, or create's undo: reverse order, idempotent, accepts
 //             a container it never saw or saw only partly provisioned,
-//             from the record alone (no recover first).
+//             from the record alone (no recover first), which the caller
+//             has read (delete) or holds (create).
 // An isolator reads the config and its own fragment, never another
 // isolator's: what it must know of another concern (is there a new mount
 // namespace?) it learns from the config.
@@ -48,6 +49,7 @@
 #include "libcontainer/isolator/fragment.hpp"
 #include "libcontainer/isolator/usage.hpp"
 #include "libcontainer/spec/config.hpp"
+#include "libcontainer/state/container_state.hpp"
 
 namespace berth::state {
 class Record;
@@ -95,7 +97,9 @@ class Isolator {
   // `berth events` / `berth stats`: what the container uses now, written
   // into its part of u (usage.hpp).
   virtual Status usage(const std::string& /*state_dir*/, Usage& /*u*/) { return {}; }
-  virtual Status cleanup(const std::string& /*state_dir*/) { return {}; }
+  virtual Status cleanup(const std::string& /*state_dir*/, const state::ContainerState& /*record*/) { return {}; }
+  // The same from the record in state_dir (none: an empty one).
+  Status cleanup(const std::string& state_dir);
 };
 
 using IsolatorList = std::vector<std::unique_ptr<Isolator>>;

@@ -127,34 +127,47 @@ Status Launch::provision() {
 
 Status Launch::spawn() {
   sys::Kernel& k = store.kernel();
-  auto shim_sock = BERTH_TRY(k.listen_unix(ctx.state_dir + "/shim.sock"));
-  plan.child.shim_sock_fd = shim_sock.get();
-  std::vector<std::string> argv = {opts.shim_path, "--state-dir=" + ctx.state_dir, std::string(24, ' '),
-                                   "--socket-fd=" + std::to_string(shim_sock.get()), "--id=" + ctx.id};
-  BERTH_CHECK(add_watches(argv));
-  // What the shim removes if the container is orphaned (shim/orphan.hpp):
-  // the cgroups this create makes, parents first.
-  for (const auto& e : cgroup::read_journal(st))
-    if (e.kind == "made" && e.path != "/") argv.push_back("--cgroup=" + e.dir());
-  char* const* shim_argv = plan.arena.strv(argv);
-  const char* shim_path = plan.arena.str(opts.shim_path);
+  UniqueFd shim_sock;
+  char* const* shim_argv = nullptr;
+  const char* shim_path = nullptr;
+  plan.child.shim_sock_fd = -1;
+  if (!opts.shim_path.empty()) {
+    shim_sock = BERTH_TRY(k.listen_unix(ctx.state_dir + "/shim.sock"));
+    plan.child.shim_sock_fd = shim_sock.get();
+    std::vector<std::string> argv = {opts.shim_path, "--state-dir=" + ctx.state_dir, std::string(24, ' '),
+                                     "--socket-fd=" + std::to_string(shim_sock.get()), "--id=" + ctx.id};
+    BERTH_CHECK(add_watches(argv));
+    // What the shim removes if the container is orphaned (shim/orphan.hpp):
+    // the cgroups this create makes, parents first.
+    for (const auto& e : cgroup::read_journal(st))
+      if (e.kind == "made" && e.path != "/") argv.push_back("--cgroup=" + e.dir());
+    shim_argv = plan.arena.strv(argv);
+    shim_path = plan.arena.str(opts.shim_path);
+  }
 
   auto spawned = BERTH_TRY(k.spawn_init(plan.child, shim_path, shim_argv));
   init.emplace(std::move(spawned.sync), [this] { return init_gone(); });
   st.pid = spawned.init;
   st.init_start_time = k.start_time(spawned.init);
   st.shim_pid = spawned.shim;
-  st.shim_start_time = k.start_time(spawned.shim);
-  // The shim is our child until we exit: its pid cannot be reused before
-  // the reap. The init is the shim's: check its start time.
-  undo.push("stop the shim", [&k, pid = st.shim_pid, t = st.shim_start_time] {
-    (void)k.signal(pid, t, SIGKILL);
-    k.reap(pid);
-    return Status{};
-  });
+  if (spawned.shim > 0) {
+    st.shim_start_time = k.start_time(spawned.shim);
+    // The shim is our child until we exit: its pid cannot be reused before
+    // the reap. The init is the shim's: check its start time.
+    undo.push("stop the shim", [&k, pid = st.shim_pid, t = st.shim_start_time] {
+      (void)k.signal(pid, t, SIGKILL);
+      k.reap(pid);
+      return Status{};
+    });
+  }
   // Waited for: a failed create leaves no process behind, not even an init
-  // still tearing down its namespaces after the SIGKILL.
-  undo.push("kill the container init", [&k, pid = st.pid, t = st.init_start_time] { return kill_and_wait(k, pid, t); });
+  // still tearing down its namespaces after the SIGKILL; without a shim it
+  // is our child, reaped.
+  undo.push("kill the container init", [&k, pid = st.pid, t = st.init_start_time, ours = spawned.shim == 0] {
+    Status s = kill_and_wait(k, pid, t);
+    if (ours) k.reap(pid);
+    return s;
+  });
   // If this process is killed from here on, `delete --force` finds the init
   // and the shim through the record (still "creating").
   return rec.save();
@@ -171,11 +184,9 @@ Status Launch::add_watches(std::vector<std::string>& argv) {
 }
 
 // The shim exits once the init is gone if its create never finished: from
-// now on it stays until delete. It then makes the record durable, unless the
-// container is transient.
+// now on it stays until delete. It then makes the record durable.
 Status Launch::tell_shim_created() {
-  const char* req = opts.transient ? "created transient" : "created";
-  auto reply = BERTH_TRY(store.kernel().request_line(ctx.state_dir + "/shim.sock", req).context("tell the shim"));
+  auto reply = BERTH_TRY(store.kernel().request_line(ctx.state_dir + "/shim.sock", "created").context("tell the shim"));
   if (reply != "ok") return Error(Code::Internal, "the shim answered \"" + reply + "\" to \"created\"");
   return {};
 }
@@ -189,7 +200,7 @@ Status Launch::handle_seccomp_fd(UniqueFd notify) {
 
 // The init closed its end: it died during setup (or the shim never ran).
 Error Launch::init_gone() {
-  auto status = store.kernel().reap_if_exited(st.shim_pid);
+  auto status = st.shim_pid > 0 ? store.kernel().reap_if_exited(st.shim_pid) : std::nullopt;
   if (status && WIFEXITED(*status) && WEXITSTATUS(*status) == 127)
     return Error(Code::Child, "cannot execute the shim " + opts.shim_path);
   return Error(Code::Child, "the container init exited during setup");
@@ -280,7 +291,7 @@ Status Launch::run() {
   for (auto& iso : isolators) st.isolation->push_back(iso->name());
   for (auto it = isolators.rbegin(); it != isolators.rend(); ++it)
     undo.push(std::string("clean up ") + (*it)->name(),
-              [this, iso = it->get()] { return iso->cleanup(ctx.state_dir); });
+              [this, iso = it->get()] { return iso->cleanup(ctx.state_dir, st); });
   std::string fifo = ctx.state_dir + "/exec.fifo";
   // As runc: writable by the init after it has dropped to process.user, which
   // may be an unprivileged uid of a user namespace.
@@ -317,7 +328,7 @@ Status Launch::run() {
   timeline.mark("init created");
   st.phase = state::Phase::Created;
   BERTH_CHECK(rec.save());
-  BERTH_CHECK(tell_shim_created());
+  if (st.shim_pid > 0) BERTH_CHECK(tell_shim_created());
   if (console && !opts.console_socket.empty()) {
     BERTH_CHECK(k.send_fd_to(opts.console_socket, "/dev/ptmx", console.get())
                     .context("send the console to " + opts.console_socket));
@@ -352,6 +363,7 @@ Result<Created> create(const state::Store& store, const CreateOptions& opts, con
   Created c;
   c.pid = l.st.pid;
   c.console = std::move(l.console);
+  if (l.st.shim_pid == 0) c.init = BERTH_TRY(store.kernel().open_pidfd(l.st.pid, l.st.init_start_time));
   return c;
 }
 

@@ -33,10 +33,10 @@ struct CreateOptions {
   // land there and reach the container (see cli::hold_preserved_fds).
   std::string preserved_open;
   bool keep_console = false;  // `run` in the foreground: return the master instead
-  // `run` in the foreground without --keep: the container is deleted once
-  // it exits, so the shim need not make its record durable.
-  bool transient = false;
-  std::string shim_path;  // berth-shim next to the berth binary
+  // berth-shim next to the berth binary. Empty: no shim; the caller is the
+  // init's parent and reaps it (Created::init), as runc's `run` does: a
+  // foreground run that deletes the container once it exits.
+  std::string shim_path;
   // With --debug: receives one line of phase timings after a create.
   std::function<void(const std::string&)> debug;
   // Receives each warning (a field accepted but without effect here).
@@ -46,6 +46,7 @@ struct CreateOptions {
 struct Created {
   pid_t pid = 0;
   UniqueFd console;  // with keep_console and terminal: true
+  UniqueFd init;     // without a shim: a pidfd of the init, our child to reap
 };
 
 Result<Created> create(const state::Store& store, const CreateOptions& opts, const spec::Config& config,

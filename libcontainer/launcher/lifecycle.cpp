@@ -65,13 +65,13 @@ void kill_shim(sys::Kernel& k, const state::ContainerState& st) {
 // The init after SIGKILL, thawed (a v1-frozen process dies only once
 // thawed); bounded: a cgroup frozen from above (not by us) keeps a killed
 // task alive until someone thaws it.
-Status kill_init(sys::Kernel& k, const std::string& dir, const state::ContainerState& st) {
+Status kill_init(sys::Kernel& k, const state::ContainerState& st) {
   auto fd = k.open_pidfd(st.pid, st.init_start_time);
   if (!fd.ok()) return gone_or(std::move(fd).error());
   // ESRCH: it has exited meanwhile (its pidfd then polls readable).
   if (Status s = k.signal_pidfd(fd->get(), SIGKILL); !s.ok() && s.error().sys_errno() != ESRCH)
     return std::move(s).error().context("kill the container's init");
-  cgroup::ContainerCgroups::open(k, dir, 0).thaw_all();
+  cgroup::ContainerCgroups::thaw_all(k, st);
   if (!wait_exit(fd->get(), kKillWaitMs))
     return Error(Code::Busy, "the container's init did not exit within " + std::to_string(kKillWaitMs / 1000) +
                                  " s of SIGKILL: is a parent of its cgroup frozen?");
@@ -80,6 +80,7 @@ Status kill_init(sys::Kernel& k, const std::string& dir, const state::ContainerS
 
 // "shutdown" is answered after anything the shim writes, and it exits at once.
 void stop_shim(sys::Kernel& k, const std::string& dir, const state::ContainerState& st) {
+  if (st.shim_pid == 0) return;  // a foreground run's: its caller reaps the init
   if (!shim_call(k, dir, "shutdown").ok()) kill_shim(k, st);
 }
 
@@ -148,7 +149,7 @@ Status start(const state::Store& store, const std::string& id, std::vector<std::
     return Error(Code::Busy, std::string("cannot start a container in the ") + state::status_name(status) + " state");
   // A frozen init (an ancestor cgroup frozen by someone else) would never
   // take the gate: refuse rather than wait for ever.
-  if (cgroups_of(store, st).any_frozen())
+  if (cgroup::ContainerCgroups::any_frozen(store.kernel(), st))
     return Error(Code::Busy, "cannot start the container: its cgroup is frozen (thaw it first)");
   sys::Kernel& k = store.kernel();
   std::string fifo = store.dir(id) + "/exec.fifo";
@@ -183,7 +184,7 @@ Status kill(const state::Store& store, const std::string& id, int sig) {
   if (!fd.ok()) return stopped_or(std::move(fd).error(), "container not running");
   BERTH_CHECK(k.signal_pidfd(fd->get(), sig).context("kill"));
   // As runc: a SIGKILL takes effect in a v1-frozen cgroup only once thawed.
-  if (status == state::RunState::Paused && sig == SIGKILL) cgroups_of(store, st).thaw_all();
+  if (status == state::RunState::Paused && sig == SIGKILL) cgroup::ContainerCgroups::thaw_all(k, st);
   return {};
 }
 
@@ -214,9 +215,9 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
     // write its exit record into the directory being removed).
     if (st.error().code() == Code::Busy && force) {
       auto rec = state::read_record(dir).value_or({});
-      if (rec.pid > 0) BERTH_CHECK(kill_init(k, dir, rec));
+      if (rec.pid > 0) BERTH_CHECK(kill_init(k, rec));
       stop_shim(k, dir, rec);
-      for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) (void)(*it)->cleanup(dir);
+      for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) (void)(*it)->cleanup(dir, rec);
       return store.remove(id);
     }
     return std::move(st).error();
@@ -224,14 +225,14 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
   auto status = state::current_status(store, *st);
   if ((status == state::RunState::Running || status == state::RunState::Paused) && !force)
     return Error(Code::Busy, "cannot delete container " + id + " that is not stopped: " + state::status_name(status));
-  if (status != state::RunState::Stopped) BERTH_CHECK(kill_init(k, dir, *st));
+  if (status != state::RunState::Stopped) BERTH_CHECK(kill_init(k, *st));
   // Frozen leftovers (no pid namespace) must die before their cgroups go.
-  cgroups_of(store, *st).thaw_all();
+  cgroup::ContainerCgroups::thaw_all(k, *st);
   stop_shim(k, dir, *st);
   Error errs(Code::Internal, "delete " + id);
   bool failed = false;
   for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) {
-    Status s = (*it)->cleanup(dir);
+    Status s = (*it)->cleanup(dir, *st);
     if (!s.ok()) errs.add_note(s.error().message()), failed = true;
   }
   // The directory holds the isolators' records of what is left (the

@@ -31,7 +31,7 @@ namespace berth::sys {
 // What spawn_init starts: the shim (the forked cloner, exec'd) and the
 // container init it cloned, plus the CLI's end of the sync channel.
 struct SpawnedInit {
-  pid_t shim = 0;
+  pid_t shim = 0;  // 0: none
   pid_t init = 0;
   UniqueFd sync;
 };
@@ -81,9 +81,10 @@ class Kernel {
   virtual Status replace_device_filter(int cgroup_fd, const std::vector<bpf_insn>& program) = 0;
 
   // Forks the cloner, which clones the init with `plan` and then execs the
-  // shim (shim_argv[2] is a writable slot for the init's pid). Sets the
-  // plan's fd fields for the sync channel. On failure nothing is left
-  // running.
+  // shim (shim_argv[2] is a writable slot for the init's pid). Without a
+  // shim (shim_path null) the cloner exits instead, and the init is ours:
+  // this process becomes a child subreaper. Sets the plan's fd fields for
+  // the sync channel. On failure nothing is left running.
   virtual Result<SpawnedInit> spawn_init(child::ChildPlan& plan, const char* shim_path, char* const* shim_argv) = 0;
   // For a user-namespaced init waiting for Isolated: clones the source of
   // every Bind mount of the plan inside the init's mount namespace with the

@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -44,12 +45,25 @@ Status remove_tree_at(int parent, const char* name) {
     close(fd);
     return sys_error(e, std::string("read directory ") + name);
   }
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
+  std::vector<std::string> dirs;
   Status s;
-  for (const auto& n : names)
-    if (s = remove_tree_at(dirfd(d), n.c_str()); !s.ok()) break;
+  while (dirent* e = readdir(d)) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    // What the directory says is no directory goes at once (one unlink, no
+    // open to find out); the rest, after the listing.
+    if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) {
+      if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno == ENOENT) continue;
+      if (errno != EISDIR) {
+        s = sys_error(errno, std::string("unlink ") + e->d_name);
+        break;
+      }
+    }
+    dirs.emplace_back(e->d_name);
+  }
+  for (const auto& n : dirs) {
+    if (!s.ok()) break;
+    s = remove_tree_at(dirfd(d), n.c_str());
+  }
   closedir(d);
   if (!s.ok()) return s;
   if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -257,6 +271,8 @@ Result<SpawnedInit> LinuxKernel::spawn_init(child::ChildPlan& plan, const char* 
   // start gate (the CLI exits, so nothing is shared any more): hand the free
   // heap back first.
   malloc_trim(0);
+  // Without a shim the init, orphaned when the cloner exits, comes to us.
+  if (!shim_path && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return sys_error(errno, "become a child subreaper");
   pid_t pid = vfork_cloner(plan, shim_path, shim_argv);
   if (pid < 0) return sys_error(errno, "vfork");
   child_end.reset();
@@ -269,6 +285,10 @@ Result<SpawnedInit> LinuxKernel::spawn_init(child::ChildPlan& plan, const char* 
     kill_and_reap(pid);
     if (n != sizeof init) return Error(Code::Child, "the cloner died before reporting the container's pid");
     return sys_error(-init, "clone the container init");
+  }
+  if (!shim_path) {
+    reap(pid);
+    pid = 0;
   }
   out.shim = pid;
   out.init = init;

@@ -100,6 +100,59 @@ normalized_state() {  # RUNTIME_FN ID
 	[ "$rc" -eq 42 ]
 }
 
+@test "run in the foreground is its container's parent and reaper, as runc's: no shim in between" {
+	sleep_bundle
+	local id; id=$(new_id)
+	"$BERTH_BIN" --root "$ROOT" run -b "$BUNDLE" "$id" </dev/null &
+	local runner=$! rc=0
+	wait_status berth "$id" running
+	local pid; pid=$(state_field berth "$id" .pid)
+	[ "$(awk '/^PPid:/{print $2}' /proc/$pid/status)" = "$runner" ]
+	[ "$(jq .shimPid "$ROOT/$id/state.json")" = 0 ]
+	[ ! -e "$ROOT/$id/shim.sock" ]
+	[ "$(procs_naming "--state-dir=$ROOT/$id")" -eq 0 ]
+	berth kill "$id" KILL
+	wait "$runner" || rc=$?
+	[ "$rc" -eq 137 ]
+	[ ! -e "$ROOT/$id" ]
+	[ ! -e "/proc/$pid" ]  # reaped, not a zombie
+}
+
+@test "run -d and run --keep still have their shim (the container outlives the caller)" {
+	sleep_bundle
+	local id; id=$(new_id)
+	runq berth run -d -b "$BUNDLE" "$id"
+	assert_success
+	local shim; shim=$(jq .shimPid "$ROOT/$id/state.json")
+	[ "$shim" -gt 0 ] && [ -e "$ROOT/$id/shim.sock" ]
+	[ "$(awk '/^PPid:/{print $2}' /proc/"$(state_field berth "$id" .pid)"/status)" = "$shim" ]
+	make_bundle sh -c 'exit 5' >/dev/null
+	local kept; kept=$(new_id)
+	run berth run --keep -b "$BUNDLE" "$kept"
+	assert_status 5
+	[ "$(jq .shimPid "$ROOT/$kept/state.json")" -gt 0 ]
+	[ "$(jq .exitCode "$ROOT/$kept/exit.json")" = 5 ]
+}
+
+@test "run killed with SIGKILL leaves its container running, as runc's; delete --force removes all of it" {
+	sleep_bundle
+	local id; id=$(new_id)
+	"$BERTH_BIN" --root "$ROOT" run -b "$BUNDLE" "$id" </dev/null &
+	local runner=$!
+	wait_status berth "$id" running
+	local pid; pid=$(state_field berth "$id" .pid)
+	kill -KILL "$runner"
+	wait "$runner" || true
+	kill -0 "$pid"
+	[ "$(state_field berth "$id" .status)" = running ]
+	run berth delete "$id"
+	assert_status 1
+	run berth delete -f "$id"
+	assert_success
+	[ ! -e "$ROOT/$id" ]
+	# teardown's leak check: no cgroup, mount or process of the container is left
+}
+
 @test "run -d returns at once and leaves a running container" {
 	sleep_bundle
 	local id; id=$(new_id)
