@@ -54,9 +54,10 @@ struct Parsed {
   std::string criu, rootless_global;  // runc's global options, accepted and unused
 };
 
-// Defines berth's global options and subcommands on app, bound to p's
-// fields; p must outlive app's parse.
-void define_command_line(CLI::App& app, Parsed& p);
+// Defines berth's global options and subcommands on app (only the
+// subcommand named `only`, when given), bound to p's fields; p must
+// outlive app's parse.
+void define_command_line(CLI::App& app, Parsed& p, const char* only = nullptr);
 
 // Parses argv into p. Returns -1 when p.cmd is to be run, or the exit code
 // (0 after help or version, 1 for a usage error or an unknown command).

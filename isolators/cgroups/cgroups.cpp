@@ -134,7 +134,9 @@ class Cgroups final : public Isolator {
     return {};
   }
 
-  Status cleanup(const std::string& state_dir) override { return cgroups::remove_cgroups(kernel_, state_dir); }
+  Status cleanup(const std::string&, const state::ContainerState& record) override {
+    return cgroups::remove_cgroups(kernel_, record);
+  }
 
  private:
   // Each v1 leaf's `tasks`, for the init to join it itself (plan.hpp,

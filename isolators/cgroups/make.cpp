@@ -83,7 +83,7 @@ Result<UniqueFd> make_leaf(Scope& s, const Target& t, int root, const ToMake& to
   }
   if (!listed(to_make, t, t.path)) BERTH_CHECK(join(s, t, parent.get(), policy));
   // An init placed in a frozen cgroup would never answer: refuse, do not hang.
-  if (auto kind = cgroup::freezer::kind_of(parent.get());
+  if (auto kind = freezer_kind(*t.h);
       kind != cgroup::freezer::Kind::None && cgroup::freezer::effectively_frozen(parent.get(), kind))
     return Error(Code::Busy, "the cgroup " + t.h->mount + t.path + " is frozen (by it or a parent)", 0,
                  "/linux/cgroupsPath");
@@ -108,7 +108,7 @@ Result<std::vector<cgroup::Leaf>> make_cgroups(Scope& s, JoinPolicy& policy) {
         journal += cgroup::journal_line("made", t.h->mount, prefix);
       }
     }
-    journal += cgroup::journal_line("leaf", t.h->mount, t.path);
+    journal += cgroup::journal_line("leaf", t.h->mount, t.path, cgroup::freezer::kind_name(freezer_kind(*t.h)));
     roots.push_back(std::move(root));
   }
   BERTH_CHECK(cgroup::save_journal(*s.record, journal));
@@ -116,7 +116,7 @@ Result<std::vector<cgroup::Leaf>> make_cgroups(Scope& s, JoinPolicy& policy) {
   for (size_t i = 0; i < s.targets.size(); i++) {
     const Target& t = s.targets[i];
     auto fd = BERTH_TRY(make_leaf(s, t, roots[i].get(), to_make, policy));
-    leaves.push_back({t.h->mount, t.path, std::move(fd)});
+    leaves.push_back({t.h->mount, t.path, std::move(fd), cgroup::freezer::kind_name(freezer_kind(*t.h))});
   }
   return leaves;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "isolators/cgroups/controllers/controller.hpp"
+#include "libcontainer/cgroup/freezer.hpp"
 #include "libcontainer/cgroup/leaf.hpp"
 
 namespace berth::isolators::cgroups {
@@ -30,6 +31,13 @@ inline constexpr const char* kJoinBusy = "org.berth.cgroups.join-busy";
 inline constexpr const char* kSharedMark = "trusted.berth.shared";
 inline constexpr const char* kLeftMark = "trusted.berth.left";
 
+// Whether a leaf in h can be frozen, and how: the v1 freezer controller's
+// hierarchy, or cgroup2 (cgroup.freeze, Linux 5.2; berth needs 5.12).
+inline cgroup::freezer::Kind freezer_kind(const cgroup::Hierarchy& h) {
+  if (h.v2) return cgroup::freezer::Kind::V2;
+  return h.has("freezer") ? cgroup::freezer::Kind::V1 : cgroup::freezer::Kind::None;
+}
+
 struct JoinPolicy {
   std::optional<bool> join_busy;  // kJoinBusy, when set
   bool warned = false;
@@ -44,6 +52,6 @@ Result<std::vector<cgroup::Leaf>> make_cgroups(Scope& s, JoinPolicy& policy);
 // Everything the journal of state_dir says create made, innermost first;
 // idempotent. What is left in a cgroup is killed first, unless another
 // container joined it.
-Status remove_cgroups(sys::Kernel& k, const std::string& state_dir);
+Status remove_cgroups(sys::Kernel& k, const state::ContainerState& record);
 
 }  // namespace berth::isolators::cgroups

@@ -35,6 +35,25 @@ void collect_procs(int dirfd, std::set<pid_t>& out, int depth) {
   closedir(d);
 }
 
+struct FreezerLeaf {
+  std::string dir;
+  freezer::Kind kind;
+};
+
+// The leaves of s that can be frozen, by the kinds its journal names;
+// nullopt for a record that does not name them all.
+std::optional<std::vector<FreezerLeaf>> freezer_leaves(const state::ContainerState& s) {
+  std::vector<FreezerLeaf> out;
+  for (const auto& e : leaves(s)) {
+    auto kind = freezer::kind_named(e.freezer);
+    if (!kind) return std::nullopt;
+    if (*kind != freezer::Kind::None) out.push_back({e.dir(), *kind});
+  }
+  return out;
+}
+
+UniqueFd open_leaf(const std::string& dir) { return UniqueFd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
+
 }  // namespace
 
 ContainerCgroups ContainerCgroups::open(sys::Kernel& k, const std::string& state_dir, pid_t init) {
@@ -51,7 +70,8 @@ ContainerCgroups ContainerCgroups::open(sys::Kernel& k, std::vector<JournalEntry
   for (auto& e : entries) {
     auto fd = k.open_dir_at(AT_FDCWD, e.dir());
     if (!fd.ok() && !missing) missing = std::move(fd).error().context("open the container's cgroup");
-    leaves.push_back({std::move(e.mount), std::move(e.path), fd.ok() ? std::move(*fd) : UniqueFd()});
+    leaves.push_back(
+        {std::move(e.mount), std::move(e.path), fd.ok() ? std::move(*fd) : UniqueFd(), std::move(e.freezer)});
   }
   ContainerCgroups c(k, std::move(leaves), init);
   c.missing_ = std::move(missing);
@@ -63,7 +83,9 @@ ContainerCgroups::ContainerCgroups(sys::Kernel& k, std::vector<Leaf> leaves, pid
   // The v1 freezer controller first: on a hybrid host the cgroup2 leaf has
   // cgroup.freeze too, but pause is the v1 freezer's (as runc's).
   for (size_t i = 0; i < leaves_.size(); i++) {
-    freezer::Kind kind = freezer::kind_of(leaves_[i].fd.get());
+    // As the journal names it, else by the files there.
+    auto named = freezer::kind_named(leaves_[i].freezer);
+    freezer::Kind kind = !leaves_[i].fd ? freezer::Kind::None : named ? *named : freezer::kind_of(leaves_[i].fd.get());
     kinds_.push_back(kind);
     if (freezer_kind_ == freezer::Kind::V1) continue;
     if (kind == freezer::Kind::V1 || (kind == freezer::Kind::V2 && freezer_ < 0))
@@ -86,6 +108,14 @@ bool ContainerCgroups::paused() const {
 }
 
 bool ContainerCgroups::paused(const state::ContainerState& s) {
+  if (auto fl = freezer_leaves(s)) {
+    // As the constructor chooses: the v1 freezer, else the cgroup2 leaf.
+    auto it = std::find_if(fl->begin(), fl->end(), [](const FreezerLeaf& l) { return l.kind == freezer::Kind::V1; });
+    if (it == fl->end()) it = fl->begin();
+    if (it == fl->end()) return false;
+    UniqueFd fd = open_leaf(it->dir);
+    return fd && freezer::self_frozen(fd.get(), it->kind);
+  }
   auto entries = cgroup::leaves(s);
   // Where the v1 freezer hierarchy usually is first (its mount named after
   // it): one probe instead of one per hierarchy before it.
@@ -110,6 +140,16 @@ bool ContainerCgroups::any_frozen() const {
   return false;
 }
 
+bool ContainerCgroups::any_frozen(sys::Kernel& k, const state::ContainerState& s) {
+  auto fl = freezer_leaves(s);
+  if (!fl) return open(k, s, 0).any_frozen();
+  for (const auto& l : *fl) {
+    UniqueFd fd = open_leaf(l.dir);
+    if (fd && freezer::effectively_frozen(fd.get(), l.kind)) return true;
+  }
+  return false;
+}
+
 Status ContainerCgroups::freeze() {
   if (!has_freezer()) return Error(Code::Unsupported, "no freezer cgroup");
   const Leaf& l = leaves_[freezer_];
@@ -127,6 +167,15 @@ void ContainerCgroups::thaw_all() {
   for (size_t i = 0; i < leaves_.size(); i++)
     if (freezer::self_frozen(leaves_[i].fd.get(), kinds_[i]))
       (void)freezer::thaw(*kernel_, leaves_[i].fd.get(), kinds_[i]);
+}
+
+void ContainerCgroups::thaw_all(sys::Kernel& k, const state::ContainerState& s) {
+  auto fl = freezer_leaves(s);
+  if (!fl) return open(k, s, 0).thaw_all();
+  for (const auto& l : *fl) {
+    UniqueFd fd = open_leaf(l.dir);
+    if (fd && freezer::self_frozen(fd.get(), l.kind)) (void)freezer::thaw(k, fd.get(), l.kind);
+  }
 }
 
 std::vector<pid_t> ContainerCgroups::pids() const {

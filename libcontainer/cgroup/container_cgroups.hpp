@@ -52,6 +52,9 @@ class ContainerCgroups {
   static bool paused(const state::ContainerState& s);
   // Any leaf frozen, by itself or an ancestor: its processes do not run.
   bool any_frozen() const;
+  // The same for the container s records, opening only the leaves its
+  // journal says can be frozen (each leaf, for a record that does not say).
+  static bool any_frozen(sys::Kernel& k, const state::ContainerState& s);
   // Freezes the freezer, once it is checked to hold the init (frozen
   // without it, the container would be "paused" and still run).
   Status freeze();
@@ -59,6 +62,8 @@ class ContainerCgroups {
   // Thaws every self-frozen leaf; best effort (a SIGKILL takes effect in a
   // v1-frozen cgroup only once thawed, and before the cgroups go).
   void thaw_all();
+  // The same for the container s records, as any_frozen(k, s) opens them.
+  static void thaw_all(sys::Kernel& k, const state::ContainerState& s);
 
   // Every pid in the leaves and the cgroups below them, ascending.
   std::vector<pid_t> pids() const;

@@ -97,6 +97,22 @@ Kind kind_of(int dirfd) {
   return Kind::None;
 }
 
+std::optional<Kind> kind_named(std::string_view name) {
+  if (name == "v1") return Kind::V1;
+  if (name == "v2") return Kind::V2;
+  if (name == "none") return Kind::None;
+  return std::nullopt;
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::V1: return "v1";
+    case Kind::V2: return "v2";
+    case Kind::None: break;
+  }
+  return "none";
+}
+
 Status freeze(sys::Kernel& k, int dirfd, Kind kind, int timeout_ms) {
   switch (kind) {
     case Kind::V1: return freeze_v1(k, dirfd, timeout_ms);

@@ -7,7 +7,9 @@
 // Policy (when, and what the container's status becomes) is the launcher's.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "libcontainer/error/error.hpp"
 #include "libcontainer/sys/kernel.hpp"
@@ -17,6 +19,10 @@ namespace berth::cgroup::freezer {
 enum class Kind { None, V1, V2 };
 // By the files the kernel made there: freezer.state (v1), cgroup.freeze (v2).
 Kind kind_of(int dirfd);
+// As the cgroups journal names them (journal.hpp): "v1", "v2", "none";
+// nullopt for anything else (a record that does not say).
+std::optional<Kind> kind_named(std::string_view name);
+const char* kind_name(Kind k);
 
 inline constexpr int kFreezeTimeoutMs = 2000;
 

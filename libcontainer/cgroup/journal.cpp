@@ -6,8 +6,10 @@
 
 namespace berth::cgroup {
 
-std::string journal_line(const char* kind, const std::string& mount, const std::string& path) {
-  return std::string(kind) + "\t" + mount + "\t" + path + "\n";
+std::string journal_line(const char* kind, const std::string& mount, const std::string& path, const char* freezer) {
+  std::string line = std::string(kind) + "\t" + mount + "\t" + path;
+  if (freezer) line += std::string("\t") + freezer;
+  return line + "\n";
 }
 
 Status save_journal(state::Record& record, std::string_view lines) {
@@ -19,11 +21,13 @@ Status save_journal(state::Record& record, std::string_view lines) {
     lines = nl == std::string_view::npos ? std::string_view() : lines.substr(nl + 1);
     size_t a = line.find('\t'), b = line.find('\t', a + 1);
     if (b == std::string_view::npos) return Error(Code::Internal, "not a journal line: " + std::string(line));
+    size_t c = line.find('\t', b + 1);
     w.begin_object()
         .field("kind", line.substr(0, a))
         .field("mount", line.substr(a + 1, b - a - 1))
-        .field("path", line.substr(b + 1))
-        .end_object();
+        .field("path", line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1));
+    if (c != std::string_view::npos) w.field("freezer", line.substr(c + 1));
+    w.end_object();
   }
   w.end_array();
   record.put(kJournalSection, w.take());
@@ -47,7 +51,7 @@ std::vector<JournalEntry> read_journal(const state::ContainerState& s) {
   for (size_t i = 0; i < entries.size(); i++) {
     json::Value e = entries.at(i);
     out.push_back({std::string(e.get("kind").as_string()), std::string(e.get("mount").as_string()),
-                   std::string(e.get("path").as_string())});
+                   std::string(e.get("path").as_string()), std::string(e.get("freezer").as_string())});
   }
   return out;
 }

@@ -5,8 +5,13 @@
 // cgroups. One entry each:
 //   {"kind": "made", "mount": MOUNT, "path": PATH}   a directory create made
 //                                  (removed on cleanup, innermost first)
-//   {"kind": "leaf", "mount": MOUNT, "path": PATH}   the container's cgroup
-//                                  in one hierarchy
+//   {"kind": "leaf", "mount": MOUNT, "path": PATH, "freezer": KIND}
+//                                  the container's cgroup in one hierarchy;
+//                                  KIND says whether it can be frozen: "v1"
+//                                  (the freezer controller's), "v2" (any
+//                                  cgroup2 cgroup) or "none" (a record from
+//                                  before the field has none: the files
+//                                  tell)
 // PATH is below the hierarchy's MOUNT and starts with '/'; parents come
 // before their children.
 #pragma once
@@ -26,12 +31,14 @@ struct JournalEntry {
   std::string kind;  // "made" or "leaf"
   std::string mount;
   std::string path;
+  std::string freezer;  // a leaf's: "v1", "v2", "none"; "" when not recorded
   std::string dir() const { return path == "/" ? mount : mount + path; }
 };
 
-// One entry as a line, "KIND<TAB>MOUNT<TAB>PATH\n": the isolator gathers
-// them and hands them to save_journal.
-std::string journal_line(const char* kind, const std::string& mount, const std::string& path);
+// One entry as a line, "KIND<TAB>MOUNT<TAB>PATH[<TAB>FREEZER]\n": the
+// isolator gathers them and hands them to save_journal.
+std::string journal_line(const char* kind, const std::string& mount, const std::string& path,
+                         const char* freezer = nullptr);
 // Puts the journal_line()s into the record and saves it: after a crash from
 // here on, cleanup finds what is about to be made.
 Status save_journal(state::Record& record, std::string_view lines);

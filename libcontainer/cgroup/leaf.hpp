@@ -13,9 +13,10 @@ inline std::string dir_of(const std::string& mount, const std::string& path) {
 }
 
 struct Leaf {
-  std::string mount;  // the hierarchy's
-  std::string path;   // below it, absolute
-  UniqueFd fd;        // -1 when it could not be opened
+  std::string mount;    // the hierarchy's
+  std::string path;     // below it, absolute
+  UniqueFd fd;          // -1 when it could not be opened
+  std::string freezer;  // the journal's word for its freezer ("v1", "v2", "none"), "" when unknown
   std::string dir() const { return dir_of(mount, path); }
 };
 

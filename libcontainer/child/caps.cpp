@@ -47,10 +47,14 @@ BERTH_CHILD int apply_capabilities(const CapMasks& m, int last_cap, const char**
     if (int r = raw_capset(RawCaps{cur.permitted, cur.permitted, cur.inheritable}); r < 0)
       return *step = "raise effective capabilities", r;
   }
+  // A drop is refused without CAP_SETPCAP even when the cap is gone
+  // already (a nested runtime's bounding set): that one is no failure.
   for (int c = 0; c <= last_cap; c++) {
     if (m.bounding & (uint64_t{1} << c)) continue;
-    if (sys::prctl(PR_CAPBSET_READ, c) == 1 && sys::prctl(PR_CAPBSET_DROP, c) < 0)
-      return *step = "drop a bounding capability", -errno;
+    if (sys::prctl(PR_CAPBSET_DROP, c) < 0) {
+      int e = errno;
+      if (sys::prctl(PR_CAPBSET_READ, c) == 1) return *step = "drop a bounding capability", -e;
+    }
   }
   if (int r = raw_capset(RawCaps{m.effective, m.permitted, m.inheritable}); r < 0) return *step = "capset", r;
   if (sys::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL) < 0 && m.ambient)

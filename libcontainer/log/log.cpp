@@ -6,6 +6,8 @@
 
 #include <ctime>
 
+#include "libcontainer/state/rfc3339.hpp"
+
 #include "libcontainer/json/writer.hpp"
 
 namespace berth::log {
@@ -39,8 +41,9 @@ void Sink::write(Level level, const std::string& msg) const {
   time_t now = time(nullptr);
   tm t;
   gmtime_r(&now, &t);
-  char ts[32];
-  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &t);
+  char ts[80];  // as format_utc_seconds can write for any tm
+  int n = state::format_utc_seconds(ts, sizeof ts - 1, t);
+  if (n > 0) ts[n] = 'Z', ts[n + 1] = 0;
   std::string line;
   if (format_ == Format::Json) {
     json::Writer w;

@@ -182,13 +182,17 @@ int walk_component(Walk* w, int root_fd, const char* comp, size_t len, bool last
   return -EAGAIN;
 }
 
-int check_type(int fd, Create what, bool want_dir) noexcept {
-  struct stat st;
-  if (fstat(fd, &st) < 0) return -errno;
-  bool is_dir = S_ISDIR(st.st_mode);
+int check_mode(mode_t mode, Create what, bool want_dir) noexcept {
+  bool is_dir = S_ISDIR(mode);
   if ((what == Create::Dir || want_dir) && !is_dir) return -ENOTDIR;
   if (what == Create::File && is_dir) return -EISDIR;
   return 0;
+}
+
+int check_type(int fd, Create what, bool want_dir) noexcept {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -errno;
+  return check_mode(st.st_mode, what, want_dir);
 }
 
 // What open_whole returns when only the walk can tell (the last component is
@@ -206,7 +210,7 @@ int open_whole(int root_fd, const char* path, int open_flags, Create what, bool 
     close(fd);
     return kWalk;
   }
-  int rc = check_type(fd, what, trailing_slash);
+  int rc = check_mode(st.st_mode, what, trailing_slash);
   if (rc == 0) return fd;
   close(fd);
   return rc;

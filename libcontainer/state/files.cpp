@@ -34,7 +34,7 @@ int replace(const std::string& tmp, const std::string& path, Sync sync) {
 }  // namespace
 
 std::string now_rfc3339() {
-  char buf[64];
+  char buf[96];
   format_rfc3339_now(buf, sizeof buf);
   return buf;
 }

@@ -31,12 +31,18 @@ struct Host {
     }
     k.processes[kInit] = 77;
   }
-  // HIERARCHY/ctr with the init in it, journaled as a leaf.
-  void leaf(const std::string& h, std::map<std::string, std::string> files) {
+  // HIERARCHY/ctr with the init in it, journaled as a leaf (with the kind
+  // of freezer the isolator names, or none as a record from before it did).
+  void leaf(const std::string& h, std::map<std::string, std::string> files, const char* freezer = nullptr) {
     t.mkdirs(h + "/ctr");
     files["cgroup.procs"] = std::to_string(kInit) + "\n";
     for (const auto& [f, v] : files) put(h + "/ctr/" + f, v + "\n");
-    journal += journal_line("made", t.at(h), "/ctr") + journal_line("leaf", t.at(h), "/ctr");
+    journal += journal_line("made", t.at(h), "/ctr") + journal_line("leaf", t.at(h), "/ctr", freezer);
+  }
+  state::Record record() {
+    state::Record r(k, t.at("state"));
+    REQUIRE(save_journal(r, journal).ok());
+    return r;
   }
   void put(const std::string& rel, const std::string& v) { t.write(rel, v); }
   std::string get(const std::string& rel) { return t.read(rel); }
@@ -229,4 +235,54 @@ TEST_CASE("container cgroups: paused() of a record finds the freezer by its file
       CHECK_FALSE(h.open().paused());
     }
   }
+}
+
+TEST_CASE("container cgroups: a record's freezer kinds decide which leaves are looked at; one without them is probed") {
+  // A journal that names the kinds: only the freezer and the cgroup2 leaf
+  // can be frozen, whatever files the others hold (a pids leaf with a
+  // freezer.state here, which probing would take for the freezer).
+  Host named;
+  named.journal.clear();
+  named.leaf("pids", {{"freezer.state", "FROZEN"}}, "none");
+  named.leaf("freezer", {{"freezer.state", "THAWED"}}, "v1");
+  named.leaf("unified", {{"cgroup.freeze", "0"}, {"cgroup.events", "frozen 0"}}, "v2");
+  auto rec = named.record();
+  CHECK_FALSE(ContainerCgroups::any_frozen(named.k, rec.st));
+  CHECK_FALSE(ContainerCgroups::paused(rec.st));
+  CHECK_FALSE(named.open().any_frozen());
+  ContainerCgroups::thaw_all(named.k, rec.st);
+  CHECK(named.writes().empty());
+  named.put("unified/ctr/cgroup.freeze", "1");
+  CHECK(ContainerCgroups::any_frozen(named.k, rec.st));
+  CHECK_FALSE(ContainerCgroups::paused(rec.st));  // the v1 freezer decides
+  named.put("freezer/ctr/freezer.state", "FROZEN");
+  CHECK(ContainerCgroups::paused(rec.st));
+  ContainerCgroups::thaw_all(named.k, rec.st);
+  CHECK(named.get("freezer/ctr/freezer.state") == "THAWED");
+  CHECK(named.get("unified/ctr/cgroup.freeze") == "0");
+  CHECK(named.get("pids/ctr/freezer.state") == "FROZEN");  // not a freezer: left alone
+
+  // The same leaves without kinds in the journal: found by their files.
+  Host legacy;
+  legacy.journal.clear();
+  legacy.leaf("pids", {{"pids.max", "7"}});
+  legacy.leaf("freezer", {{"freezer.state", "FROZEN"}});
+  legacy.leaf("unified", {{"cgroup.freeze", "0"}, {"cgroup.events", "frozen 0"}});
+  auto old = legacy.record();
+  CHECK(ContainerCgroups::any_frozen(legacy.k, old.st));
+  CHECK(ContainerCgroups::paused(old.st));
+  ContainerCgroups::thaw_all(legacy.k, old.st);
+  CHECK(legacy.get("freezer/ctr/freezer.state") == "THAWED");
+  CHECK_FALSE(ContainerCgroups::any_frozen(legacy.k, old.st));
+}
+
+TEST_CASE("container cgroups: a leaf the journal names as a freezer but that is gone is not frozen") {
+  Host h;
+  h.journal.clear();
+  h.leaf("freezer", {{"freezer.state", "FROZEN"}}, "v1");
+  auto rec = h.record();
+  std::filesystem::remove_all(h.t.at("freezer/ctr"));
+  CHECK_FALSE(ContainerCgroups::any_frozen(h.k, rec.st));
+  ContainerCgroups::thaw_all(h.k, rec.st);
+  CHECK(h.writes().empty());
 }

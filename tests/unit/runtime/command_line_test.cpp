@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace berth;
@@ -393,4 +394,40 @@ TEST_CASE("command line: the scan skips exactly the global options that take a v
   CHECK(seen >= 8);  // help, version, root, log, log-format, debug, systemd-cgroup, criu, rootless
   CHECK_FALSE(cli::global_takes_value("--bundle"));
   CHECK_FALSE(cli::global_takes_value("-b"));
+}
+
+TEST_CASE("command line: a command defined alone has the options it has among all the others") {
+  cli::Parsed all_p;
+  CLI::App all;
+  cli::define_command_line(all, all_p);
+  auto describe = [](const CLI::App* a) {
+    std::vector<std::string> out;
+    for (const CLI::Option* o : a->get_options())
+      out.push_back(o->get_name() + "/" + std::to_string(o->get_items_expected_max()) + (o->get_required() ? "!" : ""));
+    return out;
+  };
+  auto subs = all.get_subcommands([](const CLI::App*) { return true; });
+  CHECK(subs.size() == 15);
+  for (const CLI::App* sub : subs) {
+    CAPTURE(sub->get_name());
+    cli::Parsed p;
+    CLI::App alone;
+    cli::define_command_line(alone, p, sub->get_name().c_str());
+    auto only = alone.get_subcommands([](const CLI::App*) { return true; });
+    REQUIRE(only.size() == 1);
+    CHECK(only[0]->get_name() == sub->get_name());
+    CHECK(describe(only[0]) == describe(sub));
+    CHECK(describe(&alone) == describe(&all));  // the global options
+  }
+}
+
+TEST_CASE("command line: help before the command is that command's help, as after it") {
+  for (auto [before, after, mark] : {std::tuple<std::vector<std::string>, std::vector<std::string>, const char*>{
+                                         {"--help", "run"}, {"run", "--help"}, "--keep"},
+                                     {{"-h", "state", "x"}, {"state", "-h"}, "Usage: berth state"}}) {
+    Outcome b = parse(before), a = parse(after);
+    CHECK(b.code == 0);
+    CHECK(b.out == a.out);
+    CHECK(mentions(b.out, mark));
+  }
 }

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "libcontainer/cgroup/journal.hpp"
+#include "libcontainer/state/files.hpp"
+#include "libcontainer/state/rfc3339.hpp"
 #include "libcontainer/state/store.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
 #include "libcontainer/sys/proc.hpp"
@@ -261,4 +263,36 @@ TEST_CASE("files: a rewrite with a spare keeps the old version beside the file a
   REQUIRE(stat(p.c_str(), &after) == 0);
   CHECK(after.st_ino == before.st_ino);  // the spare became the file
   CHECK((after.st_mode & 0777) == 0640);
+}
+
+TEST_CASE("store: remove takes every kind of entry and never follows a symlink out") {
+  TempRoot t;
+  t.mkdirs("root/a/sub/deeper");
+  t.mkdirs("outside");
+  t.write("outside/keep", "x");
+  t.write("root/a/state.json", "{}");
+  t.write("root/a/sub/deeper/f", "y");
+  REQUIRE(mkfifo(t.at("root/a/exec.fifo").c_str(), 0622) == 0);
+  REQUIRE(symlink(t.at("outside").c_str(), t.at("root/a/link").c_str()) == 0);
+  REQUIRE(symlink(t.at("outside/keep").c_str(), t.at("root/a/sub/flink").c_str()) == 0);
+  state::Store s(kernel, t.at("root"));
+  REQUIRE(s.remove("a").ok());
+  CHECK_FALSE(std::filesystem::exists(t.at("root/a")));
+  CHECK(t.read("outside/keep") == "x");
+  CHECK(std::filesystem::exists(t.at("outside")));
+}
+
+TEST_CASE("rfc3339: the seconds are strftime's, without its time zone lookup; now has nanoseconds and a Z") {
+  for (time_t when : {time_t(0), time_t(951782400), time_t(1796601599), time_t(4102444800)}) {
+    tm t;
+    gmtime_r(&when, &t);
+    char mine[80], theirs[80];
+    state::format_utc_seconds(mine, sizeof mine, t);
+    strftime(theirs, sizeof theirs, "%Y-%m-%dT%H:%M:%S", &t);
+    CHECK(std::string(mine) == theirs);
+  }
+  std::string now = state::now_rfc3339();
+  REQUIRE(now.size() == 30);  // 2026-12-07T04:05:06.123456789Z
+  CHECK(now[19] == '.');
+  CHECK(now.back() == 'Z');
 }

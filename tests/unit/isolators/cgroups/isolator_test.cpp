@@ -329,3 +329,17 @@ TEST_CASE("cgroups: watch names the OOM and pids counters of the container's own
     CHECK(w[1].file == f.cg.tree.at(v2 ? "unified/w/pids.events" : "pids/w/pids.events"));
   }
 }
+
+TEST_CASE("cgroups: the journal says which leaves can be frozen, from the hierarchies (nothing probed later)") {
+  Fixture f;
+  f.cg.add_hierarchy("freezer", {{"cgroup.procs", ""}, {"tasks", ""}, {"freezer.state", "THAWED"}});
+  auto c = config(R"("cgroupsPath":"/ctr")");
+  ContainerContext ctx{c, "c", "/b", "/b/rootfs", f.state.at("c"), f.record("c")};
+  REQUIRE(f.provision(ctx).ok());
+  std::map<std::string, std::string> kinds;
+  for (const auto& e : cgroup::leaves(ctx.state_dir)) kinds[e.mount.substr(e.mount.rfind('/') + 1)] = e.freezer;
+  CHECK(kinds.at("freezer") == "v1");
+  CHECK(kinds.at("unified") == "v2");
+  CHECK(kinds.at("pids") == "none");
+  CHECK(kinds.at("cpuset") == "none");
+}
