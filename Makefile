@@ -39,7 +39,7 @@ CLI_LIB_OBJ := $(filter-out $(BUILD)/runtime/main.o,$(CLI_OBJ))
 SHIM_OBJ := $(call obj,$(SHIM_SRC))
 UNIT_OBJ := $(call obj,$(UNIT_SRC))
 
-all: bin/berth bin/berth-shim
+all: bin/berth bin/berth-shim bin/berth-runc
 
 $(BUILD)/runtime/early_start.o $(BUILD)/libcontainer/sys/exe_view.o: CXXFLAGS += $(FREESTANDING)
 
@@ -55,6 +55,12 @@ $(BUILD)/isolators.a: $(ISO_OBJ)
 bin/berth: $(CLI_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
 	@mkdir -p bin
 	$(CXX) $(CXXFLAGS) -Wl,-e,berth_entry -o $@ $^ $(LDLIBS_STATIC)
+
+# berth called by this name runs as runc does under a supervisor (conmon,
+# containerd's shim), which reaps the container's init itself: no berth-shim
+# (runtime/commands.hpp, kSupervisedName). Engines take it as their runtime path.
+bin/berth-runc: bin/berth
+	ln -sf berth $@
 
 # The shim uses libc only (no C++ library), linked statically against musl
 # where Debian's musl-tools is installed (tests/lib/install-deps.sh): it
@@ -120,6 +126,7 @@ bench: all
 install: all
 	install -D -m 0755 bin/berth $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0755 bin/berth-shim $(DESTDIR)$(PREFIX)/bin/berth-shim
+	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runc
 	for m in man/*.8; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
 
 clean:

@@ -11,6 +11,10 @@ bool global_takes_value(const char* option);
 // The first argument that is not a global option or its value: the command
 // the user meant (the word after a "--"), or nullptr.
 const char* command_word(int argc, char** argv);
+// The value of a global option (--log FILE or --log=FILE) given before the
+// command word, the last one given; nullptr without one. For what must be
+// known when the line does not parse (the log that gets the usage error).
+const char* global_value(int argc, char** argv, const char* option);
 // Whether the command is create or run, whose clone enters a container: they
 // run from the sealed view of the binary (sealed_exe.hpp), decided from the
 // entry point, before libc starts and the CLI11 App is built (the first

@@ -83,8 +83,14 @@ std::string hold_preserved_fds(int n) {
   return open;
 }
 
+bool supervised_name(const char* argv0) {
+  if (!argv0) return false;
+  const char* slash = strrchr(argv0, '/');
+  return strcmp(slash ? slash + 1 : argv0, kSupervisedName) == 0;
+}
+
 Result<int> cmd_create(const Globals& g, const CreateFlags& f) {
-  BERTH_TRY(create_from_flags(g, f, false, true, nullptr));
+  BERTH_TRY(create_from_flags(g, f, false, !g.supervised, nullptr));
   return 0;
 }
 
@@ -360,7 +366,7 @@ Result<int> cmd_features() {
                                    "ro",          "rprivate",    "rrelatime",      "rro",       "rrw",
                                    "rshared",     "rslave",      "rstrictatime",   "rsuid",     "rsymfollow",
                                    "runbindable", "rw",          "shared",         "slave",     "strictatime",
-                                   "suid",        "symfollow",   "sync",           "unbindable"});
+                                   "suid",        "symfollow",   "sync",           "tmpcopyup", "unbindable"});
   w.key("linux").begin_object();
   w.field_strings("namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"});
   int last = capabilities::read_last_cap();

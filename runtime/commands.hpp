@@ -22,6 +22,10 @@ struct Globals {
   log::Sink* log = nullptr;
   sys::Kernel* kernel = nullptr;  // main's LinuxKernel
   std::string self_exe;           // the berth binary's host path (create, run)
+  // Invoked as berth-runc (supervised_name): under a supervisor (conmon,
+  // containerd's runc shim), the container's init is the supervisor's to
+  // reap, as runc's is, so no berth-shim stands in between.
+  bool supervised = false;
   state::Store store() const { return state::Store(*kernel, root); }
 };
 
@@ -33,6 +37,12 @@ struct CreateFlags {
   std::optional<std::string> isolation;  // --isolation: the isolators, by name, comma-separated
   bool detach = false, keep = false;     // run only
 };
+
+// The name that makes berth run as runc does under a supervisor: a link
+// to berth called so (`make install` makes one), as podman's --runtime and
+// containerd's BinaryName take one path and pass no flag of berth's own.
+inline constexpr const char* kSupervisedName = "berth-runc";
+bool supervised_name(const char* argv0);
 
 Result<int> cmd_create(const Globals& g, const CreateFlags& f);
 Result<int> cmd_run(const Globals& g, const CreateFlags& f);

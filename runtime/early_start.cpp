@@ -50,6 +50,24 @@ const char* command_word(int argc, char** argv) {
   return nullptr;
 }
 
+const char* global_value(int argc, char** argv, const char* option) {
+  const char* found = nullptr;
+  for (int i = 1; i < argc; i++) {
+    const char* a = argv[i];
+    if (same(a, "--") || a[0] != '-' || a[1] == 0) break;  // the command word
+    const char* o = option;
+    const char* p = a;
+    while (*o && *p == *o) o++, p++;
+    if (!*o && *p == '=') found = p + 1;  // --log=FILE
+    if (has_equals(a)) continue;
+    if (global_takes_value(a) && i + 1 < argc) {
+      if (same(a, option)) found = argv[i + 1];  // --log FILE
+      i++;
+    }
+  }
+  return found;
+}
+
 bool enters_container(int argc, char** argv) {
   const char* word = command_word(argc, argv);
   return word && (same(word, "create") || same(word, "run"));

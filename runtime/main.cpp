@@ -2,10 +2,12 @@
 // turned into exit codes; the command line itself is command_line.cpp.
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "libcontainer/sys/linux_kernel.hpp"
 #include "libcontainer/sys/sealed_exe.hpp"
 #include "runtime/command_line.hpp"
+#include "runtime/command_word.hpp"
 
 using namespace berth;
 
@@ -39,6 +41,22 @@ Result<int> dispatch(Parsed& p) {
   return 0;
 }
 
+// A command line that does not parse: its error on stderr and, as any other
+// error, in the --log file (containerd reads the reason from there).
+void report_usage_error(int argc, char** argv, const std::string& text) {
+  const char* path = cli::global_value(argc, argv, "--log");
+  const char* format = cli::global_value(argc, argv, "--log-format");
+  log::Sink sink;
+  std::string first = text.substr(0, text.find('\n'));
+  if (!path || first.empty() ||
+      !sink.open(path, format && std::string(format) == "json" ? log::Format::Json : log::Format::Text, false)) {
+    fputs(text.c_str(), stderr);
+    return;
+  }
+  sink.error(first);  // the log's line, and (as for any error with a log file) stderr's first
+  if (first.size() + 1 < text.size()) fputs(text.c_str() + first.size() + 1, stderr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
@@ -46,7 +64,11 @@ int main(int argc, char** argv, char** envp) {
   // of the binary (libcontainer/sys/sealed_exe.hpp); this may re-execute main.
   Status sealed = cli::enters_container(argc, argv) ? sys::reexec_from_sealed_exe(argv, envp) : Status{};
   Parsed p;
-  if (int code = cli::parse(argc, argv, p, std::cout, std::cerr); code >= 0) return code;
+  std::ostringstream usage;
+  if (int code = cli::parse(argc, argv, p, std::cout, usage); code >= 0) {
+    if (code != 0) report_usage_error(argc, argv, usage.str());
+    return code;
+  }
   // Nothing may be opened before hold_preserved_fds (the log file neither).
   if (p.cmd == Cmd::Create || p.cmd == Cmd::Run) {
     if (sealed.ok()) sealed = sys::reexec_from_sealed_exe(argv, envp);  // a command line the scan missed
@@ -54,6 +76,7 @@ int main(int argc, char** argv, char** envp) {
     cli::CreateFlags& cf = p.cmd == Cmd::Create ? p.cf : p.rf;
     cf.preserved_open = cli::hold_preserved_fds(cf.preserve_fds);
     p.g.self_exe = sys::self_exe_path(argv[0]);
+    p.g.supervised = cli::supervised_name(argv[0]);
   }
   log::Sink sink;
   if (!sink.open(p.g.log_path, p.g.log_format == "json" ? log::Format::Json : log::Format::Text, p.g.debug)) {

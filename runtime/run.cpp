@@ -90,12 +90,14 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   // In the foreground, deleting the container once it exits, this process
   // is the init's parent and reaper, as runc's run: no shim (a killed
   // caller leaves the container running and `delete` removes it, as
-  // runc's does). Otherwise the shim waits and reports.
+  // runc's does); under a supervisor, always (it reaps a detached init
+  // once we have exited). Otherwise the shim waits and reports.
   bool transient = !f.detach && !f.keep;
+  bool shim = !transient && !g.supervised;
   // What removes the container once it has exited (or failed to start).
   IsolatorList isos;
   auto created =
-      BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty(), !transient, f.keep ? nullptr : &isos));
+      BERTH_TRY(create_from_flags(g, f, !f.detach && f.console_socket.empty(), shim, f.keep ? nullptr : &isos));
   state::Store store = g.store();
   std::string dir = store.dir(f.id);
   // Our child without a shim: reaped on every way out (after the delete
@@ -116,7 +118,6 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   };
   timeline.mark("created");
   auto waiter = created.init ? Result<UniqueFd>(std::move(created.init)) : request_wait(dir);
-  bool shim = reap.pid == 0;
   std::vector<std::string> start_warnings;
   Status started = waiter.ok() ? launcher::start(store, f.id, &start_warnings) : Status(std::move(waiter).error());
   for (const auto& w : start_warnings) g.log->warn(w);
@@ -125,7 +126,10 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     remove_container();
     return std::move(started).error();
   }
-  if (f.detach) return 0;
+  if (f.detach) {
+    reap.pid = 0;  // runs on: ours until we exit, then the supervisor's
+    return 0;
+  }
 
   int sfd = signalfd(-1, &fwd, SFD_CLOEXEC);
   UniqueFd sig(sfd);

@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 
 #include "libcontainer/child/child.hpp"
+#include "libcontainer/child/copy_up.hpp"
 #include "libcontainer/child/rootfs_setup.hpp"
 #include "libcontainer/child/sys.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
@@ -113,6 +114,23 @@ BERTH_CHILD int open_dest(const ChildPlan& p, int root, const ChildMount& m) {
   return fd;
 }
 
+// tmpcopyup: the content of the destination (as the mount will find it)
+// into the new tmpfs, while it is still writable and not yet in place.
+BERTH_CHILD void copy_up_into(const ChildPlan& p, int root, const ChildMount& m, int tree, const char* what) {
+  int dest = open_dest(p, root, m);
+  int from = sys::openat(dest, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  sys::close(dest);
+  if (from < 0) fail(p, errno, "tmpcopyup: open", what, "/mounts", m.json_index);
+  const char* failed = "";
+  int r = copy_up(from, tree, &failed);
+  sys::close(from);
+  if (r < 0) {
+    char step[200];
+    sys::concat(step, sizeof step, "tmpcopyup: copy ", failed, " of");
+    fail(p, -r, step, what, "/mounts", m.json_index);
+  }
+}
+
 BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
   char what[160];
   bool bind = m.kind == MountKind::Bind || m.kind == MountKind::Cgroup;
@@ -138,6 +156,7 @@ BERTH_CHILD void mount_one(const ChildPlan& p, int root, const ChildMount& m) {
       sys::concat(step, sizeof step, "mount ", what, " (", key, ")");
       fail(p, -tree, step, nullptr, "/mounts", m.json_index);
     }
+    if (m.opts.copy_up) copy_up_into(p, root, m, tree, what);
   }
   int r = apply_attrs(tree, m.opts);
   if (r < 0) fail(p, r, "mount: set attributes of", what, "/mounts", m.json_index);

@@ -72,6 +72,7 @@ using ::fstatat;
 using ::fstatfs;
 using ::getrlimit;  // prlimit64
 using ::kill;
+using ::mkdirat;  // tmpcopyup's directories
 using ::mknodat;
 using ::mmap;
 using ::mount;
@@ -121,6 +122,13 @@ inline int close_range_cloexec(unsigned first, unsigned last) noexcept {
   return int(::syscall(SYS_close_range, first, last, 4U /* CLOSE_RANGE_CLOEXEC */));
 }
 inline ssize_t read(int fd, void* buf, size_t n) noexcept { return ::syscall(SYS_read, fd, buf, n); }
+inline long getdents64(int fd, void* buf, size_t n) noexcept { return ::syscall(SYS_getdents64, fd, buf, n); }
+// From the current offset of in to that of out, any two files (tmpcopyup).
+inline ssize_t sendfile(int out, int in, size_t n) noexcept { return ::syscall(SYS_sendfile, out, in, nullptr, n); }
+inline int utimensat(int dirfd, const char* path, const timespec times[2], int flags) noexcept {
+  return int(::syscall(SYS_utimensat, dirfd, path, times, flags));
+}
+inline int fchmod(int fd, mode_t mode) noexcept { return int(::syscall(SYS_fchmod, fd, mode)); }
 inline ssize_t write(int fd, const void* buf, size_t n) noexcept { return ::syscall(SYS_write, fd, buf, n); }
 inline ssize_t pread(int fd, void* buf, size_t n, off_t off) noexcept {
   return ::syscall(SYS_pread64, fd, buf, n, off);

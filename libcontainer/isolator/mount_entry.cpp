@@ -23,7 +23,7 @@ Result<child::ChildMount> mount_entry(const spec::Mount& m, int idx, Arena& aren
   size_t bad = 0;
   int r = parse(m, &cm.opts, &bad);
   if (r == -EOPNOTSUPP)
-    return Error(Code::Unsupported, "mount option " + m.options[bad] + " is not supported", 0,
+    return Error(Code::Unsupported, "mount option " + m.options[bad] + " is not supported on a " + m.type + " mount", 0,
                  jp + "/options/" + std::to_string(bad));
   if (r < 0) return Error(Code::Config, "bad mount option", -r, jp + "/options/" + std::to_string(bad));
   cm.userns_fd = -1;

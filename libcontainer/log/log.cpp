@@ -6,9 +6,8 @@
 
 #include <ctime>
 
-#include "libcontainer/state/rfc3339.hpp"
-
 #include "libcontainer/json/writer.hpp"
+#include "libcontainer/state/rfc3339.hpp"
 
 namespace berth::log {
 

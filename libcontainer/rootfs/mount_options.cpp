@@ -28,7 +28,7 @@ enum class Kind : uint8_t {
   RIdmap,
   Remount,
   Ignore,
-  Refuse,
+  CopyUp,
 };
 
 struct Word {
@@ -100,9 +100,8 @@ constexpr Word kWords[] = {
     {"idmap", Kind::Idmap, 0},
     {"ridmap", Kind::RIdmap, 0},
     {"remount", Kind::Remount, 0},
-    // runc copies the source into a fresh tmpfs for this; berth refuses rather than
-    // silently mounting an empty tmpfs over the image's content.
-    {"tmpcopyup", Kind::Refuse, 0},
+    // The destination's content copied into the fresh tmpfs (tmpfs only).
+    {"tmpcopyup", Kind::CopyUp, 0},
 };
 
 constexpr int kAtimeUnset = -1;
@@ -174,8 +173,8 @@ int apply_word(const Word& w, MountOpts* out, AttrState* top, AttrState* rec) no
     case Kind::RIdmap: out->ridmap = true; [[fallthrough]];
     case Kind::Idmap: out->idmap = true; break;
     case Kind::Remount: out->remount = true; break;
+    case Kind::CopyUp: out->copy_up = true; break;
     case Kind::Ignore: break;
-    case Kind::Refuse: return -EOPNOTSUPP;
   }
   return 0;
 }
@@ -195,6 +194,8 @@ int parse_mount_options(const char* type, const char* const* options, size_t n, 
       rc = -EINVAL;
     } else if (const Word* w = find_word(opt)) {
       rc = apply_word(*w, out, &top, &rec);
+      // Only a fresh tmpfs takes the destination's content.
+      if (w->kind == Kind::CopyUp && (type == nullptr || strcmp(type, "tmpfs") != 0)) rc = -EOPNOTSUPP;
     } else {
       rc = append_data(out, opt);  // runc hands unknown words to the filesystem too
     }

@@ -27,6 +27,9 @@ struct MountOpts {
   bool idmap = false;         // "idmap" or "ridmap": an idmapped mount
   bool ridmap = false;        // "ridmap": idmap applied with AT_RECURSIVE
   bool remount = false;       // reconfigure the mount already at the destination
+  // "tmpcopyup" (runc's extension, which podman --read-only uses): what the
+  // destination holds is copied into the new tmpfs before it covers it.
+  bool copy_up = false;
   // Options for the filesystem, comma-separated, for fsconfig (see next_data_option):
   // unknown words and the superblock flags fsconfig itself understands (sync, async,
   // dirsync, lazytime, nolazytime, mand, nomand). Ignored for bind mounts.
@@ -39,7 +42,7 @@ static_assert(std::is_trivially_copyable_v<MountOpts>);
 // Parses the options of one mount. `type` may be null or "". Options apply left to right,
 // so "ro,rw" is read-write. On failure *bad_index (when not null) is the index of the
 // offending option and *out is unspecified. Returns 0 or:
-//   -EOPNOTSUPP  "tmpcopyup" (needs a copy step berth does not do)
+//   -EOPNOTSUPP  "tmpcopyup" on a type other than tmpfs
 //   -EINVAL      a null or empty option
 //   -E2BIG       the filesystem data would not fit in MountOpts::data
 int parse_mount_options(const char* type, const char* const* options, size_t n, MountOpts* out,

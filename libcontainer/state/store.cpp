@@ -43,6 +43,14 @@ const char* status_name(RunState s) {
 
 Result<UniqueFd> Store::claim(const std::string& id) const {
   Status r = kernel_.make_dir(root_, 0711);
+  if (!r.ok() && r.error().sys_errno() == ENOENT) {
+    // As runc: a --root whose parents are missing is made with them.
+    for (size_t slash = root_.find('/', 1); slash != std::string::npos; slash = root_.find('/', slash + 1)) {
+      Status p = kernel_.make_dir(root_.substr(0, slash), 0755);
+      if (!p.ok() && p.error().sys_errno() != EEXIST) return std::move(p).error().context("create the state root");
+    }
+    r = kernel_.make_dir(root_, 0711);
+  }
   if (!r.ok() && r.error().sys_errno() != EEXIST) return std::move(r).error().context("create the state root");
   std::string d = dir(id);
   Status c = kernel_.make_dir(d, 0711);

@@ -24,6 +24,27 @@ constexpr char kSelfExe[] = "/proc/self/exe";
 
 }  // namespace
 
+bool called_in_dir(char* out, long cap, const char* real, const char* given) {
+  long dir_end = -1, n = 0;
+  for (; real[n]; n++)
+    if (real[n] == '/') dir_end = n;
+  const char* name = given;
+  for (const char* p = given; p && *p; p++)
+    if (*p == '/') name = p + 1;
+  if (dir_end < 0 || !name || !*name) return false;
+  long len = 0;
+  for (long i = 0; i <= dir_end; i++) {
+    if (len + 1 >= cap) return false;
+    out[len++] = real[i];
+  }
+  for (const char* p = name; *p; p++) {
+    if (len + 1 >= cap) return false;
+    out[len++] = *p;
+  }
+  out[len] = 0;
+  return true;
+}
+
 bool exe_on_readonly_mount() {
   struct statfs fs;
   return raw_syscall(SYS_statfs, long(kSelfExe), long(&fs)) == 0 && (fs.f_flags & ST_RDONLY);
@@ -31,8 +52,9 @@ bool exe_on_readonly_mount() {
 
 long exec_from_readonly_view(char** argv, char** envp) {
   // The new image finds berth-shim beside the real binary through argv[0]:
-  // its own /proc/self/exe names the view ("/").
-  char real[4096];
+  // its own /proc/self/exe names the view ("/"). The name stays the one
+  // berth was called by (berth-runc is a link to it).
+  char real[4096], called[4096];
   long n = raw_syscall(SYS_readlink, long(kSelfExe), long(real), sizeof real - 1);
   if (n < 0) return n;
   if (n == 0 || real[0] != '/') return -ENOENT;
@@ -50,7 +72,7 @@ long exec_from_readonly_view(char** argv, char** envp) {
   if (r == 0) r = raw_syscall(SYS_fcntl, fd, F_SETFD, 0);
   if (r == 0) {
     char* given = argv[0];
-    argv[0] = real;
+    argv[0] = called_in_dir(called, sizeof called, real, given) ? called : real;
     r = raw_syscall(SYS_execveat, fd, long(""), long(argv), long(envp), AT_EMPTY_PATH);
     argv[0] = given;
   }

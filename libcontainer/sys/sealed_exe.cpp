@@ -69,7 +69,8 @@ Result<void> reexec_from_sealed_exe(char** argv, char** envp) {
   if (err != ENOSYS && err != EPERM && err != EINVAL)
     return sys_error(err, "re-execute " + real + " from a read-only view of itself");
   UniqueFd mem = BERTH_TRY(sealed_copy());
-  argv[0] = real.data();
+  char called[4096];
+  argv[0] = called_in_dir(called, sizeof called, real.c_str(), argv[0]) ? called : real.data();
   syscall(SYS_execveat, mem.get(), "", argv, envp, AT_EMPTY_PATH);
   return sys_error(errno, "re-execute " + real + " from a sealed copy of itself");
 }

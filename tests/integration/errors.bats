@@ -118,3 +118,32 @@ expect_clean_failure() {
 	assert_success
 	[ "$(state_field berth "$id" .status)" = created ]
 }
+
+# containerd reads the reason of a failed runtime call from the --log file (JSON):
+# a command line that does not parse is such a reason too, as it is for runc.
+@test "a usage error goes to the --log file as well as to stderr, as runc's" {
+	local log=$BATS_TEST_TMPDIR/log.json rlog=$BATS_TEST_TMPDIR/runc-log.json
+	run "$BERTH_BIN" --root "$ROOT" --log "$log" --log-format json create --no-such-flag x
+	assert_status 1
+	assert_output_contains "no-such-flag"
+	[ "$(jq -r .level "$log")" = error ]
+	jq -r .msg "$log" | grep -q -- "--no-such-flag"
+	run "$RUNC_BIN" --root "$RUNC_ROOT" --log "$rlog" --log-format json create --no-such-flag x
+	assert_status 1
+	[ "$(jq -r .level "$rlog")" = error ]
+	# an unknown command, too
+	run "$BERTH_BIN" --log="$log" --log-format=json frobnicate
+	assert_status 1
+	[ "$(tail -1 "$log" | jq -r .msg)" = 'berth: unknown command "frobnicate" (see berth --help)' ]
+}
+
+@test "a --root whose parents are missing is made with them, as runc does" {
+	make_bundle true >/dev/null
+	local deep=$BATS_TEST_TMPDIR/not/there/yet id; id=$(new_id)
+	run "$BERTH_BIN" --root "$deep" run -b "$BUNDLE" "$id" </dev/null
+	assert_success
+	[ -d "$deep" ]
+	[ "$(stat -c %a "$deep")" = 711 ]
+	run "$RUNC_BIN" --root "$BATS_TEST_TMPDIR/runc/not/there" run -b "$BUNDLE" "$id" </dev/null
+	assert_success
+}

@@ -128,3 +128,46 @@ userns() {
 	# nothing of it reached the host
 	[ "$(mount_count)" -eq "$before" ]
 }
+
+# ---- tmpcopyup (runc's extension, which podman --read-only puts on its tmpfs mounts) ----
+
+# As runc: the tmpfs starts with what the directory it covers holds (files, links, subdirs
+# with their modes and owners), is writable, and the image stays as it was.
+@test "tmpcopyup: the tmpfs starts with the covered directory's content, as with runc" {
+	make_bundle --copy sh -c 'cd /data && ls -ln f sub/g | cut -c1-10,16-24; cat f sub/g; readlink link
+		touch new && echo writable; grep " /data " /proc/self/mountinfo | cut -d" " -f9' >/dev/null
+	mkdir -p "$BUNDLE/rootfs/data/sub"
+	echo one > "$BUNDLE/rootfs/data/f"
+	echo two > "$BUNDLE/rootfs/data/sub/g"
+	chmod 640 "$BUNDLE/rootfs/data/f"
+	chown 1000:1000 "$BUNDLE/rootfs/data/sub/g"
+	ln -s sub/g "$BUNDLE/rootfs/data/link"
+	jq_config '.mounts += [{destination: "/data", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", "nosuid"]}]
+		| .process.capabilities.bounding += ["CAP_DAC_OVERRIDE"] | .process.capabilities.effective += ["CAP_DAC_OVERRIDE"]
+		| .process.capabilities.permitted += ["CAP_DAC_OVERRIDE"]'
+	run berth run -b "$BUNDLE" "$(new_id)" </dev/null
+	echo "berth: $output"
+	assert_success
+	local ours=$output
+	assert_output_contains "one"
+	assert_output_contains "two"
+	assert_output_contains "sub/g"
+	assert_output_contains writable
+	assert_output_contains tmpfs
+	[ ! -e "$BUNDLE/rootfs/data/new" ]
+	run runc_ run -b "$BUNDLE" "$(new_id)" </dev/null
+	echo "runc: $output"
+	assert_success
+	[ "$output" = "$ours" ]
+}
+
+@test "tmpcopyup on anything but a tmpfs is refused, naming the option and the mount" {
+	make_bundle true >/dev/null
+	jq_config '.mounts += [{destination: "/b", type: "bind", source: "/tmp", options: ["rbind", "tmpcopyup"]}]'
+	local id; id=$(new_id)
+	runq berth create -b "$BUNDLE" "$id"
+	assert_status 1
+	assert_output_contains "tmpcopyup is not supported on a bind mount"
+	assert_output_contains "/mounts/"
+	[ ! -e "$ROOT/$id" ]
+}

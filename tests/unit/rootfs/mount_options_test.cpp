@@ -101,12 +101,19 @@ TEST_CASE("parse_mount_options: table of option lists") {
   }
 }
 
-TEST_CASE("parse_mount_options: tmpcopyup is refused at its index") {
+TEST_CASE("parse_mount_options: tmpcopyup on a tmpfs asks for the copy; on anything else it is refused at its index") {
   const char* opts[] = {"nosuid", "mode=755", "tmpcopyup", "ro"};
   MountOpts m;
   size_t bad = 99;
-  CHECK(parse_mount_options("tmpfs", opts, 4, &m, &bad) == -EOPNOTSUPP);
-  CHECK(bad == 2);
+  REQUIRE(parse_mount_options("tmpfs", opts, 4, &m, &bad) == 0);
+  CHECK(m.copy_up);
+  CHECK(std::string(m.data) == "mode=755");  // not a filesystem option
+  for (const char* type : {"bind", "proc", "", static_cast<const char*>(nullptr)}) {
+    CAPTURE((type ? type : "(null)"));
+    bad = 99;
+    CHECK(parse_mount_options(type, opts, 4, &m, &bad) == -EOPNOTSUPP);
+    CHECK(bad == 2);
+  }
 }
 
 TEST_CASE("parse_mount_options: empty or null option is invalid at its index") {

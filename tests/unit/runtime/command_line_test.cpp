@@ -4,6 +4,9 @@
 // decides the re-execution from the sealed binary before CLI11 parses.
 #include "runtime/command_line.hpp"
 
+#include "runtime/command_word.hpp"
+#include "runtime/commands.hpp"
+
 #include <doctest/doctest.h>
 
 #include <CLI/CLI.hpp>
@@ -430,4 +433,29 @@ TEST_CASE("command line: help before the command is that command's help, as afte
     CHECK(b.out == a.out);
     CHECK(mentions(b.out, mark));
   }
+}
+
+TEST_CASE(
+    "command line: the global options' values are found before the command word, for a line that does not parse") {
+  auto value = [](std::vector<std::string> args, const char* option) {
+    std::vector<char*> argv = make_argv(args);
+    const char* v = cli::global_value(int(argv.size() - 1), argv.data(), option);
+    return v ? std::string(v) : std::string("<none>");
+  };
+  CHECK(value({"--log", "/l", "create", "--bogus"}, "--log") == "/l");
+  CHECK(value({"--log=/l", "--log-format", "json", "create"}, "--log") == "/l");
+  CHECK(value({"--log=/l", "--log-format", "json", "create"}, "--log-format") == "json");
+  CHECK(value({"--root", "/r", "--log", "/a", "--log", "/b", "x"}, "--log") == "/b");  // the last, as the parse
+  CHECK(value({"create", "--log", "/l"}, "--log") == "<none>");                        // after the word: not a global
+  CHECK(value({"--debug", "state", "x"}, "--log") == "<none>");
+  CHECK(value({"--log-format=json", "x"}, "--log") == "<none>");  // a prefix is no match
+}
+
+TEST_CASE("command line: berth-runc, by any path, is the supervised name; berth is not") {
+  CHECK(cli::supervised_name("berth-runc"));
+  CHECK(cli::supervised_name("/usr/local/bin/berth-runc"));
+  CHECK_FALSE(cli::supervised_name("/usr/local/bin/berth"));
+  CHECK_FALSE(cli::supervised_name("berth-runc-old"));
+  CHECK_FALSE(cli::supervised_name("/opt/berth-runc/berth"));
+  CHECK_FALSE(cli::supervised_name(nullptr));
 }
