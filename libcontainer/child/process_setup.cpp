@@ -149,26 +149,15 @@ BERTH_CHILD bool same_file_as_runtime(const ChildPlan& p, int fd) {
 }
 
 // The program itself must not be the berth binary (a clear error for the plain
-// case, args [/proc/self/exe] or a bind of the binary): t.fd is what execveat
-// runs, so the check is exact. "#!" chains are not walked: an interpreter is
-// resolved by the kernel at exec, and whatever it resolves to, the runtime's
-// own exe is a read-only view (sys/sealed_exe.hpp), which is the defence.
+// case, args [/proc/self/exe] or a bind of the binary), checked on what the
+// lookup found. The exec goes by the same path, as runc's and crun's do, so
+// that the process is named after it (comm: "sleep", not the busybox it links
+// to; an exec through the fd names it after the file). "#!" chains are not
+// walked either. Whatever a path resolves to at the exec, the runtime's own
+// exe is a read-only view (sys/sealed_exe.hpp): that is the defence.
 BERTH_CHILD void check_not_runtime(const ChildPlan& p, int fd, const char* path) {
   if (same_file_as_runtime(p, fd))
     fail(p, EPERM, "refusing to execute the runtime binary:", path, "/process/args/0", -1);
-}
-
-// A "#!" script is exec'd by path (through its fd, the interpreter would get a
-// /dev/fd/N that close-on-exec has closed).
-BERTH_CHILD bool starts_with_shebang(int procfd, int fd) {
-  char self[48];
-  sys::concat(self, sizeof self, "self/fd/", fd);
-  int rfd = sys::openat(procfd, self, O_RDONLY | O_CLOEXEC);
-  if (rfd < 0) return false;
-  char head[2];
-  ssize_t n = sys::pread(rfd, head, sizeof head, 0);
-  sys::close(rfd);
-  return n == 2 && head[0] == '#' && head[1] == '!';
 }
 
 // faccessat2 may be denied by the container's seccomp profile (EPERM or ENOSYS):
@@ -347,7 +336,6 @@ BERTH_CHILD ExecTarget prepare_process(const ChildPlan& p, int procfd) {
     fail(p, -t.fd, what, nullptr, "/process/args/0", -1);
   }
   check_not_runtime(p, t.fd, t.path);
-  t.is_script = starts_with_shebang(procfd, t.fd);
   if (p.no_new_privs && sys::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail(p, errno, "set no_new_privs", nullptr, "/process/noNewPrivileges", -1);
   // The notify fd must reach the listener before create returns.
@@ -381,16 +369,7 @@ BERTH_CHILD void exec_process(const ChildPlan& p, const ExecTarget& t) {
   sigset_t none;
   sys::sigemptyset(&none);
   sys::sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (t.is_script)
-    sys::execve(t.path, p.argv, p.envp);
-  else
-    sys::execveat(t.fd, "", p.argv, p.envp, AT_EMPTY_PATH);
-  if (!t.is_script && (errno == ENOSYS || errno == EPERM)) {
-    // execveat denied by the seccomp profile: exec the same file through its fd.
-    char self[48];
-    sys::concat(self, sizeof self, "/proc/self/fd/", t.fd);
-    sys::execve(self, p.argv, p.envp);
-  }
+  sys::execve(t.path, p.argv, p.envp);
   int e = errno;
   // dprintf and strerror are not safe here (stdio, gettext's lock and malloc).
   char msg[4096 + 128];

@@ -7,9 +7,8 @@
 namespace berth::child {
 
 struct ExecTarget {
-  int fd;           // O_PATH of the program, verified; -1 when exec by path
-  bool is_script;   // "#!": exec by path so the interpreter can open it
-  char path[4096];  // the resolved path (inside the container)
+  int fd;           // O_PATH of the program the lookup found, checked
+  char path[4096];  // the resolved path (inside the container), which the exec runs
 };
 
 // openat2 below procfd with RESOLVE_NO_SYMLINKS|RESOLVE_NO_XDEV and a write.

@@ -208,3 +208,19 @@ create_ok() {
 		expect_refused /process/selinuxLabel
 	fi
 }
+
+# ps, pgrep, podman top and probes find a process by its name: as with runc, it is the
+# name the program was run by (busybox's applets are links to one file).
+@test "the container's process is named after the path it runs (comm), as with runc" {
+	make_bundle sh -c 'cat /proc/self/comm; exec sleep 0' >/dev/null
+	run berth run -b "$BUNDLE" "$(new_id)" </dev/null
+	assert_success
+	[ "$output" = cat ]
+	local ours=$output
+	run runc_ run -b "$BUNDLE" "$(new_id)" </dev/null
+	[ "$output" = "$ours" ]
+	make_bundle sleep 1000 >/dev/null
+	local id; id=$(new_id)
+	q berth run -d -b "$BUNDLE" "$id"
+	[ "$(cat "/proc/$(state_field berth "$id" .pid)/comm")" = sleep ]
+}

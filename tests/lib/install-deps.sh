@@ -13,7 +13,7 @@ PKGS=(
   clang libclang-rt-14-dev                  # fuzzing (libFuzzer + sanitizers)
   clang-format                              # tests/lint/format.sh, make format
   runc crun busybox-static                  # peers and test root filesystems
-  podman conmon                             # an engine berth runs under (engines_podman.bats)
+  podman conmon containerd                  # engines berth runs under (engines_*.bats)
   jq hyperfine bats strace                  # test and bench tools (strace: shim.bats)
   qemu-system-x86                           # tests/vm: a pure cgroup v2 guest (kernel fetched on first use)
 )
