@@ -160,8 +160,12 @@ constexpr Command kCommands[] = {
        add_events_options(
            a.add_subcommand("events", "display container events: OOM notifications and usage statistics"), p.ef);
      }},
-    {"stats", Cmd::Stats, [](CLI::App& a, Parsed& p) {
+    {"stats", Cmd::Stats,
+     [](CLI::App& a, Parsed& p) {
        add_id_command(a, "stats", "print a human-readable snapshot of a container's resource usage", p.id);
+     }},
+    {"wait", Cmd::Wait, [](CLI::App& a, Parsed& p) {
+       add_id_command(a, "wait", "wait for a container to exit and print its exit status as JSON", p.id);
      }}};
 
 // The command the line runs, when the App needs no other: one it knows,

@@ -36,7 +36,8 @@ enum class Cmd {
   Resume,
   Update,
   Events,
-  Stats
+  Stats,
+  Wait
 };
 
 // Everything the command line said, as plain values: the CLI11 App (a large

@@ -109,6 +109,26 @@ Result<int> cmd_state(const Globals& g, const std::string& id) {
   return 0;
 }
 
+// {"exitCode":137,"signal":9,"oomKilled":false,"exitedAt":"...","limitations":{...}}:
+// at once for a container that has exited (long ago too), else once it does.
+Result<int> cmd_wait(const Globals& g, const std::string& id) {
+  state::ExitRecord r = BERTH_TRY(launcher::wait_for_exit(g.store(), id));
+  json::Writer w;
+  w.begin_object()
+      .field_int("exitCode", r.exit_code)
+      .field_int("signal", r.signal)
+      .field_bool("oomKilled", r.limitations.count("oom") > 0);
+  if (!r.exited_at.empty()) w.field("exitedAt", r.exited_at);
+  if (!r.limitations.empty()) {
+    w.key("limitations").begin_object();
+    for (const auto& [name, count] : r.limitations) w.field_int(name, count);
+    w.end_object();
+  }
+  w.end_object();
+  print(w.str() + "\n");
+  return 0;
+}
+
 Result<int> parse_signal(const std::string& s) {
   if (s.empty()) return Error(Code::Config, "empty signal");
   if (isdigit(static_cast<unsigned char>(s[0]))) {

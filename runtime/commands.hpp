@@ -48,6 +48,7 @@ Result<int> cmd_create(const Globals& g, const CreateFlags& f);
 Result<int> cmd_run(const Globals& g, const CreateFlags& f);
 Result<int> cmd_start(const Globals& g, const std::string& id);
 Result<int> cmd_state(const Globals& g, const std::string& id);
+Result<int> cmd_wait(const Globals& g, const std::string& id);
 Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all);
 Result<int> cmd_delete(const Globals& g, const std::string& id, bool force);
 Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format);

@@ -36,6 +36,7 @@ Result<int> dispatch(Parsed& p) {
     case Cmd::Update: return cli::cmd_update(g, p.uf);
     case Cmd::Events: return cli::cmd_events(g, p.ef);
     case Cmd::Stats: return cli::cmd_stats(g, p.id);
+    case Cmd::Wait: return cli::cmd_wait(g, p.id);
     case Cmd::None: break;
   }
   return 0;

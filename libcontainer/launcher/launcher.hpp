@@ -74,6 +74,12 @@ Status update(const state::Store& store, const std::string& id, const spec::Reso
 // Waits for the container's init to exit, through the shim; returns the
 // exit code (128+signal for a signal).
 Result<int> wait(const state::Store& store, const std::string& id);
+// The container's exit record: at once for one that has exited, else
+// through its shim, which answers once the init is gone and its record is
+// written (any number of callers at once). A container without a shim
+// (berth-runc's, a foreground run's) is its supervisor's to wait for:
+// Code::Unsupported, saying so.
+Result<state::ExitRecord> wait_for_exit(const state::Store& store, const std::string& id);
 
 // processes.cpp: the container's processes, through its cgroups.
 // Code::NotFound for no such container.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "libcontainer/child/start_gate.hpp"
@@ -193,6 +194,32 @@ Result<int> wait(const state::Store& store, const std::string& id) {
   if (reply.ok() && reply->rfind("exit ", 0) == 0) return atoi(reply->c_str() + 5);
   if (auto rec = state::read_exit_record(store.dir(id))) return rec->exit_code;
   if (!reply.ok()) return std::move(reply).error();
+  return Error(Code::Internal, "unexpected reply from the shim: " + *reply);
+}
+
+Result<state::ExitRecord> wait_for_exit(const state::Store& store, const std::string& id) {
+  auto st = BERTH_TRY(store.read(id));
+  std::string dir = store.dir(id);
+  if (auto rec = state::read_exit_record(dir)) return *rec;
+  if (st.shim_pid == 0)
+    return Error(Code::Unsupported, "container " + id +
+                                        " has no shim to report its exit (made by berth-runc or a foreground run): "
+                                        "its supervisor waits for it");
+  auto reply = shim_call(store.kernel(), dir, "wait");
+  if (auto rec = state::read_exit_record(dir)) return *rec;
+  // The shim answers after the record is in place; without one, what it said.
+  int code = 0, sig = 0;
+  if (reply.ok() && sscanf(reply->c_str(), "exit %d %d", &code, &sig) == 2) {
+    state::ExitRecord r;
+    r.exit_code = code;
+    r.signal = sig;
+    return r;
+  }
+  if (!reply.ok()) {
+    Error e(Code::NotFound, "the shim of container " + id + " is gone and recorded no exit status");
+    e.add_note(reply.error().message());
+    return e;
+  }
   return Error(Code::Internal, "unexpected reply from the shim: " + *reply);
 }
 

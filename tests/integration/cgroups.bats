@@ -333,6 +333,11 @@ load ../lib/cgroups
 	[ "$(jq -r .oomKilled <<<"$output")" = true ]
 	[ "$(jq -r .limitations.oom <<<"$output")" -ge 1 ]
 	grep -q '"oomKilled":true' "$ROOT/$id/exit.json"
+	# berth wait says so too, long after the exit.
+	run berth wait "$id"
+	assert_success
+	[ "$(jq -r .oomKilled <<<"$output")" = true ]
+	[ "$(jq -r .limitations.oom <<<"$output")" -ge 1 ]
 	# What the cgroups isolator's watch named, and the shim read at exit.
 	tr '\0' '\n' < "/proc/$(jq .shimPid "$ROOT/$id/state.json")/cmdline" |
 		grep -q "^--watch=oom	oom_kill	0	/sys/fs/cgroup/memory/.*/memory.oom_control$"

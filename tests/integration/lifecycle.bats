@@ -487,7 +487,7 @@ normalized_state() {  # RUNTIME_FN ID
 	run berth --help
 	assert_success
 	local c
-	for c in create start run state kill delete list spec features; do
+	for c in create start run state kill delete list spec features wait; do
 		run berth "$c" --help
 		assert_success
 		assert_output_contains "$c"
@@ -520,4 +520,56 @@ normalized_state() {  # RUNTIME_FN ID
 	q runc_ create -b "$BUNDLE" "$id"
 	[ "$(state_field berth "$id" .status)" = created ]
 	[ "$("$BERTH_BIN" --root "$BATS_TEST_TMPDIR/root2" state "$id" | jq -r .status)" = created ]
+}
+
+# runc and crun have no wait; berth's prints the exit status as JSON, at once for a
+# container that exited (long ago too), else once it does, to any number of callers,
+# none of them the one that started it.
+@test "wait: every waiter gets the exit status once the container exits, and later callers at once" {
+	sleep_bundle
+	local id; id=$(new_id)
+	q berth run -d -b "$BUNDLE" "$id"
+	local i pids=() shim base
+	shim=$(jq .shimPid "$ROOT/$id/state.json")
+	base=$(ls /proc/"$shim"/fd | wc -l)
+	for i in 1 2 3 4 5; do
+		"$BERTH_BIN" --root "$ROOT" wait "$id" >"$BATS_TEST_TMPDIR/wait.$i" 2>&1 </dev/null &
+		pids+=($!)
+	done
+	# every waiter is in line before the kill: each holds a connection to the shim
+	for i in $(seq 200); do
+		[ "$(ls /proc/"$shim"/fd | wc -l)" -ge $((base + 5)) ] && break
+		sleep 0.05
+	done
+	[ "$(ls /proc/"$shim"/fd | wc -l)" -ge $((base + 5)) ]
+	[ "$(state_field berth "$id" .status)" = running ]
+	berth kill "$id" KILL
+	for i in "${pids[@]}"; do wait "$i"; done
+	for i in 1 2 3 4 5; do
+		[ "$(jq -c '{exitCode, signal, oomKilled}' "$BATS_TEST_TMPDIR/wait.$i")" = '{"exitCode":137,"signal":9,"oomKilled":false}' ]
+	done
+	run berth wait "$id"
+	assert_success
+	[ "$(jq -r .exitCode <<<"$output")" = 137 ]
+	[ "$(jq -r .exitedAt <<<"$output")" = "$(jq -r .exitedAt "$BATS_TEST_TMPDIR/wait.1")" ]
+	# an exit code, not a signal
+	make_bundle sh -c 'exit 7' >/dev/null
+	local kept; kept=$(new_id)
+	runq berth run --keep -b "$BUNDLE" "$kept"
+	run berth wait "$kept"
+	assert_success
+	[ "$(jq -c '{exitCode, signal}' <<<"$output")" = '{"exitCode":7,"signal":0}' ]
+}
+
+@test "wait: a container that does not exist, and one without a shim, are errors that say so" {
+	run berth wait nosuchcontainer
+	assert_status 1
+	assert_output_contains "does not exist"
+	sleep_bundle
+	local id; id=$(new_id)
+	runq "${BERTH_BIN%/*}/berth-runc" --root "$ROOT" create -b "$BUNDLE" "$id"
+	assert_success
+	run berth wait "$id"
+	assert_status 1
+	assert_output_contains "has no shim"
 }

@@ -102,7 +102,8 @@ TEST_CASE("command line: each command maps to its Cmd") {
       {{"state", "c"}, Cmd::State},   {{"kill", "c"}, Cmd::Kill},     {{"delete", "c"}, Cmd::Delete},
       {{"list"}, Cmd::List},          {{"spec"}, Cmd::Spec},          {{"features"}, Cmd::Features},
       {{"ps", "c"}, Cmd::Ps},         {{"pause", "c"}, Cmd::Pause},   {{"resume", "c"}, Cmd::Resume},
-      {{"update", "c"}, Cmd::Update}, {{"events", "c"}, Cmd::Events}, {{"stats", "c"}, Cmd::Stats}};
+      {{"update", "c"}, Cmd::Update}, {{"events", "c"}, Cmd::Events}, {{"stats", "c"}, Cmd::Stats},
+      {{"wait", "c"}, Cmd::Wait}};
   for (const auto& [args, cmd] : cases) {
     CAPTURE(args[0]);
     Outcome o = parse(args);
@@ -113,7 +114,7 @@ TEST_CASE("command line: each command maps to its Cmd") {
 
 TEST_CASE("command line: a command that takes a container id refuses to go without one") {
   for (const char* c :
-       {"create", "run", "start", "state", "kill", "delete", "pause", "resume", "update", "events", "stats"}) {
+       {"create", "run", "start", "state", "kill", "delete", "pause", "resume", "update", "events", "stats", "wait"}) {
     CAPTURE(std::string(c));
     Outcome o = parse({c});
     CHECK(o.code == 1);
@@ -331,7 +332,7 @@ TEST_CASE("command line: help and version print to stdout and exit 0") {
   CHECK(h.code == 0);
   CHECK(mentions(h.out, "Usage: berth"));
   for (const char* c : {"create", "run", "start", "state", "kill", "delete", "list", "spec", "features", "ps", "pause",
-                        "resume", "update", "events", "stats"})
+                        "resume", "update", "events", "stats", "wait"})
     CHECK(mentions(h.out, c));
   Outcome ch = parse({"create", "-h"});
   CHECK(ch.code == 0);
@@ -410,7 +411,7 @@ TEST_CASE("command line: a command defined alone has the options it has among al
     return out;
   };
   auto subs = all.get_subcommands([](const CLI::App*) { return true; });
-  CHECK(subs.size() == 15);
+  CHECK(subs.size() == 16);
   for (const CLI::App* sub : subs) {
     CAPTURE(sub->get_name());
     cli::Parsed p;
