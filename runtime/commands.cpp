@@ -105,6 +105,7 @@ Result<int> cmd_state(const Globals& g, const std::string& id) {
   state::Store store = g.store();
   auto st = BERTH_TRY(store.read(id));
   if (auto rec = state::read_exit_record(store.dir(id))) st.limitations = rec->limitations;
+  st.shim_gone = st.shim_pid > 0 && g.kernel->start_time(st.shim_pid) != st.shim_start_time;
   print(state::oci_state_json(st, state::current_status(store, st), true) + "\n");
   return 0;
 }

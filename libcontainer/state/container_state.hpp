@@ -35,6 +35,9 @@ struct ContainerState {
   // "limitations": {...} and, with an "oom" among them, "oomKilled": true
   // (keys the OCI state leaves open; runc has neither).
   std::map<std::string, int64_t> limitations;
+  // Not stored: set by `state` when the shim the record names is gone (killed):
+  // it adds "shimGone": true, as nothing will record the exit any more.
+  bool shim_gone = false;
   std::string id;
   pid_t pid = 0;
   uint64_t init_start_time = 0;  // /proc/PID/stat field 22: pids are reused

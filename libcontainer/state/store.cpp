@@ -144,6 +144,7 @@ void write_oci_state(json::Writer& w, const ContainerState& s, RunState st) {
     for (const auto& [name, count] : s.limitations) w.field_int(name, count);
     w.end_object();
   }
+  if (s.shim_gone) w.field_bool("shimGone", true);
   w.end_object();
 }
 

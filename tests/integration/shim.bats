@@ -169,3 +169,27 @@ fd_count() { ls "/proc/$1/fd" | wc -l; }
 	[ -n "$f" ] && [ -n "$r" ] && [ -n "$d" ] || { echo "fsync tmp: '$f', rename: '$r', fsync dir: '$d'" >&2; false; }
 	[ "$f" -lt "$r" ] && [ "$r" -lt "$d" ]
 }
+
+# Nothing records the exit of a container whose shim was killed: state says so (runc has
+# no shim; its state cannot), wait says so instead of waiting for ever, and delete --force
+# still removes all of it (teardown's leak check).
+@test "shim: a killed shim shows as shimGone in state; wait says so; delete --force removes everything" {
+	make_bundle sleep 1000 >/dev/null
+	local id; id=$(new_id)
+	q berth run -d -b "$BUNDLE" "$id"
+	run berth state "$id"
+	[ "$(jq -r '.shimGone // "absent"' <<<"$output")" = absent ]
+	local shim; shim=$(shim_pid "$id")
+	kill -KILL "$shim"
+	wait_gone "$shim" "--state-dir=$ROOT/$id"
+	run berth state "$id"
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = running ]
+	[ "$(jq -r .shimGone <<<"$output")" = true ]
+	run timeout 10 "$BERTH_BIN" --root "$ROOT" wait "$id"
+	assert_status 1
+	assert_output_contains "shim of container $id is gone"
+	run berth delete -f "$id"
+	assert_success
+	[ ! -e "$ROOT/$id" ]
+}
