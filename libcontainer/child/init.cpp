@@ -8,6 +8,7 @@
 
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/child/home_env.hpp"
+#include "libcontainer/child/init_name.hpp"
 #include "libcontainer/child/process_setup.hpp"
 #include "libcontainer/child/rootfs_setup.hpp"
 #include "libcontainer/child/start_gate.hpp"
@@ -125,6 +126,7 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   // Not dumpable until exec: no process in the container can ptrace us or
   // open /proc/<pid>/exe (the host's berth binary) while we set up.
   sys::prctl(PR_SET_DUMPABLE, 0);
+  sys::prctl(PR_SET_NAME, reinterpret_cast<unsigned long>(kInitName));
   join_cgroups(p);
   RuntimeChannel runtime(p.sync_fd);
   if (p.bind_sources_from_parent) receive_bind_sources(p);

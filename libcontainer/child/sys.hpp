@@ -129,6 +129,18 @@ inline int utimensat(int dirfd, const char* path, const timespec times[2], int f
   return int(::syscall(SYS_utimensat, dirfd, path, times, flags));
 }
 inline int fchmod(int fd, mode_t mode) noexcept { return int(::syscall(SYS_fchmod, fd, mode)); }
+// The kernel's struct sigaction (rt_sigaction), for SIG_IGN and SIG_DFL only:
+// no handler runs in the init, so no restorer is needed.
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+inline int set_signal_disposition(int sig, void (*disposition)(int), KernelSigaction* old) noexcept {
+  KernelSigaction a{disposition, 0, nullptr, 0};
+  return int(::syscall(SYS_rt_sigaction, sig, &a, old, sizeof a.mask));
+}
 inline ssize_t write(int fd, const void* buf, size_t n) noexcept { return ::syscall(SYS_write, fd, buf, n); }
 inline ssize_t pread(int fd, void* buf, size_t n, off_t off) noexcept {
   return ::syscall(SYS_pread64, fd, buf, n, off);

@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "libcontainer/cgroup/container_cgroups.hpp"
+#include "libcontainer/child/init_name.hpp"
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
 
@@ -120,10 +121,15 @@ RunState current_status(const Store& store, const ContainerState& s) {
   std::string d = store.dir(s.id);
   struct stat st;
   if (stat((d + "/exit.json").c_str(), &st) == 0) return RunState::Stopped;
-  if (s.pid <= 0 || store.kernel().start_time(s.pid) != s.init_start_time) return RunState::Stopped;
+  std::string comm;
+  if (s.pid <= 0 || store.kernel().start_time(s.pid, &comm) != s.init_start_time) return RunState::Stopped;
   // Frozen by `pause` (created or running), as runc reports it.
   if (cgroup::ContainerCgroups::paused(s)) return RunState::Paused;
-  if (stat((d + "/exec.fifo").c_str(), &st) == 0) return RunState::Created;
+  // The fifo stays where a `start` was killed after letting the init pass:
+  // only an init still at the gate bears its name (berth before this named
+  // it so too).
+  if (stat((d + "/exec.fifo").c_str(), &st) == 0 && (comm == child::kInitName || comm == "berth"))
+    return RunState::Created;
   return RunState::Running;
 }
 

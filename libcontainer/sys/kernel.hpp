@@ -98,7 +98,7 @@ class Kernel {
   // Waits for a child of ours to exit (the cloner/shim after SIGKILL).
   virtual void reap(pid_t pid) = 0;
   // /proc/PID/stat field 22; 0 when gone or a zombie.
-  virtual uint64_t start_time(pid_t pid) = 0;
+  virtual uint64_t start_time(pid_t pid, std::string* comm = nullptr) = 0;
 
   virtual Status unmount(const std::string& path, int flags) = 0;
 

@@ -331,7 +331,7 @@ void LinuxKernel::reap(pid_t pid) {
   }
 }
 
-uint64_t LinuxKernel::start_time(pid_t pid) { return process_start_time(pid); }
+uint64_t LinuxKernel::start_time(pid_t pid, std::string* comm) { return process_start_time(pid, comm); }
 
 Status LinuxKernel::unmount(const std::string& path, int flags) {
   if (umount2(path.c_str(), flags) < 0) return sys_error(errno, "unmount " + path);

@@ -28,7 +28,7 @@ class LinuxKernel final : public Kernel {
   Status send_bind_sources(pid_t init, const child::ChildPlan& plan) override;
   Status signal(pid_t pid, uint64_t start_time, int sig) override;
   void reap(pid_t pid) override;
-  uint64_t start_time(pid_t pid) override;
+  uint64_t start_time(pid_t pid, std::string* comm = nullptr) override;
   Status unmount(const std::string& path, int flags) override;
   Result<UniqueFd> open_pidfd(pid_t pid, uint64_t start_time) override;
   Status signal_pidfd(int pidfd, int sig) override;

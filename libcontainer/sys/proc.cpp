@@ -13,7 +13,7 @@
 
 namespace berth::sys {
 
-uint64_t process_start_time(pid_t pid) {
+uint64_t process_start_time(pid_t pid, std::string* comm) {
   if (pid <= 0) return 0;
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -26,6 +26,10 @@ uint64_t process_start_time(pid_t pid) {
   // comm may hold spaces and parentheses: parse after the last ')'.
   char* p = strrchr(buf, ')');
   if (!p || p[1] != ' ') return 0;
+  if (comm) {
+    char* open = strchr(buf, '(');
+    comm->assign(open && open < p ? open + 1 : p, open && open < p ? size_t(p - open - 1) : 0);
+  }
   char state = p[2];
   if (state == 'Z' || state == 'X') return 0;
   p += 2;

@@ -136,3 +136,72 @@ wait_gone() {  # the killed init and shim are reaped by pid 1, not by us
 	[ "$left" -eq 0 ] || { echo "$left processes of killed creates left" >&2; return 1; }
 	[ "$(mount_count)" -eq "$before" ]
 }
+
+# A container is either whole or gone: after its caller's SIGKILL at any instant, `state`
+# answers with a status the container has (a created one starts, a running one runs) or
+# says it is still being created, and `delete --force` removes every trace of it.
+# consistent_or_gone ID OP DELAY
+consistent_or_gone() {
+	local id=$1 what="$2 cut at ${3}s" st pid left
+	if [ -e "$ROOT/$id" ]; then
+		runq berth state "$id"
+		if [ "$status" -eq 0 ]; then
+			st=$(jq -r .status <<<"$output")
+			pid=$(jq -r .pid <<<"$output")
+			case $st in
+			created)
+				runq berth start "$id"
+				[ "$status" -eq 0 ] || { echo "$what: a created container does not start: $output" >&2; return 1; }
+				[ "$(state_field berth "$id" .status)" = running ] || { echo "$what: started, not running" >&2; return 1; }
+				;;
+			running) kill -0 "$pid" || { echo "$what: running without its init" >&2; return 1; } ;;
+			stopped) ;;
+			*) echo "$what: status $st" >&2; return 1 ;;
+			esac
+		else
+			[[ $output == *"being created"* ]] || { echo "$what: state: $output" >&2; return 1; }
+		fi
+	fi
+	runq berth delete --force "$id"
+	[ "$status" -eq 0 ] || { echo "$what: delete --force: $output" >&2; return 1; }
+	[ ! -e "$ROOT/$id" ] || { echo "$what: state dir left" >&2; return 1; }
+	left=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id" 2>/dev/null || true)
+	[ -z "$left" ] || { echo "$what: cgroups left: $left" >&2; return 1; }
+}
+
+# BERTH_CRASH_N iterations (30 here; hundreds as a benchmark-style run:
+# BERTH_CRASH_N=500 bats -f 'killed at a random' tests/integration/crash.bats), seeded
+# (BERTH_CRASH_SEED) so that a failure can be replayed.
+@test "crash: caller killed at a random instant of run -d, start or delete; the container is whole or gone" {
+	make_bundle sleep 100 >/dev/null
+	jq_config '.linux.resources.pids = {"limit": 20}'
+	local seed=${BERTH_CRASH_SEED:-20261207} n=${BERTH_CRASH_N:-30} i id cli op delay before
+	RANDOM=$seed
+	echo "# seed $seed, $n iterations" >&3
+	before=$(mount_count)
+	for ((i = 0; i < n; i++)); do
+		id=$(new_id)
+		op=$((RANDOM % 3))
+		case $op in
+		0) ;;
+		1) q berth create -b "$BUNDLE" "$id" ;;
+		2) q berth run -d -b "$BUNDLE" "$id" ;;
+		esac
+		case $op in
+		0) "$BERTH_BIN" --root "$ROOT" run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- & ;;
+		1) "$BERTH_BIN" --root "$ROOT" start "$id" </dev/null >/dev/null 2>&1 3>&- & ;;
+		2) "$BERTH_BIN" --root "$ROOT" delete --force "$id" </dev/null >/dev/null 2>&1 3>&- & ;;
+		esac
+		cli=$!
+		# The kill point, not a synchronisation: 0-6 ms into run -d (about 5 ms here),
+		# 0-2 ms into start or delete (about 1 ms).
+		delay=$(printf '0.%03d' $((op == 0 ? RANDOM % 7 : RANDOM % 3)))
+		sleep "$delay"
+		kill -9 "$cli" 2>/dev/null || true
+		wait "$cli" 2>/dev/null || true
+		consistent_or_gone "$id" "iteration $i: $(echo "run-d start delete" | cut -d' ' -f$((op + 1)))" "$delay"
+	done
+	wait_gone "$ROOT/"
+	[ "$(procs_naming "$ROOT/")" -eq 0 ] || { echo "processes of killed commands left" >&2; return 1; }
+	[ "$(mount_count)" -eq "$before" ]
+}

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "libcontainer/child/init_name.hpp"
 #include "libcontainer/child/start_gate.hpp"
 #include "libcontainer/child/sync.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
@@ -205,8 +206,11 @@ class FakeKernel final : public sys::Kernel {
     return {};
   }
   void reap(pid_t pid) override { calls.push_back({"reap", std::to_string(pid)}); }
-  uint64_t start_time(pid_t pid) override {
+  // Their names, where a test gives one; an init at its start gate otherwise.
+  std::map<pid_t, std::string> names;
+  uint64_t start_time(pid_t pid, std::string* comm = nullptr) override {
     auto it = processes.find(pid);
+    if (comm) *comm = names.count(pid) ? names[pid] : child::kInitName;
     return it == processes.end() ? 0 : it->second;
   }
   Status unmount(const std::string& p, int) override {

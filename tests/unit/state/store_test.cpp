@@ -2,6 +2,7 @@
 // (every section too), the versions it refuses, listing, removal, and the
 // status derived from the init and the fifo.
 #include <doctest/doctest.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "libcontainer/cgroup/journal.hpp"
+#include "libcontainer/child/init_name.hpp"
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/state/rfc3339.hpp"
 #include "libcontainer/state/store.hpp"
@@ -196,13 +198,22 @@ TEST_CASE("store: list and remove") {
   CHECK(s.remove("a").ok());  // idempotent
 }
 
-TEST_CASE("status: live pid with fifo is created, without is running, exit record is stopped") {
+TEST_CASE(
+    "status: a live init at the gate with the fifo is created; past it, or without, running; exit record is stopped") {
   TempRoot t;
   state::Store s(kernel, t.path());
   REQUIRE(s.claim("c").ok());
-  auto st = sample("c");
+  auto st = sample("c");  // this process plays the init
+  char name[16] = {};
+  prctl(PR_GET_NAME, name);
   REQUIRE(mkfifo((s.dir("c") + "/exec.fifo").c_str(), 0600) == 0);
+  prctl(PR_SET_NAME, child::kInitName);
   CHECK(state::current_status(s, st) == state::RunState::Created);
+  // The init has exec'd its program (a `start` killed after letting it pass
+  // left the fifo): running.
+  prctl(PR_SET_NAME, "sleep");
+  CHECK(state::current_status(s, st) == state::RunState::Running);
+  prctl(PR_SET_NAME, name);
   unlink((s.dir("c") + "/exec.fifo").c_str());
   CHECK(state::current_status(s, st) == state::RunState::Running);
   st.init_start_time += 1;  // a recycled pid is not our init
