@@ -120,11 +120,7 @@ Result<int> cmd_wait(const Globals& g, const std::string& id) {
       .field_int("signal", r.signal)
       .field_bool("oomKilled", r.limitations.count("oom") > 0);
   if (!r.exited_at.empty()) w.field("exitedAt", r.exited_at);
-  if (!r.limitations.empty()) {
-    w.key("limitations").begin_object();
-    for (const auto& [name, count] : r.limitations) w.field_int(name, count);
-    w.end_object();
-  }
+  state::write_limitations(w, r.limitations);
   w.end_object();
   print(w.str() + "\n");
   return 0;

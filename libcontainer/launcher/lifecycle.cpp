@@ -190,11 +190,7 @@ Status kill(const state::Store& store, const std::string& id, int sig) {
 }
 
 Result<int> wait(const state::Store& store, const std::string& id) {
-  auto reply = shim_call(store.kernel(), store.dir(id), "wait");
-  if (reply.ok() && reply->rfind("exit ", 0) == 0) return atoi(reply->c_str() + 5);
-  if (auto rec = state::read_exit_record(store.dir(id))) return rec->exit_code;
-  if (!reply.ok()) return std::move(reply).error();
-  return Error(Code::Internal, "unexpected reply from the shim: " + *reply);
+  return BERTH_TRY(wait_for_exit(store, id)).exit_code;
 }
 
 Result<state::ExitRecord> wait_for_exit(const state::Store& store, const std::string& id) {

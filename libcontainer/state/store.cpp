@@ -145,12 +145,15 @@ void write_oci_state(json::Writer& w, const ContainerState& s, RunState st) {
       .field("owner", s.owner);
   write_annotations(w, s.annotations);
   if (s.limitations.count("oom") && st == RunState::Stopped) w.field_bool("oomKilled", true);
-  if (!s.limitations.empty() && st == RunState::Stopped) {
-    w.key("limitations").begin_object();
-    for (const auto& [name, count] : s.limitations) w.field_int(name, count);
-    w.end_object();
-  }
+  if (st == RunState::Stopped) write_limitations(w, s.limitations);
   if (s.shim_gone) w.field_bool("shimGone", true);
+  w.end_object();
+}
+
+void write_limitations(json::Writer& w, const std::map<std::string, int64_t>& limitations) {
+  if (limitations.empty()) return;
+  w.key("limitations").begin_object();
+  for (const auto& [name, count] : limitations) w.field_int(name, count);
   w.end_object();
 }
 

@@ -93,5 +93,7 @@ std::optional<ExitRecord> read_exit_record(const std::string& dir);
 std::string oci_state_json(const ContainerState& s, RunState st, bool pretty);
 // The same document as one value of a larger one (`list --format json`).
 void write_oci_state(json::Writer& w, const ContainerState& s, RunState st);
+// "limitations": {"oom": 1, ...}, when there is any (state, wait).
+void write_limitations(json::Writer& w, const std::map<std::string, int64_t>& limitations);
 
 }  // namespace berth::state
