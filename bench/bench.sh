@@ -15,13 +15,22 @@
 #                        containers takes over a minute here. A copy costs list what
 #                        a container does: its record read, the init's start time,
 #                        the fifo and the freezer checked.
+#   running-mem, list live
+#                        BENCH_LIVE_N `sleep` containers started with run -d, per runtime
+#                        (berth and crun; runc takes minutes for 1000): PSS per container
+#                        of its init and the process that holds it (berth's shim; crun's
+#                        init is reparented: none), then RT list over them (hyperfine -N,
+#                        BENCH_LIST_RUNS runs). Beside them, what podman's conmon costs
+#                        per container (podman + runc, BENCH_MEM_N containers; skipped
+#                        without podman): the supervisor an engine adds to a crun container,
+#                        against berth's shim alone.
 # Prints the medians in ms and the berth/crun and berth/runc ratios per scenario.
 # crun is run through tests/lib/crun-hybrid.c (this host has hybrid cgroups); the table
 # is followed by what that wrapper adds to each crun call, measured. A runtime whose
 # binary is missing is skipped.
 #
 # Environment: BENCH_RUNS (30), BENCH_WARMUP (3), BENCH_MEM_N (10, 0 to skip),
-#   BENCH_LIST_N (1000, 0 to skip), BENCH_LIST_RUNS (10),
+#   BENCH_LIST_N (1000, 0 to skip), BENCH_LIST_RUNS (10), BENCH_LIVE_N (1000, 0 to skip),
 #   BENCH_RUNTIMES ("berth berth-ro runc crun"; berth-ro is the same binary on a read-only
 #   bind mount, where create/run skip their re-exec from a read-only view of the binary:
 #   the difference is what the CVE-2019-5736 defence costs), BERTH_BIN (bin/berth), BENCH_OUT (bench-out).
@@ -34,6 +43,7 @@ WARMUP=${BENCH_WARMUP:-3}
 MEM_N=${BENCH_MEM_N:-10}
 LIST_N=${BENCH_LIST_N:-1000}
 LIST_RUNS=${BENCH_LIST_RUNS:-10}
+LIVE_N=${BENCH_LIVE_N:-1000}
 RUNTIMES=${BENCH_RUNTIMES:-berth berth-ro runc crun}
 BERTH_BIN=${BERTH_BIN:-$top/bin/berth}
 OUT=${BENCH_OUT:-$top/bench-out}
@@ -220,6 +230,72 @@ if [ "$LIST_N" -gt 0 ]; then
 	[ -s "$OUT/list.err" ] || rm -f "$OUT/list.err"
 fi
 
+# ---- many live containers: memory and list ------------------------------------------
+pss_of() {  # PID... -> total PSS kB of these processes alone
+	local p total=0 v
+	for p in "$@"; do
+		v=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
+		total=$((total + ${v:-0}))
+	done
+	echo "$total"
+}
+SHIM_KB="" CONMON_KB=""
+if [ "$LIVE_N" -gt 0 ]; then
+	live_names=()
+	for rt in "${names[@]}"; do
+		case $rt in berth | crun) ;; *) continue ;; esac
+		fail=0 pids=() shims=()
+		echo "== $LIVE_N live containers ($rt)"
+		for k in $(seq "$LIVE_N"); do
+			${CMD[$rt]} run -d --bundle "$SB" "bench-live-$k" </dev/null >/dev/null 2>>"$OUT/live.err" || fail=1
+		done
+		for k in $(seq "$LIVE_N"); do
+			p=$(${CMD[$rt]} state "bench-live-$k" 2>/dev/null | jq -r '.pid // empty')
+			[ -n "$p" ] && pids+=("$p")
+			pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
+			[ -n "$pp" ] && [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = berth-shim ] && shims+=("$pp")
+		done
+		if [ $fail = 0 ] && [ ${#pids[@]} -eq "$LIVE_N" ]; then
+			MED["running-mem $rt"]=$(awk -v k="$(pss_tree "${pids[@]}" "${shims[@]}")" -v n="$LIVE_N" 'BEGIN{printf "%.0f", k/n}')
+			[ ${#shims[@]} -gt 0 ] && SHIM_KB=$(awk -v k="$(pss_of "${shims[@]}")" -v n="${#shims[@]}" 'BEGIN{printf "%.0f", k/n}')
+			live_names+=("$rt")
+		else
+			echo "bench: $rt: some of the $LIVE_N live containers failed (see $OUT/live.err)"
+		fi
+	done
+	scenarios+=("running-mem")
+	all_names=("${names[@]}")
+	names=("${live_names[@]}")
+	cmdfor() { echo "${CMD[$1]} list"; }
+	[ ${#names[@]} -gt 0 ] && TIMEIT_RUNS=$LIST_RUNS timeit "list, $LIVE_N live" -N
+	names=("${all_names[@]}")
+	for rt in berth crun; do
+		[ -n "${CMD[$rt]:-}" ] || continue
+		for k in $(seq "$LIVE_N"); do ${CMD[$rt]} delete -f "bench-live-$k" >/dev/null 2>&1; done
+	done
+	[ -s "$OUT/live.err" ] || rm -f "$OUT/live.err"
+	# conmon's PSS per container: podman + runc on private roots, MEM_N containers.
+	if command -v podman >/dev/null && command -v conmon >/dev/null && [ "$MEM_N" -gt 0 ]; then
+		pm_dir=$tmp/podman
+		mkdir -p "$pm_dir"
+		printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\nnetns = "none"\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' \
+			> "$pm_dir/containers.conf"
+		pm() { CONTAINERS_CONF=$pm_dir/containers.conf podman --root "$pm_dir/root" --runroot "$pm_dir/run" \
+			--storage-driver vfs --tmpdir "$pm_dir/tmp" --runtime runc "$@"; }
+		if tar -C "$BERTH_TEST_CACHE/rootfs" -c . | pm import - localhost/bench:1 >/dev/null 2>&1; then
+			conmons=()
+			for k in $(seq "$MEM_N"); do
+				id=$(pm run -d localhost/bench:1 sleep 1000 2>/dev/null) || continue
+				c=$(pgrep -f "conmon .*-c $id" | head -1)
+				[ -n "$c" ] && conmons+=("$c")
+			done
+			[ ${#conmons[@]} -gt 0 ] && CONMON_KB=$(awk -v k="$(pss_of "${conmons[@]}")" -v n="${#conmons[@]}" 'BEGIN{printf "%.0f", k/n}')
+			pm rm -a -f -t 0 >/dev/null 2>&1
+			pm rmi -a -f >/dev/null 2>&1
+		fi
+	fi
+fi
+
 # ---- table -------------------------------------------------------------------------
 ratio() { [ -n "${1:-}" ] && [ -n "${2:-}" ] && awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }' || echo -; }
 echo
@@ -230,7 +306,12 @@ for sc in "${scenarios[@]}"; do
 		"$(ratio "$b" "$c")" "$(ratio "$b" "$r")"
 done
 echo "(berth-ro: berth installed on a read-only mount, so create/run need no re-exec from a read-only view)"
-echo "(medians in ms; created-mem in kB of PSS per container; crun runs through crun-hybrid)"
+echo "(medians in ms; created-mem and running-mem in kB of PSS per container; crun runs through crun-hybrid)"
+if [ -n "$SHIM_KB" ]; then
+	line="(of berth's running-mem, its shim: $SHIM_KB kB per container"
+	[ -n "$CONMON_KB" ] && line+="; conmon under podman: $CONMON_KB kB per container, the shim $(ratio "$SHIM_KB" "$CONMON_KB") of it"
+	echo "$line)"
+fi
 # What the wrapper adds to each crun call on this host (a mount namespace and an exec).
 if [ -n "${CMD[crun]:-}" ] && hyperfine -N --style none -r 30 -w 3 --export-json "$tmp/wrap.json" \
 	"crun --version" "$tmp/crun-hybrid --version" >/dev/null 2>&1; then
