@@ -117,7 +117,12 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     for (const auto& w : warnings) g.log->warn(w);
   };
   timeline.mark("created");
-  auto waiter = created.init ? Result<UniqueFd>(std::move(created.init)) : request_wait(dir);
+  // What tells of the exit: the init's pidfd without a shim, else the shim's
+  // answer, asked for before the start so that no exit goes by; none when
+  // detached, which returns once the container runs.
+  auto waiter = created.init ? Result<UniqueFd>(std::move(created.init))
+                : f.detach   ? Result<UniqueFd>(UniqueFd())
+                             : request_wait(dir);
   std::vector<std::string> start_warnings;
   Status started = waiter.ok() ? launcher::start(store, f.id, &start_warnings) : Status(std::move(waiter).error());
   for (const auto& w : start_warnings) g.log->warn(w);
