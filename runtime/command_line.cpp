@@ -38,7 +38,7 @@ std::string version_text() {
 }
 
 // runc commands berth does not implement yet: named as such, not as unknown.
-constexpr const char* kNotYet[] = {"exec", "checkpoint", "restore"};
+constexpr const char* kNotYet[] = {"checkpoint", "restore"};
 
 // CLI11 alone says "A subcommand is required" for a word it does not know,
 // and prints the top-level help (exit 0) for `WORD -h`.
@@ -122,6 +122,35 @@ void define_ps(CLI::App& app, Parsed& p) {
       "right after the id is dropped.");
 }
 
+void define_exec(CLI::App& app, Parsed& p) {
+  // As runc: options up to the container id are ours, everything after it
+  // is the command.
+  auto* x = app.add_subcommand("exec", "run a process in a running container");
+  ExecFlags& f = p.xf;
+  x->add_option("-p,--process", f.process, "path to a process.json (runc's format) to run");
+  x->add_option("--console-socket", f.console_socket, "unix socket that receives the pty master of a terminal process");
+  x->add_option("--pid-file", f.pid_file, "file to write the process's pid to");
+  x->add_option("--cwd", f.cwd, "working directory in the container");
+  x->add_option("-e,--env", f.env, "set an environment variable (NAME=VALUE), more than once")->allow_extra_args(false);
+  x->add_flag("-t,--tty", f.tty, "give the process a pseudo-terminal");
+  x->add_option("-u,--user", f.user, "UID[:GID] to run as (numbers)");
+  x->add_option("-g,--additional-gids", f.additional_gids, "an additional gid, more than once")
+      ->allow_extra_args(false);
+  x->add_flag("-d,--detach", f.detach, "return once the process runs");
+  x->add_option("--process-label", f.process_label, "the SELinux label of the process");
+  x->add_option("--apparmor", f.apparmor, "the AppArmor profile of the process");
+  x->add_flag("--no-new-privs", f.no_new_privs, "set no_new_privs for the process");
+  x->add_option("-c,--cap", f.caps, "add a capability (CAP_NAME) to its bounding, effective and permitted sets")
+      ->allow_extra_args(false);
+  x->add_option("--preserve-fds", f.preserve_fds, "pass N extra fds (3..3+N-1) to the process")
+      ->check(CLI::NonNegativeNumber);
+  x->add_option("--cgroup", f.cgroups, "run in an existing sub-cgroup: [CONTROLLER[,CONTROLLER...]:]PATH")
+      ->allow_extra_args(false);
+  x->add_flag("--ignore-paused", f.ignore_paused, "exec into a paused container (the process waits for resume)");
+  x->prefix_command();
+  x->footer("Arguments (after the options): CONTAINER-ID [COMMAND [ARG...]]");
+}
+
 // Each command: its name, what it runs, and what defines its subcommand.
 struct Command {
   const char* name;
@@ -164,9 +193,11 @@ constexpr Command kCommands[] = {
      [](CLI::App& a, Parsed& p) {
        add_id_command(a, "stats", "print a human-readable snapshot of a container's resource usage", p.id);
      }},
-    {"wait", Cmd::Wait, [](CLI::App& a, Parsed& p) {
+    {"wait", Cmd::Wait,
+     [](CLI::App& a, Parsed& p) {
        add_id_command(a, "wait", "wait for a container to exit and print its exit status as JSON", p.id);
-     }}};
+     }},
+    {"exec", Cmd::Exec, define_exec}};
 
 // The command the line runs, when the App needs no other: one it knows,
 // with no help or version asked for before it (those show every command).
@@ -205,6 +236,16 @@ int parse(int argc, char** argv, Parsed& p, std::ostream& out, std::ostream& err
   for (const auto& c : kCommands)
     if ((!only || only == &c) && app.got_subcommand(c.name)) p.cmd = c.cmd;
   if (p.cmd == Cmd::Ps) p.ps_args = app.get_subcommand("ps")->remaining();
+  if (p.cmd == Cmd::Exec) {
+    auto rest = app.get_subcommand("exec")->remaining();
+    if (rest.empty()) {
+      err << "berth exec: a container id is required\n" << std::flush;
+      return 1;
+    }
+    p.xf.id = rest[0];
+    size_t first = rest.size() > 1 && rest[1] == "--" ? 2 : 1;
+    p.xf.args.assign(rest.begin() + long(first), rest.end());
+  }
   return -1;
 }
 

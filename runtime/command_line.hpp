@@ -37,7 +37,8 @@ enum class Cmd {
   Update,
   Events,
   Stats,
-  Wait
+  Wait,
+  Exec
 };
 
 // Everything the command line said, as plain values: the CLI11 App (a large
@@ -46,6 +47,7 @@ enum class Cmd {
 struct Parsed {
   Globals g;
   CreateFlags cf, rf;
+  ExecFlags xf;
   std::string id, sig = "SIGTERM", format = "table", bundle;
   bool force = false, quiet = false, all = false, rootless = false;
   Cmd cmd = Cmd::None;

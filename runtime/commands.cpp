@@ -44,8 +44,8 @@ isolators::Deps deps_of(const Globals& g) {
 
 Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool shim,
                                             IsolatorList* for_delete) {
-  auto config = BERTH_TRY(spec::load_config(f.bundle.empty() ? "." : f.bundle));
   launcher::CreateOptions o;
+  auto config = BERTH_TRY(spec::load_config(f.bundle.empty() ? "." : f.bundle, &o.config_text));
   o.id = f.id;
   o.bundle = f.bundle;
   o.console_socket = f.console_socket;

@@ -2,6 +2,7 @@
 // process exit code; errors are returned to main, which logs them once.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,26 @@ struct CreateFlags {
   bool detach = false, keep = false;     // run only
 };
 
+struct ExecFlags {
+  std::string id;
+  std::vector<std::string> args;  // the command, after the id
+  std::string process;            // -p: a process.json instead of (or under) the flags
+  std::string console_socket, pid_file, cwd, user, apparmor, process_label;
+  std::vector<std::string> env, caps, cgroups;
+  std::vector<int64_t> additional_gids;
+  bool tty = false, detach = false, no_new_privs = false, ignore_paused = false;
+  int preserve_fds = 0;
+  std::string preserved_open;  // hold_preserved_fds' answer
+};
+
+// The process `exec` runs, as runc's: process.json (its capabilities,
+// rlimits, LSM labels and oomScoreAdj default to the container's), or the
+// container's process with the command line's args, no terminal unless -t;
+// then the flags on top (--env replaces a variable of the same name).
+// Unknown capabilities, a user that is no UID[:GID] and an --env without
+// "=" are refused, naming the flag.
+Result<spec::Process> exec_process(const spec::Process& container, const ExecFlags& f);
+
 // The name that makes berth run as runc does under a supervisor: a link
 // to berth called so (`make install` makes one), as podman's --runtime and
 // containerd's BinaryName take one path and pass no flag of berth's own.
@@ -49,6 +70,7 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f);
 Result<int> cmd_start(const Globals& g, const std::string& id);
 Result<int> cmd_state(const Globals& g, const std::string& id);
 Result<int> cmd_wait(const Globals& g, const std::string& id);
+Result<int> cmd_exec(const Globals& g, const ExecFlags& f);
 Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all);
 Result<int> cmd_delete(const Globals& g, const std::string& id, bool force);
 Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format);

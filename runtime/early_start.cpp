@@ -70,7 +70,7 @@ const char* global_value(int argc, char** argv, const char* option) {
 
 bool enters_container(int argc, char** argv) {
   const char* word = command_word(argc, argv);
-  return word && (same(word, "create") || same(word, "run"));
+  return word && (same(word, "create") || same(word, "run") || same(word, "exec"));
 }
 
 }  // namespace berth::cli

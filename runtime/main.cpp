@@ -37,6 +37,7 @@ Result<int> dispatch(Parsed& p) {
     case Cmd::Events: return cli::cmd_events(g, p.ef);
     case Cmd::Stats: return cli::cmd_stats(g, p.id);
     case Cmd::Wait: return cli::cmd_wait(g, p.id);
+    case Cmd::Exec: return cli::cmd_exec(g, p.xf);
     case Cmd::None: break;
   }
   return 0;
@@ -71,11 +72,15 @@ int main(int argc, char** argv, char** envp) {
     return code;
   }
   // Nothing may be opened before hold_preserved_fds (the log file neither).
-  if (p.cmd == Cmd::Create || p.cmd == Cmd::Run) {
+  if (p.cmd == Cmd::Create || p.cmd == Cmd::Run || p.cmd == Cmd::Exec) {
     if (sealed.ok()) sealed = sys::reexec_from_sealed_exe(argv, envp);  // a command line the scan missed
     sys::forbid_exec_of_view();
-    cli::CreateFlags& cf = p.cmd == Cmd::Create ? p.cf : p.rf;
-    cf.preserved_open = cli::hold_preserved_fds(cf.preserve_fds);
+    if (p.cmd == Cmd::Exec) {
+      p.xf.preserved_open = cli::hold_preserved_fds(p.xf.preserve_fds);
+    } else {
+      cli::CreateFlags& cf = p.cmd == Cmd::Create ? p.cf : p.rf;
+      cf.preserved_open = cli::hold_preserved_fds(cf.preserve_fds);
+    }
     p.g.self_exe = sys::self_exe_path(argv[0]);
     p.g.supervised = cli::supervised_name(argv[0]);
   }
@@ -94,7 +99,7 @@ int main(int argc, char** argv, char** envp) {
   Result<int> r = dispatch(p);
   if (!r.ok()) {
     sink.error(r.error().message());
-    return 1;
+    return p.cmd == Cmd::Exec ? 255 : 1;  // runc's exec: its -1
   }
   return *r;
 }

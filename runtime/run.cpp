@@ -1,14 +1,10 @@
 // run: create + start; in the foreground it carries the terminal (when
 // process.terminal and no --console-socket), forwards signals to the init,
-// waits through the shim and exits with the container's status.
-#include <poll.h>
+// waits for it (foreground.hpp) and exits with the container's status.
 #include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -17,6 +13,7 @@
 #include "libcontainer/log/timeline.hpp"
 #include "libcontainer/sys/unix_socket.hpp"
 #include "runtime/commands.hpp"
+#include "runtime/foreground.hpp"
 
 namespace berth::cli {
 
@@ -36,43 +33,8 @@ Result<UniqueFd> request_wait(const std::string& dir) {
   return s;
 }
 
-// Restores the caller's terminal mode on every way out.
-struct RawTerminal {
-  termios saved{};
-  bool active = false;
-  void enter(int fd) {
-    if (!isatty(fd) || tcgetattr(fd, &saved) < 0) return;
-    termios raw = saved;
-    cfmakeraw(&raw);
-    active = tcsetattr(fd, TCSANOW, &raw) == 0;
-  }
-  ~RawTerminal() {
-    if (active) tcsetattr(0, TCSANOW, &saved);
-  }
-};
-
-bool copy(int from, int to) {
-  char buf[8192];
-  ssize_t n = read(from, buf, sizeof buf);
-  if (n <= 0) return false;
-  for (ssize_t off = 0; off < n;) {
-    ssize_t w = write(to, buf + off, size_t(n - off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    off += w;
-  }
-  return true;
-}
-
 int parse_exit(const std::string& reply) {
   if (reply.rfind("exit ", 0) == 0) return atoi(reply.c_str() + 5);
-  return 255;
-}
-
-// A wait status as the shim reports it: the code, or 128+N after signal N.
-int exit_code(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 255;
 }
 
@@ -80,10 +42,7 @@ int exit_code(int status) {
 
 Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
   // Forwarded signals are blocked before the container exists so none is lost.
-  sigset_t fwd;
-  sigfillset(&fwd);
-  for (int s : {SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGPIPE, SIGTTIN, SIGTTOU, SIGTSTP})
-    sigdelset(&fwd, s);
+  sigset_t fwd = forwarded_signals();
   if (!f.detach) sigprocmask(SIG_BLOCK, &fwd, nullptr);
   log::Timeline timeline;
   timeline.start();
@@ -136,54 +95,21 @@ Result<int> cmd_run(const Globals& g, const CreateFlags& f) {
     return 0;
   }
 
-  int sfd = signalfd(-1, &fwd, SFD_CLOEXEC);
-  UniqueFd sig(sfd);
-  int console = created.console.get();
-  RawTerminal raw;
-  if (console >= 0) {
-    raw.enter(0);
-    winsize ws;
-    if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(console, TIOCSWINSZ, &ws);
-  }
   std::string reply;
-  bool stdin_open = console >= 0;
-  for (;;) {
-    pollfd p[4] = {
-        {waiter->get(), POLLIN, 0}, {sfd, POLLIN, 0}, {console, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
-    if (poll(p, 4, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-      if (!copy(console, 1)) console = -1;
-    }
-    if (p[3].revents & (POLLIN | POLLHUP)) {
-      if (!copy(0, created.console.get())) stdin_open = false;
-    }
-    if (p[1].revents & POLLIN) {
-      signalfd_siginfo si;
-      if (read(sfd, &si, sizeof si) == sizeof si) {
-        if (int(si.ssi_signo) == SIGWINCH && created.console) {
-          winsize ws;
-          if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(created.console.get(), TIOCSWINSZ, &ws);
-        } else {
-          (void)launcher::kill(store, f.id, int(si.ssi_signo));
-        }
-      }
-    }
-    if ((p[0].revents & (POLLIN | POLLHUP)) && !shim) break;  // the init's pidfd: it has exited
-    if (p[0].revents & (POLLIN | POLLHUP)) {
+  Foreground fg;
+  fg.done_fd = waiter->get();
+  fg.console = created.console.get();
+  fg.forward = [&](int sig) { (void)launcher::kill(store, f.id, sig); };
+  // The init's pidfd polls readable once it has exited; the shim's answer
+  // is a line.
+  if (shim)
+    fg.done = [&] {
       char buf[128];
       ssize_t n = read(waiter->get(), buf, sizeof buf);
       if (n > 0) reply.append(buf, size_t(n));
-      if (n <= 0 || reply.find('\n') != std::string::npos) break;
-    }
-  }
-  // Drain what the container wrote to its terminal before it exited.
-  while (console >= 0) {
-    pollfd p{console, POLLIN, 0};
-    if (poll(&p, 1, 0) <= 0 || !copy(console, 1)) break;
-  }
+      return n <= 0 || reply.find('\n') != std::string::npos;
+    };
+  carry(fg);
   int code = parse_exit(reply);
   if (!shim) {
     auto status = g.kernel->reap_if_exited(reap.pid);

@@ -10,8 +10,13 @@
 // container's cgroups, once made or recovered, are one
 // cgroup::ContainerCgroups that it owns.
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "isolators/cgroups/controllers/controller.hpp"
 #include "isolators/cgroups/mounts.hpp"
@@ -134,6 +139,38 @@ class Cgroups final : public Isolator {
     return {};
   }
 
+  // An exec'd process joins the container's cgroups (or sub-cgroups of
+  // them, `exec --cgroup`): born in the cgroup2 one, the v1 ones joined by
+  // their `tasks` before it enters the container's cgroup namespace.
+  Status enter(const EnterContext& ctx, Fragment& f) override {
+    scope_.layout = BERTH_TRY(source_().context("detect the cgroup layout"));
+    auto c = cgroup::ContainerCgroups::open(kernel_, ctx.record, ctx.init);
+    BERTH_CHECK(c.check());
+    auto subs = BERTH_TRY(parse_sub_cgroups(ctx.sub_cgroups));
+    std::set<std::string> used;
+    tasks_.clear();
+    for (const auto& l : c.leaves()) {
+      const cgroup::Hierarchy* h = hierarchy_at(l.mount);
+      if (!h) return Error(Code::NotFound, "the cgroup hierarchy " + l.mount + " is no longer mounted");
+      std::string sub = sub_for(*h, subs, used);
+      UniqueFd dir = BERTH_TRY(open_below(l, sub));
+      if (h->v2) {
+        f.cgroup_fd = dir.get();
+      } else {
+        UniqueFd t(openat(dir.get(), "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (!t) return sys_error(errno, "open " + l.dir() + (sub.empty() ? "" : "/" + sub) + "/tasks");
+        f.cgroup_joins.push_back({t.get(), l.dir()});
+        tasks_.push_back(std::move(t));
+      }
+      tasks_.push_back(std::move(dir));
+    }
+    for (const auto& [key, path] : subs)
+      if (!used.count(key))
+        return Error(Code::Config, "--cgroup " + (key.empty() ? "" : key + ":") + path + ": the container has " +
+                                       (key.empty() ? "no cgroup" : "no cgroup with the controller " + key));
+    return {};
+  }
+
   Status cleanup(const std::string&, const state::ContainerState& record) override {
     return cgroups::remove_cgroups(kernel_, record);
   }
@@ -149,6 +186,55 @@ class Cgroups final : public Isolator {
       if (fd) f.cgroup_joins.push_back({fd.get(), t.dir()});
       tasks_.push_back(std::move(fd));
     }
+  }
+
+  // `exec --cgroup [CONTROLLER[,CONTROLLER...]:]PATH`, as runc's: by
+  // controller ("" for every hierarchy none names).
+  static Result<std::map<std::string, std::string>> parse_sub_cgroups(const std::vector<std::string>& args) {
+    std::map<std::string, std::string> subs;
+    for (const auto& a : args) {
+      size_t colon = a.find(':');
+      std::string path = colon == std::string::npos ? a : a.substr(colon + 1);
+      std::string list = colon == std::string::npos ? "" : a.substr(0, colon);
+      if (path.empty()) return Error(Code::Config, "--cgroup " + a + ": no path");
+      for (size_t at = 0; at <= list.size();) {
+        size_t end = std::min(list.find(',', at), list.size());
+        std::string key = list.substr(at, end - at);
+        if (!subs.emplace(key, path).second)
+          return Error(Code::Config,
+                       "--cgroup " + a + ": " + (key.empty() ? "a path" : "the controller " + key) + " is given twice");
+        at = end + 1;
+      }
+    }
+    return subs;
+  }
+
+  // The sub-cgroup for h: named by one of its controllers, else the default.
+  static std::string sub_for(const cgroup::Hierarchy& h, const std::map<std::string, std::string>& subs,
+                             std::set<std::string>& used) {
+    for (const auto& c : h.controllers)
+      if (auto it = subs.find(c); it != subs.end()) {
+        used.insert(c);
+        return it->second;
+      }
+    auto it = subs.find("");
+    if (it == subs.end()) return "";
+    used.insert("");
+    return it->second;
+  }
+
+  // The leaf, or an existing cgroup below it (never above: no "..", no
+  // symlink, as the kernel's cgroupfs has none anyway).
+  static Result<UniqueFd> open_below(const cgroup::Leaf& l, const std::string& sub) {
+    open_how how{};
+    how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;  // clone3 takes no O_PATH fd
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    std::string rel = sub;
+    while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
+    if (rel.empty()) rel = ".";
+    UniqueFd fd(int(syscall(SYS_openat2, l.fd.get(), rel.c_str(), &how, sizeof how)));
+    if (!fd) return sys_error(errno, "open the cgroup " + l.dir() + (sub.empty() ? "" : "/" + rel));
+    return fd;
   }
 
   // Every controller's check, before any write.

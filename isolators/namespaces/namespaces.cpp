@@ -47,6 +47,14 @@ class Namespaces final : public Isolator {
     return {};
   }
 
+  // An exec'd process joins each namespace of the init's that is not ours
+  // (the user namespace must not be: setns refuses one's own).
+  Status enter(const EnterContext& ctx, Fragment& f) override {
+    for (const auto& ns : ctx.config.linux.namespaces)
+      if (sys::differs_from_ours(ctx.init, ns.type)) f.init_namespaces |= uint64_t(sys::clone_flag(ns.type));
+    return {};
+  }
+
   Status isolate(const ContainerContext& ctx, Fragment&, pid_t init) override {
     if (!new_userns(ctx.config)) return {};
     const auto& l = ctx.config.linux;

@@ -23,6 +23,12 @@ namespace berth::child {
 // The container init. Never returns: execs the user's program or _exits.
 [[noreturn]] void init_main(const ChildPlan& plan);
 
+// A process exec'd into a running container (Role::Exec), cloned by the
+// intermediate once that has joined the container's cgroups and namespaces:
+// the init's process steps without its mounts, hooks and start gate. Never
+// returns: execs the program or reports why not (Failed) and _exits.
+[[noreturn]] void exec_main(const ChildPlan& plan);
+
 // What send_bind_sources reports on its pipe: 0, or the errno of the mount
 // (index into plan.mounts) whose source could not be opened or sent.
 struct BindSourcesResult {

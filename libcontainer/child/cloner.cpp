@@ -3,6 +3,13 @@
 // survive an exec). Namespaces to join by path, and a new time namespace,
 // need a throwaway intermediate so that the shim itself stays in the host's
 // namespaces; it clones the init with CLONE_PARENT.
+// For `berth exec` (Role::Exec) the intermediate is always there: born in the
+// container's cgroup2 leaf and joining its v1 leaves while it is still in
+// the host's cgroup namespace (the kernel refuses a move into a cgroup outside
+// the mover's cgroup namespace), it then joins the init's namespaces through
+// its pidfd, in one setns, and clones the process, which inherits all of it.
+#include <sys/prctl.h>
+
 #include "libcontainer/child/child.hpp"
 #include "libcontainer/child/sys.hpp"
 
@@ -14,25 +21,63 @@ BERTH_CHILD pid_t clone_init(const ChildPlan& p, uint64_t extra) {
   clone_args a;
   sys::memset(&a, 0, sizeof a);
   a.flags = p.clone_flags | extra;
+  // An exec'd process inherits the intermediate's cgroups.
+  int cgroup_fd = p.role == Role::Exec ? -1 : p.cgroup_fd;
   // clone3 refuses an exit signal with CLONE_PARENT (EINVAL): the child then
   // inherits the caller's, SIGCHLD since the caller was forked.
   a.exit_signal = (a.flags & CLONE_PARENT) ? 0 : SIGCHLD;
   // Born in its cgroup2 cgroup (STYLE.md §5): no moment outside its limits.
   // A kernel or cgroup that refuses it (ENOSYS before 5.7, EOPNOTSUPP for a
   // domain-invalid cgroup) falls back to the parent's cgroup.procs write.
-  if (p.cgroup_fd >= 0) {
+  if (cgroup_fd >= 0) {
     a.flags |= CLONE_INTO_CGROUP;
-    a.cgroup = uint64_t(p.cgroup_fd);
+    a.cgroup = uint64_t(cgroup_fd);
   }
   long pid = sys::clone3(&a);
-  if (pid < 0 && p.cgroup_fd >= 0 && errno != EAGAIN && errno != ENOMEM) {
+  if (pid < 0 && cgroup_fd >= 0 && errno != EAGAIN && errno != ENOMEM) {
     a.flags &= ~uint64_t(CLONE_INTO_CGROUP);
     a.cgroup = 0;
     pid = sys::clone3(&a);
   }
   if (pid < 0) return -errno;
-  if (pid == 0) init_main(p);
+  if (pid == 0) {
+    if (p.role == Role::Exec) exec_main(p);
+    init_main(p);
+  }
   return pid_t(pid);
+}
+
+// The intermediate: a plain fork, or for an exec a clone into the
+// container's cgroup2 leaf (a write to cgroup.procs would wait for an RCU
+// grace period), where it also joins the v1 leaves by their `tasks`.
+BERTH_CHILD pid_t fork_intermediate(const ChildPlan& p) {
+  if (p.role != Role::Exec) return sys::fork();
+  clone_args a;
+  sys::memset(&a, 0, sizeof a);
+  a.exit_signal = SIGCHLD;
+  if (p.cgroup_fd >= 0) {
+    a.flags = CLONE_INTO_CGROUP;
+    a.cgroup = uint64_t(p.cgroup_fd);
+  }
+  long pid = sys::clone3(&a);
+  if (pid < 0 && p.cgroup_fd >= 0) {
+    // Refused (a kernel before 5.7, a domain-invalid cgroup): by its procs file.
+    a.flags = 0;
+    a.cgroup = 0;
+    pid = sys::clone3(&a);
+    if (pid == 0) {
+      int procs = sys::openat(p.cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+      if (procs < 0 || sys::write(procs, "0", 1) < 0) sys::_exit(1);
+      sys::close(procs);
+    }
+  }
+  if (pid != 0) return pid_t(pid);
+  // Not dumpable from here on, and the process inherits it: nothing in the
+  // container may ptrace it or open its fds while it is the runtime's.
+  sys::prctl(PR_SET_DUMPABLE, 0);
+  for (size_t i = 0; i < p.n_cgroup_joins; i++)
+    if (sys::write(p.cgroup_joins[i].fd, "0", 1) < 0) sys::_exit(1);
+  return 0;
 }
 
 BERTH_CHILD int join_and_clone(const ChildPlan& p) {
@@ -67,7 +112,7 @@ BERTH_CHILD void cloner_main(const ChildPlan& p, const char* shim_path, char* co
     if (sys::pipe2(pp, O_CLOEXEC) < 0) {
       init = -errno;
     } else {
-      pid_t t = sys::fork();
+      pid_t t = fork_intermediate(p);
       if (t == 0) {
         int r = join_and_clone(p);
         (void)!sys::write(pp[1], &r, sizeof r);

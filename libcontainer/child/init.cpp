@@ -1,4 +1,5 @@
-// The container init, from clone to exec, as one explicit sequence of steps.
+// The container init, from clone to exec, as one explicit sequence of steps;
+// and the shorter one of a process exec'd into a running container.
 // It reads only the ChildPlan, allocates nothing, and reports a failed step
 // over the sync channel (see sync.hpp for the order of messages).
 #include <linux/keyctl.h>
@@ -176,6 +177,18 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   // its unmount (an RCU grace period) is left to the exec, where `start`
   // does not wait for it (the fifo's close, later in the fd table, reaches
   // it first).
+  exec_process(p, target);
+}
+
+BERTH_CHILD void exec_main(const ChildPlan& p) {
+  sys::prctl(PR_SET_NAME, reinterpret_cast<unsigned long>(kExecName));
+  // runc's exec joins the container's keyring, by its name.
+  if (p.session_keyring) join_session_keyring(p);
+  fill_home_env(p);
+  if (p.terminal) setup_console(p);
+  ExecTarget target = prepare_process(p, p.host_proc_fd);
+  if (RuntimeChannel(p.sync_fd).send_created() < 0) sys::_exit(1);
+  // The runtime waits for the channel to close, which the exec does.
   exec_process(p, target);
 }
 

@@ -7,5 +7,7 @@
 namespace berth::child {
 
 inline constexpr char kInitName[] = "berth:[init]";
+// A process `berth exec` starts, from its clone to its exec.
+inline constexpr char kExecName[] = "berth:[exec]";
 
 }  // namespace berth::child

@@ -108,7 +108,14 @@ struct ChildProcessAttrs {
   const char* selinux_exec;      // label for attr/exec, or nullptr
 };
 
+// What the clone becomes: a container's init, or a process exec'd into a
+// running container (`berth exec`): that one joins the init's namespaces and
+// cgroups (joins[0] is a pidfd of the init with the CLONE_NEW* set that
+// differs from ours), makes no mounts, waits at no gate and execs at once.
+enum class Role : uint8_t { Init, Exec };
+
 struct ChildPlan {
+  Role role;
   // --- namespaces -----------------------------------------------------------
   uint64_t clone_flags;            // CLONE_NEW* created at clone time
   bool new_cgroupns;               // unshare(CLONE_NEWCGROUP) after the parent placed us
@@ -201,6 +208,8 @@ struct ChildPlan {
   int fifo_fd;                  // O_PATH of <state>/exec.fifo: the start gate
   int pid_report_fd;            // pipe to the CLI: the cloner writes the init's pid
   int shim_sock_fd;             // the shim's listening socket, kept across its exec
+  int host_proc_fd;             // Exec: O_PATH of the host's /proc for the procfs writes
+                                // (oomScoreAdj, LSM labels), or -1 when there are none
   int lock_fd;                  // the CLI's flock on the state dir: closed at once in the
                                 // cloner, or the lock would live as long as the container
   bool cloner_is_intermediate;  // joins need a throwaway process (CLONE_PARENT)

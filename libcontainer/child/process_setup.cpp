@@ -36,6 +36,19 @@ BERTH_CHILD int write_proc_file(int procfd, const char* rel, const char* value) 
   return n < 0 ? -e : 0;
 }
 
+static BERTH_CHILD void bind_console(const ChildPlan& p, int root, int peer) {
+  int console = rootfs::open_or_create_in_root(root, "/dev/console", rootfs::Create::File, 0600, O_PATH);
+  if (console < 0) fail(p, console, "create /dev/console", nullptr, nullptr, -1);
+  struct stat st;
+  if (sys::fstat(console, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+    fail(p, EEXIST, "/dev/console is not a file", nullptr, nullptr, -1);
+  int tree = sys::open_tree(peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0 || sys::move_mount(tree, "", console, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    fail(p, errno, "bind the pty over /dev/console", nullptr, nullptr, -1);
+  sys::close(tree);
+  sys::close(console);
+}
+
 BERTH_CHILD void setup_console(const ChildPlan& p) {
   int root = sys::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   int master = rootfs::open_in_root(root, "/dev/ptmx", O_RDWR | O_NOCTTY, 0);
@@ -57,16 +70,9 @@ BERTH_CHILD void setup_console(const ChildPlan& p) {
     winsize ws{p.console_rows, p.console_cols, 0, 0};
     sys::ioctl(master, TIOCSWINSZ, &ws);
   }
-  int console = rootfs::open_or_create_in_root(root, "/dev/console", rootfs::Create::File, 0600, O_PATH);
-  if (console < 0) fail(p, console, "create /dev/console", nullptr, nullptr, -1);
-  struct stat st;
-  if (sys::fstat(console, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
-    fail(p, EEXIST, "/dev/console is not a file", nullptr, nullptr, -1);
-  int tree = sys::open_tree(peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-  if (tree < 0 || sys::move_mount(tree, "", console, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    fail(p, errno, "bind the pty over /dev/console", nullptr, nullptr, -1);
-  sys::close(tree);
-  sys::close(console);
+  // The init's terminal is the container's console; an exec'd process's
+  // is its own (as runc's exec, which leaves /dev/console alone).
+  if (p.role == Role::Init) bind_console(p, root, peer);
   sys::close(root);
   if (RuntimeChannel(p.sync_fd).send_console(master) < 0)
     fail(p, errno, "send the console to the runtime", nullptr, nullptr, -1);
@@ -215,14 +221,15 @@ BERTH_CHILD void set_early_rlimits(const ChildPlan& p) {
   }
 }
 
-// After `start`: no ChildError channel any more; say it on stderr, as a
-// failed exec does.
+// After `start`: no ChildError channel any more (but for an exec); say it on
+// stderr, as a failed exec does.
 BERTH_CHILD void set_late_rlimits(const ChildPlan& p) {
   for (size_t i = 0; i < p.n_rlimits; i++) {
     const ChildRlimit& r = p.rlimits[i];
     if (!set_late(r.resource)) continue;
     rlimit rl{r.soft, r.hard};
     if (sys::setrlimit(r.resource, &rl) == 0) continue;
+    if (p.role == Role::Exec) fail(p, errno, "setrlimit", nullptr, "/process/rlimits", r.json_index);
     char msg[160];
     size_t n = sys::concat(msg, sizeof msg, "berth: setrlimit RLIMIT_NOFILE [config /process/rlimits/", r.json_index,
                            "]: ", sys::error_text(errno), "\n");
@@ -371,6 +378,8 @@ BERTH_CHILD void exec_process(const ChildPlan& p, const ExecTarget& t) {
   sys::sigprocmask(SIG_SETMASK, &none, nullptr);
   sys::execve(t.path, p.argv, p.envp);
   int e = errno;
+  // `berth exec` still listens on the channel (the init's create does not).
+  if (p.role == Role::Exec) fail(p, e, "exec", t.path, "/process/args/0", -1);
   // dprintf and strerror are not safe here (stdio, gettext's lock and malloc).
   char msg[4096 + 128];
   size_t n = sys::concat(msg, sizeof msg, "berth: exec ", t.path, ": ", sys::error_text(e), "\n");

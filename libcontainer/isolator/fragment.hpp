@@ -34,6 +34,9 @@ struct Fragment {
   std::vector<Namespace> namespaces;
   std::optional<std::string> hostname, domainname;
   std::optional<std::string> timens_offsets;  // "monotonic 1 0\n..."
+  // enter(): the CLONE_NEW* types of the running init's namespaces that a
+  // process exec'd into the container joins (through a pidfd of the init).
+  uint64_t init_namespaces = 0;
 
   // --- root filesystem ------------------------------------------------------
   std::optional<bool> rootfs_readonly;

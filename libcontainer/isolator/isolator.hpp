@@ -27,6 +27,12 @@
 //             what is gone instead of acting on the wrong thing;
 //   update    CLI (`berth update`), after recover, not stopped;
 //   usage     CLI (`events`, `stats`), after recover, read-only;
+//   enter     CLI (`berth exec`), a running (or created) container: what a
+//             process that joins it gets from this concern, in its own
+//             Fragment, merged as prepare's are: the namespaces and cgroups
+//             it joins, its capabilities, rlimits and seccomp program. Like
+//             prepare it keeps nothing but what the fragment names (fds it
+//             owns until the process exists);
 //   cleanup   delete, or create's undo: reverse order, idempotent, accepts
 //             a container it never saw or saw only partly provisioned,
 //             from the record alone (no recover first), which the caller
@@ -80,6 +86,24 @@ struct ContainerContext {
   state::Record* record = nullptr;
 };
 
+// What enter() gets: the container and the process that joins it.
+struct EnterContext {
+  // The container's config as created, with the joining process in place
+  // of its own (its defaults taken from the container's, as runc's exec).
+  const spec::Config& config;
+  std::string id;
+  std::string state_dir;
+  const state::ContainerState& record;
+  pid_t init = 0;
+  int init_pidfd = -1;
+  // `exec --cgroup`: sub-cgroups of the container's to join,
+  // "[CONTROLLER[,CONTROLLER...]:]PATH" each.
+  std::vector<std::string> sub_cgroups;
+  // The same as prepare() sees it, for an isolator whose part of an exec
+  // is its part of a create (capabilities, rlimits, seccomp).
+  ContainerContext container() const { return {config, id, record.bundle, record.rootfs, state_dir}; }
+};
+
 class Isolator {
  public:
   virtual ~Isolator() = default;
@@ -97,6 +121,7 @@ class Isolator {
   // `berth events` / `berth stats`: what the container uses now, written
   // into its part of u (usage.hpp).
   virtual Status usage(const std::string& /*state_dir*/, Usage& /*u*/) { return {}; }
+  virtual Status enter(const EnterContext&, Fragment&) { return {}; }
   virtual Status cleanup(const std::string& /*state_dir*/, const state::ContainerState& /*record*/) { return {}; }
   // The same from the record in state_dir (none: an empty one).
   Status cleanup(const std::string& state_dir);

@@ -21,6 +21,7 @@
 #include "libcontainer/launcher/launcher.hpp"
 #include "libcontainer/launcher/merge.hpp"
 #include "libcontainer/launcher/process_attrs.hpp"
+#include "libcontainer/launcher/process_plan.hpp"
 #include "libcontainer/log/timeline.hpp"
 #include "libcontainer/spec/root_path.hpp"
 #include "libcontainer/state/agent_state.hpp"
@@ -36,42 +37,17 @@ Result<std::string> absolute(const std::string& path) {
   return std::string(buf);
 }
 
-Status fill_process(const spec::Config& c, const CreateOptions& o, LaunchPlan& plan) {
+// The init's process, and what only an init has: hooks, the pivot, its
+// own session keyring.
+Status fill_init(const spec::Config& c, const CreateOptions& o, LaunchPlan& plan) {
   if (!c.process) return config_error("/process", "a process is required to create a container");
   const spec::Process& p = *c.process;
+  BERTH_CHECK(fill_process(p, {!o.console_socket.empty(), o.keep_console, o.preserve_fds, o.preserved_open}, plan));
   auto& ch = plan.child;
-  ch.argv = plan.arena.strv(p.args);
-  plan.set_env(p.env);
-  for (const auto& e : p.env)
-    if (e.rfind("PATH=", 0) == 0) ch.path_env = plan.arena.str(e.substr(5));
-  ch.cwd = plan.arena.str(p.cwd);
-  ch.uid = p.user.uid;
-  ch.gid = p.user.gid;
-  plan.groups.assign(p.user.additional_gids.begin(), p.user.additional_gids.end());
-  ch.set_groups = true;
-  ch.umask = p.user.umask ? int(*p.user.umask) : -1;
-  ch.no_new_privs = p.no_new_privileges;
-  ch.has_oom_score_adj = p.oom_score_adj.has_value();
-  ch.oom_score_adj = p.oom_score_adj.value_or(0);
-  ch.terminal = p.terminal;
-  if (p.console_size) {
-    ch.console_rows = static_cast<unsigned short>(p.console_size->height);
-    ch.console_cols = static_cast<unsigned short>(p.console_size->width);
-  }
-  if (p.terminal && o.console_socket.empty() && !o.keep_console)
-    return config_error("/process/terminal", "cannot allocate a terminal without --console-socket when detached");
-  if (!p.terminal && !o.console_socket.empty())
-    return Error(Code::Config, "--console-socket given but process.terminal is false");
-  ch.preserve_fds = o.preserve_fds;
-  if (!o.preserved_open.empty()) ch.preserved_open = plan.arena.str(o.preserved_open);
   ch.no_pivot = o.no_pivot;
   if (!o.no_new_keyring) ch.session_keyring = plan.arena.str("_ses." + o.id);
   plan.create_container_hooks = hooks::to_child(c.hooks.create_container, p.env, plan.arena);
   plan.start_container_hooks = hooks::to_child(c.hooks.start_container, p.env, plan.arena);
-  struct stat st;
-  if (stat("/proc/self/exe", &st) < 0) return sys_error(errno, "stat /proc/self/exe");
-  ch.self_exe_dev = st.st_dev;
-  ch.self_exe_ino = st.st_ino;
   return {};
 }
 
@@ -261,7 +237,7 @@ Status Launch::run() {
   ctx.bundle = BERTH_TRY(absolute(opts.bundle.empty() ? "." : opts.bundle).context("bundle"));
   ctx.rootfs = BERTH_TRY(spec::resolve_root_path(ctx.bundle, config.root.path).context("rootfs"));
   ctx.state_dir = store.dir(ctx.id);
-  BERTH_CHECK(fill_process(config, opts, plan));
+  BERTH_CHECK(fill_init(config, opts, plan));
   // The host is read only when the config asks for something it decides.
   bool asks_host =
       config.linux.memory_policy || !config.linux.mount_label.empty() ||
@@ -307,6 +283,7 @@ Status Launch::run() {
   st.poststart = config.hooks.poststart;
   st.poststop = config.hooks.poststop;
   st.oci_version = config.oci_version.empty() ? "1.2.0" : config.oci_version;
+  st.no_new_keyring = opts.no_new_keyring;
 
   // The record is saved three times: by the cgroups isolator with its
   // journal before its first mkdir (with the fields above; a crash before
@@ -324,6 +301,10 @@ Status Launch::run() {
   timeline.mark("provisioned");
   BERTH_CHECK(spawn());
   timeline.mark("init cloned");
+  // While the init sets up: the config for exec (store.hpp), which no
+  // crash needs (the directory goes with the container).
+  if (!opts.config_text.empty())
+    BERTH_CHECK(k.write_file(ctx.state_dir + "/config.json", opts.config_text, 0600).context("keep the config"));
   BERTH_CHECK(talk_to_init());
   timeline.mark("init created");
   st.phase = state::Phase::Created;

@@ -50,6 +50,17 @@ Status InitChannel::send_isolated() { return send(SyncKind::Isolated, -1); }
 Status InitChannel::send_hooks_done(int state) { return send(SyncKind::HooksDone, state); }
 Status InitChannel::await_runtime_ready() { return without_fd(await(SyncKind::RuntimeReady)); }
 Status InitChannel::await_created() { return without_fd(await(SyncKind::Created)); }
+Status InitChannel::await_exec() {
+  child::SyncMsg m{};
+  int raw = -1;
+  int r = child::recv_msg(fd_.get(), &m, &raw);
+  UniqueFd fd(raw);
+  if (r == -EPIPE || r == -ECONNRESET) return {};
+  if (r == 0 && m.kind == SyncKind::Failed) return child_failure(m);
+  if (r < 0 && r != -EBADMSG && r != -EPROTO) return sys_error(-r, "read from the process");
+  return Error(Code::Child, "the process sent another message than its exec's");
+}
+
 Result<UniqueFd> InitChannel::await_console() { return await(SyncKind::ConsoleFd); }
 Result<UniqueFd> InitChannel::await_seccomp_fd() { return await(SyncKind::SeccompFd); }
 

@@ -26,6 +26,9 @@ class InitChannel {
   Result<UniqueFd> await_console();
   Result<UniqueFd> await_seccomp_fd();
   Status await_created();
+  // An exec'd process, after Created: the channel closes with its exec
+  // (close-on-exec), or brings the reason the exec failed.
+  Status await_exec();
   // The report of an init that has already failed (without blocking), if
   // that is what waits on the channel.
   std::optional<Error> pending_failure();

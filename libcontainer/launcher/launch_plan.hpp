@@ -52,6 +52,7 @@ struct LaunchPlan {
   std::vector<gid_t> groups;
   std::vector<child::ChildHook> create_container_hooks, start_container_hooks;
   std::vector<uint8_t> seccomp_bpf;  // struct sock_filter[]
+  uint64_t init_namespaces = 0;      // exec: the init's namespaces to join (Fragment)
 
   // What the merge leaves to acquire_fds (after the id is claimed): the
   // namespace file of each child.joins entry, and the maps of each

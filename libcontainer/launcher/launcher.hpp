@@ -37,6 +37,8 @@ struct CreateOptions {
   // init's parent and reaps it (Created::init), as runc's `run` does: a
   // foreground run that deletes the container once it exits.
   std::string shim_path;
+  // The text of the config, kept in the state directory for exec.
+  std::string config_text;
   // With --debug: receives one line of phase timings after a create.
   std::function<void(const std::string&)> debug;
   // Receives each warning (a field accepted but without effect here).
@@ -51,6 +53,34 @@ struct Created {
 
 Result<Created> create(const state::Store& store, const CreateOptions& opts, const spec::Config& config,
                        IsolatorList& isolators);
+
+struct ExecOptions {
+  std::string id;
+  std::string console_socket;  // receives the pty master of a terminal process
+  bool keep_console = false;   // attached with a terminal: return the master instead
+  std::string pid_file;
+  int preserve_fds = 0;
+  std::string preserved_open;            // as CreateOptions'
+  bool ignore_paused = false;            // exec into a paused container (the process waits for the thaw)
+  std::vector<std::string> sub_cgroups;  // --cgroup, EnterContext::sub_cgroups
+  std::function<void(const std::string&)> debug, warn;
+};
+
+struct Executed {
+  pid_t pid = 0;     // in our pid namespace
+  UniqueFd process;  // a pidfd of it: our child, to reap
+  UniqueFd console;  // with keep_console and a terminal
+};
+
+// Starts a process in the running (or created) container, as runc's exec:
+// config is the container's as created (its state directory keeps it),
+// with the process to run in its place. The process joins the init's
+// namespaces and the container's cgroups, and gets every isolator's part
+// (enter). It is our child; exec returns once it runs the program, or with
+// the reason it could not (nothing is left then). Refused with Code::Busy
+// for a stopped container, and for a paused one without ignore_paused.
+Result<Executed> exec(const state::Store& store, const ExecOptions& opts, const spec::Config& config,
+                      IsolatorList& isolators);
 
 // Opens the start gate, then runs the poststart hooks; a failing one is
 // put in *warnings and the container keeps running (runtime-spec 1.2).

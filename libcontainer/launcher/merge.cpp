@@ -180,6 +180,7 @@ Status merge(std::vector<Contribution>& parts, LaunchPlan& plan) {
         plan.rlimits, rlimit_owners, f.rlimits, who, "the rlimit",
         [](const child::ChildRlimit& r) { return std::to_string(r.resource); },
         [](const child::ChildRlimit& a, const child::ChildRlimit& b) { return a.soft == b.soft && a.hard == b.hard; }));
+    plan.init_namespaces |= f.init_namespaces;
     plan.masked_paths.insert(plan.masked_paths.end(), f.masked_paths.begin(), f.masked_paths.end());
     plan.readonly_paths.insert(plan.readonly_paths.end(), f.readonly_paths.begin(), f.readonly_paths.end());
     plan.arena.adopt(std::move(f.arena));

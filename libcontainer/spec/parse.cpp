@@ -135,6 +135,19 @@ Result<Resources> parse_resources(std::string_view json_text) {
   return r;
 }
 
+Result<Process> parse_process(std::string_view json_text) {
+  auto doc = json::Document::parse(json_text);
+  if (!doc) return std::move(doc).error();
+  Value top = doc->root();
+  if (!top.is_object())
+    return config_error("", std::string("expected a JSON object at the top level, got ") + top.kind_name());
+  Walker w;
+  Process p;
+  detail::parse_process(w, top, p);
+  BERTH_CHECK(w.finish());
+  return p;
+}
+
 Result<Config> parse_config(std::string_view json_text) {
   auto doc = json::Document::parse(json_text);
   if (!doc) return std::move(doc).error();
@@ -148,7 +161,7 @@ Result<Config> parse_config(std::string_view json_text) {
   return c;
 }
 
-Result<Config> load_config(const std::string& bundle_dir) {
+Result<Config> load_config(const std::string& bundle_dir, std::string* text_out) {
   std::string path = bundle_dir + "/config.json";
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) {
@@ -171,7 +184,9 @@ Result<Config> load_config(const std::string& bundle_dir) {
     got += static_cast<size_t>(n);
   }
   text.resize(got);
-  return parse_config(text).context("load " + path);
+  auto c = parse_config(text).context("load " + path);
+  if (c.ok() && text_out) *text_out = std::move(text);
+  return c;
 }
 
 }  // namespace berth::spec

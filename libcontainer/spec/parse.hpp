@@ -35,7 +35,16 @@ Result<Resources> parse_resources(std::string_view json_text);
 
 // Reads and parses bundle_dir/config.json. Errors name the file: an I/O error
 // keeps its errno (ENOENT gives Code::NotFound), and a refused config gets
-// the outer frame "load <bundle>/config.json".
-Result<Config> load_config(const std::string& bundle_dir);
+// the outer frame "load <bundle>/config.json". text: receives the file's
+// text when it is a config.
+Result<Config> load_config(const std::string& bundle_dir, std::string* text = nullptr);
+
+// A process object on its own, as `exec -p process.json` reads it (runc's
+// format); JSON paths are relative to it ("/args").
+Result<Process> parse_process(std::string_view json_text);
+
+// "CAP_NET_ADMIN" -> its number (libcap's); -1 for anything else, other
+// spellings ("cap_net_admin", "12") included, as runc and the spec take none.
+int capability_number(const std::string& name);
 
 }  // namespace berth::spec

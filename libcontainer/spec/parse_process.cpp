@@ -4,7 +4,23 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 
+#include "libcontainer/spec/parse.hpp"
 #include "libcontainer/spec/parse_internal.hpp"
+
+namespace berth::spec {
+
+// Only the canonical "CAP_NAME" spelling: cap_from_name alone would also take
+// "cap_chown" and bare numbers, which runc and the spec do not.
+int capability_number(const std::string& name) {
+  if (name.size() <= 4 || name.compare(0, 4, "CAP_") != 0) return -1;
+  for (char c : name)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return -1;
+  cap_value_t v;
+  if (cap_from_name(name.c_str(), &v) != 0) return -1;
+  return static_cast<int>(v);
+}
+
+}  // namespace berth::spec
 
 namespace berth::spec::detail {
 
@@ -28,17 +44,6 @@ int rlimit_resource(std::string_view name) {
   for (const auto& r : kRlimits)
     if (name == r.name) return r.resource;
   return -1;
-}
-
-// Only the canonical "CAP_NAME" spelling: cap_from_name alone would also take
-// "cap_chown" and bare numbers, which runc and the spec do not.
-int capability_number(const std::string& name) {
-  if (name.size() <= 4 || name.compare(0, 4, "CAP_") != 0) return -1;
-  for (char c : name)
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return -1;
-  cap_value_t v;
-  if (cap_from_name(name.c_str(), &v) != 0) return -1;
-  return static_cast<int>(v);
 }
 
 void parse_user(Walker& w, Value p, User& u) {

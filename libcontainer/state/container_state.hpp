@@ -49,6 +49,9 @@ struct ContainerState {
   std::string owner;
   std::map<std::string, std::string> annotations;
   std::vector<spec::Hook> poststart, poststop;
+  // Made with --no-new-keyring: a process exec'd into it keeps the caller's
+  // session keyring too, instead of joining the container's.
+  bool no_new_keyring = false;
   // The isolators it was made with, by registry name (isolator_names.hpp).
   std::optional<std::vector<std::string>> isolation;
   // The record's phase: Created once create has finished.

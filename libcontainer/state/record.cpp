@@ -75,6 +75,7 @@ ContainerState read_v1(json::Value r) {
     s.annotations[std::string(a.key_at(k))] = std::string(a.value_at(k).as_string());
   s.poststart = read_hooks(r.get("poststart"));
   s.poststop = read_hooks(r.get("poststop"));
+  s.no_new_keyring = r.get("noNewKeyring").as_bool();
   if (r.get("isolation").is_array()) s.isolation = strings_of(r.get("isolation"));
   json::Value iso = r.get("isolators");
   for (size_t k = 0; k < iso.size(); k++) {
@@ -122,6 +123,7 @@ std::string format_record(const ContainerState& s) {
   write_annotations(w, s.annotations);
   write_hooks(w, "poststart", s.poststart);
   write_hooks(w, "poststop", s.poststop);
+  if (s.no_new_keyring) w.field_bool("noNewKeyring", true);
   if (s.isolation) w.field_strings("isolation", *s.isolation);
   if (!s.sections.empty()) {
     w.key("isolators").begin_object();

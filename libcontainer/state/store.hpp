@@ -2,7 +2,11 @@
 //   state.json  the container's record, the one file berth writes for it;
 //   exec.fifo   the start gate (gone once started);
 //   shim.sock   the shim's control socket;
-//   exit.json   the exit record, written by the shim (shim/main.cpp).
+//   exit.json   the exit record, written by the shim (shim/main.cpp);
+//   config.json the config.json create read, as it read it: `exec` takes
+//               the container's seccomp program, capabilities, rlimits and
+//               (without -p) its process from it, never from the bundle,
+//               which may have changed or be the container's to write.
 // Creating the directory is the claim on the id (mkdir is atomic: of racing
 // creates exactly one wins). Operations that change a container hold an
 // flock on its directory; readers (state, list) take no lock.
@@ -20,6 +24,7 @@
 //                            shim (0 until spawned): a pid alone can be reused;
 //   "poststart", "poststop"  the hooks that run after create (config.json
 //                            is not read again);
+//   "noNewKeyring": true     made with --no-new-keyring (absent otherwise);
 //   "isolation": [NAME...]   the isolators it was made with (registry
 //                            names), so that later commands make the same;
 //   "isolators": {NAME: VALUE}   the isolators' records, each a section its

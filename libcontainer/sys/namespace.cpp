@@ -43,7 +43,17 @@ const char* proc_name(spec::NsType t) {
   }
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat x, y;
+  return stat(a.c_str(), &x) == 0 && stat(b.c_str(), &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
 }  // namespace
+
+bool differs_from_ours(pid_t pid, spec::NsType t) {
+  std::string name = proc_name(t);
+  return !same_file("/proc/" + std::to_string(pid) + "/ns/" + name, "/proc/self/ns/" + name);
+}
 
 bool owns_namespace(const spec::Config& c, spec::NsType t) {
   for (const auto& ns : c.linux.namespaces) {

@@ -3,6 +3,8 @@
 // container's namespace of a type is one of its own or the runtime's.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "libcontainer/error/error.hpp"
@@ -22,5 +24,10 @@ Result<UniqueFd> open_namespace(spec::NsType t, const std::string& path, const s
 // /proc/self/ns/<t> (a joined namespace that is the runtime's is not its
 // own: its hostname or sysctls are the host's).
 bool owns_namespace(const spec::Config& c, spec::NsType t);
+
+// Process pid is in another namespace of type t than the runtime
+// (/proc/<pid>/ns/<t> against /proc/self/ns/<t>); also when either cannot
+// be read, so that a join says why it fails.
+bool differs_from_ours(pid_t pid, spec::NsType t);
 
 }  // namespace berth::sys

@@ -172,7 +172,7 @@ consistent_or_gone() {
 # BERTH_CRASH_N iterations (30 here; hundreds as a benchmark-style run:
 # BERTH_CRASH_N=500 bats -f 'killed at a random' tests/integration/crash.bats), seeded
 # (BERTH_CRASH_SEED) so that a failure can be replayed.
-@test "crash: caller killed at a random instant of run -d, start or delete; the container is whole or gone" {
+@test "crash: caller killed at a random instant of run -d, start, exec or delete; the container is whole or gone" {
 	make_bundle sleep 100 >/dev/null
 	jq_config '.linux.resources.pids = {"limit": 20}'
 	local seed=${BERTH_CRASH_SEED:-20261207} n=${BERTH_CRASH_N:-30} i id cli op delay before
@@ -181,25 +181,26 @@ consistent_or_gone() {
 	before=$(mount_count)
 	for ((i = 0; i < n; i++)); do
 		id=$(new_id)
-		op=$((RANDOM % 3))
+		op=$((RANDOM % 4))
 		case $op in
 		0) ;;
 		1) q berth create -b "$BUNDLE" "$id" ;;
-		2) q berth run -d -b "$BUNDLE" "$id" ;;
+		2 | 3) q berth run -d -b "$BUNDLE" "$id" ;;
 		esac
 		case $op in
 		0) "$BERTH_BIN" --root "$ROOT" run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- & ;;
 		1) "$BERTH_BIN" --root "$ROOT" start "$id" </dev/null >/dev/null 2>&1 3>&- & ;;
 		2) "$BERTH_BIN" --root "$ROOT" delete --force "$id" </dev/null >/dev/null 2>&1 3>&- & ;;
+		3) "$BERTH_BIN" --root "$ROOT" exec -d "$id" sleep 100 </dev/null >/dev/null 2>&1 3>&- & ;;
 		esac
 		cli=$!
 		# The kill point, not a synchronisation: 0-6 ms into run -d (about 5 ms here),
-		# 0-2 ms into start or delete (about 1 ms).
+		# 0-2 ms into start, delete or exec (1-2 ms).
 		delay=$(printf '0.%03d' $((op == 0 ? RANDOM % 7 : RANDOM % 3)))
 		sleep "$delay"
 		kill -9 "$cli" 2>/dev/null || true
 		wait "$cli" 2>/dev/null || true
-		consistent_or_gone "$id" "iteration $i: $(echo "run-d start delete" | cut -d' ' -f$((op + 1)))" "$delay"
+		consistent_or_gone "$id" "iteration $i: $(echo "run-d start delete exec" | cut -d' ' -f$((op + 1)))" "$delay"
 	done
 	wait_gone "$ROOT/"
 	[ "$(procs_naming "$ROOT/")" -eq 0 ] || { echo "processes of killed commands left" >&2; return 1; }

@@ -136,3 +136,46 @@ wait_task() {
 		assert_success
 	done
 }
+
+@test "ctr task exec: output, exit code, --user, --cwd, --tty, and an exec'd process killed, as with runc" {
+	local rt name
+	for rt in runc "$BERTH_RUNC"; do
+		name=x-$RANDOM
+		run c run -d --runc-binary "$rt" "$IMAGE" "$name" sleep 1000
+		assert_success
+		wait_task "$name" RUNNING
+		run c task exec --exec-id e1 "$name" sh -c 'echo in-task; exit 5'
+		echo "$rt: $output"
+		assert_status 5
+		[ "$output" = in-task ]
+		run c task exec --exec-id e2 --user 1000 --cwd /tmp "$name" sh -c 'echo $(id -u) $(pwd)'
+		echo "$rt: $output"
+		assert_success
+		[ "$output" = "1000 /tmp" ]
+		run script -qec "timeout 60 ctr -a $CTD/containerd.sock -n $CTD_NS task exec -t --exec-id e3 $name sh -c 'tty; exit 2'" /dev/null
+		echo "$rt: $output"
+		assert_status 2
+		assert_output_contains "/dev/pts/"
+		# An exec'd process in the background, killed by its exec id: its exit reaches ctr.
+		c task exec --exec-id e4 "$name" sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+		local xpid=$!
+		local i
+		for i in $(seq 100); do c task ps "$name" | grep -q e4 && break; sleep 0.05; done
+		run c task kill --exec-id e4 -s SIGKILL "$name"
+		assert_success
+		local rc=0
+		wait "$xpid" || rc=$?
+		echo "$rt: killed exec: $rc"
+		[ "$rc" -eq 137 ]
+		run c task exec --exec-id e5 "$name" nope
+		echo "$rt: $output"
+		assert_failure
+		assert_output_contains "executable file not found"
+		run c task kill -s SIGKILL "$name"
+		wait_task "$name" STOPPED
+		run c task delete "$name"
+		assert_success
+		run c containers delete "$name"
+		assert_success
+	done
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # engines_podman.bats -- podman 4.3 + conmon from Debian with berth as their runtime,
-# side by side with runc on the same image: each operation's exit code and output agree.
+# side by side with runc on the same image: each operation's exit code and output agree,
+# exec (podman exec, -d, -it) included.
 # berth runs under its supervised name (bin/berth-runc): conmon reaps the container's
 # init, as it does runc's. podman runs on private roots (storage, runroot, tmpdir under
 # this file's directory) with the settings ../shared/engines gives for this host.
@@ -167,6 +168,38 @@ teardown() {
 		assert_status 5
 		assert_output_contains "/dev/pts/0"
 		assert_output_contains "33 91"
+	done
+}
+
+@test "podman exec: output, exit codes, -e, -u, -w, a missing program, and exec -it, as with runc" {
+	local rt name
+	for rt in runc "$BERTH_RUNC"; do
+		name=x-$RANDOM
+		run pm "$rt" run -d --name "$name" "$IMAGE" sleep 1000
+		assert_success
+		run pm "$rt" exec "$name" sh -c 'echo in $(hostname); exit 3'
+		echo "$rt: $output"
+		assert_status 3
+		assert_output_contains "in "
+		run pm "$rt" exec -e FOO=bar -u 1000:1000 -w /tmp "$name" sh -c 'echo $FOO $(id -u) $(pwd)'
+		echo "$rt: $output"
+		assert_success
+		[ "$output" = "bar 1000 /tmp" ]
+		# podman maps the runtime's "executable file not found" to 127
+		runq pm "$rt" exec "$name" nope
+		echo "$rt: $output"
+		assert_status 127
+		run pm "$rt" exec -d "$name" sleep 1000
+		assert_success
+		run pm "$rt" top "$name" args
+		[ "$(grep -c 'sleep 1000' <<<"$output")" -eq 2 ]
+		run script -qec "stty cols 77 rows 22; $PM/podman $rt exec -it $name sh -c 'tty; stty size; exit 6'" /dev/null
+		echo "$rt: $output"
+		assert_status 6
+		assert_output_contains "/dev/pts/"
+		assert_output_contains "22 77"
+		run pm "$rt" rm -f "$name"
+		assert_success
 	done
 }
 

@@ -5,9 +5,8 @@
 # /proc/self/fd/N put the process in the host's mount tree. berth resolves the cwd
 # inside the root (magic links refused), checks the cwd is below the root, and closes
 # every fd but stdio and --preserve-fds before exec.
-#
-# Pending: the same through `berth exec --cwd /proc/self/fd/N` (and /proc/1/fd of a
-# joined container) once `exec` exists.
+# The same holds for `berth exec --cwd /proc/self/fd/N` (and /proc/1/fd/N, the init's),
+# with the caller holding host directory fds, and for the fds an exec'd process gets.
 
 load ../lib/common
 load helpers/security
@@ -129,5 +128,46 @@ close_host_fds() {
 	# After the exec: only stdio.
 	[ "$(ls /proc/"$pid"/fd | xargs)" = "0 1 2" ]
 	berth delete -f "$id"
+	assert_host_untouched
+}
+
+@test "leaked_fds: exec --cwd /proc/self/fd/N and /proc/1/fd/N for N in 3..40 fail or stay in the rootfs" {
+	sec_bundle sleep 1000
+	echo rootfs-marker > "$ROOTFS/rootfs-marker"
+	id=$(new_id)
+	berth run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	open_host_fds
+	failed=0 inside=0
+	for n in $(seq 3 40); do
+		for cwd in "/proc/self/fd/$n" "/proc/1/fd/$n"; do
+			run berth exec --cwd "$cwd" "$id" sh -c 'pwd; ls /; cat sentinel 2>&1; true'
+			[[ $output != *host-sentinel* ]]
+			if [ "$status" -ne 0 ]; then
+				failed=$((failed + 1))
+				assert_output_contains "/process/cwd"
+				continue
+			fi
+			[[ $output == *rootfs-marker* ]]
+			inside=$((inside + 1))
+		done
+	done
+	close_host_fds
+	echo "# exec --cwd: $failed refused, $inside ran inside the rootfs" >&3
+	[ $((failed + inside)) -eq 76 ]
+	assert_host_untouched
+}
+
+@test "leaked_fds: a process exec'd with host fds open in the caller gets only its stdio" {
+	sec_bundle sleep 1000
+	id=$(new_id)
+	berth run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	open_host_fds
+	run berth exec "$id" sh -c 'for f in /proc/self/fd/*; do echo "$f $(readlink $f)"; done'
+	close_host_fds
+	echo "$output" >&2
+	assert_success
+	# 0, 1, 2 and the glob's own directory fd, nothing of the host's
+	[ "${#lines[@]}" -le 4 ]
+	[[ $output != *"$HOSTDIR"* ]] && [[ $output != *"$BATS_TEST_TMPDIR"* ]] && [[ $output != *" /etc"* ]]
 	assert_host_untouched
 }

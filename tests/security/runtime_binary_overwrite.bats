@@ -8,8 +8,8 @@
 # execute it through any "#!" chain; the init is non-dumpable until it execs the user's
 # program, and refuses a program that is the berth binary itself (checked on the fd it
 # execs). These tests run a copy of the binaries.
-#
-# Pending: the same attacks through `berth exec` (the joining process) once `exec` exists.
+# `berth exec` re-executes from the view too, and its joining process (a clone of it,
+# non-dumpable from before it enters the container's namespaces) is attacked the same way.
 
 load ../lib/common
 load helpers/security
@@ -132,7 +132,40 @@ use_binary_copy() {
 	assert_host_untouched
 }
 
-@test "runtime_binary_overwrite: create and run re-execute from the read-only view at the entry point, before the C library; other commands do not" {
+@test "runtime_binary_overwrite: a container racing open(/proc/PID/exe, O_WRONLY) on every process exec'd into it gets nothing" {
+	racer=$(sec_helper exe_racer)
+	# The attacker is the container's init; every `berth exec` puts a clone of berth
+	# into its pid namespace until that clone execs the program.
+	sec_bundle /exe_racer /stop
+	cp "$racer" "$BUNDLE/rootfs/exe_racer"
+	# Read-only: the exe of a process after its exec is the container's own busybox,
+	# which the racer may hold; reopening that for writing must fail too.
+	jq_config '.root.readonly = true'
+	id=$(new_id a)
+	berth create --bundle "$BUNDLE" "$id" > "$BATS_TEST_TMPDIR/racer.out" 2>&1
+	berth start "$id"
+	for i in $(seq 200); do grep -q ready "$BATS_TEST_TMPDIR/racer.out" && break; sleep 0.05; done
+	grep -q ready "$BATS_TEST_TMPDIR/racer.out"
+	refused=0
+	for i in $(seq 15); do
+		run berth exec "$id" /proc/self/exe
+		[ "$status" -ne 0 ] && [[ $output == *"refusing to execute the runtime binary"* ]] && refused=$((refused + 1))
+		run berth exec "$id" /bin/true
+		assert_success
+	done
+	[ "$refused" -eq 15 ]
+	touch "$BUNDLE/rootfs/stop"
+	for i in $(seq 200); do grep -q '^seen=' "$BATS_TEST_TMPDIR/racer.out" && break; sleep 0.05; done
+	cat "$BATS_TEST_TMPDIR/racer.out" >&3 || true
+	summary=$(grep '^seen=' "$BATS_TEST_TMPDIR/racer.out")
+	[[ $summary == *" wr_ok=0 "* ]]
+	[[ $summary == *" reopen_ok=0" ]]
+	seen=${summary#seen=}; seen=${seen%% *}
+	[ "$seen" -gt 0 ]
+	assert_host_untouched
+}
+
+@test "runtime_binary_overwrite: create, run and exec re-execute from the read-only view at the entry point, before the C library; other commands do not" {
 	use_binary_copy
 	command -v strace >/dev/null || skip "strace is not installed"
 	make_bundle true >/dev/null
@@ -151,6 +184,11 @@ use_binary_copy() {
 	[ "${lines[2]}" = execveat ]
 	# from the view's fd, with the real path as argv[0] (berth-shim is found beside it)
 	grep -qF "\"\", [\"$(readlink -f "$BERTH_BIN")\"," "$log"
+	# exec as well, before its first library call
+	strace -qq -e trace=execve,execveat,open_tree,brk,arch_prctl -o "$log" \
+		"$BERTH_BIN" --root "$ROOT" exec nonexistent true || true
+	run sed -E 's/\(.*//' "$log"
+	[ "${lines[0]}" = execve ] && [ "${lines[1]}" = open_tree ] && [ "${lines[2]}" = execveat ]
 	strace -qq -e trace=execveat,open_tree -o "$log" "$BERTH_BIN" --root "$ROOT" state nonexistent || true
 	run grep -cE '^(execveat|open_tree)' "$log"
 	[ "$output" = 0 ]

@@ -17,6 +17,7 @@ class Capabilities final : public Isolator {
     f.caps = Fragment::Caps{child::CapMasks{s.bounding, s.effective, s.permitted, s.inheritable, s.ambient}, last};
     return {};
   }
+  Status enter(const EnterContext& ctx, Fragment& f) override { return prepare(ctx.container(), f); }
 };
 
 // Every container: a process without capabilities in its config gets none

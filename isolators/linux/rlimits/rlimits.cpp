@@ -14,6 +14,7 @@ class Rlimits final : public Isolator {
       f.rlimits.push_back(child::ChildRlimit{rl[i].resource, rl[i].soft, rl[i].hard, int(i)});
     return {};
   }
+  Status enter(const EnterContext& ctx, Fragment& f) override { return prepare(ctx.container(), f); }
 };
 
 Need needs(const spec::Config& c) {

@@ -88,6 +88,10 @@ class Seccomp final : public Isolator {
     return {};
   }
 
+  // An exec'd process gets the container's program (from the cache
+  // create filled).
+  Status enter(const EnterContext& ctx, Fragment& f) override { return prepare(ctx.container(), f); }
+
   Status provision(const ContainerContext&, Fragment&) override {
     if (uncached_) write_cached(kernel_, uncached_->first, uncached_->second);
     return {};

@@ -97,13 +97,23 @@ TEST_CASE("command line: --log-format takes text or json only") {
 }
 
 TEST_CASE("command line: each command maps to its Cmd") {
-  const std::pair<std::vector<std::string>, Cmd> cases[] = {
-      {{"create", "c"}, Cmd::Create}, {{"run", "c"}, Cmd::Run},       {{"start", "c"}, Cmd::Start},
-      {{"state", "c"}, Cmd::State},   {{"kill", "c"}, Cmd::Kill},     {{"delete", "c"}, Cmd::Delete},
-      {{"list"}, Cmd::List},          {{"spec"}, Cmd::Spec},          {{"features"}, Cmd::Features},
-      {{"ps", "c"}, Cmd::Ps},         {{"pause", "c"}, Cmd::Pause},   {{"resume", "c"}, Cmd::Resume},
-      {{"update", "c"}, Cmd::Update}, {{"events", "c"}, Cmd::Events}, {{"stats", "c"}, Cmd::Stats},
-      {{"wait", "c"}, Cmd::Wait}};
+  const std::pair<std::vector<std::string>, Cmd> cases[] = {{{"create", "c"}, Cmd::Create},
+                                                            {{"run", "c"}, Cmd::Run},
+                                                            {{"start", "c"}, Cmd::Start},
+                                                            {{"state", "c"}, Cmd::State},
+                                                            {{"kill", "c"}, Cmd::Kill},
+                                                            {{"delete", "c"}, Cmd::Delete},
+                                                            {{"list"}, Cmd::List},
+                                                            {{"spec"}, Cmd::Spec},
+                                                            {{"features"}, Cmd::Features},
+                                                            {{"ps", "c"}, Cmd::Ps},
+                                                            {{"pause", "c"}, Cmd::Pause},
+                                                            {{"resume", "c"}, Cmd::Resume},
+                                                            {{"update", "c"}, Cmd::Update},
+                                                            {{"events", "c"}, Cmd::Events},
+                                                            {{"stats", "c"}, Cmd::Stats},
+                                                            {{"wait", "c"}, Cmd::Wait},
+                                                            {{"exec", "c", "true"}, Cmd::Exec}};
   for (const auto& [args, cmd] : cases) {
     CAPTURE(args[0]);
     Outcome o = parse(args);
@@ -259,6 +269,78 @@ TEST_CASE("command line: ps keeps its own options before the id and passes the r
   CHECK(parse({"ps", "-f", "yaml", "c1"}).code == 1);
 }
 
+TEST_CASE("command line: exec takes runc's flags before the id, and the command after it whatever it looks like") {
+  Outcome o = parse({"exec",
+                     "-d",
+                     "-t",
+                     "--console-socket",
+                     "/s",
+                     "--pid-file",
+                     "/p",
+                     "--cwd",
+                     "/w",
+                     "-e",
+                     "A=1",
+                     "--env",
+                     "B=2",
+                     "-u",
+                     "5:6",
+                     "-g",
+                     "7",
+                     "--additional-gids",
+                     "8",
+                     "--process-label",
+                     "l",
+                     "--apparmor",
+                     "a",
+                     "--no-new-privs",
+                     "-c",
+                     "CAP_CHOWN",
+                     "--cap",
+                     "CAP_KILL",
+                     "--preserve-fds",
+                     "2",
+                     "--cgroup",
+                     "pids:sub",
+                     "--cgroup",
+                     "x",
+                     "--ignore-paused",
+                     "c1",
+                     "sh",
+                     "-c",
+                     "exit 3",
+                     "-d"});
+  REQUIRE(o.code == -1);
+  const cli::ExecFlags& f = o.p.xf;
+  CHECK(f.id == "c1");
+  CHECK(f.args == std::vector<std::string>{"sh", "-c", "exit 3", "-d"});
+  CHECK(f.detach);
+  CHECK(f.tty);
+  CHECK(f.console_socket == "/s");
+  CHECK(f.pid_file == "/p");
+  CHECK(f.cwd == "/w");
+  CHECK(f.env == std::vector<std::string>{"A=1", "B=2"});
+  CHECK(f.user == "5:6");
+  CHECK(f.additional_gids == std::vector<int64_t>{7, 8});
+  CHECK(f.process_label == "l");
+  CHECK(f.apparmor == "a");
+  CHECK(f.no_new_privs);
+  CHECK(f.caps == std::vector<std::string>{"CAP_CHOWN", "CAP_KILL"});
+  CHECK(f.preserve_fds == 2);
+  CHECK(f.cgroups == std::vector<std::string>{"pids:sub", "x"});
+  CHECK(f.ignore_paused);
+  Outcome p = parse({"exec", "-p", "/proc.json", "c1"});
+  REQUIRE(p.code == -1);
+  CHECK(p.p.xf.process == "/proc.json");
+  CHECK(p.p.xf.args.empty());
+  Outcome dd = parse({"exec", "c1", "--", "ls", "--", "-l"});
+  REQUIRE(dd.code == -1);
+  CHECK(dd.p.xf.args == std::vector<std::string>{"ls", "--", "-l"});
+  Outcome none = parse({"exec"});
+  CHECK(none.code == 1);
+  CHECK(mentions(none.err, "a container id is required"));
+}
+
 TEST_CASE("command line: update's runc flags are kept as given, -r/--resources names a file or -") {
   Outcome o = parse({"update", "--memory", "1m", "--pids-limit", "10", "--cpu-quota=-1", "--cpuset-cpus", "0-1", "c1"});
   REQUIRE(o.code == -1);
@@ -310,7 +392,7 @@ TEST_CASE("command line: an unknown command exits 1 naming it, also with -h or a
 }
 
 TEST_CASE("command line: runc's commands berth lacks say they are not supported yet") {
-  for (const char* c : {"exec", "checkpoint", "restore"}) {
+  for (const char* c : {"checkpoint", "restore"}) {
     CAPTURE(std::string(c));
     Outcome o = parse({c, "c1"});
     CHECK(o.code == 1);
@@ -345,9 +427,11 @@ TEST_CASE("command line: help and version print to stdout and exit 0") {
   }
 }
 
-TEST_CASE("command line: the re-execution scan finds create and run as the first word past the globals") {
+TEST_CASE("command line: the re-execution scan finds create, run and exec as the first word past the globals") {
   const std::pair<std::vector<std::string>, bool> cases[] = {
       {{"create", "c1"}, true},
+      {{"exec", "c1", "true"}, true},
+      {{"--root", "/r", "exec", "-t", "c1", "sh"}, true},
       {{"run", "-d", "c1"}, true},
       {{"--root", "/r", "create", "c1"}, true},
       {{"--root=/r", "--debug", "run", "c1"}, true},
@@ -370,16 +454,20 @@ TEST_CASE("command line: the re-execution scan finds create and run as the first
 }
 
 TEST_CASE("command line: the scan agrees with the parse on which commands enter a container") {
-  const std::vector<std::string> lines[] = {
-      {"create", "c1"}, {"--root", "/r", "run", "c1"},       {"--log", "/l", "--debug", "create", "-b", "/b", "c1"},
-      {"state", "c1"},  {"--log-format=json", "kill", "c1"}, {"--root", "/r", "list"}};
+  const std::vector<std::string> lines[] = {{"create", "c1"},
+                                            {"--root", "/r", "run", "c1"},
+                                            {"--log", "/l", "--debug", "create", "-b", "/b", "c1"},
+                                            {"state", "c1"},
+                                            {"--log-format=json", "kill", "c1"},
+                                            {"--root", "/r", "list"},
+                                            {"exec", "c1", "true"}};
   // Not "-- run": the scan takes the word after "--" as the command (runc runs it), while
   // CLI11 takes it as a positional and refuses the line.
   for (const auto& args : lines) {
     CAPTURE(args[0]);
     Outcome o = parse(args);
     REQUIRE(o.code == -1);
-    CHECK(enters(args) == (o.p.cmd == Cmd::Create || o.p.cmd == Cmd::Run));
+    CHECK(enters(args) == (o.p.cmd == Cmd::Create || o.p.cmd == Cmd::Run || o.p.cmd == Cmd::Exec));
   }
 }
 
@@ -411,7 +499,7 @@ TEST_CASE("command line: a command defined alone has the options it has among al
     return out;
   };
   auto subs = all.get_subcommands([](const CLI::App*) { return true; });
-  CHECK(subs.size() == 16);
+  CHECK(subs.size() == 17);
   for (const CLI::App* sub : subs) {
     CAPTURE(sub->get_name());
     cli::Parsed p;
