@@ -5,6 +5,7 @@
 #   run                  RT run --bundle B ID            (process /bin/true; hyperfine -N)
 #   create+start+delete  RT create ... && RT start ID && RT delete -f ID   (through sh)
 #   ... with limits      the same with linux.resources memory (256 MiB) and pids (100)
+#   exec /bin/true       RT exec ID /bin/true into a running `sleep` container (hyperfine -N)
 #   created-mem          BENCH_MEM_N containers of a `sleep` bundle left in state
 #                        "created": PSS per container of everything they leave running
 #                        (init, shim, ...). Not hyperfine; one measurement.
@@ -153,6 +154,15 @@ timeit "create+start+delete"
 
 cmdfor() { echo "${CMD[$1]} create --bundle $LB bench-lim && ${CMD[$1]} start bench-lim && ${CMD[$1]} delete -f bench-lim"; }
 timeit "create+start+delete, memory+pids limits"
+
+# A sleeping container per runtime, and exec of /bin/true into it.
+exec_ok=1
+for rt in "${names[@]}"; do
+	${CMD[$rt]} run -d --bundle "$SB" bench-exec </dev/null >/dev/null 2>&1 || { echo "bench: $rt run -d failed: no exec"; exec_ok=0; }
+done
+cmdfor() { echo "${CMD[$1]} exec bench-exec /bin/true"; }
+[ "$exec_ok" = 1 ] && timeit "exec /bin/true" -N
+for rt in "${names[@]}"; do ${CMD[$rt]} delete -f bench-exec >/dev/null 2>&1; done
 
 # ---- memory of created containers --------------------------------------------------
 pss_tree() {  # PID... -> total PSS kB of these processes and all their descendants

@@ -26,6 +26,11 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   for (const auto* e : isolators::entries()) names += (names.empty() ? "" : ", ") + std::string(e->name);
   c->add_option("--isolation", f.isolation,
                 "the isolators, comma-separated (" + names + "); default: those the config needs");
+  c->add_flag("--logs", f.logs, "keep the container's stdout and stderr in a log its shim writes (berth logs)");
+  c->add_option("--logs-path", f.logs_path, "where the log is (implies --logs; default: the state directory)");
+  c->add_option("--logs-max-size", f.logs_max_size, "rotate the log past this size (k, M, G; default 10M)");
+  c->add_option("--logs-max-files", f.logs_max_files, "keep this many log files, the current one included (default 2)")
+      ->check(CLI::PositiveNumber);
   c->add_option("container-id", f.id, "the container's id")->required();
 }
 
@@ -197,7 +202,13 @@ constexpr Command kCommands[] = {
      [](CLI::App& a, Parsed& p) {
        add_id_command(a, "wait", "wait for a container to exit and print its exit status as JSON", p.id);
      }},
-    {"exec", Cmd::Exec, define_exec}};
+    {"exec", Cmd::Exec, define_exec},
+    {"logs", Cmd::Logs, [](CLI::App& a, Parsed& p) {
+       auto* l = a.add_subcommand("logs", "print the output a container created with --logs wrote");
+       l->add_flag("-f,--follow", p.lf.follow, "go on printing until the container has exited");
+       l->add_option("-n,--tail", p.lf.tail, "print only the last N lines")->check(CLI::NonNegativeNumber);
+       l->add_option("container-id", p.lf.id)->required();
+     }}};
 
 // The command the line runs, when the App needs no other: one it knows,
 // with no help or version asked for before it (those show every command).

@@ -38,7 +38,8 @@ enum class Cmd {
   Events,
   Stats,
   Wait,
-  Exec
+  Exec,
+  Logs
 };
 
 // Everything the command line said, as plain values: the CLI11 App (a large
@@ -48,6 +49,7 @@ struct Parsed {
   Globals g;
   CreateFlags cf, rf;
   ExecFlags xf;
+  LogsFlags lf;
   std::string id, sig = "SIGTERM", format = "table", bundle;
   bool force = false, quiet = false, all = false, rootless = false;
   Cmd cmd = Cmd::None;

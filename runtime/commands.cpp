@@ -56,6 +56,19 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   o.preserved_open = f.preserved_open;
   o.keep_console = keep_console;
   if (shim) o.shim_path = shim_path(g);
+  if (f.logs || !f.logs_path.empty()) {
+    if (!shim)
+      return Error(Code::Config, g.supervised ? "--logs: under a supervisor (berth-runc) the output is the supervisor's"
+                                              : "--logs needs a container that outlives this command (create, run -d)");
+    o.log_path = f.logs_path.empty() ? g.store().dir(f.id) + "/container.log" : f.logs_path;
+    if (o.log_path[0] != '/') {
+      char cwd[4096];
+      if (!getcwd(cwd, sizeof cwd)) return sys_error(errno, "getcwd");
+      o.log_path = std::string(cwd) + "/" + o.log_path;
+    }
+    o.log_max_size = BERTH_TRY(parse_size(f.logs_max_size, "--logs-max-size"));
+    o.log_max_files = f.logs_max_files;
+  }
   if (g.debug) o.debug = [&g](const std::string& line) { g.log->debug(line); };
   o.warn = [&g](const std::string& line) { g.log->warn(line); };
   state::Store store = g.store();
@@ -81,6 +94,27 @@ std::string hold_preserved_fds(int n) {
     }
   }
   return open;
+}
+
+Result<long> parse_size(const std::string& s, const std::string& flag) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = s.empty() || !isdigit(static_cast<unsigned char>(s[0])) ? 0 : strtoll(s.c_str(), &end, 10);
+  long long unit = 1;
+  if (end && *end) {
+    std::string u(end);
+    if (u == "k" || u == "K" || u == "kB" || u == "KiB")
+      unit = 1LL << 10;
+    else if (u == "m" || u == "M" || u == "MB" || u == "MiB")
+      unit = 1LL << 20;
+    else if (u == "g" || u == "G" || u == "GB" || u == "GiB")
+      unit = 1LL << 30;
+    else
+      unit = 0;
+  }
+  if (v <= 0 || errno || unit == 0 || v > (1LL << 40) / unit)
+    return Error(Code::Config, flag + " " + s + ": not a size (a number of bytes, or with k, M or G)");
+  return long(v * unit);
 }
 
 bool supervised_name(const char* argv0) {

@@ -37,6 +37,17 @@ struct CreateFlags {
   std::string preserved_open;            // hold_preserved_fds' answer
   std::optional<std::string> isolation;  // --isolation: the isolators, by name, comma-separated
   bool detach = false, keep = false;     // run only
+  // --logs: the shim keeps the container's output (logs_path, default
+  // <state>/container.log), rotated past logs_max_size, logs_max_files files.
+  bool logs = false;
+  std::string logs_path, logs_max_size = "10M";
+  int logs_max_files = 2;
+};
+
+struct LogsFlags {
+  std::string id;
+  bool follow = false;
+  long tail = -1;  // -1: all
 };
 
 struct ExecFlags {
@@ -71,6 +82,11 @@ Result<int> cmd_start(const Globals& g, const std::string& id);
 Result<int> cmd_state(const Globals& g, const std::string& id);
 Result<int> cmd_wait(const Globals& g, const std::string& id);
 Result<int> cmd_exec(const Globals& g, const ExecFlags& f);
+Result<int> cmd_logs(const Globals& g, const LogsFlags& f);
+
+// "10M", "512k", "1048576" -> bytes (k, M, G: powers of 1024); Code::Config
+// naming flag for anything else or 0.
+Result<long> parse_size(const std::string& s, const std::string& flag);
 Result<int> cmd_kill(const Globals& g, const std::string& id, const std::string& sig, bool all);
 Result<int> cmd_delete(const Globals& g, const std::string& id, bool force);
 Result<int> cmd_list(const Globals& g, bool quiet, const std::string& format);

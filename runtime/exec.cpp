@@ -72,10 +72,12 @@ Result<spec::Process> from_process_file(const spec::Process& container, const st
 Result<spec::Process> exec_process(const spec::Process& container, const ExecFlags& f) {
   spec::Process p;
   if (!f.process.empty()) {
-    if (!f.args.empty()) return Error(Code::Config, "exec: give the command in the process file (-p) or after the id, not both");
+    if (!f.args.empty())
+      return Error(Code::Config, "exec: give the command in the process file (-p) or after the id, not both");
     p = BERTH_TRY(from_process_file(container, f.process));
   } else {
-    if (f.args.empty()) return Error(Code::Config, "exec: no command given (after the container id, or -p process.json)");
+    if (f.args.empty())
+      return Error(Code::Config, "exec: no command given (after the container id, or -p process.json)");
     p = container;
     p.args = f.args;
     p.terminal = false;
@@ -87,8 +89,7 @@ Result<spec::Process> exec_process(const spec::Process& container, const ExecFla
     p.cwd = f.cwd;
   }
   for (const auto& e : f.env) {
-    if (e.find('=') == std::string::npos || e[0] == '=')
-      return Error(Code::Config, "--env " + e + ": not NAME=VALUE");
+    if (e.find('=') == std::string::npos || e[0] == '=') return Error(Code::Config, "--env " + e + ": not NAME=VALUE");
     set_env(p.env, e);
   }
   if (!f.user.empty()) {

@@ -38,6 +38,7 @@ Result<int> dispatch(Parsed& p) {
     case Cmd::Stats: return cli::cmd_stats(g, p.id);
     case Cmd::Wait: return cli::cmd_wait(g, p.id);
     case Cmd::Exec: return cli::cmd_exec(g, p.xf);
+    case Cmd::Logs: return cli::cmd_logs(g, p.lf);
     case Cmd::None: break;
   }
   return 0;

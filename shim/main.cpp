@@ -27,6 +27,18 @@ int main(int argc, char** argv) {
       s.watches[s.n_watches++] = a + 8;
     else if (!strncmp(a, "--cgroup=", 9) && s.n_cgroups < berth::shim::kMaxCgroups)
       s.cgroups[s.n_cgroups++] = a + 9;
+    else if (!strncmp(a, "--log=", 6))
+      s.log.path = a + 6;
+    else if (!strncmp(a, "--log-max-size=", 15))
+      s.log.max_size = atol(a + 15);
+    else if (!strncmp(a, "--log-max-files=", 16))
+      s.log.max_files = atoi(a + 16);
+    else if (!strncmp(a, "--stdout-fd=", 12))
+      s.out.fd = atoi(a + 12);
+    else if (!strncmp(a, "--stderr-fd=", 12))
+      s.err.fd = atoi(a + 12);
+    else if (!strncmp(a, "--console-fd=", 13))
+      s.console_fd = atoi(a + 13);
   }
   if (!s.dir[0] || s.init <= 0 || s.listen_fd < 0) {
     fprintf(stderr, "berth-shim: started without --state-dir, --init-pid and --socket-fd\n");

@@ -8,7 +8,9 @@
 // "wait" -> "exit CODE SIGNAL" once the init is gone (a waiter that hangs up
 // first is dropped); "created" -> "ok" (create has finished; the shim then
 // fsyncs the state record create wrote without waiting for the disk);
-// "shutdown" -> "ok" and exit. It exits on its own
+// "shutdown" -> "ok" and exit. With --log= it writes the container's
+// output to that log (log_writer.hpp) until the pipes' end, the exit
+// record only after what the init wrote before its exit. It exits on its own
 // once the init is gone if the create that started it never finished (no
 // "created"), or if its state directory was removed without a delete: then
 // it first removes the cgroups create made (--cgroup= arguments,
@@ -39,6 +41,7 @@
 
 #include "libcontainer/state/rfc3339.hpp"
 #include "libcontainer/state/watch_file.hpp"
+#include "shim/log_writer.hpp"
 #include "shim/orphan.hpp"
 
 namespace berth::shim {
@@ -84,6 +87,11 @@ struct Shim {
   int n_waiters = 0;
   Client clients[kMaxClients];
   int n_clients = 0;
+  // --logs: the container's output (log_writer.hpp): its stdout and stderr
+  // pipes, or the pty master that arrives on console_fd.
+  LogWriter<Sys> log;
+  LogStream out, err;
+  int console_fd = -1;
 
   void reply(int fd, const char* line) {
     char l[96];
@@ -185,7 +193,37 @@ struct Shim {
     }
   }
 
+  // Everything the container wrote so far, into the log: the record of its
+  // exit then comes after its last output (`berth logs --follow` relies on it).
+  void drain_logs() {
+    if (!log.enabled()) return;
+    log.pump(out);
+    log.pump(err);
+  }
+
+  // The pty master, sent once the init has made it.
+  void take_console() {
+    char c[16];
+    int fd = -1;
+    iovec iov{c, sizeof c};
+    alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))];
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = ctl;
+    m.msg_controllen = sizeof ctl;
+    ssize_t n = recvmsg(console_fd, &m, MSG_CMSG_CLOEXEC);
+    cmsghdr* h = n > 0 ? CMSG_FIRSTHDR(&m) : nullptr;
+    if (h && h->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(h), sizeof fd);
+    Sys::close(console_fd);
+    console_fd = -1;
+    if (fd < 0) return;
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    out.fd = fd;
+  }
+
   void record_exit(int status) {
+    drain_logs();
     exited = true;
     if (WIFSIGNALED(status)) {
       signal = WTERMSIG(status);
@@ -284,11 +322,17 @@ int Shim<Sys>::run() {
   sigprocmask(SIG_BLOCK, &set, nullptr);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return 1;
+  err.name = "stderr";
+  if (out.fd >= 0) fcntl(out.fd, F_SETFL, O_NONBLOCK);
+  if (err.fd >= 0) fcntl(err.fd, F_SETFL, O_NONBLOCK);
+  if (log.enabled()) log.open();
   reap();  // the init may have exited before the signalfd existed
   dir_watch.open(dir);
   // p: the signalfd, the listener, the state dir watch (fd -1: ignored),
-  // then the clients being read, then the parked waiters.
-  pollfd p[3 + 2 * kMaxClients];
+  // the container's output (three, -1 each when none), then the clients
+  // being read, then the parked waiters.
+  constexpr int kFixed = 6;
+  pollfd p[kFixed + 2 * kMaxClients];
   for (;;) {
     if (exited) {
       dir_watch.arm();
@@ -301,13 +345,16 @@ int Shim<Sys>::run() {
     p[0] = {sfd, POLLIN, 0};
     p[1] = {listen_fd, n_clients < kMaxClients ? short(POLLIN) : short(0), 0};
     p[2] = {dir_watch.fd(), POLLIN, 0};
-    for (int i = 0; i < n_clients; i++) p[3 + i] = {clients[i].fd, POLLIN, 0};
+    p[3] = {out.fd, POLLIN, 0};
+    p[4] = {err.fd, POLLIN, 0};
+    p[5] = {console_fd, POLLIN, 0};
+    for (int i = 0; i < n_clients; i++) p[kFixed + i] = {clients[i].fd, POLLIN, 0};
     // A parked waiter sends nothing more: watch only for its hang-up
     // (POLLHUP, always reported: the peer closed both ways; a client that
     // only shut down its writing side still waits for the answer).
-    for (int i = 0; i < n_waiters; i++) p[3 + n_clients + i] = {waiters[i], 0, 0};
+    for (int i = 0; i < n_waiters; i++) p[kFixed + n_clients + i] = {waiters[i], 0, 0};
     int polled = n_clients, parked = n_waiters;
-    int r = poll(p, nfds_t(3 + polled + parked), dir_watch.timeout_ms());
+    int r = poll(p, nfds_t(kFixed + polled + parked), dir_watch.timeout_ms());
     if (r < 0 && errno != EINTR) return 1;
     if (r <= 0) continue;
     if (p[0].revents & POLLIN) {
@@ -317,13 +364,16 @@ int Shim<Sys>::run() {
       reap();
     }
     if (p[2].revents) dir_watch.drain();
+    if (p[3].revents) log.pump(out);
+    if (p[4].revents) log.pump(err);
+    if (p[5].revents) take_console();
     // Before serving: serve() may park new waiters at the end of the list.
     // After reap(): record_exit() answered and emptied it.
     for (int i = parked - 1; i >= 0 && n_waiters == parked; i--)
-      if (p[3 + polled + i].revents & (POLLHUP | POLLERR)) drop_waiter(i), parked--;
+      if (p[kFixed + polled + i].revents & (POLLHUP | POLLERR)) drop_waiter(i), parked--;
     bool quit = false;
     for (int i = polled - 1; i >= 0; i--) {
-      if (!(p[3 + i].revents & (POLLIN | POLLHUP))) continue;
+      if (!(p[kFixed + i].revents & (POLLIN | POLLHUP))) continue;
       bool done;
       if (!serve(i, &done)) quit = true;
       if (done) clients[i] = clients[--n_clients];

@@ -137,6 +137,7 @@ BERTH_CHILD void cloner_main(const ChildPlan& p, const char* shim_path, char* co
   // Nor any other fd the caller left open (a pipe it waits on would never close).
   sys::close_range_cloexec(3U, ~0U);
   sys::fcntl(p.shim_sock_fd, F_SETFD, 0);
+  for (int i = 0; i < p.n_shim_log_fds; i++) sys::fcntl(p.shim_log_fds[i], F_SETFD, 0);
   sigset_t none;
   sys::sigemptyset(&none);
   sys::sigprocmask(SIG_SETMASK, &none, nullptr);

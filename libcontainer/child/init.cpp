@@ -128,6 +128,11 @@ BERTH_CHILD void init_main(const ChildPlan& p) {
   // open /proc/<pid>/exe (the host's berth binary) while we set up.
   sys::prctl(PR_SET_DUMPABLE, 0);
   sys::prctl(PR_SET_NAME, reinterpret_cast<unsigned long>(kInitName));
+  // --logs: the shim's pipes instead of the caller's stdio (a terminal's
+  // pty replaces them later).
+  if (p.own_stdio)
+    for (int i = 0; i < 3; i++)
+      if (sys::dup2(p.stdio_fds[i], i) < 0) fail(p, errno, "make the log pipes stdio", nullptr, nullptr, -1);
   join_cgroups(p);
   RuntimeChannel runtime(p.sync_fd);
   if (p.bind_sources_from_parent) receive_bind_sources(p);

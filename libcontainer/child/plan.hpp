@@ -208,6 +208,10 @@ struct ChildPlan {
   int fifo_fd;                  // O_PATH of <state>/exec.fifo: the start gate
   int pid_report_fd;            // pipe to the CLI: the cloner writes the init's pid
   int shim_sock_fd;             // the shim's listening socket, kept across its exec
+  int shim_log_fds[3];          // --logs: what the shim reads the container's output from
+  int n_shim_log_fds;           // (the read ends, a console socket), kept across its exec
+  bool own_stdio;               // --logs: the init's stdio is stdio_fds, not the caller's
+  int stdio_fds[3];             // /dev/null and the pipes' write ends
   int host_proc_fd;             // Exec: O_PATH of the host's /proc for the procfs writes
                                 // (oomScoreAdj, LSM labels), or -1 when there are none
   int lock_fd;                  // the CLI's flock on the state dir: closed at once in the

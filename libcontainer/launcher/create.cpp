@@ -5,6 +5,7 @@
 // failure anywhere leaves nothing behind.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -26,6 +27,7 @@
 #include "libcontainer/spec/root_path.hpp"
 #include "libcontainer/state/agent_state.hpp"
 #include "libcontainer/sys/kernel.hpp"
+#include "libcontainer/sys/unix_socket.hpp"
 #include "libcontainer/undo/undo_stack.hpp"
 
 namespace berth::launcher {
@@ -42,7 +44,11 @@ Result<std::string> absolute(const std::string& path) {
 Status fill_init(const spec::Config& c, const CreateOptions& o, LaunchPlan& plan) {
   if (!c.process) return config_error("/process", "a process is required to create a container");
   const spec::Process& p = *c.process;
-  BERTH_CHECK(fill_process(p, {!o.console_socket.empty(), o.keep_console, o.preserve_fds, o.preserved_open}, plan));
+  if (!o.log_path.empty() && !o.console_socket.empty() && p.terminal)
+    return Error(Code::Config, "--logs and --console-socket: a terminal goes to one of them");
+  // With --logs a terminal goes to the shim, as output does.
+  bool keep = o.keep_console || !o.log_path.empty();
+  BERTH_CHECK(fill_process(p, {!o.console_socket.empty(), keep, o.preserve_fds, o.preserved_open}, plan));
   auto& ch = plan.child;
   ch.no_pivot = o.no_pivot;
   if (!o.no_new_keyring) ch.session_keyring = plan.arena.str("_ses." + o.id);
@@ -71,6 +77,8 @@ struct Launch {
   Status provision();
   Status spawn();
   Status add_watches(std::vector<std::string>& argv);
+  Status add_logs(std::vector<std::string>& argv);
+  UniqueFd console_to_shim;  // --logs with a terminal: our end of the shim's console socket
   Status tell_shim_created();
   Status isolate();
   Status parent_step(Status s, const char* what);
@@ -113,6 +121,7 @@ Status Launch::spawn() {
     std::vector<std::string> argv = {opts.shim_path, "--state-dir=" + ctx.state_dir, std::string(24, ' '),
                                      "--socket-fd=" + std::to_string(shim_sock.get()), "--id=" + ctx.id};
     BERTH_CHECK(add_watches(argv));
+    if (!opts.log_path.empty()) BERTH_CHECK(add_logs(argv));
     // What the shim removes if the container is orphaned (shim/orphan.hpp):
     // the cgroups this create makes, parents first.
     for (const auto& e : cgroup::read_journal(st))
@@ -147,6 +156,51 @@ Status Launch::spawn() {
   // If this process is killed from here on, `delete --force` finds the init
   // and the shim through the record (still "creating").
   return rec.save();
+}
+
+// --logs: the init's stdout and stderr are pipes whose read ends the shim
+// gets (its stdin /dev/null), or, for a terminal, a socket on which the
+// shim receives the pty's master once the init has made it. The log file
+// is made here, so that a path that cannot be written fails the create.
+Status Launch::add_logs(std::vector<std::string>& argv) {
+  auto& ch = plan.child;
+  bool existed = access(opts.log_path.c_str(), F_OK) == 0;
+  UniqueFd log(open(opts.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!log) return sys_error(errno, "make the log " + opts.log_path);
+  if (!existed)
+    undo.push("remove the log", [path = opts.log_path] {
+      unlink(path.c_str());
+      return Status{};
+    });
+  UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) return sys_error(errno, "open /dev/null");
+  ch.own_stdio = true;
+  ch.stdio_fds[0] = ch.stdio_fds[1] = ch.stdio_fds[2] = null.get();
+  auto keep = [&](UniqueFd fd, const char* flag) {
+    ch.shim_log_fds[ch.n_shim_log_fds++] = fd.get();
+    argv.push_back(std::string(flag) + std::to_string(fd.get()));
+    plan.owned_fds.push_back(std::move(fd));
+  };
+  if (ch.terminal) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return sys_error(errno, "socketpair");
+    console_to_shim.reset(sv[0]);
+    keep(UniqueFd(sv[1]), "--console-fd=");
+  } else {
+    for (int i = 1; i <= 2; i++) {
+      int pp[2];
+      if (pipe2(pp, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+      ch.stdio_fds[i] = pp[1];
+      plan.owned_fds.emplace_back(pp[1]);
+      keep(UniqueFd(pp[0]), i == 1 ? "--stdout-fd=" : "--stderr-fd=");
+    }
+  }
+  plan.owned_fds.push_back(std::move(null));
+  argv.push_back("--log=" + opts.log_path);
+  argv.push_back("--log-max-size=" + std::to_string(opts.log_max_size));
+  argv.push_back("--log-max-files=" + std::to_string(opts.log_max_files));
+  st.log_path = opts.log_path;
+  return {};
 }
 
 // What the isolators want the shim to watch (isolator.hpp, watch), on its
@@ -310,6 +364,10 @@ Status Launch::run() {
   st.phase = state::Phase::Created;
   BERTH_CHECK(rec.save());
   if (st.shim_pid > 0) BERTH_CHECK(tell_shim_created());
+  if (console && console_to_shim) {
+    BERTH_CHECK(sys::send_fd(console_to_shim.get(), "console", console.get()).context("give the terminal to the shim"));
+    console.reset();
+  }
   if (console && !opts.console_socket.empty()) {
     BERTH_CHECK(k.send_fd_to(opts.console_socket, "/dev/ptmx", console.get())
                     .context("send the console to " + opts.console_socket));

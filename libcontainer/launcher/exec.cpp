@@ -99,8 +99,7 @@ Status Exec::launch() {
   out.pid = spawned.init;
   uint64_t start_time = k.start_time(out.pid);
   out.process = BERTH_TRY(k.open_pidfd(out.pid, start_time));
-  InitChannel channel(std::move(spawned.sync),
-                      [] { return Error(Code::Child, "the process exited before its exec"); });
+  InitChannel channel(std::move(spawned.sync), [] { return Error(Code::Child, "the process exited before its exec"); });
   timeline.mark("cloned");
   if (plan.child.terminal) {
     UniqueFd console = BERTH_TRY(channel.await_console());

@@ -38,7 +38,10 @@ class Arena {
 };
 
 struct LaunchPlan {
-  LaunchPlan() { child.cgroup_fd = -1; }
+  LaunchPlan() {
+    child.cgroup_fd = -1;
+    child.shim_sock_fd = -1;
+  }
 
   Arena arena;
   child::ChildPlan child{};

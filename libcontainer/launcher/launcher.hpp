@@ -39,6 +39,12 @@ struct CreateOptions {
   std::string shim_path;
   // The text of the config, kept in the state directory for exec.
   std::string config_text;
+  // Not empty: the container's stdout and stderr (or its terminal) go to the
+  // shim, which writes them to this log (shim/log_writer.hpp), rotated past
+  // log_max_size bytes, log_max_files files kept. Needs a shim.
+  std::string log_path;
+  long log_max_size = 10L << 20;
+  int log_max_files = 2;
   // With --debug: receives one line of phase timings after a create.
   std::function<void(const std::string&)> debug;
   // Receives each warning (a field accepted but without effect here).

@@ -52,6 +52,8 @@ struct ContainerState {
   // Made with --no-new-keyring: a process exec'd into it keeps the caller's
   // session keyring too, instead of joining the container's.
   bool no_new_keyring = false;
+  // Made with --logs: the log its shim writes (`berth logs`), else "".
+  std::string log_path;
   // The isolators it was made with, by registry name (isolator_names.hpp).
   std::optional<std::vector<std::string>> isolation;
   // The record's phase: Created once create has finished.

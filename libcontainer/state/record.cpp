@@ -76,6 +76,7 @@ ContainerState read_v1(json::Value r) {
   s.poststart = read_hooks(r.get("poststart"));
   s.poststop = read_hooks(r.get("poststop"));
   s.no_new_keyring = r.get("noNewKeyring").as_bool();
+  s.log_path = str(r, "logPath");
   if (r.get("isolation").is_array()) s.isolation = strings_of(r.get("isolation"));
   json::Value iso = r.get("isolators");
   for (size_t k = 0; k < iso.size(); k++) {
@@ -124,6 +125,7 @@ std::string format_record(const ContainerState& s) {
   write_hooks(w, "poststart", s.poststart);
   write_hooks(w, "poststop", s.poststop);
   if (s.no_new_keyring) w.field_bool("noNewKeyring", true);
+  if (!s.log_path.empty()) w.field("logPath", s.log_path);
   if (s.isolation) w.field_strings("isolation", *s.isolation);
   if (!s.sections.empty()) {
     w.key("isolators").begin_object();

@@ -3,6 +3,8 @@
 //   exec.fifo   the start gate (gone once started);
 //   shim.sock   the shim's control socket;
 //   exit.json   the exit record, written by the shim (shim/main.cpp);
+//   container.log[.N]  with --logs (and no --logs-path): the container's
+//               output, as its shim writes it (shim/log_writer.hpp);
 //   config.json the config.json create read, as it read it: `exec` takes
 //               the container's seccomp program, capabilities, rlimits and
 //               (without -p) its process from it, never from the bundle,
@@ -25,6 +27,7 @@
 //   "poststart", "poststop"  the hooks that run after create (config.json
 //                            is not read again);
 //   "noNewKeyring": true     made with --no-new-keyring (absent otherwise);
+//   "logPath": PATH          made with --logs: the log its shim writes;
 //   "isolation": [NAME...]   the isolators it was made with (registry
 //                            names), so that later commands make the same;
 //   "isolators": {NAME: VALUE}   the isolators' records, each a section its

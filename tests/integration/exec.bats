@@ -38,7 +38,7 @@ container_pids() {  # ID
 		[ "$status" -eq 137 ]
 		run "$rt" exec "$id" nope
 		[ "$status" -eq 255 ]
-		assert_output_contains 'exec: "nope": executable file not found in $PATH'
+		assert_output_contains 'executable file not found in $PATH'
 		run "$rt" exec "$id" true
 		[ "$status" -eq 0 ]
 	done

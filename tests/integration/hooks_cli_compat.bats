@@ -101,15 +101,19 @@ assert_nothing_left() {
 	assert_output_contains "container-id"
 }
 
-@test "exec says it is not supported yet instead of asking for a subcommand" {
+@test "checkpoint and restore say they are not supported yet instead of asking for a subcommand" {
 	local args
-	for args in "exec" "exec ID sh" "exec -h" "--root $ROOT exec ID sh"; do
+	for args in "checkpoint" "checkpoint ID" "restore -h" "--root $ROOT checkpoint ID"; do
 		# shellcheck disable=SC2086
 		run "$BERTH_BIN" $args
 		assert_status 1
-		assert_output_contains "exec is not supported yet"
+		assert_output_contains "is not supported yet"
 		[[ "$output" != *"A subcommand is required"* ]]
 	done
+	# exec without an id says what it lacks
+	run "$BERTH_BIN" exec
+	assert_status 1
+	assert_output_contains "a container id is required"
 }
 
 # ---- hooks: failures --------------------------------------------------------------------

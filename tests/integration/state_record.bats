@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # state_record.bats -- the container's record, <root>/<id>/state.json (libcontainer/state/store.hpp):
-# one versioned file (and its previous save) beside exec.fifo, shim.sock and exit.json; a version this berth does
+# one versioned file (and its previous save) beside exec.fifo, shim.sock, exit.json and the
+# config.json create read (for exec); a version this berth does
 # not know and the state directory of the berth before the record are refused by name,
 # by every command, `delete --force` too.
 
@@ -13,7 +14,9 @@ load ../lib/common
 	q berth create -b "$BUNDLE" "$id"
 	# state.json.tmp: the record's previous save, which the next one overwrites in place
 	# (libcontainer/state/files.hpp, Sync::Spare).
-	[ "$(cd "$ROOT/$id" && ls | sort | tr '\n' ' ')" = "exec.fifo shim.sock state.json state.json.tmp " ]
+	# config.json: the config as create read it, for exec.
+	[ "$(cd "$ROOT/$id" && ls | sort | tr '\n' ' ')" = "config.json exec.fifo shim.sock state.json state.json.tmp " ]
+	cmp "$ROOT/$id/config.json" "$BUNDLE/config.json"
 	[ "$(jq -r .phase "$ROOT/$id/state.json.tmp")" = creating ]
 	local r=$ROOT/$id/state.json
 	[ "$(jq -c '[.berthStateVersion, .phase, .id]' "$r")" = "[1,\"created\",\"$id\"]" ]

@@ -109,6 +109,9 @@ use_binary_copy() {
 	BUNDLE=$BATS_TEST_TMPDIR/bundle-b
 	sec_bundle /proc/self/exe
 	jq_config '(.linux.namespaces[] | select(.type == "pid")) |= (.path = $p)' --arg p "/proc/$apid/ns/pid"
+	# Read-only: a B process the racer catches after its exec has B's busybox as its
+	# exe, which the racer may hold; reopening that for writing must fail too.
+	jq_config '.root.readonly = true'
 	refused=0
 	for i in $(seq 10); do
 		jq_config '.process.args = ["/proc/self/exe"]'

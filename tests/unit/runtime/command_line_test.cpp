@@ -113,7 +113,8 @@ TEST_CASE("command line: each command maps to its Cmd") {
                                                             {{"events", "c"}, Cmd::Events},
                                                             {{"stats", "c"}, Cmd::Stats},
                                                             {{"wait", "c"}, Cmd::Wait},
-                                                            {{"exec", "c", "true"}, Cmd::Exec}};
+                                                            {{"exec", "c", "true"}, Cmd::Exec},
+                                                            {{"logs", "c"}, Cmd::Logs}};
   for (const auto& [args, cmd] : cases) {
     CAPTURE(args[0]);
     Outcome o = parse(args);
@@ -123,8 +124,8 @@ TEST_CASE("command line: each command maps to its Cmd") {
 }
 
 TEST_CASE("command line: a command that takes a container id refuses to go without one") {
-  for (const char* c :
-       {"create", "run", "start", "state", "kill", "delete", "pause", "resume", "update", "events", "stats", "wait"}) {
+  for (const char* c : {"create", "run", "start", "state", "kill", "delete", "pause", "resume", "update", "events",
+                        "stats", "wait", "logs"}) {
     CAPTURE(std::string(c));
     Outcome o = parse({c});
     CHECK(o.code == 1);
@@ -341,6 +342,44 @@ TEST_CASE("command line: exec takes runc's flags before the id, and the command 
   CHECK(mentions(none.err, "a container id is required"));
 }
 
+TEST_CASE("command line: logs -f/--follow and -n/--tail; create and run take --logs and its settings") {
+  Outcome o = parse({"logs", "-f", "--tail", "5", "c1"});
+  REQUIRE(o.code == -1);
+  CHECK(o.p.lf.id == "c1");
+  CHECK(o.p.lf.follow);
+  CHECK(o.p.lf.tail == 5);
+  Outcome d = parse({"logs", "c1"});
+  CHECK_FALSE(d.p.lf.follow);
+  CHECK(d.p.lf.tail == -1);
+  CHECK(parse({"logs", "-n", "-1", "c1"}).code == 1);
+  for (const char* c : {"create", "run"}) {
+    CAPTURE(std::string(c));
+    Outcome r = parse({c, "--logs", "--logs-path", "/l", "--logs-max-size", "1M", "--logs-max-files", "4", "c1"});
+    REQUIRE(r.code == -1);
+    const cli::CreateFlags& f = std::string(c) == "create" ? r.p.cf : r.p.rf;
+    CHECK(f.logs);
+    CHECK(f.logs_path == "/l");
+    CHECK(f.logs_max_size == "1M");
+    CHECK(f.logs_max_files == 4);
+    Outcome n = parse({c, "c1"});
+    const cli::CreateFlags& g = std::string(c) == "create" ? n.p.cf : n.p.rf;
+    CHECK_FALSE(g.logs);
+    CHECK(g.logs_max_size == "10M");
+    CHECK(g.logs_max_files == 2);
+    CHECK(parse({c, "--logs-max-files", "0", "c1"}).code == 1);
+  }
+  CHECK(cli::parse_size("10M", "--x").value() == 10L << 20);
+  CHECK(cli::parse_size("512k", "--x").value() == 512L << 10);
+  CHECK(cli::parse_size("4096", "--x").value() == 4096);
+  CHECK(cli::parse_size("1G", "--x").value() == 1L << 30);
+  for (const char* bad : {"", "0", "-1", "10x", "M", "1.5M", "99999999999999G"}) {
+    CAPTURE(std::string(bad));
+    auto r = cli::parse_size(bad, "--logs-max-size");
+    REQUIRE_FALSE(r.ok());
+    CHECK(mentions(r.error().message(), "--logs-max-size"));
+  }
+}
+
 TEST_CASE("command line: update's runc flags are kept as given, -r/--resources names a file or -") {
   Outcome o = parse({"update", "--memory", "1m", "--pids-limit", "10", "--cpu-quota=-1", "--cpuset-cpus", "0-1", "c1"});
   REQUIRE(o.code == -1);
@@ -499,7 +538,7 @@ TEST_CASE("command line: a command defined alone has the options it has among al
     return out;
   };
   auto subs = all.get_subcommands([](const CLI::App*) { return true; });
-  CHECK(subs.size() == 17);
+  CHECK(subs.size() == 18);
   for (const CLI::App* sub : subs) {
     CAPTURE(sub->get_name());
     cli::Parsed p;

@@ -152,7 +152,8 @@ TEST_CASE("exec process: --cwd absolute, --no-new-privs, --apparmor and --proces
 }
 
 TEST_CASE("exec process: -p process.json; what it leaves out is the container's, as runc's") {
-  std::string path = write_temp(R"({"args":["echo","hi"],"cwd":"/w","env":["A=1"],"user":{"uid":5,"gid":6},"terminal":true})");
+  std::string path =
+      write_temp(R"({"args":["echo","hi"],"cwd":"/w","env":["A=1"],"user":{"uid":5,"gid":6},"terminal":true})");
   cli::ExecFlags f;
   f.id = "c";
   f.process = path;
