@@ -22,8 +22,8 @@ namespace berth::cli {
 namespace {
 
 struct Entry {
-  bool err;         // stderr
-  bool whole;       // F: a newline follows the content
+  bool err;    // stderr
+  bool whole;  // F: a newline follows the content
   std::string_view content;
 };
 
@@ -127,8 +127,7 @@ Status follow(const std::string& path, const std::string& state_dir, UniqueFd fd
   std::string dir = path.substr(0, path.rfind('/'));
   if (inotify_add_watch(in.get(), dir.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF) < 0)
     return sys_error(errno, "watch " + dir);
-  if (state_dir != dir)
-    (void)inotify_add_watch(in.get(), state_dir.c_str(), IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF);
+  if (state_dir != dir) (void)inotify_add_watch(in.get(), state_dir.c_str(), IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF);
   std::string exit_record = state_dir + "/exit.json";
   for (;;) {
     // Whether it has ended is read before the file: what the shim wrote
@@ -161,8 +160,9 @@ Result<int> cmd_logs(const Globals& g, const LogsFlags& f) {
   state::Store store = g.store();
   auto st = BERTH_TRY(store.read(f.id));
   if (st.log_path.empty())
-    return Error(Code::NotFound, "container " + f.id + " keeps no logs: its output went where its caller said "
-                                 "(create or run -d it with --logs)");
+    return Error(Code::NotFound, "container " + f.id +
+                                     " keeps no logs: its output went where its caller said "
+                                     "(create or run -d it with --logs)");
   std::vector<Entry> es;
   std::vector<std::string> keep;
   std::string text;

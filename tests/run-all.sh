@@ -15,6 +15,7 @@
 #   SUITES="unit san fuzz lint integration security"  which suites to run (in this order)
 #   BATS_FILTER=REGEX                         passed to bats --filter
 #   TEST_TIMEOUT=1800                         seconds allowed to each suite or bats file
+#   BATS_TEST_TIMEOUT=150                     seconds allowed to each bats test
 #   TEST_LOGS=build/test-logs                 where full outputs are kept
 set -uo pipefail
 
@@ -22,6 +23,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 SUITES=${SUITES:-unit san fuzz lint integration security}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+# One hung test fails alone, with where it hung, instead of its whole file timing out.
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-150}
 logs=${TEST_LOGS:-$top/build/test-logs}
 mkdir -p "$logs"
 rm -f "$logs"/*.log

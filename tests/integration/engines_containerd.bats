@@ -12,7 +12,9 @@ load ../lib/common
 BERTH_RUNC=${BERTH_BIN%/*}/berth-runc
 IMAGE=localhost/berth-test-busybox:1
 
-c() { timeout 60 ctr -a "$CTD/containerd.sock" -n "$CTD_NS" "$@"; }
+# Bounded for sure: ctr task exec forwards the SIGTERM of timeout to the exec'd process
+# rather than dying of it, so a wedged call is ended by SIGKILL after 5 more seconds.
+c() { timeout -k 5 30 ctr -a "$CTD/containerd.sock" -n "$CTD_NS" "$@"; }
 
 setup_file() {
 	command -v containerd >/dev/null && command -v ctr >/dev/null || return 0
@@ -152,7 +154,7 @@ wait_task() {
 		echo "$rt: $output"
 		assert_success
 		[ "$output" = "1000 /tmp" ]
-		run script -qec "timeout 60 ctr -a $CTD/containerd.sock -n $CTD_NS task exec -t --exec-id e3 $name sh -c 'tty; exit 2'" /dev/null
+		run script -qec "timeout -k 5 30 ctr -a $CTD/containerd.sock -n $CTD_NS task exec -t --exec-id e3 $name sh -c 'tty; exit 2'" /dev/null
 		echo "$rt: $output"
 		assert_status 2
 		assert_output_contains "/dev/pts/"
@@ -161,6 +163,7 @@ wait_task() {
 		local xpid=$!
 		local i
 		for i in $(seq 100); do c task ps "$name" | grep -q e4 && break; sleep 0.05; done
+		c task ps "$name"
 		run c task kill --exec-id e4 -s SIGKILL "$name"
 		assert_success
 		local rc=0

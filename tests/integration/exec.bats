@@ -289,3 +289,29 @@ container_pids() {  # ID
 	[ "$status" -eq 4 ]
 	q berth kill "$id" KILL
 }
+
+@test "exec: a seccomp notify listener gets the exec'd process's fd, with its pid and the container's state" {
+	local agent=$BATS_TEST_TMPDIR/seccomp_agent sock=$BATS_TEST_TMPDIR/agent.sock out=$BATS_TEST_TMPDIR/agent
+	${CC:-cc} -O2 -Wall -o "$agent" "$BERTH_TOP/tests/security/helpers/seccomp_agent.c"
+	make_bundle sleep 1000
+	jq_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s, listenerMetadata: "meta",
+		syscalls: [{names: ["mknodat", "mknod"], action: "SCMP_ACT_NOTIFY"}]}' --arg s "$sock"
+	id=$(new_id)
+	"$agent" "$sock" "$out.create"  # one connection: the create's
+	start_sleeper berth "$id"
+	[ -e "$out.create.done" ]
+	"$agent" "$sock" "$out"  # the next: the exec's
+	berth exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$id" sleep 1000
+	for i in $(seq 100); do [ -e "$out.done" ] && break; sleep 0.05; done
+	[ -e "$out.done" ]
+	[ "$(jq -r .pid "$out")" = "$(cat "$BATS_TEST_TMPDIR/pid")" ]
+	[ "$(jq -r .state.id "$out")" = "$id" ]
+	[ "$(jq -r .metadata "$out")" = meta ]
+	[ "$(jq -r '.fds[0]' "$out")" = seccompFd ]
+	# The filter is the process's own.
+	grep -q '^Seccomp:.2' "/proc/$(cat "$BATS_TEST_TMPDIR/pid")/status"
+	# No listener any more: an exec is refused, naming it, and leaves no process.
+	run berth exec "$id" true
+	[ "$status" -eq 255 ]
+	assert_output_contains "seccomp notify fd"
+}
