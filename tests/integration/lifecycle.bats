@@ -295,16 +295,21 @@ normalized_state() {  # RUNTIME_FN ID
 
 @test "20 racing creates of one id: exactly one wins, nothing else is left" {
 	sleep_bundle
-	local id i; id=$(new_id)
+	local id i pids=(); id=$(new_id)
 	local out=$BATS_TEST_TMPDIR/race
 	mkdir -p "$out"
 	for i in $(seq 20); do
-		( "$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" >/dev/null 2>"$out/$i.err"; echo $? > "$out/$i.rc" ) &
+		( set +e; "$BERTH_BIN" --root "$ROOT" create -b "$BUNDLE" "$id" >/dev/null 2>"$out/$i.err"; echo $? > "$out/$i.rc" ) &
+		pids+=($!)
 	done
-	wait
+	# these pids only: a bare wait would also wait for bats' own BATS_TEST_TIMEOUT watchdog
+	wait "${pids[@]}"
 	local wins; wins=$(grep -lx 0 "$out"/*.rc | wc -l)
 	cat "$out"/*.err >&2
 	[ "$wins" -eq 1 ]
+	# every loser refused, with status 1 (as runc), naming why
+	[ "$(grep -lx 1 "$out"/*.rc | wc -l)" -eq 19 ]
+	[ "$(grep -l "exists" "$out"/*.err | wc -l)" -eq 19 ]
 	[ "$(ls -A "$ROOT" | wc -l)" -eq 1 ]
 	[ -d "$ROOT/$id" ]
 	[ "$(state_field berth "$id" .status)" = created ]
