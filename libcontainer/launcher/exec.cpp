@@ -97,8 +97,9 @@ Status Exec::launch() {
   sys::Kernel& k = store.kernel();
   auto spawned = BERTH_TRY(k.spawn_init(plan.child, nullptr, nullptr));
   out.pid = spawned.init;
-  uint64_t start_time = k.start_time(out.pid);
-  out.process = BERTH_TRY(k.open_pidfd(out.pid, start_time));
+  // Ours since the cloner exited, and it may have failed and exited already:
+  // then the channel below says why.
+  out.process = BERTH_TRY(k.open_child_pidfd(out.pid));
   InitChannel channel(std::move(spawned.sync), [] { return Error(Code::Child, "the process exited before its exec"); });
   timeline.mark("cloned");
   if (plan.child.terminal) {

@@ -107,6 +107,10 @@ class Kernel {
   // (Code::NotFound when it is gone). It polls readable once the process
   // has exited.
   virtual Result<UniqueFd> open_pidfd(pid_t pid, uint64_t start_time) = 0;
+  // A pidfd of a child of ours not reaped yet, which may have exited already
+  // (a zombie has no start time to check, and its pid cannot be reused
+  // before we reap it). Code::NotFound when it is no process.
+  virtual Result<UniqueFd> open_child_pidfd(pid_t pid) = 0;
   virtual Status signal_pidfd(int pidfd, int sig) = 0;
   // waitpid(WNOHANG) of a child of ours: its wait status once it has
   // exited (then reaped), nullopt while it runs or is no child of ours.

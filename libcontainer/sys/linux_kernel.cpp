@@ -344,6 +344,12 @@ Result<UniqueFd> LinuxKernel::open_pidfd(pid_t pid, uint64_t start_time) {
   return fd;
 }
 
+Result<UniqueFd> LinuxKernel::open_child_pidfd(pid_t pid) {
+  UniqueFd fd(pid > 0 ? int(syscall(SYS_pidfd_open, pid, 0)) : -1);
+  if (!fd) return sys_error(errno, "open a pidfd of process " + std::to_string(pid));
+  return fd;
+}
+
 Status LinuxKernel::signal_pidfd(int pidfd, int sig) {
   if (syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0) return sys_error(errno, "send a signal");
   return {};

@@ -31,6 +31,7 @@ class LinuxKernel final : public Kernel {
   uint64_t start_time(pid_t pid, std::string* comm = nullptr) override;
   Status unmount(const std::string& path, int flags) override;
   Result<UniqueFd> open_pidfd(pid_t pid, uint64_t start_time) override;
+  Result<UniqueFd> open_child_pidfd(pid_t pid) override;
   Status signal_pidfd(int pidfd, int sig) override;
   std::optional<int> reap_if_exited(pid_t pid) override;
   Result<UniqueFd> open_fifo_reader(const std::string& path) override;

@@ -281,6 +281,21 @@ container_pids() {  # ID
 	[ "$(ls "$ROOT/$id" | sort)" = "$entries" ]
 }
 
+# A process that fails fast may be gone before berth opens its pidfd: the error must still be
+# its own (here: the cwd), never "process N is gone". Before the fix 1 exec in 50 to 100 said
+# that in a shell loop here; the race window is narrow, so this is a net, not a proof.
+@test "exec: a process that fails at once reports its own error, every time" {
+	make_bundle sleep 1000
+	id=$(new_id)
+	start_sleeper berth "$id"
+	local i
+	for i in $(seq 400); do
+		runq berth exec --cwd /nonexistent "$id" true
+		[ "$status" -eq 255 ] || { echo "exec $i: status $status: $output" >&2; return 1; }
+		[[ $output == *"/process/cwd"* ]] || { echo "exec $i: $output" >&2; return 1; }
+	done
+}
+
 @test "exec: berth-runc execs the same way, under a supervisor's reaper" {
 	make_bundle sleep 1000
 	id=$(new_id)

@@ -225,6 +225,7 @@ class FakeKernel final : public sys::Kernel {
     if (!fd) return Error(Code::NotFound, "process " + std::to_string(pid) + " is gone");
     return fd;
   }
+  Result<UniqueFd> open_child_pidfd(pid_t pid) override { return open_pidfd(pid, start_time(pid)); }
   Status signal_pidfd(int pidfd, int sig) override {
     auto pid = procs.pid_of(pidfd);
     if (auto e = step("signal_pidfd", pid ? std::to_string(*pid) : "?")) return *e;
