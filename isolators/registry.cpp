@@ -19,12 +19,15 @@
 
 namespace berth::isolators {
 
-extern const Entry kCgroups, kNamespaces, kFilesystemLinux, kRlimits, kCapabilities, kSeccomp;
+extern const Entry kCgroups, kNamespaces, kFilesystemLinux, kRlimits, kCapabilities, kSeccomp, kNetworkCni;
 
 namespace {
 
 // cgroups first: its cleanup runs last, once everything else has let go.
-constexpr const Entry* kOrder[] = {&kCgroups, &kNamespaces, &kFilesystemLinux, &kRlimits, &kCapabilities, &kSeccomp};
+// network/cni after namespaces: its isolate attaches the namespace the init
+// was born with; its cleanup (DEL) runs before the cgroups go.
+constexpr const Entry* kOrder[] = {&kCgroups, &kNamespaces,   &kNetworkCni, &kFilesystemLinux,
+                                   &kRlimits, &kCapabilities, &kSeccomp};
 
 const Entry* find(std::string_view name) {
   for (const Entry* e : kOrder)

@@ -31,6 +31,14 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   c->add_option("--logs-max-size", f.logs_max_size, "rotate the log past this size (k, M, G; default 10M)");
   c->add_option("--logs-max-files", f.logs_max_files, "keep this many log files, the current one included (default 2)")
       ->check(CLI::PositiveNumber);
+  c->add_option("--network", f.networks,
+                "attach the container to this CNI network (repeat, or NAME,NAME...; eth0, eth1, ... in order)");
+  c->add_option("-p,--publish", f.publish,
+                "map a host port to a container port, [HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp|sctp] "
+                "(the portmap plugin; needs --network)");
+  c->add_option("--cni-conf-dir", f.cni_conf_dir,
+                "where the CNI network configurations are (default /etc/berth/cni/net.d)");
+  c->add_option("--cni-bin-dir", f.cni_bin_dir, "where the CNI plugins are, ':'-separated (default /usr/lib/cni)");
   c->add_option("container-id", f.id, "the container's id")->required();
 }
 
@@ -203,6 +211,10 @@ constexpr Command kCommands[] = {
        add_id_command(a, "wait", "wait for a container to exit and print its exit status as JSON", p.id);
      }},
     {"exec", Cmd::Exec, define_exec},
+    {"inspect-network", Cmd::InspectNetwork,
+     [](CLI::App& a, Parsed& p) {
+       add_id_command(a, "inspect-network", "print a container's CNI networks: interfaces, IPs, ports, results", p.id);
+     }},
     {"logs", Cmd::Logs, [](CLI::App& a, Parsed& p) {
        auto* l = a.add_subcommand("logs", "print the output a container created with --logs wrote");
        l->add_flag("-f,--follow", p.lf.follow, "go on printing until the container has exited");

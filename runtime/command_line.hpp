@@ -23,6 +23,7 @@ namespace berth::cli {
 enum class Cmd {
   None,
   Create,
+  InspectNetwork,
   Run,
   Start,
   State,

@@ -46,6 +46,7 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
                                             IsolatorList* for_delete) {
   launcher::CreateOptions o;
   auto config = BERTH_TRY(spec::load_config(f.bundle.empty() ? "." : f.bundle, &o.config_text));
+  BERTH_CHECK(apply_network_flags(f, config));
   o.id = f.id;
   o.bundle = f.bundle;
   o.console_socket = f.console_socket;

@@ -42,6 +42,10 @@ struct CreateFlags {
   bool logs = false;
   std::string logs_path, logs_max_size = "10M";
   int logs_max_files = 2;
+  // CNI networks (network/cni): written as the config's run.berth.cni.*
+  // annotations (apply_network_flags).
+  std::vector<std::string> networks, publish;
+  std::string cni_conf_dir, cni_bin_dir;
 };
 
 struct LogsFlags {
@@ -83,6 +87,10 @@ Result<int> cmd_state(const Globals& g, const std::string& id);
 Result<int> cmd_wait(const Globals& g, const std::string& id);
 Result<int> cmd_exec(const Globals& g, const ExecFlags& f);
 Result<int> cmd_logs(const Globals& g, const LogsFlags& f);
+// --network, --publish, --cni-conf-dir, --cni-bin-dir as the config's
+// network/cni annotations; errors name the flag.
+Status apply_network_flags(const CreateFlags& f, spec::Config& config);
+Result<int> cmd_inspect_network(const Globals& g, const std::string& id);
 
 // "10M", "512k", "1048576" -> bytes (k, M, G: powers of 1024); Code::Config
 // naming flag for anything else or 0.

@@ -36,6 +36,12 @@ struct SpawnedInit {
   UniqueFd sync;
 };
 
+// What run_program saw of a program: its wait status and all it wrote.
+struct ProgramOutput {
+  int status = 0;
+  std::string out, err;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -140,6 +146,17 @@ class Kernel {
   // The directory is not fsync'ed: see record.hpp for why no rename of the
   // record must survive one.
   virtual Status write_file_synced(const std::string& path, std::string_view data, mode_t mode) = 0;
+
+  // Added for network/cni.
+  // Runs path (argv[0] included in argv, envp the whole environment) with
+  // stdin_data on its stdin and collects its stdout and stderr until it
+  // exits, at most timeout_s seconds: then it is killed (sys_errno ETIMEDOUT).
+  virtual Result<ProgramOutput> run_program(const std::string& path, const std::vector<std::string>& argv,
+                                            const std::vector<std::string>& envp, std::string_view stdin_data,
+                                            int timeout_s) = 0;
+  // Makes path an empty file and bind-mounts /proc/PID/ns/NS ("net") on it:
+  // the namespace then lives as long as the mount, whatever pid does.
+  virtual Status bind_namespace(pid_t pid, const char* ns, const std::string& path) = 0;
 };
 
 }  // namespace berth::sys

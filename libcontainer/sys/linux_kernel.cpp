@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -16,6 +17,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -404,6 +406,110 @@ Result<int> LinuxKernel::run_hook(const char* path, char* const* argv, char* con
   int r = child::run_hook_raw(path, argv, envp, timeout_s, stdin_data.data(), stdin_data.size(), &status);
   if (r < 0) return sys_error(-r, std::string("run ") + path);
   return status;
+}
+
+namespace {
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+Result<ProgramOutput> LinuxKernel::run_program(const std::string& path, const std::vector<std::string>& argv,
+                                               const std::vector<std::string>& envp, std::string_view stdin_data,
+                                               int timeout_s) {
+  // stdin a socket (send(MSG_NOSIGNAL) survives a program that never reads),
+  // stdout and stderr pipes; ours all close-on-exec.
+  int in[2], out[2], err[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0) return sys_error(errno, "socketpair");
+  UniqueFd in_r(in[0]), in_w(in[1]);
+  if (pipe2(out, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  UniqueFd out_r(out[0]), out_w(out[1]);
+  if (pipe2(err, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  UniqueFd err_r(err[0]), err_w(err[1]);
+  auto args = c_strings(argv), env = c_strings(envp);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) return sys_error(errno, "fork to run " + path);
+  if (pid == 0) {
+    // Dies with us: a plugin must not finish an ADD after a killed caller's
+    // `delete --force` has undone it.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(127);
+    dup2(in_r.get(), 0);
+    dup2(out_w.get(), 1);
+    dup2(err_w.get(), 2);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    execve(path.c_str(), args.data(), env.data());
+    _exit(127);
+  }
+  in_r.reset(), out_w.reset(), err_w.reset();
+  ProgramOutput o;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  size_t sent = 0;
+  if (stdin_data.empty()) in_w.reset();
+  while (out_r || err_r) {
+    pollfd p[3];
+    int n = 0;
+    if (in_w) p[n++] = {in_w.get(), POLLOUT, 0};
+    if (out_r) p[n++] = {out_r.get(), POLLIN, 0};
+    if (err_r) p[n++] = {err_r.get(), POLLIN, 0};
+    int wait_ms = -1;
+    if (timeout_s > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      wait_ms = int(std::max<long long>(0, left.count()));
+    }
+    int r = poll(p, nfds_t(n), wait_ms);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      ::kill(pid, SIGKILL);
+      reap(pid);
+      return r == 0 ? sys_error(ETIMEDOUT, path + " did not finish within " + std::to_string(timeout_s) + "s")
+                    : sys_error(errno, "poll");
+    }
+    for (int i = 0; i < n; i++) {
+      if (!p[i].revents) continue;
+      if (in_w && p[i].fd == in_w.get()) {
+        ssize_t w = send(in_w.get(), stdin_data.data() + sent, stdin_data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) sent += size_t(w);
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || sent == stdin_data.size()) in_w.reset();
+        continue;
+      }
+      UniqueFd& fd = out_r && p[i].fd == out_r.get() ? out_r : err_r;
+      std::string& into = &fd == &out_r ? o.out : o.err;
+      char buf[16384];
+      ssize_t got = read(fd.get(), buf, sizeof buf);
+      if (got > 0)
+        into.append(buf, size_t(got));
+      else if (got == 0 || (errno != EINTR && errno != EAGAIN))
+        fd.reset();
+    }
+  }
+  in_w.reset();
+  pid_t w;
+  do w = waitpid(pid, &o.status, 0);
+  while (w < 0 && errno == EINTR);
+  if (w < 0) return sys_error(errno, "wait for " + path);
+  return o;
+}
+
+Status LinuxKernel::bind_namespace(pid_t pid, const char* ns, const std::string& path) {
+  UniqueFd f(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+  if (!f) return sys_error(errno, "make " + path);
+  f.reset();
+  std::string source = "/proc/" + std::to_string(pid) + "/ns/" + ns;
+  if (mount(source.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) < 0) {
+    int e = errno;
+    unlink(path.c_str());
+    return sys_error(e, "bind-mount " + source + " on " + path);
+  }
+  return {};
 }
 
 }  // namespace berth::sys

@@ -14,7 +14,7 @@ PKGS=(
   clang-format                              # tests/lint/format.sh, make format
   runc crun busybox-static                  # peers and test root filesystems
   podman conmon containerd                  # engines berth runs under (engines_*.bats)
-  containernetworking-plugins iproute2      # engines_cri.bats: the pods' CNI network; ip (lo up)
+  containernetworking-plugins iproute2 iptables   # engines_cri.bats, network_cni.bats: CNI plugins; ip; portmap/firewall rules
   python3-grpcio python3-protobuf protobuf-compiler   # engines_cri.bats: tests/cri/cri_client.py
   jq hyperfine bats strace                  # test and bench tools (strace: shim.bats)
   qemu-system-x86                           # tests/vm: a pure cgroup v2 guest (kernel fetched on first use)

@@ -267,6 +267,15 @@ class FakeKernel final : public sys::Kernel {
     if (line == "wait" && !processes.count(last_init_)) return std::string("exit 137 9");
     return std::string("error unknown request");
   }
+  Result<sys::ProgramOutput> run_program(const std::string& path, const std::vector<std::string>&,
+                                         const std::vector<std::string>&, std::string_view, int) override {
+    if (auto e = step("run_program", path)) return *e;
+    return sys::ProgramOutput{};
+  }
+  Status bind_namespace(pid_t, const char*, const std::string& path) override {
+    if (auto e = step("bind_namespace", path)) return *e;
+    return {};
+  }
   Result<int> run_hook(const char* path, char* const*, char* const*, int, std::string_view state) override {
     if (auto e = step("run_hook", path)) return *e;
     hook_runs.push_back({path, std::string(state)});

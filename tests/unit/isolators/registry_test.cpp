@@ -23,7 +23,7 @@ using Names = std::vector<std::string>;
 
 namespace {
 
-const Names kAll = {"cgroups",       "namespaces",         "filesystem/linux",
+const Names kAll = {"cgroups",       "namespaces",         "network/cni",  "filesystem/linux",
                     "linux/rlimits", "linux/capabilities", "linux/seccomp"};
 
 // A config with a mount namespace and nothing else asked, plus extra
@@ -69,7 +69,8 @@ TEST_CASE("registry: a config makes the isolators it needs, in the table's order
   auto none = spec::parse_config(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"}})");
   REQUIRE(none.ok());
   CHECK(chosen(*none) == Names{"cgroups", "filesystem/linux", "linux/capabilities"});
-  auto everything = config("", R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})");
+  auto everything =
+      config(R"("annotations":{"run.berth.cni.networks":"n"})", R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})");
   everything.process->rlimits.push_back({"RLIMIT_NOFILE", RLIMIT_NOFILE, 10, 10});
   CHECK(chosen(everything) == kAll);
 }
@@ -111,8 +112,8 @@ TEST_CASE("registry: --isolation chooses the set; what a field requires cannot b
 
 TEST_CASE("registry: an unknown or empty name in the list is refused, naming it") {
   auto c = config();
-  Error e = refused(c, "namespaces,network/cni");
-  CHECK(e.message().find("\"network/cni\"") != std::string::npos);
+  Error e = refused(c, "namespaces,disk/du");
+  CHECK(e.message().find("\"disk/du\"") != std::string::npos);
   CHECK(e.message().find("--isolation") != std::string::npos);
   CHECK(e.message().find("linux/seccomp") != std::string::npos);  // the known ones are listed
   CHECK(refused(c, "").message().find("unknown isolator \"\"") != std::string::npos);
@@ -176,7 +177,7 @@ const char* kEverything = R"({"ociVersion":"1.2.0","root":{"path":"/"},"hostname
     {"destination":"/sys/fs/cgroup","type":"cgroup","source":"cgroup","options":["ro"]},
     {"destination":"/b","type":"bind","source":"/","options":["rbind","idmap"]}],
   "linux":{"namespaces":[{"type":"mount"},{"type":"pid"},{"type":"uts"},{"type":"user"},{"type":"cgroup"},
-      {"type":"time"},{"type":"ipc"},{"type":"network","path":"/proc/self/ns/net"}],
+      {"type":"time"},{"type":"ipc"},{"type":"network"}],
     "uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
     "gidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
     "timeOffsets":{"monotonic":{"secs":1}},
@@ -192,7 +193,16 @@ TEST_CASE("registry: prepare of every isolator has no side effect, over a config
   FakeKernel kernel;
   cgroups.attach(kernel);
   test::TempTree root;
-  auto c = spec::parse_config(kEverything);
+  // network/cni finds its network and plugin: a conflist and a program of that name.
+  root.mkdirs("net.d");
+  root.mkdirs("bin");
+  root.write("net.d/10-n.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"bridge"}]})");
+  root.write("bin/bridge", "#!/bin/sh\n");
+  std::filesystem::permissions(root.at("bin/bridge"), std::filesystem::perms::owner_all);
+  std::string text = kEverything;
+  text.insert(1, R"("annotations":{"run.berth.cni.networks":"n","run.berth.cni.confDir":")" + root.at("net.d") +
+                     R"(","run.berth.cni.binDir":")" + root.at("bin") + R"("},)");
+  auto c = spec::parse_config(text);
   REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message()));
   REQUIRE(chosen(*c) == kAll);
   ContainerContext ctx{*c, "fx", "/tmp", "/", root.at("fx")};
@@ -213,9 +223,9 @@ TEST_CASE("registry: prepare of every isolator has no side effect, over a config
   // What they asked for is all there, as data.
   CHECK(fragments[0].mounts.size() == 1);  // the cgroups isolator's: the tmpfs (the fake tree has no /sys/fs/cgroup)
   CHECK(fragments[1].namespaces.size() == 8);
-  CHECK(fragments[2].mounts.size() == 2);
-  CHECK(fragments[2].mounts[1].uid_map.size() == 1);
-  CHECK(fragments[5].seccomp);
+  CHECK(fragments[3].mounts.size() == 2);
+  CHECK(fragments[3].mounts[1].uid_map.size() == 1);
+  CHECK(fragments[6].seccomp);
 }
 
 TEST_CASE("registry: a change that needs an isolator the container was made without is refused, naming both") {

@@ -1,0 +1,230 @@
+// network/cni isolator: attaches the container's own network namespace to the
+// CNI networks its config asks for (annotations.hpp), with the plugins the
+// configurations name, exactly as the CNI specification has a runtime do it.
+//
+//   prepare    finds each network's configuration and every plugin program,
+//              so a missing one is refused before anything is made;
+//   provision  keeps each configuration in the state directory (cni/ethN.conf)
+//              and journals the attachments in the record, before any ADD;
+//   isolate    bind-mounts the init's network namespace on STATE/netns (it
+//              lives as long as the container's directory, not its init),
+//              then ADDs each network in order, caching each result
+//              (cni/ethN.result) for DEL and CHECK;
+//   cleanup    DELs every network, in reverse, from the cached configuration
+//              and result alone (the configuration directory may have
+//              changed, the plugins' own state may be gone), each even when
+//              another fails; a network whose DEL failed keeps its files
+//              for the next delete to retry (the namespace goes anyway).
+//
+// A config that joins a network namespace by path is an engine's (podman and
+// containerd run CNI themselves): asking for networks there is an error,
+// and without the annotations this isolator is not made at all.
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "isolators/network/cni/annotations.hpp"
+#include "isolators/network/cni/plugins.hpp"
+#include "isolators/network/cni/state.hpp"
+#include "isolators/registry.hpp"
+#include "libcontainer/json/tree.hpp"
+#include "libcontainer/json/writer.hpp"
+#include "libcontainer/state/files.hpp"
+#include "libcontainer/state/record.hpp"
+
+extern char** environ;
+
+namespace berth::isolators {
+namespace {
+
+std::string annotation(const spec::Config& c, const char* key) {
+  auto it = c.annotations.find(key);
+  return it == c.annotations.end() ? "" : it->second;
+}
+
+std::string path_of(const char* key) { return std::string("/annotations/") + key; }
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at <= s.size();) {
+    size_t end = std::min(s.find(sep, at), s.size());
+    out.push_back(s.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+// The capability arguments: portMappings from its own annotation, the rest
+// from the capabilityArgs object; one JSON object.
+Result<std::string> capability_args(const spec::Config& c) {
+  std::string ports = annotation(c, cni::kPortMappingsAnnotation);
+  std::string more = annotation(c, cni::kCapabilityArgsAnnotation);
+  json::Writer w;
+  w.begin_object();
+  if (!more.empty()) {
+    auto doc = json::Document::parse(more);
+    if (!doc || !doc->root().is_object())
+      return config_error(path_of(cni::kCapabilityArgsAnnotation), "not a JSON object of capability arguments");
+    json::Value o = doc->root();
+    for (size_t i = 0; i < o.size(); i++)
+      if (ports.empty() || o.key_at(i) != "portMappings") w.key(o.key_at(i)).raw(json::to_text(o.value_at(i)));
+  }
+  if (!ports.empty()) {
+    auto doc = json::Document::parse(ports);
+    if (!doc || !doc->root().is_array())
+      return config_error(path_of(cni::kPortMappingsAnnotation), "not a JSON array of port mappings");
+    json::Value a = doc->root();
+    for (size_t i = 0; i < a.size(); i++) {
+      json::Value m = a.at(i);
+      int64_t host = 0, ctr = 0;
+      if (!m.get("hostPort").to_int64(host) || !m.get("containerPort").to_int64(ctr) || host < 1 || host > 65535 ||
+          ctr < 1 || ctr > 65535)
+        return config_error(path_of(cni::kPortMappingsAnnotation) + "/" + std::to_string(i),
+                            "a port mapping needs hostPort and containerPort, 1 to 65535");
+      std::string_view proto = m.get("protocol").as_string();
+      if (m.get("protocol").present() && proto != "tcp" && proto != "udp" && proto != "sctp")
+        return config_error(path_of(cni::kPortMappingsAnnotation) + "/" + std::to_string(i) + "/protocol",
+                            "the protocol is tcp, udp or sctp");
+    }
+    w.key("portMappings").raw(json::to_text(a));
+  }
+  w.end_object();
+  return w.take();
+}
+
+class NetworkCni final : public Isolator {
+ public:
+  explicit NetworkCni(sys::Kernel& kernel) : kernel_(kernel) {}
+  const char* name() const override { return cni::kSection; }
+
+  Status prepare(const ContainerContext& ctx, Fragment&) override {
+    const auto& c = ctx.config;
+    std::string where = path_of(cni::kNetworksAnnotation);
+    if (!c.annotations.count(cni::kNetworksAnnotation)) return {};  // made by --isolation alone: nothing asked
+    BERTH_CHECK(check_namespace(c));
+    std::string conf_dir = annotation(c, cni::kConfDirAnnotation);
+    if (conf_dir.empty()) conf_dir = cni::kDefaultConfDir;
+    std::string bins = annotation(c, cni::kBinDirAnnotation);
+    bin_dirs_ = split(bins.empty() ? cni::kDefaultBinDir : bins, ':');
+    caps_ = BERTH_TRY(capability_args(c));
+    std::set<std::string> seen;
+    for (const auto& n : split(annotation(c, cni::kNetworksAnnotation), ',')) {
+      if (n.empty()) return config_error(where, "an empty network name");
+      if (!seen.insert(n).second) return config_error(where, "the network " + n + " is named twice");
+      auto net = cni::find_network(conf_dir, n);
+      if (!net) return std::move(net).error().with_path(where);
+      for (const auto& p : net->plugins) {
+        auto found = cni::find_plugin(bin_dirs_, p.type, *net);
+        if (!found) return std::move(found).error().with_path(where);
+      }
+      nets_.push_back(std::move(*net));
+    }
+    return {};
+  }
+
+  Status provision(const ContainerContext& ctx, Fragment&) override {
+    if (nets_.empty()) return {};
+    cni::Attachments a;
+    a.netns = ctx.state_dir + "/netns";
+    a.bin_dirs = bin_dirs_;
+    a.capability_args = caps_;
+    BERTH_CHECK(kernel_.make_dir(cni::dir(ctx.state_dir), 0700));
+    for (size_t i = 0; i < nets_.size(); i++) {
+      std::string ifname = "eth" + std::to_string(i);
+      BERTH_CHECK(kernel_.write_file(cni::conf_file(ctx.state_dir, ifname), nets_[i].text, 0600));
+      a.networks.push_back({nets_[i].name, ifname});
+    }
+    ctx.record->put(cni::kSection, cni::section_json(a));
+    return ctx.record->save().context("journal the CNI attachments");
+  }
+
+  Status isolate(const ContainerContext& ctx, Fragment&, pid_t init) override {
+    if (nets_.empty()) return {};
+    std::string netns = ctx.state_dir + "/netns";
+    BERTH_CHECK(kernel_.bind_namespace(init, "net", netns));
+    cni::Plugins plugins(kernel_, environment());
+    for (size_t i = 0; i < nets_.size(); i++) {
+      cni::Attachment a{ctx.id, netns, "eth" + std::to_string(i), bin_dirs_, caps_};
+      std::string result = BERTH_TRY(plugins.add(nets_[i], a));
+      BERTH_CHECK(kernel_.write_file(cni::result_file(ctx.state_dir, a.ifname), result, 0600));
+    }
+    return {};
+  }
+
+  Status cleanup(const std::string& state_dir, const state::ContainerState& record) override {
+    auto a = cni::read_section(record);
+    if (!a) return {};
+    cni::Plugins plugins(kernel_, environment());
+    Error errs(Code::System, "CNI DEL");
+    bool failed = false;
+    for (auto n = a->networks.rbegin(); n != a->networks.rend(); ++n) {
+      std::string conf = cni::conf_file(state_dir, n->ifname), res = cni::result_file(state_dir, n->ifname);
+      auto text = state::read_file(conf);
+      if (!text) continue;  // never written, or its DEL is done: no ADD to undo
+      auto net = cni::parse_network(*text, conf);
+      Status s = net ? plugins.del(*net, {record.id, a->netns, n->ifname, a->bin_dirs, a->capability_args},
+                                   state::read_file(res).value_or(""))
+                     : Status(std::move(net).error());
+      if (!s.ok()) {
+        errs.add_note(s.error().message());
+        failed = true;
+        continue;
+      }
+      (void)kernel_.remove_file(res);
+      (void)kernel_.remove_file(conf);
+    }
+    // The namespace goes whatever DEL said: its processes are gone, and with
+    // it the container's ends of the veths. A DEL retried later runs
+    // without it, as the specification allows.
+    if (access(a->netns.c_str(), F_OK) == 0) {
+      Status u = kernel_.unmount(a->netns, MNT_DETACH);
+      if (!u.ok() && u.error().sys_errno() != EINVAL && u.error().sys_errno() != ENOENT) return u;
+      BERTH_CHECK(kernel_.remove_file(a->netns));
+    }
+    if (failed) return errs;
+    return kernel_.remove_tree(cni::dir(state_dir));
+  }
+
+ private:
+  // A network namespace of its own: CNI attaches that one.
+  static Status check_namespace(const spec::Config& c) {
+    const auto& nss = c.linux.namespaces;
+    for (size_t i = 0; i < nss.size(); i++) {
+      if (nss[i].type != spec::NsType::Network) continue;
+      if (nss[i].path.empty()) return {};
+      return config_error("/linux/namespaces/" + std::to_string(i) + "/path",
+                          std::string(cni::kNetworksAnnotation) + ": the container joins the network namespace " +
+                              nss[i].path +
+                              ", whose networks are its maker's (an engine that runs CNI itself); berth attaches "
+                              "none there");
+    }
+    return config_error("/linux/namespaces", std::string(cni::kNetworksAnnotation) +
+                                                 ": CNI networks need a network namespace of the container's own "
+                                                 "(add {\"type\": \"network\"})");
+  }
+
+  static std::vector<std::string> environment() {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; e++) env.emplace_back(*e);
+    return env;
+  }
+
+  sys::Kernel& kernel_;
+  std::vector<cni::NetworkList> nets_;
+  std::vector<std::string> bin_dirs_;
+  std::string caps_;
+};
+
+Need needs(const spec::Config& c) {
+  return Need::required(c.annotations.count(cni::kNetworksAnnotation) ? path_of(cni::kNetworksAnnotation) : "");
+}
+
+}  // namespace
+
+extern const Entry kNetworkCni{cni::kSection, needs, [](const Deps& d) -> std::unique_ptr<Isolator> {
+                                 return std::make_unique<NetworkCni>(d.kernel);
+                               }};
+
+}  // namespace berth::isolators

@@ -1,0 +1,67 @@
+// What network/cni keeps of a container; see state.hpp.
+#include "isolators/network/cni/state.hpp"
+
+#include "libcontainer/json/tree.hpp"
+#include "libcontainer/json/writer.hpp"
+#include "libcontainer/state/files.hpp"
+
+namespace berth::cni {
+
+std::string section_json(const Attachments& a) {
+  json::Writer w;
+  w.begin_object().field("netns", a.netns).field_strings("binDirs", a.bin_dirs);
+  w.key("capabilityArgs").raw(a.capability_args);
+  w.key("networks").begin_array();
+  for (const auto& n : a.networks) w.begin_object().field("name", n.name).field("ifname", n.ifname).end_object();
+  w.end_array().end_object();
+  return w.take();
+}
+
+std::optional<Attachments> read_section(const state::ContainerState& record) {
+  auto it = record.sections.find(kSection);
+  if (it == record.sections.end()) return std::nullopt;
+  auto doc = json::Document::parse(it->second);
+  if (!doc) return std::nullopt;
+  json::Value r = doc->root();
+  Attachments a;
+  a.netns = std::string(r.get("netns").as_string());
+  json::Value bins = r.get("binDirs"), nets = r.get("networks"), caps = r.get("capabilityArgs");
+  for (size_t i = 0; i < bins.size(); i++) a.bin_dirs.emplace_back(bins.at(i).as_string());
+  if (caps.is_object()) a.capability_args = json::to_text(caps);
+  for (size_t i = 0; i < nets.size(); i++)
+    a.networks.push_back(
+        {std::string(nets.at(i).get("name").as_string()), std::string(nets.at(i).get("ifname").as_string())});
+  return a;
+}
+
+std::string report(const std::string& state_dir, const state::ContainerState& record) {
+  json::Writer w;
+  w.begin_array();
+  auto a = read_section(record);
+  std::string ports = "[]";
+  if (a) {
+    auto caps = json::Document::parse(a->capability_args);
+    if (caps && caps->root().get("portMappings").is_array()) ports = json::to_text(caps->root().get("portMappings"));
+  }
+  for (const auto& n : a ? a->networks : std::vector<Attachments::Network>{}) {
+    w.begin_object().field("name", n.name).field("interface", n.ifname);
+    auto text = state::read_file(result_file(state_dir, n.ifname));
+    auto doc = text ? json::Document::parse(*text) : Result<json::Document>(Error(Code::NotFound, ""));
+    w.key("ips").begin_array();
+    if (doc) {
+      json::Value ips = doc->root().get("ips");
+      for (size_t i = 0; i < ips.size(); i++) w.string(ips.at(i).get("address").as_string());
+    }
+    w.end_array();
+    w.key("portMappings").raw(ports);
+    if (doc)
+      w.key("result").raw(json::to_text(doc->root()));
+    else
+      w.key("result").null();
+    w.end_object();
+  }
+  w.end_array();
+  return w.take();
+}
+
+}  // namespace berth::cni

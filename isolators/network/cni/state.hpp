@@ -1,0 +1,44 @@
+// What network/cni keeps of a container: its section of the record (the
+// attachments, journaled before any ADD) and, in STATE/cni/, each network's
+// configuration and cached ADD result. cleanup and `berth inspect-network`
+// read them back; nothing else is needed to DEL or report a network.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libcontainer/state/container_state.hpp"
+
+namespace berth::cni {
+
+inline constexpr const char* kSection = "network/cni";
+
+struct Attachments {
+  std::string netns;  // STATE/netns
+  std::vector<std::string> bin_dirs;
+  std::string capability_args = "{}";  // a JSON object
+  struct Network {
+    std::string name, ifname;
+  };
+  std::vector<Network> networks;
+};
+
+inline std::string dir(const std::string& state_dir) { return state_dir + "/cni"; }
+inline std::string conf_file(const std::string& state_dir, const std::string& ifname) {
+  return dir(state_dir) + "/" + ifname + ".conf";
+}
+inline std::string result_file(const std::string& state_dir, const std::string& ifname) {
+  return dir(state_dir) + "/" + ifname + ".result";
+}
+
+std::string section_json(const Attachments& a);
+// The record's section; nullopt when there is none (no network asked).
+std::optional<Attachments> read_section(const state::ContainerState& record);
+
+// The container's networks as JSON: [{"name", "interface", "ips": [...],
+// "portMappings": [...], "result": {...}}], from the cached results ("[]"
+// without networks).
+std::string report(const std::string& state_dir, const state::ContainerState& record);
+
+}  // namespace berth::cni

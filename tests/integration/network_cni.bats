@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# network_cni.bats -- the network/cni isolator with the real CNI plugins from
+# containernetworking-plugins (bridge, host-local, portmap, firewall): containers
+# attached with --network, reaching each other and a published port, and nothing of a
+# network left after delete, a failed create or a create killed mid-ADD.
+# Everything runs inside a network namespace this file makes (unshare --net=FILE, lo up,
+# bound on a file of its own, so no /run/netns either): every
+# berth command goes through `nsenter --net`, so the plugins' bridge, veths and iptables
+# rules are that namespace's, never the host's. Each test has its own bridge, subnet,
+# configuration directory and host-local store.
+
+load ../lib/common
+
+PLUGINS=/usr/lib/cni
+
+setup_file() {
+	export NETNS=$BATS_FILE_TMPDIR/netns
+	touch "$NETNS"
+	unshare --net="$NETNS" ip link set lo up 2>/dev/null || rm -f "$NETNS"
+}
+
+teardown_file() {
+	umount "$NETNS" 2>/dev/null || true
+}
+
+# berth inside the test's network namespace (what the plugins run in)
+nb() { nsenter --net="$NETNS" "$BERTH_BIN" --root "$ROOT" "$@"; }
+in_ns() { nsenter --net="$NETNS" "$@"; }
+
+setup() {
+	require_cmd ip nsenter unshare iptables jq
+	local p
+	for p in bridge host-local portmap firewall; do
+		[ -x "$PLUGINS/$p" ] || skip "no CNI plugin $PLUGINS/$p (containernetworking-plugins)"
+	done
+	[ -e "$NETNS" ] || skip "cannot make a network namespace (unshare --net=FILE)"
+	common_setup
+	CONF=$BATS_TEST_TMPDIR/net.d IPAM=$BATS_TEST_TMPDIR/ipam
+	mkdir -p "$CONF"
+	# one bridge and subnet per test: tests never share a network
+	BR=bcni$BATS_TEST_NUMBER SUBNET=10.215.$BATS_TEST_NUMBER
+	write_conf tnet
+	make_bundle sleep 1000 >/dev/null
+}
+
+teardown() {
+	local id
+	# deleted in the namespace their networks are in, before the common checks
+	if [ -f "${_IDS_FILE:-}" ]; then
+		while read -r id; do
+			[ -d "$ROOT/$id" ] && timeout 30 nsenter --net="$NETNS" "$BERTH_BIN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
+		done < <(tac "$_IDS_FILE")
+	fi
+	common_teardown
+}
+
+# write_conf NAME [EXTRA-PLUGIN-JSON...] -- a conflist NAME: bridge + host-local, portmap,
+# firewall, then the extra plugins
+write_conf() {
+	local name=$1 extra=
+	shift
+	for p in "$@"; do extra+=", $p"; done
+	cat > "$CONF/10-$name.conflist" <<-EOF
+		{"cniVersion": "1.0.0", "name": "$name", "plugins": [
+		  {"type": "bridge", "bridge": "$BR", "isGateway": true, "ipMasq": false,
+		   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$SUBNET.0/24"}]], "dataDir": "$IPAM"}},
+		  {"type": "portmap", "capabilities": {"portMappings": true}},
+		  {"type": "firewall", "backend": "iptables"}$extra
+		]}
+	EOF
+}
+
+# what the networks of this test hold: allocated IPs, veths, nat rules naming a container
+ips_held() { find "$IPAM" -type f -name "$SUBNET.*" 2>/dev/null | wc -l; }
+veths() { in_ns ip -o link show type veth | wc -l; }
+nat_rules_naming() { in_ns iptables -t nat -S | grep -cF -- "$1" || true; }  # ids are unique
+
+# assert_no_network_left ID... -- no IP, veth, port rule, netns mount or state of them
+assert_no_network_left() {
+	local id
+	[ "$(ips_held)" -eq 0 ] || { echo "IPs still held: $(find "$IPAM" -type f -name "$SUBNET.*")" >&2; return 1; }
+	[ "$(veths)" -eq 0 ] || { echo "veths left: $(in_ns ip -o link show type veth)" >&2; return 1; }
+	for id in "$@"; do
+		[ "$(nat_rules_naming "$id")" -eq 0 ] || { echo "nat rules of $id left" >&2; return 1; }
+		! grep -q " $ROOT/$id/netns " /proc/self/mountinfo || { echo "netns mount of $id left" >&2; return 1; }
+		[ ! -e "$ROOT/$id" ] || { echo "state of $id left" >&2; return 1; }
+	done
+}
+
+@test "network_cni: two containers on one bridge reach each other by IP; inspect-network shows them" {
+	local a b ipa ipb
+	a=$(new_id) b=$(new_id)
+	nb run -d -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$a" </dev/null
+	nb run -d -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$b" </dev/null
+	run nb inspect-network "$a"
+	assert_success
+	echo "$output"
+	[ "$(jq -r '.networks[0].name' <<<"$output")" = tnet ]
+	[ "$(jq -r '.networks[0].interface' <<<"$output")" = eth0 ]
+	ipa=$(jq -r '.networks[0].ips[0]' <<<"$output")
+	ipa=${ipa%/*}
+	[[ $ipa == "$SUBNET".* ]]
+	ipb=$(nb inspect-network "$b" | jq -r '.networks[0].ips[0]')
+	ipb=${ipb%/*}
+	[ "$ipa" != "$ipb" ]
+	# the container's own eth0 has the address the result names
+	run nb exec "$a" ip -o -4 addr show eth0
+	assert_output_contains "$ipa/24"
+	# a server in a, a client in b
+	nb exec -d "$a" sh -c 'echo from-a | nc -l -p 7000'
+	local i
+	for i in $(seq 100); do nb exec "$a" netstat -ltn 2>/dev/null | grep -q ':7000 ' && break; sleep 0.05; done
+	run nb exec "$b" sh -c "nc $ipa 7000 </dev/null"
+	assert_success
+	[ "$output" = from-a ]
+	[ "$(ips_held)" -eq 2 ]
+	nb delete -f "$a"
+	nb delete -f "$b"
+	assert_no_network_left "$a" "$b"
+}
+
+@test "network_cni: --publish maps a host port to a server in the container (portmap); delete removes the rules" {
+	local id gw
+	id=$(new_id)
+	nb run -d -b "$BUNDLE" --network tnet -p 18080:80 --cni-conf-dir "$CONF" "$id" </dev/null
+	[ "$(nat_rules_naming "$id")" -gt 0 ]
+	run nb inspect-network "$id"
+	[ "$(jq -c '.networks[0].portMappings' <<<"$output")" = '[{"hostPort":18080,"containerPort":80,"protocol":"tcp"}]' ]
+	nb exec -d "$id" sh -c 'echo published | nc -l -p 80'
+	local i
+	for i in $(seq 100); do nb exec "$id" netstat -ltn 2>/dev/null | grep -q ':80 ' && break; sleep 0.05; done
+	# from the namespace's own side: the bridge's address, the host port
+	gw=$SUBNET.1
+	run in_ns busybox nc "$gw" 18080 </dev/null
+	assert_success
+	[ "$output" = published ]
+	nb delete -f "$id"
+	assert_no_network_left "$id"
+}
+
+@test "network_cni: a network's DEL works from the cached configuration and result, after both are gone from where they came" {
+	local id
+	id=$(new_id)
+	nb run -d -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$id" </dev/null
+	[ -s "$ROOT/$id/cni/eth0.conf" ]
+	[ -s "$ROOT/$id/cni/eth0.result" ]
+	# the configuration directory emptied, as after an admin's change
+	rm -f "$CONF"/*
+	nb delete -f "$id"
+	assert_no_network_left "$id"
+	# delete again: nothing to do, no error (idempotent)
+	run nb delete -f "$id"
+	assert_success
+}
+
+@test "network_cni: a broken configuration or plugin is an error naming it, and create leaves nothing" {
+	local id
+	id=$(new_id)
+	# a plugin that does not exist
+	write_conf nope '{"type": "no-such-plugin"}'
+	runq nb create -b "$BUNDLE" --network nope --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	assert_output_contains 'no plugin \"no-such-plugin\" in /usr/lib/cni'
+	assert_output_contains "10-nope.conflist"
+	# a plugin type that would leave the plugin directories
+	write_conf esc '{"type": "../../bin/sh"}'
+	runq nb create -b "$BUNDLE" --network esc --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	assert_output_contains "not a program name"
+	# a configuration that is not JSON
+	echo '{"cniVersion": "1.0.0", "name": "bad", "plugins": [' > "$CONF/20-bad.conflist"
+	runq nb create -b "$BUNDLE" --network bad --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	# a network that does not exist: the known ones are named
+	runq nb create -b "$BUNDLE" --network absent --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	assert_output_contains 'no CNI network named \"absent\"'
+	assert_output_contains "tnet"
+	# a plugin that fails its ADD (an impossible subnet): named, with its own message
+	cat > "$CONF/30-fails.conflist" <<-EOF
+		{"cniVersion": "1.0.0", "name": "fails", "plugins": [
+		  {"type": "bridge", "bridge": "$BR", "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/33"}]], "dataDir": "$IPAM"}}]}
+	EOF
+	runq nb create -b "$BUNDLE" --network fails --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	echo "$output"
+	assert_output_contains "CNI network fails"
+	assert_output_contains "plugin bridge, ADD"
+	assert_no_network_left "$id"
+	[ -z "$(ls -A "$ROOT")" ]
+	# --publish without a network, a bad port: refused by the command line
+	runq nb create -b "$BUNDLE" -p 80:80 "$id"
+	assert_failure
+	assert_output_contains "--publish needs a network"
+	runq nb create -b "$BUNDLE" --network tnet -p 0:80 --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	assert_output_contains "--publish 0:80"
+	[ -z "$(ls -A "$ROOT")" ]
+}
+
+@test "network_cni: a config that joins a network namespace by path (an engine's) refuses networks; without them nothing runs" {
+	local id
+	id=$(new_id)
+	jq_config '(.linux.namespaces[] | select(.type == "network")) .path = $p' --arg p "$NETNS"
+	runq nb create -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	assert_output_contains "whose networks are its maker's"
+	# without --network the isolator is not even made: the namespace is joined as is
+	nb create -b "$BUNDLE" "$id" </dev/null
+	[ ! -e "$ROOT/$id/cni" ]
+	nb delete -f "$id"
+}
+
+@test "network_cni: the caller killed mid-ADD; delete --force leaves no veth, IP, rule or mount" {
+	local id cli i
+	# A plugin after the bridge that blocks its ADD until told, so the kill lands after
+	# the bridge's ADD (a veth and an IP made, no result cached): a marker says it is there.
+	local bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	cat > "$bin/blocker" <<-EOF
+		#!/bin/sh
+		if [ "\$CNI_COMMAND" = ADD ]; then
+		  touch "$BATS_TEST_TMPDIR/in-add"
+		  while :; do sleep 1; done
+		fi
+		cat >/dev/null
+		echo '{"cniVersion": "1.0.0"}'
+	EOF
+	chmod +x "$bin/blocker"
+	write_conf tnet '{"type": "blocker"}'
+	id=$(new_id)
+	nsenter --net="$NETNS" "$BERTH_BIN" --root "$ROOT" run -d -b "$BUNDLE" --network tnet \
+		--cni-conf-dir "$CONF" --cni-bin-dir "$bin:$PLUGINS" "$id" </dev/null >/dev/null 2>&1 3>&- &
+	cli=$!
+	for i in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/in-add" ] && break; sleep 0.05; done
+	[ -e "$BATS_TEST_TMPDIR/in-add" ]
+	[ "$(ips_held)" -eq 1 ]
+	[ "$(veths)" -eq 1 ]
+	kill -9 "$cli"
+	wait "$cli" || true
+	# the blocked plugin died with its caller
+	for i in $(seq 100); do pgrep -f "$bin/blocker" >/dev/null || break; sleep 0.05; done
+	! pgrep -f "$bin/blocker" >/dev/null
+	run nb delete --force "$id"
+	assert_success
+	assert_no_network_left "$id"
+}
+
+@test "network_cni: 50 containers created and deleted in a loop leak nothing" {
+	local i id before
+	before=$(mount_count)
+	for i in $(seq 50); do
+		id=$(new_id)
+		nb create -b "$BUNDLE" --network tnet -p $((20000 + i)):80 --cni-conf-dir "$CONF" "$id" </dev/null
+		nb delete -f "$id"
+	done
+	assert_no_network_left "$id"
+	[ "$(in_ns iptables -t nat -S | grep -c 'dnat name')" -eq 0 ]
+	[ "$(mount_count)" -eq "$before" ]
+}
