@@ -213,7 +213,11 @@ constexpr Command kCommands[] = {
     {"exec", Cmd::Exec, define_exec},
     {"inspect-network", Cmd::InspectNetwork,
      [](CLI::App& a, Parsed& p) {
-       add_id_command(a, "inspect-network", "print a container's CNI networks: interfaces, IPs, ports, results", p.id);
+       auto* n =
+           a.add_subcommand("inspect-network", "print a container's CNI networks: interfaces, IPs, ports, results");
+       n->add_flag("--check", p.nf.check, "run each network's CHECK against its cached result (cniVersion 0.4.0+)");
+       n->add_flag("--status", p.nf.status, "run STATUS of each plugin that speaks CNI 1.1");
+       n->add_option("container-id", p.nf.id)->required();
      }},
     {"logs", Cmd::Logs, [](CLI::App& a, Parsed& p) {
        auto* l = a.add_subcommand("logs", "print the output a container created with --logs wrote");

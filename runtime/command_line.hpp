@@ -51,6 +51,7 @@ struct Parsed {
   CreateFlags cf, rf;
   ExecFlags xf;
   LogsFlags lf;
+  InspectNetworkFlags nf;
   std::string id, sig = "SIGTERM", format = "table", bundle;
   bool force = false, quiet = false, all = false, rootless = false;
   Cmd cmd = Cmd::None;

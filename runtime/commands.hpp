@@ -54,6 +54,11 @@ struct LogsFlags {
   long tail = -1;  // -1: all
 };
 
+struct InspectNetworkFlags {
+  std::string id;
+  bool check = false, status = false;
+};
+
 struct ExecFlags {
   std::string id;
   std::vector<std::string> args;  // the command, after the id
@@ -90,7 +95,7 @@ Result<int> cmd_logs(const Globals& g, const LogsFlags& f);
 // --network, --publish, --cni-conf-dir, --cni-bin-dir as the config's
 // network/cni annotations; errors name the flag.
 Status apply_network_flags(const CreateFlags& f, spec::Config& config);
-Result<int> cmd_inspect_network(const Globals& g, const std::string& id);
+Result<int> cmd_inspect_network(const Globals& g, const InspectNetworkFlags& f);
 
 // "10M", "512k", "1048576" -> bytes (k, M, G: powers of 1024); Code::Config
 // naming flag for anything else or 0.

@@ -39,7 +39,7 @@ Result<int> dispatch(Parsed& p) {
     case Cmd::Wait: return cli::cmd_wait(g, p.id);
     case Cmd::Exec: return cli::cmd_exec(g, p.xf);
     case Cmd::Logs: return cli::cmd_logs(g, p.lf);
-    case Cmd::InspectNetwork: return cli::cmd_inspect_network(g, p.id);
+    case Cmd::InspectNetwork: return cli::cmd_inspect_network(g, p.nf);
     case Cmd::None: break;
   }
   return 0;

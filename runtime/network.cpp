@@ -3,11 +3,15 @@
 // way a container asks, whoever writes them), and `inspect-network` prints
 // what the isolator keeps of a container's networks.
 #include <cctype>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "isolators/network/cni/annotations.hpp"
+#include "isolators/network/cni/plugins.hpp"
 #include "isolators/network/cni/state.hpp"
 #include "libcontainer/json/writer.hpp"
+#include "libcontainer/state/files.hpp"
 #include "runtime/commands.hpp"
 
 namespace berth::cli {
@@ -47,6 +51,17 @@ Status publish_entry(const std::string& spec, json::Writer& w) {
   return {};
 }
 
+std::vector<std::string> environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; e++) env.emplace_back(*e);
+  return env;
+}
+
+Result<cni::NetworkList> cached_network(const std::string& dir, const std::string& ifname) {
+  std::string conf = cni::conf_file(dir, ifname);
+  return cni::parse_network(BERTH_TRY(state::read_file(conf)), conf);
+}
+
 }  // namespace
 
 Status apply_network_flags(const CreateFlags& f, spec::Config& config) {
@@ -70,14 +85,37 @@ Status apply_network_flags(const CreateFlags& f, spec::Config& config) {
   return {};
 }
 
-Result<int> cmd_inspect_network(const Globals& g, const std::string& id) {
+Result<int> cmd_inspect_network(const Globals& g, const InspectNetworkFlags& f) {
   state::Store store = g.store();
-  auto st = BERTH_TRY(store.read(id));
+  std::string dir = store.dir(f.id);
+  auto st = BERTH_TRY(store.read(f.id));
   auto a = cni::read_section(st);
   json::Writer w;
-  w.begin_object().field("id", id);
+  w.begin_object().field("id", f.id);
   if (a) w.field("netns", a->netns);
-  w.key("networks").raw(cni::report(store.dir(id), st));
+  w.key("networks").raw(cni::report(dir, st));
+  if (a && (f.check || f.status)) {
+    cni::Plugins plugins(*g.kernel, environment());
+    // --check: each network's CHECK, with its cached result; the first
+    // failure is the command's error, naming the network and the plugin.
+    if (f.check) w.key("checked").begin_array();
+    for (const auto& n : f.check ? a->networks : std::vector<cni::Attachments::Network>{}) {
+      auto net = BERTH_TRY(cached_network(dir, n.ifname));
+      cni::Attachment at{f.id, a->netns, n.ifname, a->bin_dirs, a->capability_args};
+      BERTH_CHECK(plugins.check(net, at, state::read_file(cni::result_file(dir, n.ifname)).value_or("")));
+      w.string(n.name);
+    }
+    if (f.check) w.end_array();
+    // --status: STATUS of each plugin that speaks CNI 1.1; the others named.
+    if (f.status) w.key("status").begin_array();
+    for (const auto& n : f.status ? a->networks : std::vector<cni::Attachments::Network>{}) {
+      auto net = BERTH_TRY(cached_network(dir, n.ifname));
+      std::vector<std::string> skipped;
+      BERTH_CHECK(plugins.status(net, a->bin_dirs, &skipped));
+      w.begin_object().field("name", n.name).field_strings("withoutStatus", skipped).end_object();
+    }
+    if (f.status) w.end_array();
+  }
   w.end_object();
   std::string out = w.take() + "\n";
   fwrite(out.data(), 1, out.size(), stdout);

@@ -42,9 +42,9 @@ expect_refused() {
 @test "isolation: --isolation with an unknown name is refused, naming it and the known ones" {
 	make_bundle >/dev/null
 	local id; id=$(new_id)
-	runq berth create --isolation=cgroups,network/cni -b "$BUNDLE" "$id"
+	runq berth create --isolation=cgroups,disk/du -b "$BUNDLE" "$id"
 	# (the log quotes the message: its quotes are escaped)
-	expect_refused "$id" '--isolation: unknown isolator \"network/cni\"' linux/seccomp
+	expect_refused "$id" '--isolation: unknown isolator \"disk/du\"' linux/seccomp
 	runq berth run --isolation "" -b "$BUNDLE" "$id"
 	expect_refused "$id" 'unknown isolator \"\"'
 }

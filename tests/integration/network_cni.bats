@@ -258,3 +258,47 @@ assert_no_network_left() {
 	[ "$(in_ns iptables -t nat -S | grep -c 'dnat name')" -eq 0 ]
 	[ "$(mount_count)" -eq "$before" ]
 }
+
+@test "network_cni: inspect-network --check runs CHECK from the cached result and names what is broken; --status runs STATUS where a plugin speaks CNI 1.1" {
+	local id want p
+	id=$(new_id)
+	nb run -d -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$id" </dev/null
+	run nb inspect-network --check "$id"
+	assert_success
+	[ "$(jq -c .checked <<<"$output")" = '["tnet"]' ]
+	# STATUS only where VERSION says 1.1.0; the others are named
+	want=
+	for p in bridge portmap firewall; do
+		echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION "$PLUGINS/$p" | jq -e '.supportedVersions | index("1.1.0")' >/dev/null ||
+			want+="${want:+,}\"$p\""
+	done
+	run nb inspect-network --status "$id"
+	assert_success
+	[ "$(jq -c '.status[0].withoutStatus' <<<"$output")" = "[$want]" ]
+	# the container's interface gone behind the plugins' back: CHECK says so, naming the plugin
+	nsenter --net="$ROOT/$id/netns" ip link del eth0
+	runq nb inspect-network --check "$id"
+	assert_failure
+	assert_output_contains "CNI network tnet"
+	assert_output_contains "plugin bridge, CHECK"
+	nb delete -f "$id"
+	assert_no_network_left "$id"
+}
+
+@test "network_cni: a second container joins the first's network namespace by its path (a pod) and reaches it on localhost" {
+	local a b
+	a=$(new_id) b=$(new_id)
+	nb run -d -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$a" </dev/null
+	nb exec -d "$a" sh -c 'echo same-pod | nc -l -p 7001'
+	local i
+	for i in $(seq 100); do nb exec "$a" netstat -ltn 2>/dev/null | grep -q ':7001 ' && break; sleep 0.05; done
+	jq_config '(.linux.namespaces[] | select(.type == "network")) .path = $p | .process.args = ["sh", "-c", "nc 127.0.0.1 7001 </dev/null"]' \
+		--arg p "$ROOT/$a/netns"
+	run nb run -b "$BUNDLE" "$b"
+	assert_success
+	[ "$output" = same-pod ]
+	# the pod's member made no network of its own
+	[ "$(ips_held)" -eq 1 ]
+	nb delete -f "$a"
+	assert_no_network_left "$a" "$b"
+}

@@ -72,8 +72,8 @@ Result<NetworkList> parse_network(std::string_view text, const std::string& file
   if (!version.is_string()) return conf_error(file, "no \"cniVersion\"");
   n.cni_version = std::string(version.as_string());
   if (!known_version(n.cni_version))
-    return conf_error(file, "cniVersion \"" + n.cni_version +
-                                "\" is not one berth speaks (0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)");
+    return conf_error(
+        file, "cniVersion \"" + n.cni_version + "\" is not one berth speaks (0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)");
   json::Value plugins = root.get("plugins");
   if (!plugins.present()) {
     n.plugins.push_back(BERTH_TRY(parse_plugin(root, file, "the network")));

@@ -77,8 +77,8 @@ std::string plugin_stdin(const NetworkList& net, const Plugin& p, const std::str
   return w.take();
 }
 
-Result<std::string> Plugins::invoke(const NetworkList& net, const Plugin& p, const char* command,
-                                    const Attachment& a, const std::string& stdin_conf) {
+Result<std::string> Plugins::invoke(const NetworkList& net, const Plugin& p, const char* command, const Attachment& a,
+                                    const std::string& stdin_conf) {
   std::string path = BERTH_TRY(find_plugin(a.bin_dirs, p.type, net));
   std::vector<std::string> env;
   for (const auto& e : environ_)
@@ -119,8 +119,8 @@ Status Plugins::del(const NetworkList& net, const Attachment& a, const std::stri
 
 Status Plugins::check(const NetworkList& net, const Attachment& a, const std::string& cached) {
   if (!version_at_least(net.cni_version, "0.4.0"))
-    return Error(Code::Unsupported, "CNI network " + net.name + ": CHECK needs cniVersion 0.4.0 or later, it has " +
-                                        net.cni_version);
+    return Error(Code::Unsupported,
+                 "CNI network " + net.name + ": CHECK needs cniVersion 0.4.0 or later, it has " + net.cni_version);
   if (net.disable_check) return {};
   if (cached.empty())
     return Error(Code::NotFound, "CNI network " + net.name + ": no cached ADD result to CHECK against");

@@ -52,7 +52,8 @@ TEST_CASE("cni: a bad configuration is refused naming the file and what is wrong
   CHECK(msg(R"({"cniVersion":"1.0.0","name":"n","plugins":[{"bridge":"b"}]})").find("plugins[0]") != std::string::npos);
 }
 
-TEST_CASE("cni: a plugin's stdin: its own object, the list's name and version, the capabilities it declares, prevResult") {
+TEST_CASE(
+    "cni: a plugin's stdin: its own object, the list's name and version, the capabilities it declares, prevResult") {
   auto n = cni::parse_network(kList, "f.conflist");
   REQUIRE(n.ok());
   std::string caps = R"({"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}],"ipRanges":[[]]})";
