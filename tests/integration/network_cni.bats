@@ -302,3 +302,36 @@ assert_no_network_left() {
 	nb delete -f "$a"
 	assert_no_network_left "$a" "$b"
 }
+
+@test "network_cni: run.berth.cni.etcFiles: /etc/hosts, /etc/resolv.conf and /etc/hostname from the ADD result" {
+	local id ip
+	id=$(new_id)
+	# the bridge plugin passes its configuration's dns on in its result
+	jq '.plugins[0].dns = {"nameservers": ["10.215.99.53"], "search": ["pod.test"], "options": ["ndots:2"]}' \
+		"$CONF/10-tnet.conflist" > "$CONF/x" && mv "$CONF/x" "$CONF/10-tnet.conflist"
+	jq_config '.annotations["run.berth.cni.etcFiles"] = "true" | .hostname = "web1"'
+	nb run -d -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$id" </dev/null
+	ip=$(nb inspect-network "$id" | jq -r '.networks[0].ips[0]')
+	ip=${ip%/*}
+	run nb exec "$id" cat /etc/hosts
+	assert_output_contains "127.0.0.1	localhost"
+	assert_output_contains "$ip	web1"
+	run nb exec "$id" cat /etc/resolv.conf
+	[ "$output" = $'nameserver 10.215.99.53\nsearch pod.test\noptions ndots:2' ]
+	run nb exec "$id" cat /etc/hostname
+	[ "$output" = web1 ]
+	# the rootfs's own files are untouched
+	local rootfs
+	rootfs=$(jq -r .root.path "$BUNDLE/config.json")
+	[[ $rootfs == /* ]] || rootfs=$BUNDLE/$rootfs
+	[ -d "$rootfs/etc" ]
+	! grep -qs web1 "$rootfs/etc/hosts" "$rootfs/etc/hostname"
+	nb delete -f "$id"
+	assert_no_network_left "$id"
+	# a value other than true/false is refused, naming the annotation
+	jq_config '.annotations["run.berth.cni.etcFiles"] = "yes"'
+	runq nb create -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	assert_output_contains "run.berth.cni.etcFiles"
+	[ -z "$(ls -A "$ROOT")" ]
+}

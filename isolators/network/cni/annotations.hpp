@@ -17,6 +17,12 @@ inline constexpr const char* kCapabilityArgsAnnotation = "run.berth.cni.capabili
 inline constexpr const char* kConfDirAnnotation = "run.berth.cni.confDir";
 inline constexpr const char* kBinDirAnnotation = "run.berth.cni.binDir";
 
+// "true": the container's /etc/hosts, /etc/resolv.conf and /etc/hostname are
+// files of its state directory, bind-mounted, written from the first
+// network's ADD result (its address, its DNS; the host's resolv.conf when the
+// result has no nameserver) and the config's hostname (else the id).
+inline constexpr const char* kEtcFilesAnnotation = "run.berth.cni.etcFiles";
+
 inline constexpr const char* kDefaultConfDir = "/etc/berth/cni/net.d";
 inline constexpr const char* kDefaultBinDir = "/usr/lib/cni";
 

@@ -29,6 +29,7 @@
 #include "isolators/network/cni/plugins.hpp"
 #include "isolators/network/cni/state.hpp"
 #include "isolators/registry.hpp"
+#include "libcontainer/isolator/mount_entry.hpp"
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
 #include "libcontainer/state/files.hpp"
@@ -99,7 +100,7 @@ class NetworkCni final : public Isolator {
   explicit NetworkCni(sys::Kernel& kernel) : kernel_(kernel) {}
   const char* name() const override { return cni::kSection; }
 
-  Status prepare(const ContainerContext& ctx, Fragment&) override {
+  Status prepare(const ContainerContext& ctx, Fragment& f) override {
     const auto& c = ctx.config;
     std::string where = path_of(cni::kNetworksAnnotation);
     if (!c.annotations.count(cni::kNetworksAnnotation)) return {};  // made by --isolation alone: nothing asked
@@ -121,6 +122,11 @@ class NetworkCni final : public Isolator {
       }
       nets_.push_back(std::move(*net));
     }
+    std::string etc = annotation(c, cni::kEtcFilesAnnotation);
+    if (!etc.empty() && etc != "true" && etc != "false")
+      return config_error(path_of(cni::kEtcFilesAnnotation), "is \"true\" or \"false\", not \"" + etc + "\"");
+    etc_files_ = etc == "true";
+    if (etc_files_) BERTH_CHECK(etc_mounts(ctx, f));
     return {};
   }
 
@@ -136,6 +142,11 @@ class NetworkCni final : public Isolator {
       BERTH_CHECK(kernel_.write_file(cni::conf_file(ctx.state_dir, ifname), nets_[i].text, 0600));
       a.networks.push_back({nets_[i].name, ifname});
     }
+    if (etc_files_) {
+      BERTH_CHECK(kernel_.make_dir(cni::etc_dir(ctx.state_dir), 0755));
+      for (const char* name : cni::kEtcFiles)
+        BERTH_CHECK(kernel_.write_file(cni::etc_dir(ctx.state_dir) + "/" + name, "", 0644));
+    }
     ctx.record->put(cni::kSection, cni::section_json(a));
     return ctx.record->save().context("journal the CNI attachments");
   }
@@ -149,6 +160,7 @@ class NetworkCni final : public Isolator {
       cni::Attachment a{ctx.id, netns, "eth" + std::to_string(i), bin_dirs_, caps_};
       std::string result = BERTH_TRY(plugins.add(nets_[i], a));
       BERTH_CHECK(kernel_.write_file(cni::result_file(ctx.state_dir, a.ifname), result, 0600));
+      if (i == 0 && etc_files_) BERTH_CHECK(write_etc_files(ctx, result));
     }
     return {};
   }
@@ -188,6 +200,43 @@ class NetworkCni final : public Isolator {
   }
 
  private:
+  // /etc/hosts, /etc/resolv.conf and /etc/hostname bound from STATE/cni/etc
+  // (made empty by provision, written by isolate before the init mounts
+  // anything): the isolator's own mounts, after the config's.
+  Status etc_mounts(const ContainerContext& ctx, Fragment& f) {
+    bool own_mntns = false;
+    for (const auto& ns : ctx.config.linux.namespaces)
+      if (ns.type == spec::NsType::Mount && ns.path.empty()) own_mntns = true;
+    if (!own_mntns)
+      return config_error(
+          path_of(cni::kEtcFilesAnnotation),
+          "the network's /etc files are bind mounts: they need a mount namespace of the container's own");
+    for (const char* name : cni::kEtcFiles) {
+      spec::Mount m;
+      m.destination = std::string("/etc/") + name;
+      m.type = "bind";
+      m.source = cni::etc_dir(ctx.state_dir) + "/" + name;
+      m.options = {"bind"};
+      Fragment::Mount out;
+      out.m = BERTH_TRY(mount_entry(m, -1, f.arena));
+      out.m.kind = child::MountKind::Bind;
+      out.m.source = f.arena.str(m.source);
+      out.m.source_is_dir = false;
+      f.mounts.push_back(std::move(out));
+    }
+    return {};
+  }
+
+  // Written in place: the init binds these very files.
+  Status write_etc_files(const ContainerContext& ctx, const std::string& result) {
+    std::string hostname = ctx.config.hostname.empty() ? ctx.id : ctx.config.hostname;
+    auto files = cni::etc_files(result, hostname, state::read_file("/etc/resolv.conf").value_or(""));
+    auto dir = BERTH_TRY(kernel_.open_path(cni::etc_dir(ctx.state_dir)));
+    BERTH_CHECK(kernel_.write_at(dir.get(), "hosts", files.hosts));
+    BERTH_CHECK(kernel_.write_at(dir.get(), "resolv.conf", files.resolv_conf));
+    return kernel_.write_at(dir.get(), "hostname", files.hostname);
+  }
+
   // A network namespace of its own: CNI attaches that one.
   static Status check_namespace(const spec::Config& c) {
     const auto& nss = c.linux.namespaces;
@@ -215,6 +264,7 @@ class NetworkCni final : public Isolator {
   std::vector<cni::NetworkList> nets_;
   std::vector<std::string> bin_dirs_;
   std::string caps_;
+  bool etc_files_ = false;
 };
 
 Need needs(const spec::Config& c) {

@@ -7,6 +7,38 @@
 
 namespace berth::cni {
 
+EtcFiles etc_files(const std::string& result, const std::string& hostname, const std::string& host_resolv) {
+  EtcFiles e;
+  e.hostname = hostname + "\n";
+  e.hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  auto doc = json::Document::parse(result);
+  json::Value r = doc ? doc->root() : json::Value();
+  json::Value ips = r.get("ips");
+  for (size_t i = 0; i < ips.size(); i++) {
+    std::string a(ips.at(i).get("address").as_string());
+    if (!a.empty()) e.hosts += a.substr(0, a.find('/')) + "\t" + hostname + "\n";
+  }
+  json::Value dns = r.get("dns");
+  json::Value servers = dns.get("nameservers"), search = dns.get("search"), options = dns.get("options");
+  if (servers.size() == 0) {
+    e.resolv_conf = host_resolv;
+    return e;
+  }
+  if (!dns.get("domain").as_string().empty())
+    e.resolv_conf += "domain " + std::string(dns.get("domain").as_string()) + "\n";
+  auto line = [&](const char* key, json::Value list) {
+    if (list.size() == 0) return;
+    e.resolv_conf += key;
+    for (size_t i = 0; i < list.size(); i++) e.resolv_conf += " " + std::string(list.at(i).as_string());
+    e.resolv_conf += "\n";
+  };
+  for (size_t i = 0; i < servers.size(); i++)
+    e.resolv_conf += "nameserver " + std::string(servers.at(i).as_string()) + "\n";
+  line("search", search);
+  line("options", options);
+  return e;
+}
+
 std::string section_json(const Attachments& a) {
   json::Writer w;
   w.begin_object().field("netns", a.netns).field_strings("binDirs", a.bin_dirs);

@@ -32,6 +32,17 @@ inline std::string result_file(const std::string& state_dir, const std::string& 
   return dir(state_dir) + "/" + ifname + ".result";
 }
 
+inline std::string etc_dir(const std::string& state_dir) { return dir(state_dir) + "/etc"; }
+inline constexpr const char* kEtcFiles[] = {"hosts", "resolv.conf", "hostname"};
+
+// The three files' text from an ADD result: hosts (localhost, and each of
+// the result's addresses as hostname), resolv.conf (the result's DNS, else
+// host_resolv as it is), hostname.
+struct EtcFiles {
+  std::string hosts, resolv_conf, hostname;
+};
+EtcFiles etc_files(const std::string& result, const std::string& hostname, const std::string& host_resolv);
+
 std::string section_json(const Attachments& a);
 // The record's section; nullopt when there is none (no network asked).
 std::optional<Attachments> read_section(const state::ContainerState& record);

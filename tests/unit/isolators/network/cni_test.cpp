@@ -4,6 +4,7 @@
 
 #include "isolators/network/cni/network.hpp"
 #include "isolators/network/cni/plugins.hpp"
+#include "isolators/network/cni/state.hpp"
 #include "libcontainer/json/tree.hpp"
 #include "tests/unit/temp_tree.hpp"
 
@@ -92,4 +93,17 @@ TEST_CASE("cni: a network is found by its name in the directory, in lexical orde
   CHECK(missing.error().message().find("other, same") != std::string::npos);
   CHECK_FALSE(cni::find_plugin({d.path()}, "../x", *n).ok());
   CHECK_FALSE(cni::find_plugin({d.path()}, "10-a.conf", *n).ok());  // not executable
+}
+
+TEST_CASE("cni: the /etc files from a result: every address under the hostname; the result's DNS, else the host's") {
+  std::string result = R"({"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24"},{"address":"fd00::5/64"}],
+    "dns":{"nameservers":["10.1.0.1"],"domain":"d.test","search":["a.test","b.test"],"options":["ndots:3"]}})";
+  auto e = cni::etc_files(result, "web", "nameserver 9.9.9.9\n");
+  CHECK(e.hostname == "web\n");
+  CHECK(e.hosts.find("127.0.0.1\tlocalhost\n") == 0);
+  CHECK(e.hosts.find("10.1.0.5\tweb\n") != std::string::npos);
+  CHECK(e.hosts.find("fd00::5\tweb\n") != std::string::npos);
+  CHECK(e.resolv_conf == "domain d.test\nnameserver 10.1.0.1\nsearch a.test b.test\noptions ndots:3\n");
+  auto bare = cni::etc_files(R"({"cniVersion":"1.0.0","ips":[]})", "h", "nameserver 9.9.9.9\n");
+  CHECK(bare.resolv_conf == "nameserver 9.9.9.9\n");
 }
