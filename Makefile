@@ -122,6 +122,7 @@ check: deps
 
 bench: all
 	bench/bench.sh
+	bench/cni.sh
 
 install: all
 	install -D -m 0755 bin/berth $(DESTDIR)$(PREFIX)/bin/berth
