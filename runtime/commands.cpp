@@ -15,6 +15,7 @@
 
 #include "isolators/linux/capabilities/caps.hpp"
 #include "isolators/linux/seccomp/compile.hpp"
+#include "isolators/network/cni/state.hpp"
 #include "isolators/registry.hpp"
 #include "libcontainer/json/writer.hpp"
 #include "libcontainer/launcher/process_attrs.hpp"
@@ -141,6 +142,8 @@ Result<int> cmd_state(const Globals& g, const std::string& id) {
   auto st = BERTH_TRY(store.read(id));
   if (auto rec = state::read_exit_record(store.dir(id))) st.limitations = rec->limitations;
   st.shim_gone = st.shim_pid > 0 && g.kernel->start_time(st.shim_pid) != st.shim_start_time;
+  // Its CNI networks: interfaces, addresses, ports (inspect-network has the results too).
+  if (cni::read_section(st)) st.shown.push_back({"network", cni::summary(store.dir(id), st)});
   print(state::oci_state_json(st, state::current_status(store, st), true) + "\n");
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "libcontainer/json/tree.hpp"
@@ -38,6 +39,9 @@ struct ContainerState {
   // Not stored: set by `state` when the shim the record names is gone (killed):
   // it adds "shimGone": true, as nothing will record the exit any more.
   bool shim_gone = false;
+  // Not recorded: members the CLI adds to the state document after the OCI
+  // ones, each a key and its JSON text (`state`: "network", from network/cni).
+  std::vector<std::pair<std::string, std::string>> shown;
   std::string id;
   pid_t pid = 0;
   uint64_t init_start_time = 0;  // /proc/PID/stat field 22: pids are reused

@@ -147,6 +147,7 @@ void write_oci_state(json::Writer& w, const ContainerState& s, RunState st) {
   if (s.limitations.count("oom") && st == RunState::Stopped) w.field_bool("oomKilled", true);
   if (st == RunState::Stopped) write_limitations(w, s.limitations);
   if (s.shim_gone) w.field_bool("shimGone", true);
+  for (const auto& [key, json] : s.shown) w.key(key).raw(json);
   w.end_object();
 }
 

@@ -103,6 +103,12 @@ assert_no_network_left() {
 	ipb=$(nb inspect-network "$b" | jq -r '.networks[0].ips[0]')
 	ipb=${ipb%/*}
 	[ "$ipa" != "$ipb" ]
+	# berth state shows the same, without the results
+	run nb state "$a"
+	assert_success
+	[ "$(jq -r '.network[0].ips[0]' <<<"$output")" = "$ipa/24" ]
+	[ "$(jq -r '.network[0].interface' <<<"$output")" = eth0 ]
+	[ "$(jq -r '.network[0] | has("result")' <<<"$output")" = false ]
 	# the container's own eth0 has the address the result names
 	run nb exec "$a" ip -o -4 addr show eth0
 	assert_output_contains "$ipa/24"

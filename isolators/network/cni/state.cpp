@@ -66,7 +66,9 @@ std::optional<Attachments> read_section(const state::ContainerState& record) {
   return a;
 }
 
-std::string report(const std::string& state_dir, const state::ContainerState& record) {
+namespace {
+
+std::string networks_json(const std::string& state_dir, const state::ContainerState& record, bool results) {
   json::Writer w;
   w.begin_array();
   auto a = read_section(record);
@@ -86,14 +88,24 @@ std::string report(const std::string& state_dir, const state::ContainerState& re
     }
     w.end_array();
     w.key("portMappings").raw(ports);
-    if (doc)
+    if (results && doc)
       w.key("result").raw(json::to_text(doc->root()));
-    else
+    else if (results)
       w.key("result").null();
     w.end_object();
   }
   w.end_array();
   return w.take();
+}
+
+}  // namespace
+
+std::string report(const std::string& state_dir, const state::ContainerState& record) {
+  return networks_json(state_dir, record, true);
+}
+
+std::string summary(const std::string& state_dir, const state::ContainerState& record) {
+  return networks_json(state_dir, record, false);
 }
 
 }  // namespace berth::cni

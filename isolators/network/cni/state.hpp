@@ -51,5 +51,7 @@ std::optional<Attachments> read_section(const state::ContainerState& record);
 // "portMappings": [...], "result": {...}}], from the cached results ("[]"
 // without networks).
 std::string report(const std::string& state_dir, const state::ContainerState& record);
+// The same without the results: what `berth state` shows.
+std::string summary(const std::string& state_dir, const state::ContainerState& record);
 
 }  // namespace berth::cni
