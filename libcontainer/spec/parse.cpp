@@ -135,30 +135,31 @@ Result<Resources> parse_resources(std::string_view json_text) {
   return r;
 }
 
-Result<Process> parse_process(std::string_view json_text) {
+namespace {
+
+// A document whose top level is an object, walked into a T by fill.
+template <typename T, typename Fill>
+Result<T> parse_object(std::string_view json_text, Fill fill) {
   auto doc = json::Document::parse(json_text);
   if (!doc) return std::move(doc).error();
   Value top = doc->root();
   if (!top.is_object())
     return config_error("", std::string("expected a JSON object at the top level, got ") + top.kind_name());
   Walker w;
-  Process p;
-  detail::parse_process(w, top, p);
+  T out;
+  fill(w, top, out);
   BERTH_CHECK(w.finish());
-  return p;
+  return out;
+}
+
+}  // namespace
+
+Result<Process> parse_process(std::string_view json_text) {
+  return parse_object<Process>(json_text, [](Walker& w, Value top, Process& p) { detail::parse_process(w, top, p); });
 }
 
 Result<Config> parse_config(std::string_view json_text) {
-  auto doc = json::Document::parse(json_text);
-  if (!doc) return std::move(doc).error();
-  Value top = doc->root();
-  if (!top.is_object())
-    return config_error("", std::string("expected a JSON object at the top level, got ") + top.kind_name());
-  Walker w;
-  Config c;
-  parse_top(w, top, c);
-  BERTH_CHECK(w.finish());
-  return c;
+  return parse_object<Config>(json_text, [](Walker& w, Value top, Config& c) { parse_top(w, top, c); });
 }
 
 Result<Config> load_config(const std::string& bundle_dir, std::string* text_out) {

@@ -82,6 +82,17 @@ teardown() {
 	return $rc
 }
 
+# kill_and_delete NAME -- SIGKILL the task, wait until it has stopped, delete it and its container
+kill_and_delete() {
+	run c task kill -s SIGKILL "$1"
+	assert_success
+	wait_task "$1" STOPPED
+	run c task delete "$1"
+	assert_success
+	run c containers delete "$1"
+	assert_success
+}
+
 # wait_task NAME STATUS -- until `ctr task ls` shows the task in STATUS (bounded)
 wait_task() {
 	local i
@@ -129,13 +140,7 @@ wait_task() {
 		run c task ps "$name"
 		assert_success
 		assert_output_contains "$pid"
-		run c task kill -s SIGKILL "$name"
-		assert_success
-		wait_task "$name" STOPPED
-		run c task delete "$name"
-		assert_success
-		run c containers delete "$name"
-		assert_success
+		kill_and_delete "$name"
 	done
 }
 
@@ -174,11 +179,6 @@ wait_task() {
 		echo "$rt: $output"
 		assert_failure
 		assert_output_contains "executable file not found"
-		run c task kill -s SIGKILL "$name"
-		wait_task "$name" STOPPED
-		run c task delete "$name"
-		assert_success
-		run c containers delete "$name"
-		assert_success
+		kill_and_delete "$name"
 	done
 }

@@ -264,6 +264,14 @@ new_container() {
 	echo "ctr $CID" >> "$IDS"
 }
 
+# end_pod -- StopPodSandbox and RemovePodSandbox of $POD, as the kubelet ends a pod
+end_pod() {
+	run cri stop-pod "$POD"
+	assert_success
+	run cri rm-pod "$POD"
+	assert_success
+}
+
 # field JQ -- a field of the last answer ($output)
 field() { jq -r "$1" <<<"$output"; }
 
@@ -431,10 +439,7 @@ wait_log() {
 		[ "$(field .exit_code)" = 137 ]
 		run cri rm "$CID"
 		assert_success
-		run cri stop-pod "$POD"
-		assert_success
-		run cri rm-pod "$POD"
-		assert_success
+		end_pod
 	done
 	same_for_both
 }
@@ -481,10 +486,7 @@ wait_log() {
 		assert_success
 		run cri rm "$CID"
 		assert_success
-		run cri stop-pod "$POD"
-		assert_success
-		run cri rm-pod "$POD"
-		assert_success
+		end_pod
 	done
 	same_for_both
 }
@@ -522,10 +524,7 @@ wait_log() {
 		assert_success
 		run cri rm "$c0"
 		assert_success
-		run cri stop-pod "$POD"
-		assert_success
-		run cri rm-pod "$POD"
-		assert_success
+		end_pod
 	done
 	same_for_both
 }
