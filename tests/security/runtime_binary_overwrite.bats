@@ -14,6 +14,23 @@
 load ../lib/common
 load helpers/security
 
+# racer_got_nothing ROOTFS -- stops the exe racer in ROOTFS (its /stop), then requires that it
+# opened no runtime binary for writing, reopened none, and did see processes come and go
+# (else it tested nothing)
+racer_got_nothing() {
+	local i summary seen
+	touch "$1/stop"
+	for i in $(seq 200); do grep -q '^seen=' "$BATS_TEST_TMPDIR/racer.out" && break; sleep 0.05; done
+	cat "$BATS_TEST_TMPDIR/racer.out" >&3 || true
+	summary=$(grep '^seen=' "$BATS_TEST_TMPDIR/racer.out")
+	[[ $summary == *" wr_ok=0 "* ]]
+	[[ $summary == *" reopen_ok=0" ]]
+	seen=${summary#seen=}
+	seen=${seen%% *}
+	[ "$seen" -gt 0 ]
+	assert_host_untouched
+}
+
 @test "runtime_binary_overwrite: args [/proc/self/exe] is refused and the binary is unchanged" {
 	sec_bundle /proc/self/exe
 	id=$(new_id)
@@ -123,16 +140,7 @@ use_binary_copy() {
 	done
 	[ "$refused" -eq 10 ]
 
-	touch "$A/rootfs/stop"
-	for i in $(seq 200); do grep -q '^seen=' "$BATS_TEST_TMPDIR/racer.out" && break; sleep 0.05; done
-	cat "$BATS_TEST_TMPDIR/racer.out" >&3 || true
-	summary=$(grep '^seen=' "$BATS_TEST_TMPDIR/racer.out")
-	[[ $summary == *" wr_ok=0 "* ]]
-	[[ $summary == *" reopen_ok=0" ]]
-	# The racer did see B's processes come and go (else it tested nothing).
-	seen=${summary#seen=}; seen=${seen%% *}
-	[ "$seen" -gt 0 ]
-	assert_host_untouched
+	racer_got_nothing "$A/rootfs"
 }
 
 @test "runtime_binary_overwrite: a container racing open(/proc/PID/exe, O_WRONLY) on every process exec'd into it gets nothing" {
@@ -157,15 +165,7 @@ use_binary_copy() {
 		assert_success
 	done
 	[ "$refused" -eq 15 ]
-	touch "$BUNDLE/rootfs/stop"
-	for i in $(seq 200); do grep -q '^seen=' "$BATS_TEST_TMPDIR/racer.out" && break; sleep 0.05; done
-	cat "$BATS_TEST_TMPDIR/racer.out" >&3 || true
-	summary=$(grep '^seen=' "$BATS_TEST_TMPDIR/racer.out")
-	[[ $summary == *" wr_ok=0 "* ]]
-	[[ $summary == *" reopen_ok=0" ]]
-	seen=${summary#seen=}; seen=${seen%% *}
-	[ "$seen" -gt 0 ]
-	assert_host_untouched
+	racer_got_nothing "$BUNDLE/rootfs"
 }
 
 @test "runtime_binary_overwrite: create, run and exec re-execute from the read-only view at the entry point, before the C library; other commands do not" {
