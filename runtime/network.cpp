@@ -101,7 +101,8 @@ Result<int> cmd_inspect_network(const Globals& g, const InspectNetworkFlags& f) 
     if (f.check) w.key("checked").begin_array();
     for (const auto& n : f.check ? a->networks : std::vector<cni::Attachments::Network>{}) {
       auto net = BERTH_TRY(cached_network(dir, n.ifname));
-      cni::Attachment at{f.id, a->netns, n.ifname, a->bin_dirs, a->capability_args};
+      cni::Attachment at{f.id,        a->netns,           n.ifname,
+                         a->bin_dirs, a->capability_args, cni::is_namespace_file(a->host_netns) ? a->host_netns : ""};
       BERTH_CHECK(plugins.check(net, at, state::read_file(cni::result_file(dir, n.ifname)).value_or("")));
       w.string(n.name);
     }

@@ -151,9 +151,10 @@ class Kernel {
   // Runs path (argv[0] included in argv, envp the whole environment) with
   // stdin_data on its stdin and collects its stdout and stderr until it
   // exits, at most timeout_s seconds: then it is killed (sys_errno ETIMEDOUT).
+  // netns not empty: it runs in the network namespace bound there.
   virtual Result<ProgramOutput> run_program(const std::string& path, const std::vector<std::string>& argv,
                                             const std::vector<std::string>& envp, std::string_view stdin_data,
-                                            int timeout_s) = 0;
+                                            int timeout_s, const std::string& netns = "") = 0;
   // Makes path an empty file and bind-mounts /proc/PID/ns/NS ("net") on it:
   // the namespace then lives as long as the mount, whatever pid does.
   virtual Status bind_namespace(pid_t pid, const char* ns, const std::string& path) = 0;

@@ -421,7 +421,12 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
 
 Result<ProgramOutput> LinuxKernel::run_program(const std::string& path, const std::vector<std::string>& argv,
                                                const std::vector<std::string>& envp, std::string_view stdin_data,
-                                               int timeout_s) {
+                                               int timeout_s, const std::string& netns) {
+  UniqueFd ns;
+  if (!netns.empty()) {
+    ns.reset(open(netns.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns) return sys_error(errno, "open the network namespace " + netns);
+  }
   // stdin a socket (send(MSG_NOSIGNAL) survives a program that never reads),
   // stdout and stderr pipes; ours all close-on-exec.
   int in[2], out[2], err[2];
@@ -439,6 +444,10 @@ Result<ProgramOutput> LinuxKernel::run_program(const std::string& path, const st
     // Dies with us: a plugin must not finish an ADD after a killed caller's
     // `delete --force` has undone it.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(127);
+    if (ns && setns(ns.get(), CLONE_NEWNET) < 0) {
+      dprintf(err_w.get(), "berth: enter the network namespace %s: %s\n", netns.c_str(), strerror(errno));
+      _exit(126);
+    }
     dup2(in_r.get(), 0);
     dup2(out_w.get(), 1);
     dup2(err_w.get(), 2);

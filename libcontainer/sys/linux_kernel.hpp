@@ -33,8 +33,8 @@ class LinuxKernel final : public Kernel {
   Result<UniqueFd> open_pidfd(pid_t pid, uint64_t start_time) override;
   Result<UniqueFd> open_child_pidfd(pid_t pid) override;
   Result<ProgramOutput> run_program(const std::string& path, const std::vector<std::string>& argv,
-                                    const std::vector<std::string>& envp, std::string_view stdin_data,
-                                    int timeout_s) override;
+                                    const std::vector<std::string>& envp, std::string_view stdin_data, int timeout_s,
+                                    const std::string& netns = "") override;
   Status bind_namespace(pid_t pid, const char* ns, const std::string& path) override;
   Status signal_pidfd(int pidfd, int sig) override;
   std::optional<int> reap_if_exited(pid_t pid) override;

@@ -341,3 +341,15 @@ assert_no_network_left() {
 	assert_output_contains "run.berth.cni.etcFiles"
 	[ -z "$(ls -A "$ROOT")" ]
 }
+
+@test "network_cni: a container made in one network namespace and deleted from another: DEL runs where ADD ran" {
+	local id host_nat
+	id=$(new_id)
+	host_nat=$(iptables -t nat -S 2>&1)
+	nb run -d -b "$BUNDLE" --network tnet -p 18081:80 --cni-conf-dir "$CONF" "$id" </dev/null
+	[ "$(nat_rules_naming "$id")" -gt 0 ]
+	# delete from this (the host's) namespace: the plugins still run in the create's
+	"$BERTH_BIN" --root "$ROOT" delete -f "$id"
+	assert_no_network_left "$id"
+	[ "$(iptables -t nat -S 2>&1)" = "$host_nat" ]
+}

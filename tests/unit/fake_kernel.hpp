@@ -268,7 +268,8 @@ class FakeKernel final : public sys::Kernel {
     return std::string("error unknown request");
   }
   Result<sys::ProgramOutput> run_program(const std::string& path, const std::vector<std::string>&,
-                                         const std::vector<std::string>&, std::string_view, int) override {
+                                         const std::vector<std::string>&, std::string_view, int,
+                                         const std::string&) override {
     if (auto e = step("run_program", path)) return *e;
     return sys::ProgramOutput{};
   }

@@ -147,8 +147,13 @@ class NetworkCni final : public Isolator {
       for (const char* name : cni::kEtcFiles)
         BERTH_CHECK(kernel_.write_file(cni::etc_dir(ctx.state_dir) + "/" + name, "", 0644));
     }
+    a.host_netns = host_netns(ctx.state_dir);
     ctx.record->put(cni::kSection, cni::section_json(a));
-    return ctx.record->save().context("journal the CNI attachments");
+    BERTH_CHECK(ctx.record->save().context("journal the CNI attachments"));
+    // Our own network namespace, where every plugin of this container runs,
+    // ADD now and DEL whoever deletes it from wherever: portmap's rules and
+    // the bridge's host side are that namespace's.
+    return kernel_.bind_namespace(getpid(), "net", a.host_netns);
   }
 
   Status isolate(const ContainerContext& ctx, Fragment&, pid_t init) override {
@@ -157,7 +162,7 @@ class NetworkCni final : public Isolator {
     BERTH_CHECK(kernel_.bind_namespace(init, "net", netns));
     cni::Plugins plugins(kernel_, environment());
     for (size_t i = 0; i < nets_.size(); i++) {
-      cni::Attachment a{ctx.id, netns, "eth" + std::to_string(i), bin_dirs_, caps_};
+      cni::Attachment a{ctx.id, netns, "eth" + std::to_string(i), bin_dirs_, caps_, host_netns(ctx.state_dir)};
       std::string result = BERTH_TRY(plugins.add(nets_[i], a));
       BERTH_CHECK(kernel_.write_file(cni::result_file(ctx.state_dir, a.ifname), result, 0600));
       if (i == 0 && etc_files_) BERTH_CHECK(write_etc_files(ctx, result));
@@ -169,6 +174,8 @@ class NetworkCni final : public Isolator {
     auto a = cni::read_section(record);
     if (!a) return {};
     cni::Plugins plugins(kernel_, environment());
+    // Where the ADDs ran, if the create got as far as binding it.
+    std::string host = cni::is_namespace_file(a->host_netns) ? a->host_netns : "";
     Error errs(Code::System, "CNI DEL");
     bool failed = false;
     for (auto n = a->networks.rbegin(); n != a->networks.rend(); ++n) {
@@ -176,7 +183,7 @@ class NetworkCni final : public Isolator {
       auto text = state::read_file(conf);
       if (!text) continue;  // never written, or its DEL is done: no ADD to undo
       auto net = cni::parse_network(*text, conf);
-      Status s = net ? plugins.del(*net, {record.id, a->netns, n->ifname, a->bin_dirs, a->capability_args},
+      Status s = net ? plugins.del(*net, {record.id, a->netns, n->ifname, a->bin_dirs, a->capability_args, host},
                                    state::read_file(res).value_or(""))
                      : Status(std::move(net).error());
       if (!s.ok()) {
@@ -190,16 +197,19 @@ class NetworkCni final : public Isolator {
     // The namespace goes whatever DEL said: its processes are gone, and with
     // it the container's ends of the veths. A DEL retried later runs
     // without it, as the specification allows.
-    if (access(a->netns.c_str(), F_OK) == 0) {
-      Status u = kernel_.unmount(a->netns, MNT_DETACH);
+    for (const std::string& f : {a->netns, a->host_netns}) {
+      if (f.empty() || access(f.c_str(), F_OK) != 0) continue;
+      Status u = kernel_.unmount(f, MNT_DETACH);
       if (!u.ok() && u.error().sys_errno() != EINVAL && u.error().sys_errno() != ENOENT) return u;
-      BERTH_CHECK(kernel_.remove_file(a->netns));
+      BERTH_CHECK(kernel_.remove_file(f));
     }
     if (failed) return errs;
     return kernel_.remove_tree(cni::dir(state_dir));
   }
 
  private:
+  static std::string host_netns(const std::string& state_dir) { return cni::dir(state_dir) + "/hostns"; }
+
   // /etc/hosts, /etc/resolv.conf and /etc/hostname bound from STATE/cni/etc
   // (made empty by provision, written by isolate before the init mounts
   // anything): the isolator's own mounts, after the config's.

@@ -89,7 +89,7 @@ Result<std::string> Plugins::invoke(const NetworkList& net, const Plugin& p, con
   env.push_back("CNI_IFNAME=" + a.ifname);
   env.push_back("CNI_ARGS=");
   env.push_back("CNI_PATH=" + joined(a.bin_dirs, ":"));
-  auto o = kernel_.run_program(path, {path}, env, stdin_conf, timeout_s_);
+  auto o = kernel_.run_program(path, {path}, env, stdin_conf, timeout_s_, a.host_netns);
   std::string where = "CNI network " + net.name + " (" + net.file + "), plugin " + p.type + ", " + command;
   if (!o) return std::move(o).error().context(where);
   if (o->status != 0) return Error(Code::System, where + ": " + failure_text(*o));

@@ -24,6 +24,9 @@ struct Attachment {
   // A JSON object of capability arguments ({"portMappings": [...], ...}):
   // each plugin gets those it declares, as runtimeConfig.
   std::string capability_args = "{}";
+  // The network namespace the plugins run in (the caller's at create,
+  // bound in the state directory): "" the current one.
+  std::string host_netns;
 };
 
 class Plugins {

@@ -1,6 +1,9 @@
 // What network/cni keeps of a container; see state.hpp.
 #include "isolators/network/cni/state.hpp"
 
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
 #include "libcontainer/state/files.hpp"
@@ -39,9 +42,14 @@ EtcFiles etc_files(const std::string& result, const std::string& hostname, const
   return e;
 }
 
+bool is_namespace_file(const std::string& path) {
+  struct statfs fs;
+  return !path.empty() && statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
+}
+
 std::string section_json(const Attachments& a) {
   json::Writer w;
-  w.begin_object().field("netns", a.netns).field_strings("binDirs", a.bin_dirs);
+  w.begin_object().field("netns", a.netns).field("hostNetns", a.host_netns).field_strings("binDirs", a.bin_dirs);
   w.key("capabilityArgs").raw(a.capability_args);
   w.key("networks").begin_array();
   for (const auto& n : a.networks) w.begin_object().field("name", n.name).field("ifname", n.ifname).end_object();
@@ -57,6 +65,7 @@ std::optional<Attachments> read_section(const state::ContainerState& record) {
   json::Value r = doc->root();
   Attachments a;
   a.netns = std::string(r.get("netns").as_string());
+  a.host_netns = std::string(r.get("hostNetns").as_string());
   json::Value bins = r.get("binDirs"), nets = r.get("networks"), caps = r.get("capabilityArgs");
   for (size_t i = 0; i < bins.size(); i++) a.bin_dirs.emplace_back(bins.at(i).as_string());
   if (caps.is_object()) a.capability_args = json::to_text(caps);

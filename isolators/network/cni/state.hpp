@@ -15,7 +15,8 @@ namespace berth::cni {
 inline constexpr const char* kSection = "network/cni";
 
 struct Attachments {
-  std::string netns;  // STATE/netns
+  std::string netns;       // STATE/netns
+  std::string host_netns;  // STATE/cni/hostns: the create's own, where every plugin runs
   std::vector<std::string> bin_dirs;
   std::string capability_args = "{}";  // a JSON object
   struct Network {
@@ -42,6 +43,9 @@ struct EtcFiles {
   std::string hosts, resolv_conf, hostname;
 };
 EtcFiles etc_files(const std::string& result, const std::string& hostname, const std::string& host_resolv);
+
+// path is a bound namespace (nsfs), not the empty file a cut-off bind leaves.
+bool is_namespace_file(const std::string& path);
 
 std::string section_json(const Attachments& a);
 // The record's section; nullopt when there is none (no network asked).
