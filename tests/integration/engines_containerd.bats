@@ -159,7 +159,7 @@ wait_task() {
 		echo "$rt: $output"
 		assert_success
 		[ "$output" = "1000 /tmp" ]
-		run script -qec "timeout -k 5 30 ctr -a $CTD/containerd.sock -n $CTD_NS task exec -t --exec-id e3 $name sh -c 'tty; exit 2'" /dev/null
+		run script -qec "timeout -k 5 30 ctr -a $CTD/containerd.sock -n $CTD_NS task exec -t --exec-id e3 $name sh -c 'tty; exit 2'" /dev/null </dev/null
 		echo "$rt: $output"
 		assert_status 2
 		assert_output_contains "/dev/pts/"

@@ -195,7 +195,7 @@ teardown() {
 		assert_success
 		run pm "$rt" top "$name" args
 		[ "$(grep -c 'sleep 1000' <<<"$output")" -eq 2 ]
-		run script -qec "stty cols 77 rows 22; $PM/podman $rt exec -it $name sh -c 'tty; stty size; exit 6'" /dev/null
+		run script -qec "stty cols 77 rows 22; $PM/podman $rt exec -it $name sh -c 'tty; stty size; exit 6'" /dev/null </dev/null
 		echo "$rt: $output"
 		assert_status 6
 		assert_output_contains "/dev/pts/"
