@@ -95,7 +95,7 @@ Result<int> cmd_inspect_network(const Globals& g, const InspectNetworkFlags& f) 
   if (a) w.field("netns", a->netns);
   w.key("networks").raw(cni::report(dir, st));
   if (a && (f.check || f.status)) {
-    cni::Plugins plugins(*g.kernel, environment());
+    cni::Plugins plugins(*g.kernel, environment(), a->plugin_timeout);
     // --check: each network's CHECK, with its cached result; the first
     // failure is the command's error, naming the network and the plugin.
     if (f.check) w.key("checked").begin_array();

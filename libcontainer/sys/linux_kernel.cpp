@@ -501,6 +501,20 @@ Result<ProgramOutput> LinuxKernel::run_program(const std::string& path, const st
     }
   }
   in_w.reset();
+  // A program that closed its stdout and stderr but lives on is bounded too.
+  UniqueFd pidfd(int(syscall(SYS_pidfd_open, pid, 0)));
+  if (pidfd && timeout_s > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{pidfd.get(), POLLIN, 0};
+    int r;
+    do r = poll(&p, 1, int(std::max<long long>(0, left.count())));
+    while (r < 0 && errno == EINTR);
+    if (r == 0) {
+      ::kill(pid, SIGKILL);
+      reap(pid);
+      return sys_error(ETIMEDOUT, path + " did not finish within " + std::to_string(timeout_s) + "s");
+    }
+  }
   pid_t w;
   do w = waitpid(pid, &o.status, 0);
   while (w < 0 && errno == EINTR);

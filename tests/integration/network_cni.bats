@@ -353,3 +353,31 @@ assert_no_network_left() {
 	assert_no_network_left "$id"
 	[ "$(iptables -t nat -S 2>&1)" = "$host_nat" ]
 }
+
+@test "network_cni: a plugin that hangs (its stdout closed, never exiting) is killed after run.berth.cni.pluginTimeout; create fails naming it and leaves nothing" {
+	local id bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	cat > "$bin/stuck" <<-'EOF2'
+		#!/bin/sh
+		if [ "$CNI_COMMAND" = ADD ]; then
+		  exec >&- 2>&-
+		  while :; do sleep 1; done
+		fi
+		cat >/dev/null
+		echo '{"cniVersion": "1.0.0"}'
+	EOF2
+	chmod +x "$bin/stuck"
+	write_conf tnet '{"type": "stuck"}'
+	jq_config '.annotations["run.berth.cni.pluginTimeout"] = "2"'
+	id=$(new_id)
+	runq nb create -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" --cni-bin-dir "$bin:$PLUGINS" "$id"
+	assert_failure
+	assert_output_contains "plugin stuck, ADD"
+	assert_output_contains "did not finish within 2s"
+	assert_no_network_left "$id"
+	[ -z "$(ls -A "$ROOT")" ]
+	jq_config '.annotations["run.berth.cni.pluginTimeout"] = "0"'
+	runq nb create -b "$BUNDLE" --network tnet --cni-conf-dir "$CONF" "$id"
+	assert_failure
+	assert_output_contains "run.berth.cni.pluginTimeout"
+}

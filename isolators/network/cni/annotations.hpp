@@ -23,6 +23,11 @@ inline constexpr const char* kBinDirAnnotation = "run.berth.cni.binDir";
 // result has no nameserver) and the config's hostname (else the id).
 inline constexpr const char* kEtcFilesAnnotation = "run.berth.cni.etcFiles";
 
+// Seconds a plugin may take for one command before it is killed (1 to 3600,
+// default 60).
+inline constexpr const char* kPluginTimeoutAnnotation = "run.berth.cni.pluginTimeout";
+inline constexpr int kDefaultPluginTimeout = 60;
+
 inline constexpr const char* kDefaultConfDir = "/etc/berth/cni/net.d";
 inline constexpr const char* kDefaultBinDir = "/usr/lib/cni";
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "isolators/network/cni/annotations.hpp"
@@ -110,6 +111,13 @@ class NetworkCni final : public Isolator {
     std::string bins = annotation(c, cni::kBinDirAnnotation);
     bin_dirs_ = split(bins.empty() ? cni::kDefaultBinDir : bins, ':');
     caps_ = BERTH_TRY(capability_args(c));
+    if (std::string t = annotation(c, cni::kPluginTimeoutAnnotation); !t.empty()) {
+      char* end = nullptr;
+      long v = strtol(t.c_str(), &end, 10);
+      if (*end || v < 1 || v > 3600)
+        return config_error(path_of(cni::kPluginTimeoutAnnotation), "is a number of seconds from 1 to 3600, not " + t);
+      timeout_ = int(v);
+    }
     std::set<std::string> seen;
     for (const auto& n : split(annotation(c, cni::kNetworksAnnotation), ',')) {
       if (n.empty()) return config_error(where, "an empty network name");
@@ -148,6 +156,7 @@ class NetworkCni final : public Isolator {
         BERTH_CHECK(kernel_.write_file(cni::etc_dir(ctx.state_dir) + "/" + name, "", 0644));
     }
     a.host_netns = host_netns(ctx.state_dir);
+    a.plugin_timeout = timeout_;
     ctx.record->put(cni::kSection, cni::section_json(a));
     BERTH_CHECK(ctx.record->save().context("journal the CNI attachments"));
     // Our own network namespace, where every plugin of this container runs,
@@ -160,7 +169,7 @@ class NetworkCni final : public Isolator {
     if (nets_.empty()) return {};
     std::string netns = ctx.state_dir + "/netns";
     BERTH_CHECK(kernel_.bind_namespace(init, "net", netns));
-    cni::Plugins plugins(kernel_, environment());
+    cni::Plugins plugins(kernel_, environment(), timeout_);
     for (size_t i = 0; i < nets_.size(); i++) {
       cni::Attachment a{ctx.id, netns, "eth" + std::to_string(i), bin_dirs_, caps_, host_netns(ctx.state_dir)};
       std::string result = BERTH_TRY(plugins.add(nets_[i], a));
@@ -173,7 +182,7 @@ class NetworkCni final : public Isolator {
   Status cleanup(const std::string& state_dir, const state::ContainerState& record) override {
     auto a = cni::read_section(record);
     if (!a) return {};
-    cni::Plugins plugins(kernel_, environment());
+    cni::Plugins plugins(kernel_, environment(), a->plugin_timeout);
     // Where the ADDs ran, if the create got as far as binding it.
     std::string host = cni::is_namespace_file(a->host_netns) ? a->host_netns : "";
     Error errs(Code::System, "CNI DEL");
@@ -275,6 +284,7 @@ class NetworkCni final : public Isolator {
   std::vector<std::string> bin_dirs_;
   std::string caps_;
   bool etc_files_ = false;
+  int timeout_ = cni::kDefaultPluginTimeout;
 };
 
 Need needs(const spec::Config& c) {

@@ -51,6 +51,7 @@ std::string section_json(const Attachments& a) {
   json::Writer w;
   w.begin_object().field("netns", a.netns).field("hostNetns", a.host_netns).field_strings("binDirs", a.bin_dirs);
   w.key("capabilityArgs").raw(a.capability_args);
+  w.field_int("pluginTimeout", a.plugin_timeout);
   w.key("networks").begin_array();
   for (const auto& n : a.networks) w.begin_object().field("name", n.name).field("ifname", n.ifname).end_object();
   w.end_array().end_object();
@@ -66,6 +67,8 @@ std::optional<Attachments> read_section(const state::ContainerState& record) {
   Attachments a;
   a.netns = std::string(r.get("netns").as_string());
   a.host_netns = std::string(r.get("hostNetns").as_string());
+  int64_t t = 0;
+  if (r.get("pluginTimeout").to_int64(t) && t > 0) a.plugin_timeout = int(t);
   json::Value bins = r.get("binDirs"), nets = r.get("networks"), caps = r.get("capabilityArgs");
   for (size_t i = 0; i < bins.size(); i++) a.bin_dirs.emplace_back(bins.at(i).as_string());
   if (caps.is_object()) a.capability_args = json::to_text(caps);

@@ -19,6 +19,7 @@ struct Attachments {
   std::string host_netns;  // STATE/cni/hostns: the create's own, where every plugin runs
   std::vector<std::string> bin_dirs;
   std::string capability_args = "{}";  // a JSON object
+  int plugin_timeout = 60;             // seconds
   struct Network {
     std::string name, ifname;
   };
