@@ -51,17 +51,6 @@ Status publish_entry(const std::string& spec, json::Writer& w) {
   return {};
 }
 
-std::vector<std::string> environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; e++) env.emplace_back(*e);
-  return env;
-}
-
-Result<cni::NetworkList> cached_network(const std::string& dir, const std::string& ifname) {
-  std::string conf = cni::conf_file(dir, ifname);
-  return cni::parse_network(BERTH_TRY(state::read_file(conf)), conf);
-}
-
 }  // namespace
 
 Status apply_network_flags(const CreateFlags& f, spec::Config& config) {
@@ -95,12 +84,12 @@ Result<int> cmd_inspect_network(const Globals& g, const InspectNetworkFlags& f) 
   if (a) w.field("netns", a->netns);
   w.key("networks").raw(cni::report(dir, st));
   if (a && (f.check || f.status)) {
-    cni::Plugins plugins(*g.kernel, environment(), a->plugin_timeout);
+    cni::Plugins plugins(*g.kernel, cni::process_environment(), a->plugin_timeout);
     // --check: each network's CHECK, with its cached result; the first
     // failure is the command's error, naming the network and the plugin.
     if (f.check) w.key("checked").begin_array();
     for (const auto& n : f.check ? a->networks : std::vector<cni::Attachments::Network>{}) {
-      auto net = BERTH_TRY(cached_network(dir, n.ifname));
+      auto net = BERTH_TRY(cni::cached_network(dir, n.ifname));
       cni::Attachment at{f.id,        a->netns,           n.ifname,
                          a->bin_dirs, a->capability_args, cni::is_namespace_file(a->host_netns) ? a->host_netns : ""};
       BERTH_CHECK(plugins.check(net, at, state::read_file(cni::result_file(dir, n.ifname)).value_or("")));
@@ -110,7 +99,7 @@ Result<int> cmd_inspect_network(const Globals& g, const InspectNetworkFlags& f) 
     // --status: STATUS of each plugin that speaks CNI 1.1; the others named.
     if (f.status) w.key("status").begin_array();
     for (const auto& n : f.status ? a->networks : std::vector<cni::Attachments::Network>{}) {
-      auto net = BERTH_TRY(cached_network(dir, n.ifname));
+      auto net = BERTH_TRY(cni::cached_network(dir, n.ifname));
       std::vector<std::string> skipped;
       BERTH_CHECK(plugins.status(net, a->bin_dirs, &skipped));
       w.begin_object().field("name", n.name).field_strings("withoutStatus", skipped).end_object();

@@ -36,8 +36,6 @@
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/state/record.hpp"
 
-extern char** environ;
-
 namespace berth::isolators {
 namespace {
 
@@ -169,7 +167,7 @@ class NetworkCni final : public Isolator {
     if (nets_.empty()) return {};
     std::string netns = ctx.state_dir + "/netns";
     BERTH_CHECK(kernel_.bind_namespace(init, "net", netns));
-    cni::Plugins plugins(kernel_, environment(), timeout_);
+    cni::Plugins plugins(kernel_, cni::process_environment(), timeout_);
     for (size_t i = 0; i < nets_.size(); i++) {
       cni::Attachment a{ctx.id, netns, "eth" + std::to_string(i), bin_dirs_, caps_, host_netns(ctx.state_dir)};
       std::string result = BERTH_TRY(plugins.add(nets_[i], a));
@@ -182,16 +180,15 @@ class NetworkCni final : public Isolator {
   Status cleanup(const std::string& state_dir, const state::ContainerState& record) override {
     auto a = cni::read_section(record);
     if (!a) return {};
-    cni::Plugins plugins(kernel_, environment(), a->plugin_timeout);
+    cni::Plugins plugins(kernel_, cni::process_environment(), a->plugin_timeout);
     // Where the ADDs ran, if the create got as far as binding it.
     std::string host = cni::is_namespace_file(a->host_netns) ? a->host_netns : "";
     Error errs(Code::System, "CNI DEL");
     bool failed = false;
     for (auto n = a->networks.rbegin(); n != a->networks.rend(); ++n) {
       std::string conf = cni::conf_file(state_dir, n->ifname), res = cni::result_file(state_dir, n->ifname);
-      auto text = state::read_file(conf);
-      if (!text) continue;  // never written, or its DEL is done: no ADD to undo
-      auto net = cni::parse_network(*text, conf);
+      if (access(conf.c_str(), F_OK) != 0) continue;  // never written, or its DEL is done: no ADD to undo
+      auto net = cni::cached_network(state_dir, n->ifname);
       Status s = net ? plugins.del(*net, {record.id, a->netns, n->ifname, a->bin_dirs, a->capability_args, host},
                                    state::read_file(res).value_or(""))
                      : Status(std::move(net).error());
@@ -271,12 +268,6 @@ class NetworkCni final : public Isolator {
     return config_error("/linux/namespaces", std::string(cni::kNetworksAnnotation) +
                                                  ": CNI networks need a network namespace of the container's own "
                                                  "(add {\"type\": \"network\"})");
-  }
-
-  static std::vector<std::string> environment() {
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; e++) env.emplace_back(*e);
-    return env;
   }
 
   sys::Kernel& kernel_;

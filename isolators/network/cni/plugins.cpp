@@ -2,10 +2,13 @@
 #include "isolators/network/cni/plugins.hpp"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 
+#include "isolators/network/cni/state.hpp"
 #include "libcontainer/json/tree.hpp"
+#include "libcontainer/state/files.hpp"
 #include "libcontainer/json/writer.hpp"
 
 namespace berth::cni {
@@ -44,6 +47,17 @@ std::string failure_text(const sys::ProgramOutput& o) {
 }
 
 }  // namespace
+
+std::vector<std::string> process_environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; e++) env.emplace_back(*e);
+  return env;
+}
+
+Result<NetworkList> cached_network(const std::string& state_dir, const std::string& ifname) {
+  std::string conf = conf_file(state_dir, ifname);
+  return parse_network(BERTH_TRY(state::read_file(conf)), conf);
+}
 
 std::string plugin_stdin(const NetworkList& net, const Plugin& p, const std::string& capability_args,
                          const std::string& prev_result) {

@@ -59,6 +59,13 @@ class Plugins {
   int timeout_s_;
 };
 
+// This process's environment, which plugins run with (CNI_* replaced).
+std::vector<std::string> process_environment();
+
+// The configuration cached for interface ifname in a container's state
+// directory (state.hpp), parsed.
+Result<NetworkList> cached_network(const std::string& state_dir, const std::string& ifname);
+
 // The object plugin p gets on stdin: its own, with the list's name and
 // cniVersion, runtimeConfig (the capability arguments it declares, if any)
 // and prevResult ("" none) set.
