@@ -159,7 +159,10 @@ wait_task() {
 		echo "$rt: $output"
 		assert_success
 		[ "$output" = "1000 /tmp" ]
-		run script -qec "timeout -k 5 30 ctr -a $CTD/containerd.sock -n $CTD_NS task exec -t --exec-id e3 $name sh -c 'tty; exit 2'" /dev/null </dev/null
+		# --foreground: timeout must not put ctr in a process group of its own, or where
+		# script's shell does not exec its last command (dash, CI's /bin/sh) ctr is in the
+		# background of its pty and its tcsetattr(raw) stops it with SIGTTOU.
+		run script -qec "timeout --foreground -k 5 30 ctr -a $CTD/containerd.sock -n $CTD_NS task exec -t --exec-id e3 $name sh -c 'tty; exit 2'" /dev/null </dev/null
 		echo "$rt: $output"
 		assert_status 2
 		assert_output_contains "/dev/pts/"
