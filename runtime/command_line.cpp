@@ -36,6 +36,12 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   c->add_option("-p,--publish", f.publish,
                 "map a host port to a container port, [HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp|sctp] "
                 "(the portmap plugin; needs --network)");
+  c->add_option("--ip", f.ips,
+                "ask the networks for this address (repeat for several; the ips capability argument, as "
+                "host-local's; needs --network)");
+  c->add_option("--mac-address", f.mac,
+                "give the container's interfaces this MAC address (the mac capability argument, as tuning's; "
+                "needs --network)");
   c->add_option("--cni-conf-dir", f.cni_conf_dir,
                 "where the CNI network configurations are (default /etc/berth/cni/net.d)");
   c->add_option("--cni-bin-dir", f.cni_bin_dir, "where the CNI plugins are, ':'-separated (default /usr/lib/cni)");

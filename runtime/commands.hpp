@@ -46,6 +46,9 @@ struct CreateFlags {
   // annotations (apply_network_flags).
   std::vector<std::string> networks, publish;
   std::string cni_conf_dir, cni_bin_dir;
+  // --ip, --mac-address: the ips and mac capability arguments.
+  std::vector<std::string> ips;
+  std::string mac;
 };
 
 struct LogsFlags {
@@ -92,8 +95,8 @@ Result<int> cmd_state(const Globals& g, const std::string& id);
 Result<int> cmd_wait(const Globals& g, const std::string& id);
 Result<int> cmd_exec(const Globals& g, const ExecFlags& f);
 Result<int> cmd_logs(const Globals& g, const LogsFlags& f);
-// --network, --publish, --cni-conf-dir, --cni-bin-dir as the config's
-// network/cni annotations; errors name the flag.
+// --network, --publish, --ip, --mac-address, --cni-conf-dir, --cni-bin-dir
+// as the config's network/cni annotations; errors name the flag.
 Status apply_network_flags(const CreateFlags& f, spec::Config& config);
 Result<int> cmd_inspect_network(const Globals& g, const InspectNetworkFlags& f);
 

@@ -1,7 +1,9 @@
-// The command line's side of network/cni: --network, --publish, --cni-conf-dir
-// and --cni-bin-dir become the config's run.berth.cni.* annotations (the one
-// way a container asks, whoever writes them), and `inspect-network` prints
-// what the isolator keeps of a container's networks.
+// The command line's side of network/cni: --network, --publish, --ip,
+// --mac-address, --cni-conf-dir and --cni-bin-dir become the config's
+// run.berth.cni.* annotations (the one way a container asks, whoever writes
+// them), and `inspect-network` prints what the isolator keeps of a
+// container's networks.
+#include <arpa/inet.h>
 #include <cctype>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include "isolators/network/cni/annotations.hpp"
 #include "isolators/network/cni/plugins.hpp"
 #include "isolators/network/cni/state.hpp"
+#include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
 #include "libcontainer/state/files.hpp"
 #include "runtime/commands.hpp"
@@ -51,6 +54,42 @@ Status publish_entry(const std::string& spec, json::Writer& w) {
   return {};
 }
 
+// --ip and --mac-address over the capabilityArgs annotation's own keys
+// (the flags win): the annotation's new text.
+Result<std::string> capability_flags(const CreateFlags& f, const std::string& annotation) {
+  json::Writer w;
+  w.begin_object();
+  if (!annotation.empty()) {
+    auto doc = json::Document::parse(annotation);
+    if (!doc || !doc->root().is_object())
+      return Error(Code::Config, std::string(cni::kCapabilityArgsAnnotation) + ": not a JSON object");
+    json::Value o = doc->root();
+    for (size_t i = 0; i < o.size(); i++) {
+      std::string_view k = o.key_at(i);
+      if ((k == "ips" && !f.ips.empty()) || (k == "mac" && !f.mac.empty())) continue;
+      w.key(k).raw(json::to_text(o.value_at(i)));
+    }
+  }
+  for (const auto& ip : f.ips) {
+    unsigned char buf[sizeof(in6_addr)];
+    std::string addr = ip.substr(0, ip.find('/'));
+    if (inet_pton(AF_INET, addr.c_str(), buf) != 1 && inet_pton(AF_INET6, addr.c_str(), buf) != 1)
+      return Error(Code::Config, "--ip " + ip + ": not an IPv4 or IPv6 address");
+  }
+  if (!f.ips.empty()) w.field_strings("ips", f.ips);
+  if (!f.mac.empty()) {
+    unsigned b[6];
+    char end;
+    if (f.mac.size() != 17 ||
+        sscanf(f.mac.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6)
+      return Error(Code::Config, "--mac-address " + f.mac + ": not a MAC address (xx:xx:xx:xx:xx:xx)");
+    if (b[0] & 1) return Error(Code::Config, "--mac-address " + f.mac + ": a multicast address, not an interface's");
+    w.field("mac", f.mac);
+  }
+  w.end_object();
+  return w.take();
+}
+
 }  // namespace
 
 Status apply_network_flags(const CreateFlags& f, spec::Config& config) {
@@ -68,6 +107,12 @@ Status apply_network_flags(const CreateFlags& f, spec::Config& config) {
     for (const auto& p : f.publish) BERTH_CHECK(publish_entry(p, w));
     w.end_array();
     a[cni::kPortMappingsAnnotation] = w.take();
+  }
+  if (!f.ips.empty() || !f.mac.empty()) {
+    if (!a.count(cni::kNetworksAnnotation))
+      return Error(Code::Config,
+                   std::string(f.ips.empty() ? "--mac-address" : "--ip") + " needs a network to ask it of (--network)");
+    a[cni::kCapabilityArgsAnnotation] = BERTH_TRY(capability_flags(f, a[cni::kCapabilityArgsAnnotation]));
   }
   if (!f.cni_conf_dir.empty()) a[cni::kConfDirAnnotation] = f.cni_conf_dir;
   if (!f.cni_bin_dir.empty()) a[cni::kBinDirAnnotation] = f.cni_bin_dir;

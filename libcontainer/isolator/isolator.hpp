@@ -36,7 +36,9 @@
 //   cleanup   delete, or create's undo: reverse order, idempotent, accepts
 //             a container it never saw or saw only partly provisioned,
 //             from the record alone (no recover first), which the caller
-//             has read (delete) or holds (create).
+//             has read (delete) or holds (create);
+//   abandon   delete --force after a failed cleanup: names what is left for
+//             good, or refuses (the default) and the container stays.
 // An isolator reads the config and its own fragment, never another
 // isolator's: what it must know of another concern (is there a new mount
 // namespace?) it learns from the config.
@@ -123,6 +125,13 @@ class Isolator {
   virtual Status usage(const std::string& /*state_dir*/, Usage& /*u*/) { return {}; }
   virtual Status enter(const EnterContext&, Fragment&) { return {}; }
   virtual Status cleanup(const std::string& /*state_dir*/, const state::ContainerState& /*record*/) { return {}; }
+  // `delete --force`, once cleanup has failed: what of this concern the
+  // host keeps for good if the container goes anyway, for the warning that
+  // says so; "" (the default) when it must not go, and its directory stays
+  // for another delete to finish the job. Only a concern whose undo belongs
+  // to programs outside berth (a CNI plugin whose DEL cannot succeed) says
+  // anything here: a cgroup or a mount of berth's own is never abandoned.
+  virtual std::string abandon(const std::string& /*state_dir*/, const state::ContainerState& /*record*/) { return ""; }
   // The same from the record in state_dir (none: an empty one).
   Status cleanup(const std::string& state_dir);
 };

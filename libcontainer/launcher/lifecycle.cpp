@@ -256,7 +256,16 @@ Status remove(const state::Store& store, const std::string& id, bool force, Isol
   bool failed = false;
   for (auto it = isolators.rbegin(); it != isolators.rend(); ++it) {
     Status s = (*it)->cleanup(dir, *st);
-    if (!s.ok()) errs.add_note(s.error().message()), failed = true;
+    if (s.ok()) continue;
+    // --force over an undo that is not berth's to finish (abandon()): the
+    // container goes, and the warning says what the host keeps.
+    if (std::string left = force ? (*it)->abandon(dir, *st) : ""; !left.empty()) {
+      if (warnings)
+        warnings->push_back(s.error().message() + "; container " + id + " deleted anyway (--force), leaving " + left);
+      continue;
+    }
+    errs.add_note(s.error().message());
+    failed = true;
   }
   // The directory holds the isolators' records of what is left (the
   // cgroups journal): kept, so that another delete can finish the job.

@@ -213,6 +213,12 @@ class NetworkCni final : public Isolator {
     return kernel_.remove_tree(cni::dir(state_dir));
   }
 
+  // A DEL that fails for good (a plugin gone, or broken) would keep the
+  // container forever: --force lets it go, and says what may be left.
+  std::string abandon(const std::string& state_dir, const state::ContainerState& record) override {
+    return cni::undeleted(state_dir, record);
+  }
+
  private:
   static std::string host_netns(const std::string& state_dir) { return cni::dir(state_dir) + "/hostns"; }
 

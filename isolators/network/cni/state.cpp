@@ -3,6 +3,7 @@
 
 #include <linux/magic.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "libcontainer/json/tree.hpp"
 #include "libcontainer/json/writer.hpp"
@@ -80,6 +81,21 @@ std::optional<Attachments> read_section(const state::ContainerState& record) {
 
 namespace {
 
+Result<json::Document> cached_result(const std::string& state_dir, const std::string& ifname) {
+  auto text = state::read_file(result_file(state_dir, ifname));
+  if (!text) return std::move(text).error();
+  return json::Document::parse(*text);
+}
+
+// The addresses of a cached ADD result (none without one).
+std::vector<std::string> addresses(Result<json::Document>& doc) {
+  std::vector<std::string> out;
+  if (!doc) return out;
+  json::Value ips = doc->root().get("ips");
+  for (size_t i = 0; i < ips.size(); i++) out.emplace_back(ips.at(i).get("address").as_string());
+  return out;
+}
+
 std::string networks_json(const std::string& state_dir, const state::ContainerState& record, bool results) {
   json::Writer w;
   w.begin_array();
@@ -91,14 +107,8 @@ std::string networks_json(const std::string& state_dir, const state::ContainerSt
   }
   for (const auto& n : a ? a->networks : std::vector<Attachments::Network>{}) {
     w.begin_object().field("name", n.name).field("interface", n.ifname);
-    auto text = state::read_file(result_file(state_dir, n.ifname));
-    auto doc = text ? json::Document::parse(*text) : Result<json::Document>(Error(Code::NotFound, ""));
-    w.key("ips").begin_array();
-    if (doc) {
-      json::Value ips = doc->root().get("ips");
-      for (size_t i = 0; i < ips.size(); i++) w.string(ips.at(i).get("address").as_string());
-    }
-    w.end_array();
+    auto doc = cached_result(state_dir, n.ifname);
+    w.field_strings("ips", addresses(doc));
     w.key("portMappings").raw(ports);
     if (results && doc)
       w.key("result").raw(json::to_text(doc->root()));
@@ -118,6 +128,22 @@ std::string report(const std::string& state_dir, const state::ContainerState& re
 
 std::string summary(const std::string& state_dir, const state::ContainerState& record) {
   return networks_json(state_dir, record, false);
+}
+
+std::string undeleted(const std::string& state_dir, const state::ContainerState& record) {
+  auto a = read_section(record);
+  std::string out;
+  for (const auto& n : a ? a->networks : std::vector<Attachments::Network>{}) {
+    if (access(conf_file(state_dir, n.ifname).c_str(), F_OK) != 0) continue;  // its DEL is done
+    out += std::string(out.empty() ? "" : ", ") + "network " + n.name + " (" + n.ifname;
+    auto doc = cached_result(state_dir, n.ifname);
+    for (const auto& ip : addresses(doc)) out += " " + ip;
+    out += ")";
+  }
+  if (out.empty()) return "";
+  return "what the CNI plugins made for " + out +
+         " to them and the host: addresses, host interfaces and rules "
+         "may still be held";
 }
 
 }  // namespace berth::cni

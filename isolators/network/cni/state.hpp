@@ -59,4 +59,9 @@ std::string report(const std::string& state_dir, const state::ContainerState& re
 // The same without the results: what `berth state` shows.
 std::string summary(const std::string& state_dir, const state::ContainerState& record);
 
+// The networks whose DEL has not succeeded (their files are still in
+// STATE/cni), with their addresses, as words for `delete --force`'s warning;
+// "" when every DEL is done.
+std::string undeleted(const std::string& state_dir, const state::ContainerState& record);
+
 }  // namespace berth::cni
