@@ -29,6 +29,11 @@ ISO_SRC  := $(shell find isolators -name '*.cpp' | sort)
 CLI_SRC  := $(shell find runtime -name '*.cpp' | sort)
 SHIM_SRC := $(shell find shim -name '*.cpp' | sort)
 UNIT_SRC := $(shell find tests/unit -name '*.cpp' | sort)
+# The image commands (berth-image): a dynamic program of its own, since it
+# links libcurl, libarchive and libcrypto; the backends' undo is also the
+# runtime's (a container made with --image removes its rootfs at delete).
+IMG_SRC  := $(shell find images -name '*.cpp' | sort)
+LDLIBS_IMG = -lcurl -larchive -lcrypto -lz -lzstd
 
 obj = $(patsubst %.cpp,$(BUILD)/%.o,$(1))
 LIB_OBJ  := $(call obj,$(LIB_SRC))
@@ -37,9 +42,12 @@ CLI_OBJ  := $(call obj,$(CLI_SRC))
 # The CLI without main(): the unit tests parse command lines with it.
 CLI_LIB_OBJ := $(filter-out $(BUILD)/runtime/main.o,$(CLI_OBJ))
 SHIM_OBJ := $(call obj,$(SHIM_SRC))
+IMG_OBJ  := $(call obj,$(IMG_SRC))
+IMG_LIB_OBJ := $(filter-out $(BUILD)/images/main.o,$(IMG_OBJ))
+RT_IMG_OBJ := $(BUILD)/images/undo.o
 UNIT_OBJ := $(call obj,$(UNIT_SRC))
 
-all: bin/berth bin/berth-shim bin/berth-runc
+all: bin/berth bin/berth-shim bin/berth-runc bin/berth-image
 
 $(BUILD)/runtime/early_start.o $(BUILD)/libcontainer/sys/exe_view.o: CXXFLAGS += $(FREESTANDING)
 
@@ -52,9 +60,13 @@ $(BUILD)/libcontainer.a: $(LIB_OBJ)
 $(BUILD)/isolators.a: $(ISO_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-bin/berth: $(CLI_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
+bin/berth: $(CLI_OBJ) $(RT_IMG_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
 	@mkdir -p bin
 	$(CXX) $(CXXFLAGS) -Wl,-e,berth_entry -o $@ $^ $(LDLIBS_STATIC)
+
+bin/berth-image: $(IMG_OBJ) $(BUILD)/libcontainer.a
+	@mkdir -p bin
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS_LIB) $(LDLIBS_IMG)
 
 # berth called by this name runs as runc does under a supervisor (conmon,
 # containerd's shim), which reaps the container's init itself: no berth-shim
@@ -75,8 +87,8 @@ bin/berth-shim: $(SHIM_OBJ)
 	@mkdir -p bin
 	$(CC) $(filter-out -std=c++20,$(CXXFLAGS)) $(if $(MUSL_SPECS),-specs $(MUSL_SPECS) -static) -o $@ $^
 
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(CLI_LIB_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
-	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS_LIB)
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(CLI_LIB_OBJ) $(IMG_LIB_OBJ) $(BUILD)/isolators.a $(BUILD)/libcontainer.a
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS_LIB) $(LDLIBS_IMG)
 
 # The unit tests under ASan + UBSan (any report fails the run); the child's
 # code is BERTH_CHILD, which opts out of both (it runs between clone and exec).
@@ -127,6 +139,7 @@ bench: all
 install: all
 	install -D -m 0755 bin/berth $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0755 bin/berth-shim $(DESTDIR)$(PREFIX)/bin/berth-shim
+	install -D -m 0755 bin/berth-image $(DESTDIR)$(PREFIX)/bin/berth-image
 	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runc
 	for m in man/*.8; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
 

@@ -19,15 +19,18 @@
 
 namespace berth::isolators {
 
-extern const Entry kCgroups, kNamespaces, kFilesystemLinux, kRlimits, kCapabilities, kSeccomp, kNetworkCni;
+extern const Entry kCgroups, kNamespaces, kFilesystemLinux, kRlimits, kCapabilities, kSeccomp, kNetworkCni,
+    kFilesystemImage;
 
 namespace {
 
-// cgroups first: its cleanup runs last, once everything else has let go.
+// filesystem/image first: its cleanup (the bundle's rootfs unmounted and
+// removed) runs last, once nothing of the container uses it. Then cgroups:
+// its cleanup runs once everything else has let go.
 // network/cni after namespaces: its isolate attaches the namespace the init
 // was born with; its cleanup (DEL) runs before the cgroups go.
-constexpr const Entry* kOrder[] = {&kCgroups, &kNamespaces,   &kNetworkCni, &kFilesystemLinux,
-                                   &kRlimits, &kCapabilities, &kSeccomp};
+constexpr const Entry* kOrder[] = {&kFilesystemImage, &kCgroups, &kNamespaces,   &kNetworkCni,
+                                   &kFilesystemLinux, &kRlimits, &kCapabilities, &kSeccomp};
 
 const Entry* find(std::string_view name) {
   for (const Entry* e : kOrder)

@@ -45,7 +45,14 @@ void add_create_flags(CLI::App* c, CreateFlags& f) {
   c->add_option("--cni-conf-dir", f.cni_conf_dir,
                 "where the CNI network configurations are (default /etc/berth/cni/net.d)");
   c->add_option("--cni-bin-dir", f.cni_bin_dir, "where the CNI plugins are, ':'-separated (default /usr/lib/cni)");
+  c->add_option("--image", f.image,
+                "make the bundle from this image (a stored name or id, or oci:, docker-archive:, docker:// to "
+                "pull first), in the image store; the command after the id replaces the image's Cmd");
+  c->add_option("--image-backend", f.image_backend, "overlay, copy, bind or auto (overlay where the kernel has it)");
+  c->add_flag("-t,--tty", f.tty, "with --image: the process gets a terminal");
   c->add_option("container-id", f.id, "the container's id")->required();
+  // After the id, the command of an --image container, options and all.
+  c->prefix_command();
 }
 
 std::string version_text() {
@@ -269,6 +276,16 @@ int parse(int argc, char** argv, Parsed& p, std::ostream& out, std::ostream& err
   for (const auto& c : kCommands)
     if ((!only || only == &c) && app.got_subcommand(c.name)) p.cmd = c.cmd;
   if (p.cmd == Cmd::Ps) p.ps_args = app.get_subcommand("ps")->remaining();
+  if (p.cmd == Cmd::Create || p.cmd == Cmd::Run) {
+    CreateFlags& f = p.cmd == Cmd::Create ? p.cf : p.rf;
+    f.command = app.get_subcommand(p.cmd == Cmd::Create ? "create" : "run")->remaining();
+    if (!f.command.empty() && f.image.empty()) {
+      err << "berth: " << (p.cmd == Cmd::Create ? "create" : "run") << ": unexpected argument \"" << f.command[0]
+          << "\" after the container id (a command there needs --image)\n"
+          << std::flush;
+      return 1;
+    }
+  }
   if (p.cmd == Cmd::Exec) {
     auto rest = app.get_subcommand("exec")->remaining();
     if (rest.empty()) {

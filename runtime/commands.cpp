@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 
+#include "images/backend.hpp"
 #include "isolators/linux/capabilities/caps.hpp"
 #include "isolators/linux/seccomp/compile.hpp"
 #include "isolators/network/cni/state.hpp"
@@ -41,15 +42,13 @@ isolators::Deps deps_of(const Globals& g) {
   return {*g.kernel, cgroup::host_layout, [&g](const std::string& m) { g.log->warn(m); }};
 }
 
-}  // namespace
-
-Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool shim,
-                                            IsolatorList* for_delete) {
+Result<launcher::Created> create_from_bundle(const Globals& g, const CreateFlags& f, const std::string& bundle,
+                                             bool keep_console, bool shim, IsolatorList* for_delete) {
   launcher::CreateOptions o;
-  auto config = BERTH_TRY(spec::load_config(f.bundle.empty() ? "." : f.bundle, &o.config_text));
+  auto config = BERTH_TRY(spec::load_config(bundle.empty() ? "." : bundle, &o.config_text));
   BERTH_CHECK(apply_network_flags(f, config));
   o.id = f.id;
-  o.bundle = f.bundle;
+  o.bundle = bundle;
   o.console_socket = f.console_socket;
   o.pid_file = f.pid_file;
   o.no_pivot = f.no_pivot;
@@ -78,6 +77,16 @@ Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags&
   auto isos = isolators::make(names, deps_of(g));
   if (for_delete) *for_delete = isolators::make(names, deps_of(g));
   return launcher::create(store, o, config, isos);
+}
+
+}  // namespace
+
+Result<launcher::Created> create_from_flags(const Globals& g, const CreateFlags& f, bool keep_console, bool shim,
+                                            IsolatorList* for_delete) {
+  std::string image_dir = BERTH_TRY(image_bundle(g, f));
+  auto made = create_from_bundle(g, f, image_dir.empty() ? f.bundle : image_dir, keep_console, shim, for_delete);
+  if (!made.ok() && !image_dir.empty()) (void)images::remove_bundle_of(image_dir, f.id);
+  return made;
 }
 
 IsolatorList isolators_of(const Globals& g, const std::string& id) {

@@ -46,6 +46,11 @@ struct CreateFlags {
   // annotations (apply_network_flags).
   std::vector<std::string> networks, publish;
   std::string cni_conf_dir, cni_bin_dir;
+  // --image: the bundle made from an image (runtime/image.cpp), its
+  // backend, a terminal, and the command after the id.
+  std::string image, image_backend;
+  bool tty = false;
+  std::vector<std::string> command;
   // --ip, --mac-address: the ips and mac capability arguments.
   std::vector<std::string> ips;
   std::string mac;
@@ -98,6 +103,13 @@ Result<int> cmd_logs(const Globals& g, const LogsFlags& f);
 // --network, --publish, --ip, --mac-address, --cni-conf-dir, --cni-bin-dir
 // as the config's network/cni annotations; errors name the flag.
 Status apply_network_flags(const CreateFlags& f, spec::Config& config);
+// --image: the container's bundle made by berth-image (STORE/containers/ID),
+// its path; "" without --image. The bundle goes with the container's delete
+// (isolators/filesystem/image.cpp), or at once if the create fails.
+Result<std::string> image_bundle(const Globals& g, const CreateFlags& f);
+// `berth image ...`: berth-image, beside berth, with berth's --root; returns
+// only if it cannot be run.
+int exec_image_command(int argc, char** argv);
 Result<int> cmd_inspect_network(const Globals& g, const InspectNetworkFlags& f);
 
 // "10M", "512k", "1048576" -> bytes (k, M, G: powers of 1024); Code::Config

@@ -8,6 +8,7 @@
 #include "libcontainer/sys/sealed_exe.hpp"
 #include "runtime/command_line.hpp"
 #include "runtime/command_word.hpp"
+#include "runtime/commands.hpp"
 
 using namespace berth;
 
@@ -64,6 +65,9 @@ void report_usage_error(int argc, char** argv, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
+  // `berth image ...` is berth-image's.
+  if (const char* word = cli::command_word(argc, argv); word && std::string_view(word) == "image")
+    return cli::exec_image_command(argc, argv);
   // Commands whose clone enters a container run from a read-only, noexec view
   // of the binary (libcontainer/sys/sealed_exe.hpp); this may re-execute main.
   Status sealed = cli::enters_container(argc, argv) ? sys::reexec_from_sealed_exe(argv, envp) : Status{};

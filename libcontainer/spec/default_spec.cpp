@@ -15,13 +15,19 @@ using json::Writer;
 
 const std::vector<std::string> kCaps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
 
-void write_process(Writer& w) {
+void write_process(Writer& w, const SpecOptions& o) {
   w.key("process").begin_object();
-  w.field_bool("terminal", true);
-  w.key("user").begin_object().field_uint("uid", 0).field_uint("gid", 0).end_object();
-  w.field_strings("args", {"sh"});
-  w.field_strings("env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"});
-  w.field("cwd", "/");
+  w.field_bool("terminal", o.terminal);
+  w.key("user").begin_object().field_uint("uid", o.uid).field_uint("gid", o.gid);
+  if (!o.additional_gids.empty()) {
+    w.key("additionalGids").begin_array();
+    for (uint32_t g : o.additional_gids) w.uint64(g);
+    w.end_array();
+  }
+  w.end_object();
+  w.field_strings("args", o.args);
+  w.field_strings("env", o.env);
+  w.field("cwd", o.cwd);
   w.key("capabilities").begin_object();
   for (const char* set : {"bounding", "effective", "permitted", "ambient"}) w.field_strings(set, kCaps);
   w.end_object();
@@ -39,7 +45,7 @@ void write_mount(Writer& w, const char* dst, const char* type, const char* src,
   w.end_object();
 }
 
-void write_mounts(Writer& w, bool rootless) {
+void write_mounts(Writer& w, bool rootless, const std::vector<SpecOptions::Mount>& extra) {
   w.key("mounts").begin_array();
   write_mount(w, "/proc", "proc", "proc", {});
   write_mount(w, "/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"});
@@ -56,6 +62,7 @@ void write_mounts(Writer& w, bool rootless) {
   else
     write_mount(w, "/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"});
   write_mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"});
+  for (const auto& m : extra) write_mount(w, m.destination.c_str(), m.type.c_str(), m.source.c_str(), m.options);
   w.end_array();
 }
 
@@ -92,17 +99,28 @@ void write_linux(Writer& w, bool rootless) {
 
 }  // namespace
 
-std::string default_spec_json(bool rootless) {
+std::string spec_json(const SpecOptions& o) {
   Writer w(Writer::Options{"\t", true});
   w.begin_object();
   w.field("ociVersion", "1.0.2-dev");
-  write_process(w);
-  w.key("root").begin_object().field("path", "rootfs").field_bool("readonly", true).end_object();
-  w.field("hostname", "runc");
-  write_mounts(w, rootless);
-  write_linux(w, rootless);
+  write_process(w, o);
+  w.key("root").begin_object().field("path", "rootfs").field_bool("readonly", o.readonly_root).end_object();
+  w.field("hostname", o.hostname);
+  write_mounts(w, o.rootless, o.extra_mounts);
+  if (!o.annotations.empty()) {
+    w.key("annotations").begin_object();
+    for (const auto& [k, v] : o.annotations) w.field(k, v);
+    w.end_object();
+  }
+  write_linux(w, o.rootless);
   w.end_object();
   return w.take();
+}
+
+std::string default_spec_json(bool rootless) {
+  SpecOptions o;
+  o.rootless = rootless;
+  return spec_json(o);
 }
 
 }  // namespace berth::spec

@@ -29,7 +29,6 @@
 #include "libcontainer/sys/userns.hpp"
 
 namespace berth::sys {
-namespace {
 
 Status remove_tree_at(int parent, const char* name) {
   int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -72,6 +71,8 @@ Status remove_tree_at(int parent, const char* name) {
     return sys_error(errno, std::string("rmdir ") + name);
   return {};
 }
+
+namespace {
 
 void kill_and_reap(pid_t pid) {
   ::kill(pid, SIGKILL);

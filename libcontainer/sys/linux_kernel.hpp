@@ -6,6 +6,11 @@
 
 namespace berth::sys {
 
+// Removes name (relative to the directory fd parent, or AT_FDCWD) and, if it
+// is a directory, everything below it; symlinks are removed, never
+// followed. A missing name is no error.
+Status remove_tree_at(int parent, const char* name);
+
 class LinuxKernel final : public Kernel {
  public:
   Status make_dir(const std::string& path, mode_t mode) override;

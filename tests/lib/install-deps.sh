@@ -16,6 +16,8 @@ PKGS=(
   podman conmon containerd                  # engines berth runs under (engines_*.bats)
   containernetworking-plugins iproute2 iptables   # engines_cri.bats, network_cni.bats: CNI plugins; ip; portmap/firewall rules
   python3-grpcio python3-protobuf protobuf-compiler   # engines_cri.bats: tests/cri/cri_client.py
+  libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev   # berth-image: registry client, tar, digests, gzip, zstd
+  docker-registry skopeo umoci curl openssl # images*.bats: a registry on loopback, the images it serves
   jq hyperfine bats strace                  # test and bench tools (strace: shim.bats)
   qemu-system-x86                           # tests/vm: a pure cgroup v2 guest (kernel fetched on first use)
 )
