@@ -212,12 +212,7 @@ Result<ImageRecord> pull_docker_archive(const Store& store, const std::string& s
       sizes[w->second] = archive_entry_size(e);
       auto in = BERTH_TRY(store.ingest(id, archive_entry_size(e)));
       if (!in) continue;
-      if (in->offset() > 0) {  // no resuming inside a tarball: from its start
-        in.reset();
-        (void)unlink((store.root() + "/ingest/" + id.algorithm + "-" + id.hex).c_str());
-        in = BERTH_TRY(store.ingest(id, archive_entry_size(e)));
-        if (!in) continue;
-      }
+      if (in->offset() > 0) BERTH_CHECK(in->restart());  // no resuming inside a tarball
       char buf[1 << 16];
       la_ssize_t r;
       while ((r = archive_read_data(a.get(), buf, sizeof buf)) > 0) BERTH_CHECK(in->write(buf, size_t(r)));

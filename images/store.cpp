@@ -66,6 +66,14 @@ Status Ingest::write(const void* data, size_t n) {
   return {};
 }
 
+Status Ingest::restart() {
+  if (ftruncate(fd_.get(), 0) != 0 || lseek(fd_.get(), 0, SEEK_SET) != 0)
+    return sys_error(errno, "truncate the partial blob " + want_.str());
+  hasher_.emplace(want_.algorithm);
+  size_ = 0;
+  return {};
+}
+
 Status Ingest::commit() {
   std::string partial = store_->root() + "/ingest/" + want_.algorithm + "-" + want_.hex;
   Digest got = hasher_->finish();
@@ -85,6 +93,9 @@ Status Ingest::commit() {
 }
 
 Status Store::init() const {
+  // its parents too (berth's --root may not exist yet, as runc's)
+  for (size_t at = root_.find('/', 1); at != std::string::npos; at = root_.find('/', at + 1))
+    BERTH_CHECK(make_dir(root_.substr(0, at)).context("image store " + root_));
   for (const std::string& d :
        {root_, root_ + "/blobs", root_ + "/blobs/sha256", root_ + "/blobs/sha512", root_ + "/ingest", root_ + "/layers",
         root_ + "/layers/sha256", root_ + "/layers/sha512", root_ + "/containers", root_ + "/refs"})
@@ -113,24 +124,14 @@ Result<std::optional<Ingest>> Store::ingest(const Digest& d, int64_t expected_si
     in.hasher_->update(buf, size_t(r));
     in.size_ += r;
   }
-  if (expected_size >= 0 && in.size_ > expected_size) {  // not a prefix of this blob: start again
-    if (ftruncate(in.fd_.get(), 0) != 0 || lseek(in.fd_.get(), 0, SEEK_SET) != 0)
-      return sys_error(errno, "truncate " + partial);
-    in.hasher_.emplace(d.algorithm);
-    in.size_ = 0;
-  }
+  if (expected_size >= 0 && in.size_ > expected_size) BERTH_CHECK(in.restart());  // not a prefix of this blob
   return std::optional<Ingest>(std::move(in));
 }
 
 Status Store::put_blob(const Digest& d, std::string_view data) const {
   auto in = BERTH_TRY(ingest(d, int64_t(data.size())));
   if (!in) return {};
-  if (in->offset() > 0) {  // a leftover of the same blob: start again, it is small
-    if (ftruncate(in->fd_.get(), 0) != 0 || lseek(in->fd_.get(), 0, SEEK_SET) != 0)
-      return sys_error(errno, "truncate a partial blob");
-    in->hasher_.emplace(d.algorithm);
-    in->size_ = 0;
-  }
+  if (in->offset() > 0) BERTH_CHECK(in->restart());  // a leftover of the same blob: it is small
   BERTH_CHECK(in->write(data.data(), data.size()));
   return in->commit();
 }

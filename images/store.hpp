@@ -58,6 +58,9 @@ class Ingest {
   // Bytes already there (a resumed download starts at this offset).
   int64_t offset() const { return size_; }
   Status write(const void* data, size_t n);
+  // Drops what was written: the next byte written is the blob's first (a
+  // server that ignored a Range request sends it all again).
+  Status restart();
   // Checks the digest (and the size, when known) and makes the blob visible;
   // a mismatch removes the partial file and is an error naming both digests.
   Status commit();
