@@ -135,6 +135,7 @@ check: deps
 bench: all
 	bench/bench.sh
 	bench/cni.sh
+	bench/images.sh
 
 install: all
 	install -D -m 0755 bin/berth $(DESTDIR)$(PREFIX)/bin/berth
