@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "images/path.hpp"
 #include "images/registry.hpp"
 #include "images/unpack.hpp"
 #include "libcontainer/json/tree.hpp"
@@ -122,21 +123,15 @@ Result<ArchivePtr> open_archive(const std::string& file) {
 // "a/b/../c" -> "a/c"; a name that leaves the archive is "".
 std::string clean(const std::string& path) {
   std::vector<std::string> parts;
-  for (size_t at = 0; at <= path.size();) {
-    size_t end = std::min(path.find('/', at), path.size());
-    std::string c = path.substr(at, end - at);
-    at = end + 1;
-    if (c.empty() || c == ".") continue;
-    if (c == "..") {
-      if (parts.empty()) return "";
+  for (auto& c : name_components(path)) {
+    if (c != "..")
+      parts.push_back(std::move(c));
+    else if (parts.empty())
+      return "";
+    else
       parts.pop_back();
-    } else {
-      parts.push_back(c);
-    }
   }
-  std::string s;
-  for (const auto& p : parts) s += (s.empty() ? "" : "/") + p;
-  return s;
+  return join_components(parts, parts.size());
 }
 
 Result<ImageRecord> pull_docker_archive(const Store& store, const std::string& spec, const PullOptions& o) {

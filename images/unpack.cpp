@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 
+#include "images/path.hpp"
 #include "libcontainer/rootfs/resolve.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
 
@@ -161,22 +162,10 @@ la_ssize_t read_cb(struct archive* a, void* client, const void** buf) {
 
 // An entry's name as components: "/" and "./" dropped; ".." refused.
 Result<std::vector<std::string>> components(const std::string& name) {
-  std::vector<std::string> out;
-  for (size_t at = 0; at <= name.size();) {
-    size_t end = std::min(name.find('/', at), name.size());
-    std::string c = name.substr(at, end - at);
-    at = end + 1;
-    if (c.empty() || c == ".") continue;
+  auto out = name_components(name);
+  for (const auto& c : out)
     if (c == "..") return Error(Code::Config, "a name with \"..\" in it, which would leave the layer");
-    out.push_back(std::move(c));
-  }
   return out;
-}
-
-std::string join(const std::vector<std::string>& parts, size_t n) {
-  std::string s;
-  for (size_t i = 0; i < n; i++) s += (i ? "/" : "") + parts[i];
-  return s;
 }
 
 class Unpacker {
@@ -224,7 +213,7 @@ class Unpacker {
         }
         UniqueFd d(openat(parent.get(), leaf.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!d) return sys_error(errno, "open the directory made");
-        dirs_.push_back({join(parts, parts.size()), archive_entry_mtime(e), archive_entry_mtime_nsec(e)});
+        dirs_.push_back({join_components(parts, parts.size()), archive_entry_mtime(e), archive_entry_mtime_nsec(e)});
         return attributes(d.get(), "", e, false);
       }
       case AE_IFREG: {
@@ -284,13 +273,13 @@ class Unpacker {
   // The entry's parent, inside the layer; what is missing made with the
   // attributes it has below (or 0755 root).
   Result<UniqueFd> parent_dir(const std::vector<std::string>& parts) {
-    std::string path = join(parts, parts.size() - 1);
+    std::string path = join_components(parts, parts.size() - 1);
     int fd = rootfs::open_in_root(root_, path.empty() ? "." : path.c_str(), O_PATH | O_DIRECTORY);
     if (fd >= 0) return UniqueFd(fd);
     if (fd != -ENOENT) return sys_error(-fd, "resolve its directory " + path);
     UniqueFd cur(rootfs::open_in_root(root_, ".", O_PATH | O_DIRECTORY));
     for (size_t i = 0; i + 1 < parts.size(); i++) {
-      std::string prefix = join(parts, i + 1);
+      std::string prefix = join_components(parts, i + 1);
       int next = rootfs::open_in_root(root_, prefix.c_str(), O_PATH | O_DIRECTORY);
       if (next == -ENOENT) {
         // resolved through the layer's own symlinks, the missing name may
@@ -329,7 +318,7 @@ class Unpacker {
   Status link(int parent, const std::string& leaf, const char* target) {
     auto parts = BERTH_TRY(components(target).context(std::string("its hard link target ") + target));
     if (parts.empty()) return Error(Code::Config, std::string("a hard link to the root (") + target + ")");
-    std::string path = join(parts, parts.size());
+    std::string path = join_components(parts, parts.size());
     int fd = rootfs::open_in_root(root_, path.c_str(), O_PATH | O_NOFOLLOW);
     if (fd < 0)
       return Error(Code::Config, std::string("a hard link to ") + target + ", which is not in the layer before it");

@@ -7,6 +7,7 @@
 # plain HTTP only with --insecure (a second registry, basic auth).
 
 load ../lib/common
+load ../lib/images/store
 load ../lib/images/registry
 
 setup_file() {
@@ -37,13 +38,6 @@ teardown() { common_teardown; }
 # credentials from $REGISTRY_AUTH_FILE, as podman and skopeo read it
 pull() { "$BERTH_BIN" --root "$ROOT" image pull --cert-dir "$REGISTRY_CERT_DIR" "$@"; }
 bi() { "$BERTH_BIN" --root "$ROOT" image "$@"; }
-
-assert_store_verifies() {
-	local f
-	for f in "$STORE"/blobs/sha256/*; do
-		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || { echo "blob $f is corrupt" >&2; return 1; }
-	done
-}
 
 @test "images_registry: pull by tag and by digest over TLS with a token; schema 2, zstd and an index" {
 	run pull -q "docker://$REGISTRY/multi:latest"
