@@ -279,9 +279,12 @@ int parse(int argc, char** argv, Parsed& p, std::ostream& out, std::ostream& err
   if (p.cmd == Cmd::Create || p.cmd == Cmd::Run) {
     CreateFlags& f = p.cmd == Cmd::Create ? p.cf : p.rf;
     f.command = app.get_subcommand(p.cmd == Cmd::Create ? "create" : "run")->remaining();
-    if (!f.command.empty() && f.image.empty()) {
-      err << "berth: " << (p.cmd == Cmd::Create ? "create" : "run") << ": unexpected argument \"" << f.command[0]
-          << "\" after the container id (a command there needs --image)\n"
+    // What prefix_command let through: before the id, an unknown flag; after
+    // it without --image, an extra argument. Refused as CLI11 refuses them.
+    if (!f.command.empty() && (f.id.empty() || f.image.empty())) {
+      err << "The following argument was not expected: " << f.command[0]
+          << (f.id.empty() ? "" : " (a command after the container id needs --image)")
+          << "\nRun with --help for more information.\n"
           << std::flush;
       return 1;
     }

@@ -244,7 +244,7 @@ tree_of() {
 	assert_output_contains "--image and --bundle"
 	runq "$BERTH_BIN" --root "$ROOT" run "$id" sh
 	assert_failure
-	assert_output_contains "a command there needs --image"
+	assert_output_contains "a command after the container id needs --image"
 	runq "$BERTH_BIN" --root "$ROOT" run --image base --image-backend zfs "$id"
 	assert_failure
 	assert_output_contains "backend zfs"

@@ -23,8 +23,8 @@ using Names = std::vector<std::string>;
 
 namespace {
 
-const Names kAll = {"cgroups",       "namespaces",         "network/cni",  "filesystem/linux",
-                    "linux/rlimits", "linux/capabilities", "linux/seccomp"};
+const Names kAll = {"filesystem/image", "cgroups",       "namespaces",         "network/cni",
+                    "filesystem/linux", "linux/rlimits", "linux/capabilities", "linux/seccomp"};
 
 // A config with a mount namespace and nothing else asked, plus extra
 // top-level members.
@@ -69,8 +69,8 @@ TEST_CASE("registry: a config makes the isolators it needs, in the table's order
   auto none = spec::parse_config(R"({"ociVersion":"1.2.0","root":{"path":"/"},"process":{"args":["sh"],"cwd":"/"}})");
   REQUIRE(none.ok());
   CHECK(chosen(*none) == Names{"cgroups", "filesystem/linux", "linux/capabilities"});
-  auto everything =
-      config(R"("annotations":{"run.berth.cni.networks":"n"})", R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})");
+  auto everything = config(R"("annotations":{"run.berth.cni.networks":"n","run.berth.image.name":"i"})",
+                           R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})");
   everything.process->rlimits.push_back({"RLIMIT_NOFILE", RLIMIT_NOFILE, 10, 10});
   CHECK(chosen(everything) == kAll);
 }
@@ -200,8 +200,8 @@ TEST_CASE("registry: prepare of every isolator has no side effect, over a config
   root.write("bin/bridge", "#!/bin/sh\n");
   std::filesystem::permissions(root.at("bin/bridge"), std::filesystem::perms::owner_all);
   std::string text = kEverything;
-  text.insert(1, R"("annotations":{"run.berth.cni.networks":"n","run.berth.cni.confDir":")" + root.at("net.d") +
-                     R"(","run.berth.cni.binDir":")" + root.at("bin") + R"("},)");
+  text.insert(1, R"("annotations":{"run.berth.image.name":"i","run.berth.cni.networks":"n","run.berth.cni.confDir":")" +
+                     root.at("net.d") + R"(","run.berth.cni.binDir":")" + root.at("bin") + R"("},)");
   auto c = spec::parse_config(text);
   REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message()));
   REQUIRE(chosen(*c) == kAll);
@@ -221,11 +221,12 @@ TEST_CASE("registry: prepare of every isolator has no side effect, over a config
   CHECK(snapshot(root.path()) == tree);  // no seccomp cache written, no state
   CHECK(snapshot(cgroups.tree.path()) == cg_tree);
   // What they asked for is all there, as data.
-  CHECK(fragments[0].mounts.size() == 1);  // the cgroups isolator's: the tmpfs (the fake tree has no /sys/fs/cgroup)
-  CHECK(fragments[1].namespaces.size() == 8);
-  CHECK(fragments[3].mounts.size() == 2);
-  CHECK(fragments[3].mounts[1].uid_map.size() == 1);
-  CHECK(fragments[6].seccomp);
+  CHECK(fragments[0].mounts.empty());      // filesystem/image: its bundle was made before create
+  CHECK(fragments[1].mounts.size() == 1);  // the cgroups isolator's: the tmpfs (the fake tree has no /sys/fs/cgroup)
+  CHECK(fragments[2].namespaces.size() == 8);
+  CHECK(fragments[4].mounts.size() == 2);
+  CHECK(fragments[4].mounts[1].uid_map.size() == 1);
+  CHECK(fragments[7].seccomp);
 }
 
 TEST_CASE("registry: a change that needs an isolator the container was made without is refused, naming both") {

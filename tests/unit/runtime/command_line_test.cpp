@@ -215,6 +215,19 @@ TEST_CASE("command line: an unknown flag or an extra argument is refused, naming
   }
 }
 
+TEST_CASE("command line: run --image takes the command after the id, options and all; without --image it is refused") {
+  Outcome o = parse({"run", "-d", "--image", "busybox", "--image-backend", "copy", "c1", "sh", "-c", "echo -n hi"});
+  REQUIRE(o.code == -1);
+  CHECK(o.p.rf.id == "c1");
+  CHECK(o.p.rf.image == "busybox");
+  CHECK(o.p.rf.image_backend == "copy");
+  CHECK(o.p.rf.detach);
+  CHECK(o.p.rf.command == std::vector<std::string>{"sh", "-c", "echo -n hi"});
+  Outcome bare = parse({"create", "c1", "sh"});
+  CHECK(bare.code == 1);
+  CHECK(mentions(bare.err, "not expected: sh (a command after the container id needs --image)"));
+}
+
 TEST_CASE("command line: kill takes an optional signal (default SIGTERM) and -a/--all") {
   Outcome d = parse({"kill", "c1"});
   REQUIRE(d.code == -1);
