@@ -66,6 +66,12 @@ bi() { "$BERTH_BIN" --root "$ROOT" image "$@"; }
 		[ "$output" = "arm $TINY_ARM64_MANIFEST" ]
 	fi
 	assert_store_verifies
+	# a progress bar on a terminal (script(1) gives it one)
+	rm -rf "$STORE"
+	run script -qec "$BERTH_BIN --root $ROOT image pull --cert-dir $REGISTRY_CERT_DIR docker://$REGISTRY/multi:latest" /dev/null </dev/null
+	assert_success
+	assert_output_contains "Copying blobs [========================="
+	assert_output_contains "100%"
 	# JSON progress when stderr is no terminal: a line per blob
 	rm -rf "$STORE"
 	pull "docker://$REGISTRY/multi:latest" 2>"$BATS_TEST_TMPDIR/progress" >/dev/null
