@@ -17,6 +17,7 @@
 #include "libcontainer/rootfs/resolve.hpp"
 #include "libcontainer/spec/default_spec.hpp"
 #include "libcontainer/state/files.hpp"
+#include "libcontainer/text/split.hpp"
 
 namespace berth::images {
 namespace {
@@ -27,16 +28,6 @@ std::string image_file(int root, const char* path) {
   if (fd < 0) return "";
   UniqueFd f(fd);
   return state::read_all(f.get()).value_or("");
-}
-
-std::vector<std::string> fields(const std::string& line) {
-  std::vector<std::string> out;
-  for (size_t at = 0; at <= line.size();) {
-    size_t end = std::min(line.find(':', at), line.size());
-    out.push_back(line.substr(at, end - at));
-    at = end + 1;
-  }
-  return out;
 }
 
 bool number(const std::string& s, uint32_t& out) {
@@ -62,7 +53,7 @@ Status resolve_user(int root, const std::string& user, spec::SpecOptions& o) {
   bool found = false;
   for (size_t at = 0; at < passwd.size();) {
     size_t end = std::min(passwd.find('\n', at), passwd.size());
-    auto f = fields(passwd.substr(at, end - at));
+    auto f = text::split(std::string_view(passwd).substr(at, end - at), ':');
     at = end + 1;
     uint32_t uid, gid;
     if (f.size() < 4 || !number(f[2], uid) || !number(f[3], gid)) continue;
@@ -77,21 +68,14 @@ Status resolve_user(int root, const std::string& user, spec::SpecOptions& o) {
   bool group_found = false;
   for (size_t at = 0; at < group.size();) {
     size_t end = std::min(group.find('\n', at), group.size());
-    auto f = fields(group.substr(at, end - at));
+    auto f = text::split(std::string_view(group).substr(at, end - at), ':');
     at = end + 1;
     uint32_t gid;
     if (f.size() < 4 || !number(f[2], gid)) continue;
     if (!g.empty() && (f[0] == g || f[2] == g)) o.gid = gid, group_found = true;
-    if (!name.empty() && g.empty()) {
-      for (const auto& m : std::vector<std::string>{f[3]}) {
-        size_t p = 0;
-        while (p <= m.size()) {
-          size_t e = std::min(m.find(',', p), m.size());
-          if (m.substr(p, e - p) == name && gid != o.gid) o.additional_gids.push_back(gid);
-          p = e + 1;
-        }
-      }
-    }
+    if (!name.empty() && g.empty())
+      for (const auto& member : text::split(f[3], ','))
+        if (member == name && gid != o.gid) o.additional_gids.push_back(gid);
   }
   if (!g.empty() && !group_found && !number(g, o.gid))
     return Error(Code::Config, "the image's user " + user + ": no group " + g + " in its /etc/group");

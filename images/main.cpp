@@ -20,6 +20,7 @@
 #include "libcontainer/json/writer.hpp"
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/sys/linux_kernel.hpp"
+#include "libcontainer/text/split.hpp"
 
 using namespace berth;
 using namespace berth::images;
@@ -32,12 +33,7 @@ void print(const std::string& s) { fwrite(s.data(), 1, s.size(), stdout); }
 
 Result<Platform> parse_platform(const std::string& s) {
   Platform p;
-  std::vector<std::string> parts;
-  for (size_t at = 0; at <= s.size();) {
-    size_t end = std::min(s.find('/', at), s.size());
-    parts.push_back(s.substr(at, end - at));
-    at = end + 1;
-  }
+  auto parts = text::split(s, '/');
   if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
     return Error(Code::Config, "--platform " + s + ": OS/ARCH[/VARIANT]");
   p.os = parts[0], p.architecture = parts[1];

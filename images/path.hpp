@@ -7,16 +7,14 @@
 #include <string_view>
 #include <vector>
 
+#include "libcontainer/text/split.hpp"
+
 namespace berth::images {
 
 inline std::vector<std::string> name_components(std::string_view name) {
   std::vector<std::string> out;
-  for (size_t at = 0; at <= name.size();) {
-    size_t end = std::min(name.find('/', at), name.size());
-    std::string_view c = name.substr(at, end - at);
-    at = end + 1;
-    if (!c.empty() && c != ".") out.emplace_back(c);
-  }
+  for (auto& c : text::split(name, '/'))
+    if (!c.empty() && c != ".") out.push_back(std::move(c));
   return out;
 }
 

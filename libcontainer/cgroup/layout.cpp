@@ -8,20 +8,12 @@
 
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/sys/mountinfo.hpp"
+#include "libcontainer/text/split.hpp"
 
 namespace berth::cgroup {
 namespace {
 
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(sep, start);
-    out.emplace_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
+using text::split;
 
 // Lexically clean an absolute path: "/a/./b/../c//" -> "/a/c"; ".." stops at "/".
 std::string clean(const std::string& path) {

@@ -35,6 +35,7 @@
 #include "libcontainer/json/writer.hpp"
 #include "libcontainer/state/files.hpp"
 #include "libcontainer/state/record.hpp"
+#include "libcontainer/text/split.hpp"
 
 namespace berth::isolators {
 namespace {
@@ -46,15 +47,7 @@ std::string annotation(const spec::Config& c, const char* key) {
 
 std::string path_of(const char* key) { return std::string("/annotations/") + key; }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  for (size_t at = 0; at <= s.size();) {
-    size_t end = std::min(s.find(sep, at), s.size());
-    out.push_back(s.substr(at, end - at));
-    at = end + 1;
-  }
-  return out;
-}
+using text::split;
 
 // The capability arguments: portMappings from its own annotation, the rest
 // from the capabilityArgs object; one JSON object.
