@@ -184,7 +184,8 @@ Result<int> run(int argc, char** argv) {
   app.add_subcommand("gc", "remove what no image or container uses");
 
   auto* bundle = app.add_subcommand("bundle", "make an OCI bundle (rootfs + config.json) from an image");
-  bundle->add_option("image", ref, "its name or id")->required();
+  bundle->add_option("image", ref, "its name or id, or a reference to pull first (oci:, docker-archive:, docker://)")
+      ->required();
   bundle->add_option("dir", dir, "the bundle directory (must not exist)")->required();
   bundle->add_option("command", args, "the command (replaces the image's Cmd)");
   bundle->add_option("--backend", backend, "overlay, copy, bind or auto (overlay where the kernel has it)");
@@ -226,7 +227,11 @@ Result<int> run(int argc, char** argv) {
     if (bundle->count("--entrypoint")) bo.entrypoint = entrypoint, bo.entrypoint_set = true;
     BERTH_CHECK(store.init());
     auto gc = BERTH_TRY(store.gc_lock(false));
-    auto r = BERTH_TRY(store.find(ref));
+    // A reference with its transport is pulled first (quietly: run --image
+    // shows only an error), a name is looked up.
+    PullOptions quiet;
+    quiet.quiet = true;
+    auto r = has_transport(ref) ? BERTH_TRY(images::pull(store, ref, quiet)) : BERTH_TRY(store.find(ref));
     BERTH_CHECK(make_bundle(store, r, dir, bo));
     return 0;
   }

@@ -271,6 +271,10 @@ Result<ImageRecord> finish_pull(const Store& store, const std::string& name, con
   return r;
 }
 
+bool has_transport(const std::string& r) {
+  return r.rfind("oci:", 0) == 0 || r.rfind("docker-archive:", 0) == 0 || r.rfind("docker://", 0) == 0;
+}
+
 Result<ImageRecord> pull(const Store& store, const std::string& reference, const PullOptions& o) {
   BERTH_CHECK(store.init());
   if (reference.rfind("oci:", 0) == 0) return pull_oci_layout(store, reference.substr(4), o);

@@ -29,6 +29,9 @@ struct PullOptions {
 };
 
 Result<ImageRecord> pull(const Store& store, const std::string& reference, const PullOptions& opts);
+// Whether reference names a transport (oci:, docker-archive:, docker://),
+// not an image of the store.
+bool has_transport(const std::string& reference);
 
 // What every source ends with: the manifest (in the store) and what it
 // names fetched, the layers unpacked, the image named.

@@ -204,6 +204,13 @@ tree_of() {
 	[ ! -e "$STORE/containers/$id" ]
 	[ "$(mount_count)" -eq "$before" ]
 	[ "$(ls "$STORE/layers/sha256" | wc -l)" -eq 3 ]
+	# a reference with its transport is pulled first
+	id=$(new_id)
+	run "$BERTH_BIN" --root "$ROOT" run --image "oci:$IMG/multi-zstd:latest" "$id"
+	assert_success
+	[ "$output" = $'image=multi\n1000\n/data' ]
+	bi inspect multi-zstd:latest >/dev/null
+	[ ! -e "$STORE/containers/$id" ]
 	# copy backend: the same process
 	id=$(new_id)
 	run "$BERTH_BIN" --root "$ROOT" run --image-backend copy --image multi "$id"

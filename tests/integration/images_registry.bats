@@ -130,7 +130,10 @@ bi() { "$BERTH_BIN" --root "$ROOT" image "$@"; }
 	run "$BERTH_BIN" --root "$ROOT" run --image "docker://$REGISTRY/public/multi:latest" "$id"
 	echo "$output"
 	assert_failure # no CA given to run: TLS refuses
+	assert_output_contains "--image docker://$REGISTRY/public/multi:latest: docker://$REGISTRY/public/multi:latest"
+	assert_output_contains "certificate"
 	[ ! -e "$ROOT/$id" ] && [ ! -e "$STORE/containers/$id" ]
+	[ -z "$(bi list -q)" ]
 	pull -q "docker://$REGISTRY/multi:latest"
 	run "$BERTH_BIN" --root "$ROOT" run --image "$REGISTRY/multi:latest" "$id"
 	assert_success
