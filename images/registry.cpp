@@ -552,8 +552,13 @@ Result<ImageRecord> pull_registry(const Store& store, const std::string& referen
     d = chosen.digest;
   }
   auto manifest = BERTH_TRY(parse_manifest(BERTH_TRY(store.read_blob(d))).context(what));
-  std::vector<Descriptor> blobs = {manifest.config};
-  blobs.insert(blobs.end(), manifest.layers.begin(), manifest.layers.end());
+  // Each blob once: a manifest may name one layer twice (empty layers), and
+  // two transfers of one blob would wait for each other's ingest lock.
+  std::vector<Descriptor> all = {manifest.config}, blobs;
+  all.insert(all.end(), manifest.layers.begin(), manifest.layers.end());
+  for (const auto& d : all)
+    if (std::none_of(blobs.begin(), blobs.end(), [&](const Descriptor& b) { return b.digest == d.digest; }))
+      blobs.push_back(d);
   BERTH_CHECK(c.blobs(store, blobs).context(what));
   return finish_pull(store, o.name.empty() ? ref.name() : o.name, what, d);
 }

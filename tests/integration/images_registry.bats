@@ -160,3 +160,33 @@ bi() { "$BERTH_BIN" --root "$ROOT" image "$@"; }
 	[ "$output" = "$REGISTRY/base:latest $BASE_MANIFEST" ]
 	registry_stop
 }
+
+@test "images_registry: a manifest naming one layer twice is pulled (each blob fetched once, no transfer waiting on another)" {
+	# the base image with its layer listed twice, as images with repeated empty layers are
+	local dup=$BATS_TEST_TMPDIR/dup m c cfg man
+	cp -a "$IMG/base" "$dup"
+	chmod -R u+w "$dup"
+	m=$(jq -r '.manifests[0].digest' "$dup/index.json")
+	c=$(jq -r '.config.digest' "$dup/blobs/sha256/${m#sha256:}")
+	cfg=$(jq -c '.rootfs.diff_ids += .rootfs.diff_ids' "$dup/blobs/sha256/${c#sha256:}")
+	printf '%s' "$cfg" >"$dup/cfg"
+	c=sha256:$(sha256sum <"$dup/cfg" | cut -d' ' -f1)
+	mv "$dup/cfg" "$dup/blobs/sha256/${c#sha256:}"
+	man=$(jq -c --arg c "$c" --argjson n "$(stat -c %s "$dup/blobs/sha256/${c#sha256:}")" \
+		'.config.digest = $c | .config.size = $n | .layers += .layers' "$dup/blobs/sha256/${m#sha256:}")
+	printf '%s' "$man" >"$dup/man"
+	m=sha256:$(sha256sum <"$dup/man" | cut -d' ' -f1)
+	mv "$dup/man" "$dup/blobs/sha256/${m#sha256:}"
+	jq --arg m "$m" --argjson n "$(stat -c %s "$dup/blobs/sha256/${m#sha256:}")" \
+		'.manifests[0].digest = $m | .manifests[0].size = $n' "$dup/index.json" >"$dup/index.new"
+	mv "$dup/index.new" "$dup/index.json"
+	local args=()
+	mapfile -t args < <(registry_skopeo_args --dest)
+	skopeo copy -q --preserve-digests "${args[@]}" "oci:$dup:latest" "docker://$REGISTRY/dup:latest"
+	run timeout 60 "$BERTH_BIN" --root "$ROOT" image pull -q --cert-dir "$REGISTRY_CERT_DIR" "docker://$REGISTRY/dup:latest"
+	echo "$output"
+	assert_success
+	[ "$output" = "$REGISTRY/dup:latest $m" ]
+	[ "$(bi inspect "$REGISTRY/dup:latest" | jq '.layers | length')" -eq 2 ]
+	[ "$(ls "$STORE/layers/sha256" | wc -l)" -eq 1 ]
+}
