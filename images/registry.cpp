@@ -452,6 +452,10 @@ Status Client::blobs(const Store& store, const std::vector<Descriptor>& all) {
     }
     todo.push_back({d, std::nullopt, nullptr, 0});
   }
+  // Ingest locks are taken in one order, the digests', by every pull: two
+  // pulls of images sharing blobs in other orders never wait on each other
+  // in a circle.
+  std::sort(todo.begin(), todo.end(), [](const Job& a, const Job& b) { return a.d.digest.str() < b.d.digest.str(); });
   CURLM* m = curl_multi_init();
   struct MultiGuard {
     CURLM* m;
