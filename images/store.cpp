@@ -59,7 +59,7 @@ Status Ingest::write(const void* data, size_t n) {
   hasher_->update(data, n);
   size_ += int64_t(n);
   if (expected_ >= 0 && size_ > expected_) {
-    unlink((store_->root() + "/ingest/" + want_.algorithm + "-" + want_.hex).c_str());
+    unlink(store_->partial_path(want_).c_str());
     return Error(Code::Config,
                  "blob " + want_.str() + ": more than the " + std::to_string(expected_) + " bytes its descriptor says");
   }
@@ -75,7 +75,7 @@ Status Ingest::restart() {
 }
 
 Status Ingest::commit() {
-  std::string partial = store_->root() + "/ingest/" + want_.algorithm + "-" + want_.hex;
+  std::string partial = store_->partial_path(want_);
   Digest got = hasher_->finish();
   if (got != want_ || (expected_ >= 0 && size_ != expected_)) {
     unlink(partial.c_str());
@@ -107,7 +107,7 @@ bool Store::has_blob(const Digest& d) const { return access(blob_path(d).c_str()
 bool Store::has_layer(const Digest& diff_id) const { return access(layer_dir(diff_id).c_str(), F_OK) == 0; }
 
 Result<std::optional<Ingest>> Store::ingest(const Digest& d, int64_t expected_size) const {
-  std::string partial = root_ + "/ingest/" + d.algorithm + "-" + d.hex;
+  std::string partial = partial_path(d);
   Ingest in(*this, d, expected_size);
   in.lock_ = BERTH_TRY(take_lock(partial + ".lock"));
   if (has_blob(d)) return std::optional<Ingest>();

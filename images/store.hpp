@@ -85,6 +85,8 @@ class Store {
   Status init() const;
 
   std::string blob_path(const Digest& d) const { return root_ + "/blobs/" + d.algorithm + "/" + d.hex; }
+  // Where blob d is written on its way in (its lock: this + ".lock").
+  std::string partial_path(const Digest& d) const { return root_ + "/ingest/" + d.algorithm + "-" + d.hex; }
   std::string layer_dir(const Digest& diff_id) const {
     return root_ + "/layers/" + diff_id.algorithm + "/" + diff_id.hex;
   }
